@@ -5,5 +5,9 @@
 //! tokens ([`isa`]) -> reference trace ([`reference`]) and oracle results
 //! ([`oracle`]).
 
+pub mod compile;
+pub mod corpus;
 pub mod isa;
+pub mod oracle;
 pub mod reference;
+pub mod source;

@@ -1,1 +1,243 @@
-fn main() {}
+//! The `hullvm` command line.
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use hullvm::compile::Exit;
+use hullvm::isa::{format_trace, Program};
+use hullvm::oracle::{self, OracleOutcome};
+use hullvm::reference::{self, Outcome};
+use hullvm::source::{self, Source};
+use serde::Serialize;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "hullvm",
+    version,
+    about = "Compile WebAssembly into a hand-built transformer and check it token for token",
+    long_about = "hullvm compiles WebAssembly (or C, or the published token format) into a flat \
+                  ISA, runs it on a reference tracer, on wasmi, or on a transformer whose weights \
+                  are computed, and checks that every generated token is exact."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile a .wasm, .wat or .c program into a token program file.
+    Compile {
+        /// The program: .wasm, .wat, or .c (needs clang with wasm32 and wasm-ld).
+        input_file: PathBuf,
+        /// Input string handed to compute(input).
+        #[arg(long, default_value = "")]
+        input: String,
+        /// Write the program here instead of stdout (written whole or not at all).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Run a token program on the reference tracer and print its trace in
+    /// the _ref.txt layout.
+    Trace {
+        /// A token program file (the published format).
+        program: PathBuf,
+        /// Stop after this many trace tokens.
+        #[arg(long, default_value_t = 50_000_000)]
+        max_tokens: usize,
+    },
+    /// Run a program and print its output bytes to stdout (diagnostics go to stderr).
+    Run {
+        /// A token program (.txt), .wasm, .wat or .c file.
+        program: PathBuf,
+        /// Input string (replaces a token file's own input section).
+        #[arg(long)]
+        input: Option<String>,
+        /// Which engine executes the program.
+        #[arg(long, value_enum, default_value_t = Engine::Reference)]
+        engine: Engine,
+        /// Stop after this many trace tokens.
+        #[arg(long, default_value_t = 50_000_000)]
+        max_tokens: usize,
+        /// Print a machine-readable summary to stdout instead of the output bytes.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum Engine {
+    /// The direct ISA interpreter (the token-level oracle).
+    Reference,
+    /// wasmi running the original wasm (needs .wasm, .wat or .c input).
+    Wasmi,
+}
+
+#[derive(Serialize)]
+struct RunSummary {
+    engine: String,
+    program: String,
+    /// Output bytes, lossily decoded as UTF-8.
+    output: String,
+    /// Output bytes in hex.
+    output_hex: String,
+    #[serde(skip)]
+    output_bytes: Vec<u8>,
+    /// Tokens generated (the input section included), or 0 for wasmi.
+    tokens: usize,
+    steps: u64,
+    verdict: String,
+    seconds: f64,
+    tokens_per_second: f64,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        // One line, whatever the underlying error looks like.
+        let message = format!("{e:#}");
+        eprintln!("error: {}", message.split_whitespace().collect::<Vec<_>>().join(" "));
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Compile {
+            input_file,
+            input,
+            output,
+        } => {
+            let src = source::load(&input_file, Some(input.as_bytes()))?;
+            if src.compiled.is_none() {
+                bail!(
+                    "{} is already a token program; compile takes .wasm, .wat or .c",
+                    input_file.display()
+                );
+            }
+            emit(output, src.program.to_text().as_bytes())
+        }
+        Command::Trace {
+            program,
+            max_tokens,
+        } => {
+            let text = std::fs::read_to_string(&program)
+                .with_context(|| format!("cannot read {}", program.display()))?;
+            let parsed = Program::parse(&text)
+                .with_context(|| format!("{} is not a valid program file", program.display()))?;
+            let run = reference::run(&parsed, max_tokens);
+            report_outcome(&run.outcome, None);
+            let mut out = std::io::stdout().lock();
+            out.write_all(format_trace(&parsed, &run.trace).as_bytes())?;
+            Ok(())
+        }
+        Command::Run {
+            program,
+            input,
+            engine,
+            max_tokens,
+            json,
+        } => {
+            let src = source::load(&program, input.as_deref().map(str::as_bytes))?;
+            let summary = match engine {
+                Engine::Reference => run_reference(&src, max_tokens),
+                Engine::Wasmi => run_wasmi(&src)?,
+            };
+            let summary = RunSummary {
+                program: program.display().to_string(),
+                ..summary
+            };
+            eprintln!(
+                "{}: {} tokens, {} steps, {:.3} s ({:.0} tok/s), {}",
+                summary.engine,
+                summary.tokens,
+                summary.steps,
+                summary.seconds,
+                summary.tokens_per_second,
+                summary.verdict
+            );
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &summary)?;
+                writeln!(out)?;
+            } else {
+                out.write_all(&summary.output_bytes)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn emit(path: Option<PathBuf>, bytes: &[u8]) -> Result<()> {
+    match path {
+        Some(p) => source::write_atomically(&p, bytes),
+        None => Ok(std::io::stdout().lock().write_all(bytes)?),
+    }
+}
+
+fn verdict(outcome: &Outcome, src: Option<&Source>) -> String {
+    match outcome {
+        Outcome::Halted { pc } => match src.and_then(|s| s.compiled.as_ref()?.exit_at(*pc)) {
+            Some(Exit::Trap(t)) => format!("trap: {t}"),
+            _ => "finished".into(),
+        },
+        Outcome::TokenLimit => "token limit reached".into(),
+        Outcome::Fault { pc, message } => format!("fault at pc {pc}: {message}"),
+    }
+}
+
+fn report_outcome(outcome: &Outcome, src: Option<&Source>) {
+    if !matches!(outcome, Outcome::Halted { .. }) {
+        eprintln!("note: {}", verdict(outcome, src));
+    }
+}
+
+fn run_reference(src: &Source, max_tokens: usize) -> RunSummary {
+    let t = Instant::now();
+    let run = reference::run(&src.program, max_tokens);
+    let seconds = t.elapsed().as_secs_f64();
+    RunSummary {
+        engine: "reference".into(),
+        program: String::new(),
+        output: String::from_utf8_lossy(&run.output).into_owned(),
+        output_hex: hex(&run.output),
+        tokens: run.trace.len(),
+        steps: run.steps,
+        verdict: verdict(&run.outcome, Some(src)),
+        seconds,
+        tokens_per_second: run.trace.len() as f64 / seconds.max(1e-9),
+        output_bytes: run.output,
+    }
+}
+
+fn run_wasmi(src: &Source) -> Result<RunSummary> {
+    let Some((wasm, entry)) = &src.wasm else {
+        bail!("the wasmi engine needs a .wasm, .wat or .c program, not a token file");
+    };
+    let t = Instant::now();
+    let run = oracle::run(wasm, entry, u64::MAX)?;
+    let seconds = t.elapsed().as_secs_f64();
+    let verdict = match &run.outcome {
+        OracleOutcome::Finished => "finished".to_string(),
+        OracleOutcome::Trap(t) => format!("trap: {}", t.message()),
+        OracleOutcome::OutOfFuel => "out of fuel".to_string(),
+    };
+    Ok(RunSummary {
+        engine: "wasmi".into(),
+        program: String::new(),
+        output: String::from_utf8_lossy(&run.output).into_owned(),
+        output_hex: hex(&run.output),
+        tokens: 0,
+        steps: 0,
+        verdict,
+        seconds,
+        tokens_per_second: 0.0,
+        output_bytes: run.output,
+    })
+}

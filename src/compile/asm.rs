@@ -1,0 +1,113 @@
+//! A tiny assembler: instructions whose jump targets are symbolic until the
+//! whole program is laid out.
+
+use super::{FuncKey, Trap};
+use crate::isa::{Instr, Op};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Label(u32);
+
+/// Where a `br`, `br_if` or `call` goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    Label(Label),
+    Func(FuncKey),
+    Trap(Trap),
+}
+
+/// Where an instruction came from, for diagnostics and the source map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Origin {
+    /// Index of the compiled function in the program's function table.
+    pub function: Option<u32>,
+    /// Byte offset of the wasm instruction in the module (0 for glue).
+    pub offset: usize,
+}
+
+#[derive(Default)]
+pub struct Asm {
+    code: Vec<Instr>,
+    targets: Vec<Option<Target>>,
+    origins: Vec<Origin>,
+    labels: Vec<Option<u32>>,
+    /// `return` instructions with the pc of their function's first instruction.
+    returns: Vec<(usize, u32)>,
+    /// Labels are placed at increasing pcs; the latest one tells whether
+    /// anything jumps to the current pc.
+    last_placed: Option<u32>,
+    pub origin: Origin,
+}
+
+impl Asm {
+    pub fn pc(&self) -> u32 {
+        self.code.len() as u32
+    }
+
+    pub fn emit(&mut self, op: Op, imm: u32) {
+        debug_assert!(!op.is_relative_jump(), "jumps go through emit_jump");
+        self.push(Instr::new(op, imm), None);
+    }
+
+    pub fn emit_jump(&mut self, op: Op, target: Target) {
+        self.push(Instr::new(op, 0), Some(target));
+    }
+
+    /// `return`; its immediate is fixed once the layout is known.
+    pub fn emit_return(&mut self, func_start: u32) {
+        self.returns.push((self.code.len(), func_start));
+        self.push(Instr::new(Op::Return, 0), None);
+    }
+
+    fn push(&mut self, ins: Instr, target: Option<Target>) {
+        self.code.push(ins);
+        self.targets.push(target);
+        self.origins.push(self.origin);
+    }
+
+    pub fn new_label(&mut self) -> Label {
+        self.labels.push(None);
+        Label(self.labels.len() as u32 - 1)
+    }
+
+    pub fn place(&mut self, label: Label) {
+        debug_assert!(self.labels[label.0 as usize].is_none());
+        self.labels[label.0 as usize] = Some(self.pc());
+        self.last_placed = Some(self.pc());
+    }
+
+    /// The last instruction emitted, if it is `i32.const` and nothing jumps
+    /// to the current pc (so a peephole may fold it).
+    pub fn last_const(&self) -> Option<u32> {
+        let ins = self.code.last()?;
+        let pc = self.pc();
+        (ins.op == Op::I32Const && self.last_placed != Some(pc)).then_some(ins.imm)
+    }
+
+    pub fn pop_last(&mut self) {
+        self.code.pop();
+        self.targets.pop();
+        self.origins.pop();
+    }
+
+    /// Resolve every target to a relative offset (`target - pc - 1`).
+    pub fn finish(
+        mut self,
+        funcs: &HashMap<FuncKey, u32>,
+        traps: &HashMap<Trap, u32>,
+    ) -> (Vec<Instr>, Vec<Origin>) {
+        for (pc, target) in self.targets.iter().enumerate() {
+            let Some(target) = target else { continue };
+            let abs = match *target {
+                Target::Label(l) => self.labels[l.0 as usize].expect("every label is placed"),
+                Target::Func(f) => funcs[&f],
+                Target::Trap(t) => traps[&t],
+            };
+            self.code[pc].imm = abs.wrapping_sub(pc as u32).wrapping_sub(1);
+        }
+        for &(pc, start) in &self.returns {
+            self.code[pc].imm = !(pc as u32 - start);
+        }
+        (self.code, self.origins)
+    }
+}

@@ -1,0 +1,785 @@
+//! wasm module -> flat [`Program`].
+//!
+//! The compiler validates the module, compiles the functions reachable from
+//! the entry (so an unrelated `f64` function elsewhere in the module does not
+//! make the whole module unsupported), flattens structured control flow into
+//! relative jumps, lowers the i32 operations the core ISA lacks into calls to
+//! a small runtime written in core ops (`runtime.wat`), and lays out memory:
+//!
+//! ```text
+//! 0 .. memory_size          the module's linear memory, at its own addresses
+//! reserved + 0 .. 8         scratch for inline lowerings and result output
+//! reserved + 8 .. 16        scratch for the runtime helpers
+//! reserved + 16 ..          one 4-byte slot per mutable global
+//! ```
+//!
+//! Every load and store is bounds-checked against the module's memory size
+//! (no `memory.grow`), so a program can never reach the reserved area and an
+//! out-of-bounds access becomes a trap exit, as in wasm.
+
+mod asm;
+mod function;
+
+use crate::isa::{Instr, Op, Program};
+use asm::{Asm, Origin, Target};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fmt;
+use std::sync::OnceLock;
+use wasmparser::{
+    ExternalKind, FuncType, FunctionBody, Parser, Payload, TypeRef, ValType, Validator,
+    WasmFeatures,
+};
+
+pub use asm::Origin as SourceOrigin;
+
+/// Largest linear memory we compile: memory keys stay small enough for the
+/// model's f64 lookups to be exact.
+pub const MAX_MEMORY_BYTES: u64 = 16 << 20;
+
+/// Most locals (parameters, declared locals and compiler temporaries) one
+/// function may use; the model addresses locals in a fixed stride per frame.
+pub const MAX_LOCALS: u32 = 64;
+
+/// Why a run stopped at a trap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Trap {
+    Unreachable,
+    IntegerDivideByZero,
+    IntegerOverflow,
+    MemoryOutOfBounds,
+}
+
+impl Trap {
+    pub const ALL: [Trap; 4] = [
+        Trap::Unreachable,
+        Trap::IntegerDivideByZero,
+        Trap::IntegerOverflow,
+        Trap::MemoryOutOfBounds,
+    ];
+
+    /// The message the wasm spec tests use for this trap.
+    pub fn message(self) -> &'static str {
+        match self {
+            Trap::Unreachable => "unreachable",
+            Trap::IntegerDivideByZero => "integer divide by zero",
+            Trap::IntegerOverflow => "integer overflow",
+            Trap::MemoryOutOfBounds => "out of bounds memory access",
+        }
+    }
+
+    fn from_import(name: &str) -> Option<Trap> {
+        Trap::ALL
+            .into_iter()
+            .find(|t| name.strip_prefix("trap_") == Some(&t.message().replace(' ', "_")))
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// What a `halt` at a given pc means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The entry finished normally.
+    Finished,
+    Trap(Trap),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompileError {
+    #[error("invalid wasm: {0}")]
+    Invalid(String),
+    #[error("unsupported: {feature} (function {}, offset {offset:#x})", function.map_or("-".to_string(), |f| f.to_string()))]
+    Unsupported {
+        feature: String,
+        function: Option<u32>,
+        offset: usize,
+    },
+    #[error("entry: {0}")]
+    Entry(String),
+}
+
+impl CompileError {
+    fn unsupported(feature: impl Into<String>) -> Self {
+        CompileError::Unsupported {
+            feature: feature.into(),
+            function: None,
+            offset: 0,
+        }
+    }
+}
+
+/// How the program starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// The C convention: export `compute(const char *input)` (or `compute()`),
+    /// output through the import `env.output_byte`. The input is copied to
+    /// `__heap_base` rounded up to 16 by `input_base`.
+    Compute { input: Vec<u8> },
+    /// Call exports in order; the results of the last call are written as
+    /// output bytes (4 per i32, little endian), earlier results dropped.
+    Invoke(Vec<Invocation>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    pub export: String,
+    pub args: Vec<u32>,
+}
+
+/// A compiled function, for diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionInfo {
+    pub name: String,
+    pub start_pc: u32,
+    /// The wasm function index in its module (user functions only).
+    pub wasm_index: Option<u32>,
+}
+
+/// The compiler's output: the program plus what the harness needs to read
+/// its run back.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub program: Program,
+    /// Every `halt` the compiler emitted, by pc.
+    pub exits: BTreeMap<u32, Exit>,
+    /// Number of i32 results the final invocation writes as output bytes.
+    pub results: usize,
+    pub functions: Vec<FunctionInfo>,
+    /// Per instruction: the function and wasm byte offset it came from.
+    pub origins: Vec<Origin>,
+}
+
+impl Compiled {
+    pub fn exit_at(&self, pc: u32) -> Option<Exit> {
+        self.exits.get(&pc).copied()
+    }
+
+    /// Split a finished run's output into program output and the results.
+    pub fn split_output<'o>(&self, output: &'o [u8]) -> Option<(&'o [u8], Vec<u32>)> {
+        let n = self.results * 4;
+        let at = output.len().checked_sub(n)?;
+        let (out, res) = output.split_at(at);
+        let values = res
+            .chunks(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        Some((out, values))
+    }
+
+    /// The function containing `pc`.
+    pub fn function_at(&self, pc: u32) -> Option<&FunctionInfo> {
+        self.functions
+            .iter()
+            .filter(|f| f.start_pc <= pc)
+            .max_by_key(|f| f.start_pc)
+    }
+}
+
+/// Which module a function lives in: the user's, or hullvm's runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ModuleId {
+    User,
+    Runtime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FuncKey {
+    pub module: ModuleId,
+    pub index: u32,
+}
+
+/// What an imported function becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Import {
+    Output,
+    Trap(Trap),
+    Unsupported(String),
+}
+
+#[derive(Debug, Clone)]
+struct Global {
+    ty: ValType,
+    mutable: bool,
+    /// Constant initial value (i32 globals with a constant initialiser).
+    init: Option<u32>,
+    imported: bool,
+}
+
+/// What the compiler needs from a parsed module.
+struct ModuleInfo<'a> {
+    types: Vec<FuncType>,
+    /// Type index of every function, imports first.
+    func_types: Vec<u32>,
+    imports: Vec<Import>,
+    bodies: Vec<FunctionBody<'a>>,
+    globals: Vec<Global>,
+    memory_bytes: Option<u64>,
+    memory_unsupported: Option<String>,
+    data: Vec<(u64, &'a [u8])>,
+    data_unsupported: Option<String>,
+    exports: HashMap<String, (ExternalKind, u32)>,
+    start: Option<u32>,
+    names: HashMap<u32, String>,
+}
+
+impl<'a> ModuleInfo<'a> {
+    fn parse(bytes: &'a [u8]) -> Result<Self, CompileError> {
+        let mut validator = Validator::new_with_features(WasmFeatures::default());
+        validator
+            .validate_all(bytes)
+            .map_err(|e| CompileError::Invalid(e.to_string()))?;
+        let invalid = |e: wasmparser::BinaryReaderError| CompileError::Invalid(e.to_string());
+        let mut m = ModuleInfo {
+            types: Vec::new(),
+            func_types: Vec::new(),
+            imports: Vec::new(),
+            bodies: Vec::new(),
+            globals: Vec::new(),
+            memory_bytes: None,
+            memory_unsupported: None,
+            data: Vec::new(),
+            data_unsupported: None,
+            exports: HashMap::new(),
+            start: None,
+            names: HashMap::new(),
+        };
+        for payload in Parser::new(0).parse_all(bytes) {
+            match payload.map_err(invalid)? {
+                Payload::TypeSection(r) => {
+                    for ty in r.into_iter_err_on_gc_types() {
+                        m.types.push(ty.map_err(invalid)?);
+                    }
+                }
+                Payload::ImportSection(r) => {
+                    for imp in r.into_imports() {
+                        let imp = imp.map_err(invalid)?;
+                        let what = format!("import {}.{}", imp.module, imp.name);
+                        match imp.ty {
+                            TypeRef::Func(t) | TypeRef::FuncExact(t) => {
+                                m.func_types.push(t);
+                                m.imports.push(match (imp.module, imp.name) {
+                                    ("env", "output_byte") => Import::Output,
+                                    ("hullvm", name) => Trap::from_import(name)
+                                        .map_or(Import::Unsupported(what), Import::Trap),
+                                    _ => Import::Unsupported(what),
+                                });
+                            }
+                            TypeRef::Global(g) => m.globals.push(Global {
+                                ty: g.content_type,
+                                mutable: g.mutable,
+                                init: None,
+                                imported: true,
+                            }),
+                            TypeRef::Memory(_) => {
+                                m.memory_unsupported = Some(format!("imported memory ({what})"))
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                Payload::FunctionSection(r) => {
+                    for t in r {
+                        m.func_types.push(t.map_err(invalid)?);
+                    }
+                }
+                Payload::MemorySection(r) => {
+                    for mem in r {
+                        let mem = mem.map_err(invalid)?;
+                        if m.memory_bytes.is_some() || mem.memory64 || mem.shared {
+                            m.memory_unsupported = Some("multiple, 64-bit or shared memories".into());
+                        }
+                        let bytes = mem.initial.saturating_mul(1 << mem.page_size_log2.unwrap_or(16));
+                        if bytes > MAX_MEMORY_BYTES {
+                            m.memory_unsupported = Some(format!(
+                                "memory of {bytes} bytes (hullvm compiles at most {MAX_MEMORY_BYTES})"
+                            ));
+                        }
+                        m.memory_bytes = Some(bytes);
+                    }
+                }
+                Payload::GlobalSection(r) => {
+                    for g in r {
+                        let g = g.map_err(invalid)?;
+                        m.globals.push(Global {
+                            ty: g.ty.content_type,
+                            mutable: g.ty.mutable,
+                            init: const_i32(&g.init_expr),
+                            imported: false,
+                        });
+                    }
+                }
+                Payload::ExportSection(r) => {
+                    for e in r {
+                        let e = e.map_err(invalid)?;
+                        m.exports.insert(e.name.to_string(), (e.kind, e.index));
+                    }
+                }
+                Payload::StartSection { func, .. } => m.start = Some(func),
+                Payload::DataSection(r) => {
+                    for d in r {
+                        let d = d.map_err(invalid)?;
+                        match d.kind {
+                            wasmparser::DataKind::Active {
+                                memory_index: 0,
+                                offset_expr,
+                            } => match const_i32(&offset_expr) {
+                                Some(off) => m.data.push((off as u64, d.data)),
+                                None => {
+                                    m.data_unsupported =
+                                        Some("data segment with a non-constant offset".into())
+                                }
+                            },
+                            _ => {
+                                m.data_unsupported = Some("passive data segment".into());
+                            }
+                        }
+                    }
+                }
+                Payload::CodeSectionEntry(body) => m.bodies.push(body),
+                Payload::CustomSection(c) => {
+                    if let wasmparser::KnownCustom::Name(names) = c.as_known() {
+                        for n in names.into_iter().flatten() {
+                            if let wasmparser::Name::Function(map) = n {
+                                for naming in map.into_iter().flatten() {
+                                    m.names.insert(naming.index, naming.name.to_string());
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(m)
+    }
+
+    fn num_imported_funcs(&self) -> u32 {
+        self.imports.len() as u32
+    }
+
+    fn func_type(&self, func: u32) -> &FuncType {
+        &self.types[self.func_types[func as usize] as usize]
+    }
+
+    fn func_name(&self, func: u32) -> String {
+        self.names
+            .get(&func)
+            .cloned()
+            .or_else(|| {
+                self.exports
+                    .iter()
+                    .find(|(_, &(k, i))| k == ExternalKind::Func && i == func)
+                    .map(|(n, _)| n.clone())
+            })
+            .unwrap_or_else(|| format!("func[{func}]"))
+    }
+
+    fn export_func(&self, name: &str) -> Result<u32, CompileError> {
+        match self.exports.get(name) {
+            Some(&(ExternalKind::Func, i)) => Ok(i),
+            Some(_) => Err(CompileError::Entry(format!("export {name:?} is not a function"))),
+            None => Err(CompileError::Entry(format!("no export named {name:?}"))),
+        }
+    }
+}
+
+fn const_i32(expr: &wasmparser::ConstExpr) -> Option<u32> {
+    let mut r = expr.get_operators_reader();
+    match (r.read().ok()?, r.read().ok()?) {
+        (wasmparser::Operator::I32Const { value }, wasmparser::Operator::End) => {
+            Some(value as u32)
+        }
+        _ => None,
+    }
+}
+
+/// Check that value types are all i32, naming the first that is not.
+fn i32_only(types: &[ValType]) -> Result<u32, CompileError> {
+    for t in types {
+        let name = match t {
+            ValType::I32 => continue,
+            ValType::I64 => "i64 values",
+            ValType::F32 => "f32 values",
+            ValType::F64 => "f64 values",
+            ValType::V128 => "v128 values",
+            ValType::Ref(_) => "reference types",
+        };
+        return Err(CompileError::unsupported(name));
+    }
+    Ok(types.len() as u32)
+}
+
+/// Where the compiler keeps what the module cannot address.
+#[derive(Debug, Clone)]
+struct Layout {
+    memory_bytes: u64,
+    /// Scratch for inline lowerings (8 bytes).
+    scratch: u32,
+    /// Scratch for runtime helpers (8 bytes).
+    runtime_scratch: u32,
+    /// Address of each mutable (or non-constant) global.
+    globals: Vec<Option<u32>>,
+}
+
+impl Layout {
+    fn new(module: &ModuleInfo) -> Self {
+        let memory_bytes = module.memory_bytes.unwrap_or(0);
+        let reserved = (memory_bytes as u32).next_multiple_of(16);
+        let mut next = reserved + 16;
+        let globals = module
+            .globals
+            .iter()
+            .map(|g| {
+                (g.mutable || g.init.is_none()).then(|| {
+                    next += 4;
+                    next - 4
+                })
+            })
+            .collect();
+        Layout {
+            memory_bytes,
+            scratch: reserved,
+            runtime_scratch: reserved + 8,
+            globals,
+        }
+    }
+}
+
+fn runtime_module() -> &'static [u8] {
+    static RUNTIME: OnceLock<Vec<u8>> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        wat::parse_str(include_str!("runtime.wat")).expect("runtime.wat is valid")
+    })
+}
+
+/// The i32 operations that become runtime calls, by export name.
+pub const LOWERED_OPS: [&str; 16] = [
+    "mul", "div_s", "div_u", "rem_s", "rem_u", "and", "or", "xor", "shl", "shr_s", "shr_u",
+    "rotl", "rotr", "clz", "ctz", "popcnt",
+];
+
+/// Shared state while compiling one program.
+struct Context<'m, 'a> {
+    user: &'m ModuleInfo<'a>,
+    runtime: &'m ModuleInfo<'static>,
+    layout: Layout,
+    asm: Asm,
+    queue: VecDeque<FuncKey>,
+    starts: HashMap<FuncKey, u32>,
+    functions: Vec<FunctionInfo>,
+    traps_used: Vec<Trap>,
+}
+
+impl<'m, 'a> Context<'m, 'a> {
+    fn module(&self, id: ModuleId) -> &'m ModuleInfo<'a> {
+        match id {
+            ModuleId::User => self.user,
+            ModuleId::Runtime => self.runtime,
+        }
+    }
+
+    fn call(&mut self, key: FuncKey) {
+        if !self.starts.contains_key(&key) && !self.queue.contains(&key) {
+            self.queue.push_back(key);
+        }
+        self.asm.emit_jump(Op::Call, Target::Func(key));
+    }
+
+    fn trap(&mut self, trap: Trap) -> Target {
+        if !self.traps_used.contains(&trap) {
+            self.traps_used.push(trap);
+        }
+        Target::Trap(trap)
+    }
+
+    fn helper(&self, name: &str) -> FuncKey {
+        let index = self
+            .runtime
+            .export_func(name)
+            .expect("runtime.wat exports every lowered op");
+        FuncKey {
+            module: ModuleId::Runtime,
+            index,
+        }
+    }
+}
+
+/// A wasm binary as is, or `.wat` text assembled.
+pub fn to_binary(wasm: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, CompileError> {
+    if wasm.starts_with(b"\0asm") {
+        return Ok(std::borrow::Cow::Borrowed(wasm));
+    }
+    let text = std::str::from_utf8(wasm)
+        .map_err(|_| CompileError::Invalid("neither a wasm binary nor UTF-8 text".into()))?;
+    let binary = wat::parse_str(text).map_err(|e| CompileError::Invalid(e.to_string()))?;
+    Ok(std::borrow::Cow::Owned(binary))
+}
+
+/// Compile a wasm binary or `.wat` text with the given entry.
+pub fn compile(wasm: &[u8], entry: &Entry) -> Result<Compiled, CompileError> {
+    let bytes = to_binary(wasm)?;
+    let user = ModuleInfo::parse(&bytes)?;
+    let runtime = ModuleInfo::parse(runtime_module()).expect("runtime.wat validates");
+    if let Some(what) = &user.memory_unsupported {
+        return Err(CompileError::unsupported(what.clone()));
+    }
+    if let Some(what) = &user.data_unsupported {
+        return Err(CompileError::unsupported(what.clone()));
+    }
+    let mut cx = Context {
+        layout: Layout::new(&user),
+        user: &user,
+        runtime: &runtime,
+        asm: Asm::default(),
+        queue: VecDeque::new(),
+        starts: HashMap::new(),
+        functions: Vec::new(),
+        traps_used: Vec::new(),
+    };
+
+    let (input, results) = emit_entry(&mut cx, entry)?;
+    let mut exits = BTreeMap::new();
+    exits.insert(cx.asm.pc(), Exit::Finished);
+    cx.asm.emit(Op::Halt, 0);
+
+    while let Some(key) = cx.queue.pop_front() {
+        if cx.starts.contains_key(&key) {
+            continue;
+        }
+        let start = cx.asm.pc();
+        cx.starts.insert(key, start);
+        let module = cx.module(key.module);
+        let name = match key.module {
+            ModuleId::User => module.func_name(key.index),
+            ModuleId::Runtime => format!("hullvm.{}", module.func_name(key.index)),
+        };
+        cx.functions.push(FunctionInfo {
+            name,
+            start_pc: start,
+            wasm_index: (key.module == ModuleId::User).then_some(key.index),
+        });
+        let index = cx.functions.len() as u32 - 1;
+        function::compile_function(&mut cx, key, index)?;
+    }
+
+    let mut trap_pcs = HashMap::new();
+    cx.asm.origin = Origin::default();
+    cx.traps_used.sort();
+    for &t in &cx.traps_used {
+        trap_pcs.insert(t, cx.asm.pc());
+        exits.insert(cx.asm.pc(), Exit::Trap(t));
+        cx.asm.emit(Op::Halt, 0);
+    }
+    let (instrs, origins) = cx.asm.finish(&cx.starts, &trap_pcs);
+    Ok(Compiled {
+        program: Program { instrs, input },
+        exits,
+        results,
+        functions: cx.functions,
+        origins,
+    })
+}
+
+/// Emit the code that runs before and around the entry call; returns the
+/// program input and the number of results written as output.
+fn emit_entry(cx: &mut Context, entry: &Entry) -> Result<(Vec<u8>, usize), CompileError> {
+    let user = cx.user;
+    let mut input = Vec::new();
+    // The C convention's input pointer, placed where the module's heap starts.
+    let mut input_ptr = None;
+    if let Entry::Compute { input: bytes } = entry {
+        let f = user.export_func("compute")?;
+        let params = i32_only(user.func_type(f).params())?;
+        if params > 1 {
+            return Err(CompileError::Entry(
+                "compute takes more than one parameter".into(),
+            ));
+        }
+        if params == 1 {
+            let base = match user.exports.get("__heap_base") {
+                Some(&(ExternalKind::Global, g)) => user.globals[g as usize].init,
+                _ => None,
+            }
+            .ok_or_else(|| {
+                CompileError::Entry(
+                    "compute takes an input pointer but the module exports no constant __heap_base"
+                        .into(),
+                )
+            })?;
+            let addr = base.next_multiple_of(16);
+            if addr as u64 + bytes.len() as u64 + 1 > cx.layout.memory_bytes {
+                return Err(CompileError::Entry(format!(
+                    "{} input bytes do not fit in memory above __heap_base",
+                    bytes.len()
+                )));
+            }
+            cx.asm.emit(Op::InputBase, addr);
+            input = bytes.clone();
+            input_ptr = Some(addr);
+        }
+    }
+
+    emit_memory_image(cx)?;
+    if let Some(start) = user.start {
+        emit_call(cx, start, &[])?;
+    }
+    let results = match entry {
+        Entry::Compute { .. } => {
+            let f = user.export_func("compute")?;
+            let args: Vec<u32> = input_ptr.into_iter().collect();
+            let n = emit_call(cx, f, &args)?;
+            for _ in 0..n {
+                cx.asm.emit(Op::Drop, 0);
+            }
+            0
+        }
+        Entry::Invoke(calls) => {
+            let mut results = 0;
+            for (i, call) in calls.iter().enumerate() {
+                let f = user.export_func(&call.export)?;
+                let n = emit_call(cx, f, &call.args)?;
+                if i + 1 == calls.len() {
+                    emit_results(cx, n);
+                    results = n as usize;
+                } else {
+                    for _ in 0..n {
+                        cx.asm.emit(Op::Drop, 0);
+                    }
+                }
+            }
+            results
+        }
+    };
+    Ok((input, results))
+}
+
+/// Data segments and global initial values, written by plain stores.
+fn emit_memory_image(cx: &mut Context) -> Result<(), CompileError> {
+    let mut image: BTreeMap<u64, u8> = BTreeMap::new();
+    for &(offset, bytes) in &cx.user.data {
+        if offset + bytes.len() as u64 > cx.layout.memory_bytes {
+            return Err(CompileError::unsupported(
+                "data segment out of bounds (instantiation fails)",
+            ));
+        }
+        for (i, &b) in bytes.iter().enumerate() {
+            image.insert(offset + i as u64, b);
+        }
+    }
+    // Whole aligned words, one store each; memory starts zeroed.
+    let mut words: BTreeMap<u64, u32> = BTreeMap::new();
+    for (&addr, &b) in image.iter().filter(|(_, &b)| b != 0) {
+        *words.entry(addr & !3).or_default() |= (b as u32) << (8 * (addr & 3));
+    }
+    for (addr, word) in words {
+        if addr + 4 <= cx.layout.memory_bytes {
+            emit_store_const(cx, addr as u32, word, 4);
+        } else {
+            for i in 0..4 {
+                let b = (word >> (8 * i)) as u8;
+                if b != 0 {
+                    emit_store_const(cx, addr as u32 + i, b as u32, 1);
+                }
+            }
+        }
+    }
+    for (g, slot) in cx.layout.globals.clone().into_iter().enumerate() {
+        let global = &cx.user.globals[g];
+        match (slot, global.init) {
+            (Some(addr), Some(v)) if v != 0 => emit_store_const(cx, addr, v, 4),
+            (Some(_), Some(_)) => {}
+            (Some(_), None) if global.ty == ValType::I32 => {
+                if global.imported {
+                    // An imported global's value comes from the host; only
+                    // reading it is unsupported, so it is refused at use.
+                    continue;
+                }
+                return Err(CompileError::unsupported("non-constant global initialiser"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn emit_store_const(cx: &mut Context, addr: u32, value: u32, size: u32) {
+    cx.asm.emit(Op::I32Const, addr);
+    cx.asm.emit(Op::I32Const, value);
+    cx.asm.emit(if size == 4 { Op::I32Store } else { Op::I32Store8 }, 0);
+}
+
+/// Push constant arguments and call a user function; returns its result count.
+fn emit_call(cx: &mut Context, func: u32, args: &[u32]) -> Result<u32, CompileError> {
+    let ty = cx.user.func_type(func);
+    let params = i32_only(ty.params())?;
+    let results = i32_only(ty.results())?;
+    if params as usize != args.len() {
+        return Err(CompileError::Entry(format!(
+            "{} takes {params} arguments, got {}",
+            cx.user.func_name(func),
+            args.len()
+        )));
+    }
+    if func < cx.user.num_imported_funcs() {
+        return Err(CompileError::unsupported(format!(
+            "invoking the imported function {}",
+            cx.user.func_name(func)
+        )));
+    }
+    for &a in args {
+        cx.asm.emit(Op::I32Const, a);
+    }
+    cx.call(FuncKey {
+        module: ModuleId::User,
+        index: func,
+    });
+    Ok(results)
+}
+
+/// Write `n` i32 results (on the stack, last on top) as 4 output bytes each,
+/// first result first. Locals of the entry frame hold them meanwhile.
+fn emit_results(cx: &mut Context, n: u32) {
+    let scratch = cx.layout.scratch;
+    for i in (0..n).rev() {
+        cx.asm.emit(Op::LocalSet, i);
+    }
+    for i in 0..n {
+        cx.asm.emit(Op::LocalGet, i);
+        cx.asm.emit(Op::Output, 0);
+        cx.asm.emit(Op::I32Const, 0);
+        cx.asm.emit(Op::LocalGet, i);
+        cx.asm.emit(Op::I32Store, scratch);
+        for k in 1..4 {
+            cx.asm.emit(Op::I32Const, 0);
+            cx.asm.emit(Op::I32Load8U, scratch + k);
+            cx.asm.emit(Op::Output, 0);
+        }
+    }
+}
+
+/// Compile with the C convention and render the program text; a convenience
+/// for the CLI and tests.
+pub fn compile_compute(wasm: &[u8], input: &[u8]) -> Result<Compiled, CompileError> {
+    compile(
+        wasm,
+        &Entry::Compute {
+            input: input.to_vec(),
+        },
+    )
+}
+
+impl Compiled {
+    /// The instruction at `pc`, with the function it belongs to.
+    pub fn describe_pc(&self, pc: u32) -> String {
+        let ins = self.program.instrs.get(pc as usize).copied();
+        let func = self.function_at(pc).map(|f| f.name.as_str()).unwrap_or("?");
+        match ins {
+            Some(Instr { .. }) => format!("pc {pc} in {func}: {}", ins.unwrap()),
+            None => format!("pc {pc} (outside the program)"),
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The oracle: the same wasm under wasmi, with the same entry and input.
+
+use crate::compile::{self, Entry, Trap};
+use wasmi::{Caller, Config, Engine, Linker, Module, Store, Val};
+
+/// How a wasmi run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OracleOutcome {
+    Finished,
+    Trap(OracleTrap),
+    /// The fuel budget ran out (a program that does not terminate soon).
+    OutOfFuel,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OracleTrap {
+    /// A trap hullvm also produces.
+    Known(Trap),
+    /// Any other trap, by wasmi's message (e.g. stack overflow).
+    Other(String),
+}
+
+impl OracleTrap {
+    pub fn message(&self) -> String {
+        match self {
+            OracleTrap::Known(t) => t.message().to_string(),
+            OracleTrap::Other(m) => m.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OracleRun {
+    pub output: Vec<u8>,
+    /// Results of the final invocation (i32 results as raw bits).
+    pub results: Vec<u32>,
+    pub outcome: OracleOutcome,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OracleError {
+    #[error(transparent)]
+    Compile(#[from] compile::CompileError),
+    #[error("wasmi: {0}")]
+    Wasmi(String),
+}
+
+/// Run `wasm` (binary or text) under wasmi with at most `fuel` units of work.
+pub fn run(wasm: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleError> {
+    let bytes = compile::to_binary(wasm)?;
+    let mut config = Config::default();
+    config.consume_fuel(true);
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, &bytes[..]).map_err(|e| OracleError::Wasmi(e.to_string()))?;
+    let mut store = Store::new(&engine, Vec::<u8>::new());
+    store
+        .set_fuel(fuel)
+        .map_err(|e| OracleError::Wasmi(e.to_string()))?;
+    let mut linker = Linker::<Vec<u8>>::new(&engine);
+    linker
+        .func_wrap("env", "output_byte", |mut caller: Caller<'_, Vec<u8>>, b: i32| {
+            caller.data_mut().push(b as u8);
+        })
+        .map_err(|e| OracleError::Wasmi(e.to_string()))?;
+
+    let finish = |store: &mut Store<Vec<u8>>, results: Vec<u32>, err: Option<wasmi::Error>| {
+        let outcome = match err {
+            None => OracleOutcome::Finished,
+            Some(e) => classify(&e),
+        };
+        OracleRun {
+            output: std::mem::take(store.data_mut()),
+            results,
+            outcome,
+        }
+    };
+    let instance = match linker.instantiate_and_start(&mut store, &module) {
+        Ok(i) => i,
+        Err(e) if e.as_trap_code().is_some() || is_out_of_fuel(&e) => {
+            return Ok(finish(&mut store, Vec::new(), Some(e)))
+        }
+        Err(e) => return Err(OracleError::Wasmi(e.to_string())),
+    };
+
+    let calls: Vec<(String, Vec<u32>)> = match entry {
+        Entry::Compute { input } => {
+            let mut args = Vec::new();
+            let func = instance
+                .get_func(&store, "compute")
+                .ok_or_else(|| OracleError::Wasmi("no export named \"compute\"".into()))?;
+            if func.ty(&store).params().len() == 1 {
+                let heap_base = instance
+                    .get_global(&store, "__heap_base")
+                    .and_then(|g| g.get(&store).i32())
+                    .ok_or_else(|| OracleError::Wasmi("no __heap_base export".into()))?;
+                let addr = (heap_base as u32).next_multiple_of(16);
+                let memory = instance
+                    .get_memory(&store, "memory")
+                    .ok_or_else(|| OracleError::Wasmi("no memory export".into()))?;
+                let mut bytes = input.clone();
+                bytes.push(0);
+                memory
+                    .write(&mut store, addr as usize, &bytes)
+                    .map_err(|e| OracleError::Wasmi(e.to_string()))?;
+                args.push(addr);
+            }
+            vec![("compute".to_string(), args)]
+        }
+        Entry::Invoke(calls) => calls
+            .iter()
+            .map(|c| (c.export.clone(), c.args.clone()))
+            .collect(),
+    };
+
+    let mut last = Vec::new();
+    for (name, args) in calls {
+        let func = instance
+            .get_func(&store, &name)
+            .ok_or_else(|| OracleError::Wasmi(format!("no export named {name:?}")))?;
+        let params: Vec<Val> = args.iter().map(|&a| Val::I32(a as i32)).collect();
+        let n = func.ty(&store).results().len();
+        let mut results = vec![Val::I32(0); n];
+        if let Err(e) = func.call(&mut store, &params, &mut results) {
+            if e.as_trap_code().is_some() || is_out_of_fuel(&e) {
+                return Ok(finish(&mut store, Vec::new(), Some(e)));
+            }
+            return Err(OracleError::Wasmi(e.to_string()));
+        }
+        last = results
+            .iter()
+            .map(|v| {
+                v.i32()
+                    .map(|x| x as u32)
+                    .ok_or_else(|| OracleError::Wasmi("a non-i32 result".into()))
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(finish(&mut store, last, None))
+}
+
+fn is_out_of_fuel(e: &wasmi::Error) -> bool {
+    e.as_trap_code() == Some(wasmi::TrapCode::OutOfFuel)
+        || e.to_string().to_lowercase().contains("fuel")
+}
+
+fn classify(e: &wasmi::Error) -> OracleOutcome {
+    use wasmi::TrapCode as C;
+    match e.as_trap_code() {
+        Some(C::OutOfFuel) => OracleOutcome::OutOfFuel,
+        Some(C::UnreachableCodeReached) => OracleOutcome::Trap(OracleTrap::Known(Trap::Unreachable)),
+        Some(C::MemoryOutOfBounds) => {
+            OracleOutcome::Trap(OracleTrap::Known(Trap::MemoryOutOfBounds))
+        }
+        Some(C::IntegerDivisionByZero) => {
+            OracleOutcome::Trap(OracleTrap::Known(Trap::IntegerDivideByZero))
+        }
+        Some(C::IntegerOverflow) => OracleOutcome::Trap(OracleTrap::Known(Trap::IntegerOverflow)),
+        Some(C::StackOverflow) => {
+            OracleOutcome::Trap(OracleTrap::Other("call stack exhausted".into()))
+        }
+        Some(code) => OracleOutcome::Trap(OracleTrap::Other(code.trap_message().to_string())),
+        None if is_out_of_fuel(e) => OracleOutcome::OutOfFuel,
+        None => OracleOutcome::Trap(OracleTrap::Other(e.to_string())),
+    }
+}

@@ -1,0 +1,107 @@
+//! The command line: real runs, and one-line errors with a non-zero exit for
+//! bad input.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn hullvm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hullvm"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("hullvm runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hullvm-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn assert_one_line_error(out: &Output, needle: &str) {
+    assert!(!out.status.success(), "exit status must be non-zero");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(needle), "{err:?} should mention {needle:?}");
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+}
+
+#[test]
+fn run_prints_the_program_output() {
+    let out = hullvm(&["run", "corpora/c/hello.wasm", "--input", "World"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, b"Hello World!\n");
+    let out = hullvm(&["run", "corpora/c/hello.wasm", "--input", "World", "--engine", "wasmi"]);
+    assert_eq!(out.stdout, b"Hello World!\n");
+}
+
+#[test]
+fn run_json_summarises_the_run() {
+    let out = hullvm(&["run", "corpora/c/collatz.wasm", "--input", "7", "--json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "finished");
+    assert!(v["output"].as_str().unwrap().starts_with("7 22 11"));
+    assert!(v["tokens"].as_u64().unwrap() > 1000);
+    assert!(v["steps"].as_u64().unwrap() > 100);
+    assert!(v["tokens_per_second"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn compile_then_trace_round_trips_through_files() {
+    let prog = scratch("hello.txt");
+    let out = hullvm(&[
+        "compile",
+        "corpora/c/hello.wasm",
+        "--input",
+        "World",
+        "-o",
+        prog.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = hullvm(&["trace", prog.to_str().unwrap()]);
+    assert!(out.status.success());
+    let trace = String::from_utf8(out.stdout).unwrap();
+    assert!(trace.starts_with("{\ninput_base"));
+    assert!(trace.contains("\nW o r l d 00 commit(+0,sts=0,bt=0)\n"));
+    assert!(trace.trim_end().ends_with("halt"));
+    let out = hullvm(&["run", prog.to_str().unwrap()]);
+    assert_eq!(out.stdout, b"Hello World!\n");
+}
+
+#[test]
+fn bad_inputs_fail_with_one_line() {
+    let missing = hullvm(&["run", "no/such/program.wasm"]);
+    assert_one_line_error(&missing, "cannot read");
+
+    let bad_wasm = scratch("bad.wasm");
+    std::fs::write(&bad_wasm, b"\0asm\x01\0\0\0\x99garbage").unwrap();
+    assert_one_line_error(&hullvm(&["run", bad_wasm.to_str().unwrap()]), "invalid wasm");
+
+    let not_wasm = scratch("text.wasm");
+    std::fs::write(&not_wasm, b"hello").unwrap();
+    assert_one_line_error(&hullvm(&["run", not_wasm.to_str().unwrap()]), "not a wasm binary");
+
+    let bad_tokens = scratch("bad.txt");
+    std::fs::write(&bad_tokens, "{\ni32.const 01 00 00 00\ni32.frobnicate 00 00 00 00\n}\n").unwrap();
+    assert_one_line_error(&hullvm(&["trace", bad_tokens.to_str().unwrap()]), "i32.frobnicate");
+    assert_one_line_error(&hullvm(&["run", bad_tokens.to_str().unwrap()]), "i32.frobnicate");
+
+    let unsupported = scratch("f64.wat");
+    std::fs::write(
+        &unsupported,
+        "(module (func (export \"compute\") (drop (f64.add (f64.const 1) (f64.const 2)))))",
+    )
+    .unwrap();
+    assert_one_line_error(&hullvm(&["run", unsupported.to_str().unwrap()]), "unsupported: f64");
+}
+
+#[test]
+fn compile_writes_nothing_when_it_fails() {
+    let target = scratch("never.txt");
+    let _ = std::fs::remove_file(&target);
+    let out = hullvm(&["compile", "no/such.wasm", "-o", target.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(!target.exists(), "no half-written output");
+}
