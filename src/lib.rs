@@ -7,6 +7,7 @@
 
 pub mod compile;
 pub mod corpus;
+pub mod graph;
 pub mod isa;
 pub mod oracle;
 pub mod reference;
