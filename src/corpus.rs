@@ -47,14 +47,24 @@ pub fn load(dir: &Path) -> Result<Vec<CorpusProgram>> {
         }
         let fields: Vec<&str> = line.split('\t').collect();
         if fields.len() < 3 {
-            bail!("{}:{}: expected NAME, input and output separated by tabs", manifest.display(), n + 1);
+            bail!(
+                "{}:{}: expected NAME, input and output separated by tabs",
+                manifest.display(),
+                n + 1
+            );
         }
         let name = fields[0].to_string();
         let path = ["wasm", "wat"]
             .iter()
             .map(|ext| dir.join(format!("{name}.{ext}")))
             .find(|p| p.is_file())
-            .with_context(|| format!("{}:{}: no {name}.wasm or {name}.wat", manifest.display(), n + 1))?;
+            .with_context(|| {
+                format!(
+                    "{}:{}: no {name}.wasm or {name}.wat",
+                    manifest.display(),
+                    n + 1
+                )
+            })?;
         let expected_trap = fields
             .get(3)
             .filter(|t| !t.is_empty() && **t != "-")

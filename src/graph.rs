@@ -281,7 +281,10 @@ impl Graph {
     /// `a * b` for any sign of b.
     pub fn mul(&mut self, name: &str, a: impl Into<Expr>, b: impl Into<Expr>) -> Dim {
         let (a, b) = (a.into(), b.into());
-        self.ffn(name, vec![unit(b.clone(), a.clone(), 1.0), unit(-b, a, -1.0)])
+        self.ffn(
+            name,
+            vec![unit(b.clone(), a.clone(), 1.0), unit(-b, a, -1.0)],
+        )
     }
 
     /// `a * [b >= 0]` for integer b: `a * (relu(b + 1) - relu(b))`.
@@ -315,7 +318,10 @@ impl Graph {
         values: Vec<Expr>,
         tie: Tie,
     ) -> Vec<Dim> {
-        assert!((1..=2).contains(&values.len()), "a 2D head carries 1 or 2 values");
+        assert!(
+            (1..=2).contains(&values.len()),
+            "a 2D head carries 1 or 2 values"
+        );
         let idx = self.lookups.len();
         let outputs = (0..values.len())
             .map(|i| {
@@ -472,8 +478,7 @@ impl<'g> Evaluator<'g> {
                     for u in &ffn.units {
                         let gate = eval(&u.gate, cur);
                         if gate.is_positive() {
-                            sum = sum
-                                + gate * eval(&u.value, cur) * Rational::from_f64(u.coef);
+                            sum = sum + gate * eval(&u.value, cur) * Rational::from_f64(u.coef);
                         }
                     }
                     // The rounding pair computes x exactly here; in f64 it
@@ -688,13 +693,30 @@ mod tests {
         let val = g.input("val");
         let sum = g.cumsum("sum", vec![delta.into()])[0];
         let key_sq = g.square("key_sq", key);
-        let found = g.lookup("found", Expr::constant(3.0), key, key_sq, None, vec![val.into()])[0];
+        let found = g.lookup(
+            "found",
+            Expr::constant(3.0),
+            key,
+            key_sq,
+            None,
+            vec![val.into()],
+        )[0];
         let mut ev = Evaluator::new(&g);
-        let rows = [(1.0, 3.0, 10.0), (-1.0, 2.0, 20.0), (2.0, 3.0, 30.0), (1.0, 5.0, 40.0)];
+        let rows = [
+            (1.0, 3.0, 10.0),
+            (-1.0, 2.0, 20.0),
+            (2.0, 3.0, 30.0),
+            (1.0, 5.0, 40.0),
+        ];
         let mut total = 0.0;
         for (d, k, v) in rows {
             total += d;
-            let out = ev.step(&HashMap::from([(Graph::ONE, 1.0), (delta, d), (key, k), (val, v)]));
+            let out = ev.step(&HashMap::from([
+                (Graph::ONE, 1.0),
+                (delta, d),
+                (key, k),
+                (val, v),
+            ]));
             assert_eq!(out[sum.0 as usize], Rational::from_f64(total));
             assert!(out[sum.0 as usize].is_integer());
         }

@@ -9,6 +9,7 @@ pub mod compile;
 pub mod corpus;
 pub mod graph;
 pub mod isa;
+pub mod machine;
 pub mod oracle;
 pub mod reference;
 pub mod source;

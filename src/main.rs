@@ -98,7 +98,10 @@ fn main() {
     if let Err(e) = run(cli) {
         // One line, whatever the underlying error looks like.
         let message = format!("{e:#}");
-        eprintln!("error: {}", message.split_whitespace().collect::<Vec<_>>().join(" "));
+        eprintln!(
+            "error: {}",
+            message.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
         std::process::exit(1);
     }
 }

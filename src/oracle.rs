@@ -58,9 +58,13 @@ pub fn run(wasm: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleErr
         .map_err(|e| OracleError::Wasmi(e.to_string()))?;
     let mut linker = Linker::<Vec<u8>>::new(&engine);
     linker
-        .func_wrap("env", "output_byte", |mut caller: Caller<'_, Vec<u8>>, b: i32| {
-            caller.data_mut().push(b as u8);
-        })
+        .func_wrap(
+            "env",
+            "output_byte",
+            |mut caller: Caller<'_, Vec<u8>>, b: i32| {
+                caller.data_mut().push(b as u8);
+            },
+        )
         .map_err(|e| OracleError::Wasmi(e.to_string()))?;
 
     let finish = |store: &mut Store<Vec<u8>>, results: Vec<u32>, err: Option<wasmi::Error>| {
@@ -147,7 +151,9 @@ fn classify(e: &wasmi::Error) -> OracleOutcome {
     use wasmi::TrapCode as C;
     match e.as_trap_code() {
         Some(C::OutOfFuel) => OracleOutcome::OutOfFuel,
-        Some(C::UnreachableCodeReached) => OracleOutcome::Trap(OracleTrap::Known(Trap::Unreachable)),
+        Some(C::UnreachableCodeReached) => {
+            OracleOutcome::Trap(OracleTrap::Known(Trap::Unreachable))
+        }
         Some(C::MemoryOutOfBounds) => {
             OracleOutcome::Trap(OracleTrap::Known(Trap::MemoryOutOfBounds))
         }

@@ -70,7 +70,9 @@ fn from_wasm(wasm: Vec<u8>, input: Option<&[u8]>, path: &Path) -> Result<Source>
 
 /// Compile C to wasm32 with the published toolchain's flags.
 pub fn compile_c(path: &Path) -> Result<Vec<u8>> {
-    let clang = std::env::var_os("CLANG").map(PathBuf::from).unwrap_or_else(|| "clang".into());
+    let clang = std::env::var_os("CLANG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "clang".into());
     let dir = std::env::temp_dir().join(format!("hullvm-cc-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let header = dir.join("runtime.h");

@@ -30,9 +30,20 @@ fn assert_one_line_error(out: &Output, needle: &str) {
 #[test]
 fn run_prints_the_program_output() {
     let out = hullvm(&["run", "corpora/c/hello.wasm", "--input", "World"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.stdout, b"Hello World!\n");
-    let out = hullvm(&["run", "corpora/c/hello.wasm", "--input", "World", "--engine", "wasmi"]);
+    let out = hullvm(&[
+        "run",
+        "corpora/c/hello.wasm",
+        "--input",
+        "World",
+        "--engine",
+        "wasmi",
+    ]);
     assert_eq!(out.stdout, b"Hello World!\n");
 }
 
@@ -59,7 +70,11 @@ fn compile_then_trace_round_trips_through_files() {
         "-o",
         prog.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = hullvm(&["trace", prog.to_str().unwrap()]);
     assert!(out.status.success());
     let trace = String::from_utf8(out.stdout).unwrap();
@@ -77,16 +92,32 @@ fn bad_inputs_fail_with_one_line() {
 
     let bad_wasm = scratch("bad.wasm");
     std::fs::write(&bad_wasm, b"\0asm\x01\0\0\0\x99garbage").unwrap();
-    assert_one_line_error(&hullvm(&["run", bad_wasm.to_str().unwrap()]), "invalid wasm");
+    assert_one_line_error(
+        &hullvm(&["run", bad_wasm.to_str().unwrap()]),
+        "invalid wasm",
+    );
 
     let not_wasm = scratch("text.wasm");
     std::fs::write(&not_wasm, b"hello").unwrap();
-    assert_one_line_error(&hullvm(&["run", not_wasm.to_str().unwrap()]), "not a wasm binary");
+    assert_one_line_error(
+        &hullvm(&["run", not_wasm.to_str().unwrap()]),
+        "not a wasm binary",
+    );
 
     let bad_tokens = scratch("bad.txt");
-    std::fs::write(&bad_tokens, "{\ni32.const 01 00 00 00\ni32.frobnicate 00 00 00 00\n}\n").unwrap();
-    assert_one_line_error(&hullvm(&["trace", bad_tokens.to_str().unwrap()]), "i32.frobnicate");
-    assert_one_line_error(&hullvm(&["run", bad_tokens.to_str().unwrap()]), "i32.frobnicate");
+    std::fs::write(
+        &bad_tokens,
+        "{\ni32.const 01 00 00 00\ni32.frobnicate 00 00 00 00\n}\n",
+    )
+    .unwrap();
+    assert_one_line_error(
+        &hullvm(&["trace", bad_tokens.to_str().unwrap()]),
+        "i32.frobnicate",
+    );
+    assert_one_line_error(
+        &hullvm(&["run", bad_tokens.to_str().unwrap()]),
+        "i32.frobnicate",
+    );
 
     let unsupported = scratch("f64.wat");
     std::fs::write(
@@ -94,7 +125,10 @@ fn bad_inputs_fail_with_one_line() {
         "(module (func (export \"compute\") (drop (f64.add (f64.const 1) (f64.const 2)))))",
     )
     .unwrap();
-    assert_one_line_error(&hullvm(&["run", unsupported.to_str().unwrap()]), "unsupported: f64");
+    assert_one_line_error(
+        &hullvm(&["run", unsupported.to_str().unwrap()]),
+        "unsupported: f64",
+    );
 }
 
 #[test]

@@ -12,14 +12,23 @@ fn reference_output_matches_wasmi_and_the_manifest() {
     assert!(programs.len() >= 7, "the C corpus is bundled");
     for p in programs {
         let wasm = std::fs::read(&p.path).unwrap();
-        let compiled = compile::compile_compute(&wasm, &p.input)
-            .unwrap_or_else(|e| panic!("{}: {e}", p.name));
+        let compiled =
+            compile::compile_compute(&wasm, &p.input).unwrap_or_else(|e| panic!("{}: {e}", p.name));
         let run = reference::run(&compiled.program, 200_000_000);
         let Outcome::Halted { pc } = run.outcome else {
             panic!("{}: {:?}", p.name, run.outcome)
         };
-        let exit = compiled.exit_at(pc).unwrap_or_else(|| panic!("{}: halt at {pc} is not an exit", p.name));
-        let oracle = oracle::run(&wasm, &compile::Entry::Compute { input: p.input.clone() }, 1 << 40).unwrap();
+        let exit = compiled
+            .exit_at(pc)
+            .unwrap_or_else(|| panic!("{}: halt at {pc} is not an exit", p.name));
+        let oracle = oracle::run(
+            &wasm,
+            &compile::Entry::Compute {
+                input: p.input.clone(),
+            },
+            1 << 40,
+        )
+        .unwrap();
         assert_eq!(
             String::from_utf8_lossy(&run.output),
             String::from_utf8_lossy(&p.expected_output),
@@ -35,6 +44,11 @@ fn reference_output_matches_wasmi_and_the_manifest() {
             }
             other => panic!("{}: outcome mismatch {other:?}", p.name),
         }
-        eprintln!("{}: {} steps, {} tokens", p.name, run.steps, run.trace.len());
+        eprintln!(
+            "{}: {} steps, {} tokens",
+            p.name,
+            run.steps,
+            run.trace.len()
+        );
     }
 }

@@ -104,10 +104,13 @@ fn masks_take_the_memory_shortcut_and_stay_exact() {
         let wat = format!(
             "(module (func (export \"f\") (param i32) (result i32) local.get 0 i32.const {mask} i32.and))"
         );
-        let compiled = compile::compile(wat.as_bytes(), &Entry::Invoke(vec![Invocation {
-            export: "f".into(),
-            args: vec![0xdead_beef],
-        }]))
+        let compiled = compile::compile(
+            wat.as_bytes(),
+            &Entry::Invoke(vec![Invocation {
+                export: "f".into(),
+                args: vec![0xdead_beef],
+            }]),
+        )
         .unwrap();
         assert!(
             !compiled.functions.iter().any(|f| f.name.contains("and")),
@@ -120,9 +123,18 @@ fn masks_take_the_memory_shortcut_and_stay_exact() {
 #[test]
 fn traps_are_exits_not_wrong_numbers() {
     let div = "(module (func (export \"f\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s))";
-    assert_eq!(hullvm_result(div, &[5, 0]), Err("integer divide by zero".into()));
-    assert_eq!(hullvm_result(div, &[0x8000_0000, u32::MAX]), Err("integer overflow".into()));
+    assert_eq!(
+        hullvm_result(div, &[5, 0]),
+        Err("integer divide by zero".into())
+    );
+    assert_eq!(
+        hullvm_result(div, &[0x8000_0000, u32::MAX]),
+        Err("integer overflow".into())
+    );
     let rem = "(module (func (export \"f\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.rem_s))";
     assert_eq!(hullvm_result(rem, &[0x8000_0000, u32::MAX]), Ok(0));
-    assert_eq!(hullvm_result(rem, &[7, 0]), Err("integer divide by zero".into()));
+    assert_eq!(
+        hullvm_result(rem, &[7, 0]),
+        Err("integer divide by zero".into())
+    );
 }

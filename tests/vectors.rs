@@ -95,3 +95,23 @@ fn reference_outputs_and_token_counts_match_the_readme_table() {
         assert!(out.starts_with(output), "{name}: {out:?}");
     }
 }
+
+#[test]
+fn graph_evaluator_reproduces_the_short_ref_traces() {
+    let Some(dir) = vectors_dir() else { return };
+    let machine = hullvm::machine::build();
+    for name in ["hello", "addition"] {
+        let program = Program::parse(&read(&dir, &format!("{name}.txt"))).unwrap();
+        let expected = TraceFile::parse(&read(&dir, &format!("{name}_ref.txt"))).unwrap();
+        let got = hullvm::machine::evaluate(&machine, &program, expected.trace.len() + 5);
+        if let Some(i) =
+            (0..got.len().min(expected.trace.len())).find(|&i| got[i] != expected.trace[i])
+        {
+            panic!(
+                "{name}: token {i}: expected {} got {}",
+                expected.trace[i], got[i]
+            );
+        }
+        assert_eq!(got.len(), expected.trace.len(), "{name}");
+    }
+}

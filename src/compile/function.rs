@@ -7,9 +7,7 @@
 //! at the target is what the wasm label expects.
 
 use super::asm::{Label, Origin, Target};
-use super::{
-    i32_only, CompileError, Context, FuncKey, Import, ModuleId, Trap, MAX_LOCALS,
-};
+use super::{i32_only, CompileError, Context, FuncKey, Import, ModuleId, Trap, MAX_LOCALS};
 use crate::isa::Op;
 use wasmparser::{BlockType, Operator, ValType};
 
@@ -622,9 +620,8 @@ pub fn operator_name(op: &Operator) -> String {
         snake.push(c.to_ascii_lowercase());
     }
     for prefix in [
-        "i32", "i64", "f32", "f64", "v128", "i8x16", "i16x8", "i32x4", "i64x2", "f32x4",
-        "f64x2", "memory", "table", "ref", "data", "elem", "global", "local", "call",
-        "return",
+        "i32", "i64", "f32", "f64", "v128", "i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2",
+        "memory", "table", "ref", "data", "elem", "global", "local", "call", "return",
     ] {
         if let Some(rest) = snake.strip_prefix(prefix) {
             if let Some(rest) = rest.strip_prefix('_') {

@@ -290,9 +290,12 @@ impl<'a> ModuleInfo<'a> {
                     for mem in r {
                         let mem = mem.map_err(invalid)?;
                         if m.memory_bytes.is_some() || mem.memory64 || mem.shared {
-                            m.memory_unsupported = Some("multiple, 64-bit or shared memories".into());
+                            m.memory_unsupported =
+                                Some("multiple, 64-bit or shared memories".into());
                         }
-                        let bytes = mem.initial.saturating_mul(1 << mem.page_size_log2.unwrap_or(16));
+                        let bytes = mem
+                            .initial
+                            .saturating_mul(1 << mem.page_size_log2.unwrap_or(16));
                         if bytes > MAX_MEMORY_BYTES {
                             m.memory_unsupported = Some(format!(
                                 "memory of {bytes} bytes (hullvm compiles at most {MAX_MEMORY_BYTES})"
@@ -381,7 +384,9 @@ impl<'a> ModuleInfo<'a> {
     fn export_func(&self, name: &str) -> Result<u32, CompileError> {
         match self.exports.get(name) {
             Some(&(ExternalKind::Func, i)) => Ok(i),
-            Some(_) => Err(CompileError::Entry(format!("export {name:?} is not a function"))),
+            Some(_) => Err(CompileError::Entry(format!(
+                "export {name:?} is not a function"
+            ))),
             None => Err(CompileError::Entry(format!("no export named {name:?}"))),
         }
     }
@@ -390,9 +395,7 @@ impl<'a> ModuleInfo<'a> {
 fn const_i32(expr: &wasmparser::ConstExpr) -> Option<u32> {
     let mut r = expr.get_operators_reader();
     match (r.read().ok()?, r.read().ok()?) {
-        (wasmparser::Operator::I32Const { value }, wasmparser::Operator::End) => {
-            Some(value as u32)
-        }
+        (wasmparser::Operator::I32Const { value }, wasmparser::Operator::End) => Some(value as u32),
         _ => None,
     }
 }
@@ -451,15 +454,14 @@ impl Layout {
 
 fn runtime_module() -> &'static [u8] {
     static RUNTIME: OnceLock<Vec<u8>> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        wat::parse_str(include_str!("runtime.wat")).expect("runtime.wat is valid")
-    })
+    RUNTIME
+        .get_or_init(|| wat::parse_str(include_str!("runtime.wat")).expect("runtime.wat is valid"))
 }
 
 /// The i32 operations that become runtime calls, by export name.
 pub const LOWERED_OPS: [&str; 16] = [
-    "mul", "div_s", "div_u", "rem_s", "rem_u", "and", "or", "xor", "shl", "shr_s", "shr_u",
-    "rotl", "rotr", "clz", "ctz", "popcnt",
+    "mul", "div_s", "div_u", "rem_s", "rem_u", "and", "or", "xor", "shl", "shr_s", "shr_u", "rotl",
+    "rotr", "clz", "ctz", "popcnt",
 ];
 
 /// Shared state while compiling one program.
@@ -709,7 +711,14 @@ fn emit_memory_image(cx: &mut Context) -> Result<(), CompileError> {
 fn emit_store_const(cx: &mut Context, addr: u32, value: u32, size: u32) {
     cx.asm.emit(Op::I32Const, addr);
     cx.asm.emit(Op::I32Const, value);
-    cx.asm.emit(if size == 4 { Op::I32Store } else { Op::I32Store8 }, 0);
+    cx.asm.emit(
+        if size == 4 {
+            Op::I32Store
+        } else {
+            Op::I32Store8
+        },
+        0,
+    );
 }
 
 /// Push constant arguments and call a user function; returns its result count.

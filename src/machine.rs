@@ -1,0 +1,749 @@
+//! The WASM machine of the 36 core ops, written as a computation graph.
+//!
+//! Each position holds one token. From the token so far the graph computes
+//! which instruction is executing (the program counter is a running sum of
+//! the commits' deltas), how far into its tokens we are (`byte_index`), the
+//! operand-stack depth and call depth (running sums too), and reads what it
+//! needs by exact-match lookups: the opcode and immediate from the prompt,
+//! stack values from the commits that wrote them, locals and memory bytes
+//! from the byte tokens that wrote them. The output scores then pick the
+//! next token.
+//!
+//! Invariants that keep everything exact:
+//! - every dim is an integer (running sums are rounded right after their
+//!   averaging head), so scores are exact and ties are real ties;
+//! - lookup keys are exact integers: positions, depths, addresses;
+//! - a byte token `vv` carries `byte1 = vv + 1`, so 0 means "not a byte".
+//!
+//! Stack: every commit with `sts=1` writes the value of the 4 bytes before
+//! it at the depth reached after it. `{` writes 0 at depth 0 and `}` starts
+//! the program at depth 1, so the slot under an empty stack reads 0 (the
+//! base address `input_base` writes its input at).
+
+use crate::graph::{step_units, unit, Dim, Expr, Graph, Unit};
+use crate::isa::{Op, Token, TokenKind, Vocab};
+
+/// Squared radius of the circle the opcodes sit on: a lattice circle with
+/// enough integer points for every opcode.
+const OP_RADIUS_SQ: i64 = 32045;
+
+/// Locals of one call frame occupy this many consecutive memory-like keys.
+pub const LOCAL_STRIDE: f64 = 256.0;
+
+/// Score bonus of the token kind that must come next; larger than any
+/// byte-matching score (at most 255^2 + 1).
+const EMIT: f64 = 1048576.0;
+
+/// Integer points on the opcode circle, one per opcode, in a fixed order.
+pub fn opcode_points() -> Vec<(i64, i64)> {
+    let r = (OP_RADIUS_SQ as f64).sqrt() as i64 + 1;
+    let mut pts = Vec::new();
+    for x in -r..=r {
+        for y in -r..=r {
+            if x * x + y * y == OP_RADIUS_SQ {
+                pts.push((x, y));
+            }
+        }
+    }
+    assert!(pts.len() >= Op::ALL.len(), "not enough lattice points");
+    pts
+}
+
+/// The machine: its graph, the embedding of every token, and the score of
+/// every token as an expression over the final residual stream.
+pub struct Machine {
+    pub graph: Graph,
+    /// Per token id: the input dims it sets and their values.
+    pub embedding: Vec<Vec<(Dim, f64)>>,
+    /// Per token id: its output score.
+    pub scores: Vec<Expr>,
+}
+
+struct Inputs {
+    byte1: Dim,
+    flag: Dim,
+    boundary: Dim,
+    start: Dim,
+    d_pc: Dim,
+    d_sp: Dim,
+    sts: Dim,
+    jump: Dim,
+    bt_token: Dim,
+    d_call: Dim,
+    op_x: Dim,
+    op_y: Dim,
+}
+
+impl Inputs {
+    fn new(g: &mut Graph) -> Inputs {
+        Inputs {
+            byte1: g.input("byte1"),
+            flag: g.input("flag"),
+            boundary: g.input("boundary"),
+            start: g.input("start"),
+            d_pc: g.input("d_pc"),
+            d_sp: g.input("d_sp"),
+            sts: g.input("sts"),
+            jump: g.input("jump"),
+            bt_token: g.input("bt_token"),
+            d_call: g.input("d_call"),
+            op_x: g.input("op_x"),
+            op_y: g.input("op_y"),
+        }
+    }
+
+    /// What the embedding writes for one token.
+    fn embed(&self, kind: TokenKind, points: &[(i64, i64)]) -> Vec<(Dim, f64)> {
+        let mut e = vec![(Graph::ONE, 1.0)];
+        match kind {
+            TokenKind::Byte { value, flag } => {
+                e.push((self.byte1, value as f64 + 1.0));
+                if flag {
+                    e.push((self.flag, 1.0));
+                }
+                return e;
+            }
+            TokenKind::Char(c) => {
+                e.push((self.byte1, c as f64 + 1.0));
+                return e;
+            }
+            _ => {}
+        }
+        e.push((self.boundary, 1.0));
+        match kind {
+            TokenKind::Open => {
+                e.push((self.start, 1.0));
+                e.push((self.sts, 1.0));
+            }
+            TokenKind::Close => e.push((self.d_sp, 1.0)),
+            TokenKind::Op(op) => {
+                let (x, y) = points[op.index()];
+                e.push((self.op_x, x as f64));
+                e.push((self.op_y, y as f64));
+            }
+            TokenKind::Commit(c) => {
+                e.push((self.d_pc, 1.0));
+                e.push((self.d_sp, c.stack_delta as f64));
+                e.push((self.sts, c.store_to_stack as u8 as f64));
+                e.push((self.jump, c.branch_taken as u8 as f64));
+            }
+            TokenKind::Out(_) => {
+                e.push((self.d_pc, 1.0));
+                e.push((self.d_sp, -1.0));
+            }
+            TokenKind::BranchTaken => e.push((self.bt_token, 1.0)),
+            TokenKind::CallCommit => {
+                e.push((self.d_pc, 1.0));
+                e.push((self.jump, 1.0));
+                e.push((self.d_call, 1.0));
+            }
+            TokenKind::ReturnCommit => {
+                e.push((self.d_pc, 1.0));
+                e.push((self.jump, 1.0));
+                e.push((self.d_call, -1.0));
+            }
+            TokenKind::Byte { .. } | TokenKind::Char(_) => unreachable!(),
+        }
+        e.retain(|&(_, v)| v != 0.0);
+        e
+    }
+}
+
+/// Builds the machine graph step by step; each method is one part of the
+/// circuit.
+struct Builder {
+    g: Graph,
+    i: Inputs,
+    points: Vec<(i64, i64)>,
+    op_x: Dim,
+    op_y: Dim,
+}
+
+impl Builder {
+    /// 1 when the fetched opcode is `op`, <= 0 otherwise (a gate, not a dim).
+    fn is(&self, op: Op) -> Expr {
+        let (x, y) = self.points[op.index()];
+        self.op_x * x as f64 + self.op_y * y as f64 - (OP_RADIUS_SQ - 1) as f64
+    }
+
+    /// A dim that is 1 when the fetched opcode is one of `ops`, else 0.
+    fn is_any(&mut self, name: &str, ops: &[Op]) -> Dim {
+        let units = ops
+            .iter()
+            .map(|&op| unit(self.is(op), Graph::ONE, 1.0))
+            .collect();
+        self.g.ffn(name, units)
+    }
+}
+
+/// Ops whose result is 4 value bytes (no branch), closed by a commit.
+const FOUR_BYTE_OPS: [Op; 24] = [
+    Op::I32Const,
+    Op::LocalGet,
+    Op::LocalSet,
+    Op::LocalTee,
+    Op::Select,
+    Op::I32Add,
+    Op::I32Sub,
+    Op::I32Eqz,
+    Op::I32Eq,
+    Op::I32Ne,
+    Op::I32LtS,
+    Op::I32LtU,
+    Op::I32GtS,
+    Op::I32GtU,
+    Op::I32LeS,
+    Op::I32LeU,
+    Op::I32GeS,
+    Op::I32GeU,
+    Op::I32Load,
+    Op::I32Load8S,
+    Op::I32Load8U,
+    Op::I32Load16S,
+    Op::I32Load16U,
+    Op::I32Store,
+];
+
+pub fn build() -> Machine {
+    let mut g = Graph::new();
+    let i = Inputs::new(&mut g);
+    let points = opcode_points();
+    let one = || Expr::from(Graph::ONE);
+    let p = || Expr::from(Graph::POSITION);
+    let p_sq = || Expr::from(Graph::POSITION_SQ);
+
+    // ── The previous four tokens and the instruction's first token ──────
+    let prev1_byte1 = g.lookup("prev1", p() - 1.0, p(), p_sq(), None, vec![i.byte1.into()])[0];
+    // The byte just emitted is this token; its flag is the carry into the next.
+    let carry_in = i.flag;
+    let prev2 = g.lookup("prev2", p() - 2.0, p(), p_sq(), None, vec![i.byte1.into()])[0];
+    let prev3 = g.lookup("prev3", p() - 3.0, p(), p_sq(), None, vec![i.byte1.into()])[0];
+    let prev4 = g.lookup("prev4", p() - 4.0, p(), p_sq(), None, vec![i.byte1.into()])[0];
+    // The u32 whose bytes are the four tokens before this one (low first);
+    // `{` reads as 0 so that it can seed the stack.
+    let word = Expr::from(prev4)
+        + Expr::from(prev3) * 256.0
+        + Expr::from(prev2) * 65536.0
+        + Expr::from(prev1_byte1) * 16777216.0
+        + (i.start - 1.0) * 16843009.0;
+    let boundary = g.lookup(
+        "last_boundary",
+        Expr::zero(),
+        Expr::zero(),
+        Expr::zero(),
+        Some(one() - i.boundary),
+        vec![p(), i.bt_token.into()],
+    );
+    let byte_index = p() - boundary[0];
+    let in_bt = boundary[1];
+    let k_is = |g: &mut Graph, name: &str, k: f64| {
+        // [byte_index == k] for integer byte_index >= 0
+        let b = byte_index.clone();
+        g.ffn(
+            name,
+            vec![
+                unit(b.clone() - k + 1.0, Graph::ONE, 1.0),
+                unit(b.clone() - k, Graph::ONE, -2.0),
+                unit(b - k - 1.0, Graph::ONE, 1.0),
+            ],
+        )
+    };
+    let k0 = k_is(&mut g, "k==0", 0.0);
+    let k1 = k_is(&mut g, "k==1", 1.0);
+    let k2 = k_is(&mut g, "k==2", 2.0);
+    let k4 = k_is(&mut g, "k==4", 4.0);
+    let k_le3 = g.step("k<=3", Graph::ONE, Expr::constant(3.0) - byte_index.clone());
+    let k_le1 = g.step("k<=1", Graph::ONE, Expr::constant(1.0) - byte_index.clone());
+
+    // ── Program counter, stack depth, call depth: running sums ───────────
+    // A jump commits its offset: the u32 in the 4 bytes before it, signed.
+    let mut pc_units = vec![
+        unit(Graph::ONE, i.d_pc, 1.0),
+        unit(i.jump, word.clone(), 1.0),
+    ];
+    for mut u in step_units(i.jump, word.clone() - 2147483648.0) {
+        u.coef *= -4294967296.0;
+        pc_units.push(u);
+    }
+    let pc_delta = g.ffn("pc_delta", pc_units);
+    let sums = g.cumsum("sums", vec![i.d_sp.into(), pc_delta.into()]);
+    let (sp, pc) = (sums[0], sums[1]);
+    let call = g.cumsum("call_depth", vec![i.d_call.into()])[0];
+
+    // ── Instruction fetch from the prompt: opcode at 5pc+1, immediate in
+    //    the four tokens before 5pc+6 ──────────────────────────────────────
+    let op = g.lookup(
+        "fetch_op",
+        pc * 5.0 + 1.0,
+        p(),
+        p_sq(),
+        None,
+        vec![i.op_x.into(), i.op_y.into()],
+    );
+    let imm = g.lookup(
+        "fetch_imm",
+        pc * 5.0 + 6.0,
+        p(),
+        p_sq(),
+        None,
+        vec![word.clone()],
+    )[0];
+    let imm_byte1 = g.lookup(
+        "fetch_imm_byte",
+        pc * 5.0 + 2.0 + byte_index.clone(),
+        p(),
+        p_sq(),
+        None,
+        vec![i.byte1.into()],
+    )[0];
+    let mut b = Builder {
+        g,
+        i,
+        points,
+        op_x: op[0],
+        op_y: op[1],
+    };
+
+    // ── Operand stack ──────────────────────────────────────────────────
+    let sp_sq = b.g.square("sp^2", sp);
+    let not_sts = one() - b.i.sts;
+    let stack = |b: &mut Builder, name: &str, depth: Expr, values: Vec<Expr>| {
+        b.g.lookup(name, depth, sp, sp_sq, Some(not_sts.clone()), values)
+    };
+    let top = stack(&mut b, "top", sp.into(), vec![word.clone(), p()]);
+    let second = stack(&mut b, "second", sp - 1.0, vec![word.clone(), p()]);
+    let third_pos = stack(&mut b, "third", sp - 2.0, vec![p()])[0];
+    let (top_val, top_pos, sec_val, sec_pos) = (top[0], top[1], second[0], second[1]);
+    // Byte k of a stack value sits k tokens after the start of its bytes.
+    let byte_at = |b: &mut Builder, name: &str, commit_pos: Expr| {
+        b.g.lookup(
+            name,
+            commit_pos - 4.0 + byte_index.clone(),
+            p(),
+            p_sq(),
+            None,
+            vec![b.i.byte1.into()],
+        )[0]
+    };
+    let top_b1 = byte_at(&mut b, "top_byte", top_pos.into());
+    let sec_b1 = byte_at(&mut b, "second_byte", sec_pos.into());
+    let third_b1 = byte_at(&mut b, "third_byte", third_pos.into());
+
+    // ── Locals: the bytes local.set/tee emitted, keyed by frame and index ─
+    let local_write = b.is_any("is_local_write", &[Op::LocalSet, Op::LocalTee]);
+    let frame_base = Expr::from(call) * LOCAL_STRIDE + Expr::from(imm) * 4.0;
+    let local_key = frame_base.clone() + byte_index.clone() - 1.0;
+    let local_key_sq = b.g.square("local_key^2", local_key.clone());
+    let local_b1 = b.g.lookup(
+        "local_byte",
+        frame_base + byte_index.clone(),
+        local_key,
+        local_key_sq,
+        Some(one() - local_write + b.i.boundary),
+        vec![b.i.byte1.into()],
+    )[0];
+
+    // ── Return addresses: the bytes of each call's immediate, by depth ───
+    let is_call = b.is_any("is_call", &[Op::Call]);
+    let cs_key = Expr::from(call) * 4.0 + byte_index.clone() - 1.0;
+    let cs_key_sq = b.g.square("call_key^2", cs_key.clone());
+    let call_b1 = b.g.lookup(
+        "call_byte",
+        (Expr::from(call) - 1.0) * 4.0 + byte_index.clone(),
+        cs_key,
+        cs_key_sq,
+        Some(one() - is_call + b.i.boundary),
+        vec![b.i.byte1.into()],
+    )[0];
+
+    // ── Memory: the bytes stores and input_base emitted, by address ──────
+    let mem_write = b.is_any(
+        "is_memory_write",
+        &[Op::I32Store, Op::I32Store8, Op::I32Store16, Op::InputBase],
+    );
+    let mem_clear = one() - mem_write + b.i.boundary;
+    let write_addr = Expr::from(sec_val) + imm + byte_index.clone() - 1.0;
+    let write_addr_sq = b.g.square("write_addr^2", write_addr.clone());
+    let read_addr = Expr::from(top_val) + imm + byte_index.clone();
+    // A tag far from any address marks rows that are not writes, so a read
+    // of never-written memory can tell it found nothing.
+    let tag = write_addr.clone() - mem_clear.clone() * 1099511627776.0;
+    let mem = b.g.lookup(
+        "memory_byte",
+        read_addr.clone(),
+        write_addr,
+        write_addr_sq,
+        Some(mem_clear),
+        vec![b.i.byte1.into(), tag],
+    );
+    let (mem_b1, mem_tag) = (mem[0], mem[1]);
+    let miss = Expr::from(mem_tag) - read_addr;
+    let found = b.g.ffn(
+        "memory_found",
+        vec![
+            unit(miss.clone() + 1.0, Graph::ONE, 1.0),
+            unit(miss.clone(), Graph::ONE, -2.0),
+            unit(miss - 1.0, Graph::ONE, 1.0),
+        ],
+    );
+    let mem_sign =
+        b.g.step("memory_sign", Graph::ONE, Expr::from(mem_b1) - 129.0);
+
+    // ── Arithmetic, byte-serial with the carry of the previous token ─────
+    let top_byte = Expr::from(top_b1) - 1.0;
+    let sec_byte = Expr::from(sec_b1) - 1.0;
+    let add_sum = sec_byte.clone() + top_byte.clone() + carry_in;
+    let add_carry = b.g.step("add_carry", Graph::ONE, add_sum.clone() - 256.0);
+    let sub_diff = sec_byte.clone() - top_byte.clone() - carry_in;
+    let sub_borrow = b.g.ffn("sub_borrow", {
+        let mut u = vec![unit(Graph::ONE, Graph::ONE, 1.0)];
+        u.extend(
+            step_units(Graph::ONE, sub_diff.clone())
+                .into_iter()
+                .map(|mut x| {
+                    x.coef = -x.coef;
+                    x
+                }),
+        );
+        u
+    });
+    let imm_byte = Expr::from(imm_byte1) - 1.0;
+    let ret_diff = imm_byte.clone() - (Expr::from(call_b1) - 1.0) - carry_in;
+    let ret_borrow = b.g.ffn("return_borrow", {
+        let mut u = vec![unit(Graph::ONE, Graph::ONE, 1.0)];
+        u.extend(
+            step_units(Graph::ONE, ret_diff.clone())
+                .into_iter()
+                .map(|mut x| {
+                    x.coef = -x.coef;
+                    x
+                }),
+        );
+        u
+    });
+
+    // ── Comparisons on whole u32 values ──────────────────────────────────
+    let nonzero = b.g.step("top!=0", Graph::ONE, Expr::from(top_val) - 1.0);
+    let top_neg =
+        b.g.step("top<0", Graph::ONE, Expr::from(top_val) - 2147483648.0);
+    let sec_neg =
+        b.g.step("second<0", Graph::ONE, Expr::from(sec_val) - 2147483648.0);
+    let (a, bb) = (Expr::from(sec_val), Expr::from(top_val));
+    let gt_u = b.g.step("a>b", Graph::ONE, a.clone() - bb.clone() - 1.0);
+    let lt_u = b.g.step("a<b", Graph::ONE, bb.clone() - a.clone() - 1.0);
+    let a_s = a - Expr::from(sec_neg) * 4294967296.0;
+    let b_s = bb - Expr::from(top_neg) * 4294967296.0;
+    let gt_s =
+        b.g.step("a>b signed", Graph::ONE, a_s.clone() - b_s.clone() - 1.0);
+    let lt_s = b.g.step("a<b signed", Graph::ONE, b_s - a_s - 1.0);
+    let eq = one() - gt_u - lt_u;
+
+    // ── The result byte and its flag ─────────────────────────────────────
+    let is = |b: &Builder, op: Op| b.is(op);
+    let mut r: Vec<Unit> = Vec::new();
+    let mut f: Vec<Unit> = Vec::new();
+    r.push(unit(is(&b, Op::I32Const), imm_byte.clone(), 1.0));
+    r.push(unit(is(&b, Op::LocalGet), Expr::from(local_b1) - 1.0, 1.0));
+    for op in [
+        Op::LocalSet,
+        Op::LocalTee,
+        Op::I32Store,
+        Op::I32Store8,
+        Op::I32Store16,
+    ] {
+        r.push(unit(is(&b, op), top_byte.clone(), 1.0));
+    }
+    r.push(unit(
+        is(&b, Op::Select) + nonzero - 1.0,
+        Expr::from(third_b1) - 1.0,
+        1.0,
+    ));
+    r.push(unit(is(&b, Op::Select) - nonzero, sec_byte.clone(), 1.0));
+    r.push(unit(
+        is(&b, Op::I32Add),
+        add_sum - Expr::from(add_carry) * 256.0,
+        1.0,
+    ));
+    f.push(unit(is(&b, Op::I32Add), add_carry, 1.0));
+    r.push(unit(
+        is(&b, Op::I32Sub),
+        sub_diff + Expr::from(sub_borrow) * 256.0,
+        1.0,
+    ));
+    f.push(unit(is(&b, Op::I32Sub), sub_borrow, 1.0));
+    let bools: [(Op, Expr); 11] = [
+        (Op::I32Eqz, one() - nonzero),
+        (Op::I32Eq, eq.clone()),
+        (Op::I32Ne, one() - eq),
+        (Op::I32GtU, gt_u.into()),
+        (Op::I32LeU, one() - gt_u),
+        (Op::I32LtU, lt_u.into()),
+        (Op::I32GeU, one() - lt_u),
+        (Op::I32GtS, gt_s.into()),
+        (Op::I32LeS, one() - gt_s),
+        (Op::I32LtS, lt_s.into()),
+        (Op::I32GeS, one() - lt_s),
+    ];
+    for (op, value) in bools {
+        r.push(unit(is(&b, op) + k0 - 1.0, value, 1.0));
+    }
+    let mem_byte = Expr::from(mem_b1) - 1.0;
+    r.push(unit(
+        is(&b, Op::I32Load) + found - 1.0,
+        mem_byte.clone(),
+        1.0,
+    ));
+    for op in [Op::I32Load8U, Op::I32Load8S] {
+        r.push(unit(is(&b, op) + found + k0 - 2.0, mem_byte.clone(), 1.0));
+    }
+    for op in [Op::I32Load16U, Op::I32Load16S] {
+        r.push(unit(
+            is(&b, op) + found + k_le1 - 2.0,
+            mem_byte.clone(),
+            1.0,
+        ));
+    }
+    // Sign extension: later bytes repeat the sign the earlier byte flagged.
+    r.push(unit(is(&b, Op::I32Load8S) - k0, carry_in, 255.0));
+    f.push(unit(
+        is(&b, Op::I32Load8S) + found + k0 - 2.0,
+        mem_sign,
+        1.0,
+    ));
+    f.push(unit(is(&b, Op::I32Load8S) - k0, carry_in, 1.0));
+    r.push(unit(is(&b, Op::I32Load16S) - k_le1, carry_in, 255.0));
+    f.push(unit(
+        is(&b, Op::I32Load16S) + found + k1 - 2.0,
+        mem_sign,
+        1.0,
+    ));
+    f.push(unit(is(&b, Op::I32Load16S) - k_le1, carry_in, 1.0));
+    for op in [Op::Br, Op::BrIf, Op::Call] {
+        r.push(unit(is(&b, op) + in_bt - 1.0, imm_byte.clone(), 1.0));
+    }
+    r.push(unit(
+        is(&b, Op::Return) + in_bt - 1.0,
+        ret_diff + Expr::from(ret_borrow) * 256.0,
+        1.0,
+    ));
+    f.push(unit(is(&b, Op::Return) + in_bt - 1.0, ret_borrow, 1.0));
+    let result = b.g.ffn("result_byte", r);
+    let result_flag = b.g.ffn("result_flag", f);
+
+    // ── What kind of token comes next ────────────────────────────────────
+    let four = b.is_any("four_byte_op", &FOUR_BYTE_OPS);
+    let store16 = b.is_any("is_store16", &[Op::I32Store16]);
+    let store8 = b.is_any("is_store8", &[Op::I32Store8]);
+    let emit_byte = b.g.ffn(
+        "emit_byte",
+        vec![
+            unit(Expr::from(four) + k_le3 - 1.0, Graph::ONE, 1.0),
+            unit(Expr::from(store16) + k_le1 - 1.0, Graph::ONE, 1.0),
+            unit(Expr::from(store8) + k0 - 1.0, Graph::ONE, 1.0),
+            unit(Expr::from(in_bt) + k_le3 - 1.0, Graph::ONE, 1.0),
+        ],
+    );
+    let emit_commit = b.g.ffn(
+        "emit_commit",
+        vec![
+            unit(Expr::from(four) + k4 - 1.0, Graph::ONE, 1.0),
+            unit(Expr::from(store16) + k2 - 1.0, Graph::ONE, 1.0),
+            unit(Expr::from(store8) + k1 - 1.0, Graph::ONE, 1.0),
+            unit(is(&b, Op::Drop) + k0 - 1.0, Graph::ONE, 1.0),
+            unit(is(&b, Op::GlobalSet) + k0 - 1.0, Graph::ONE, 1.0),
+            unit(
+                is(&b, Op::BrIf) + k0 - nonzero - in_bt - 1.0,
+                Graph::ONE,
+                1.0,
+            ),
+            unit(is(&b, Op::Br) + k4 + in_bt - 2.0, Graph::ONE, 1.0),
+            unit(is(&b, Op::BrIf) + k4 + in_bt - 2.0, Graph::ONE, 1.0),
+        ],
+    );
+    let emit_halt = b.g.ffn(
+        "emit_halt",
+        vec![unit(is(&b, Op::Halt) + k0 - 1.0, Graph::ONE, 1.0)],
+    );
+    let emit_out = b.g.ffn(
+        "emit_out",
+        vec![unit(is(&b, Op::Output) + k0 - 1.0, Graph::ONE, 1.0)],
+    );
+    let emit_bt = b.g.ffn(
+        "emit_branch_taken",
+        vec![
+            unit(is(&b, Op::Br) + k0 - 1.0 - in_bt, Graph::ONE, 1.0),
+            unit(is(&b, Op::Call) + k0 - 1.0 - in_bt, Graph::ONE, 1.0),
+            unit(is(&b, Op::Return) + k0 - 1.0 - in_bt, Graph::ONE, 1.0),
+            unit(
+                is(&b, Op::BrIf) + k0 + nonzero - 2.0 - in_bt,
+                Graph::ONE,
+                1.0,
+            ),
+        ],
+    );
+    let emit_call = b.g.ffn(
+        "emit_call_commit",
+        vec![unit(is(&b, Op::Call) + k4 + in_bt - 2.0, Graph::ONE, 1.0)],
+    );
+    let emit_return = b.g.ffn(
+        "emit_return_commit",
+        vec![unit(is(&b, Op::Return) + k4 + in_bt - 2.0, Graph::ONE, 1.0)],
+    );
+    // The commit's fields, from the opcode.
+    let commit_sd = b.g.ffn(
+        "commit_stack_delta",
+        Op::ALL
+            .iter()
+            .filter(|op| op.stack_delta() != 0)
+            .map(|&op| unit(b.is(op), Graph::ONE, op.stack_delta() as f64))
+            .collect(),
+    );
+    let commit_sts = b.is_any(
+        "commit_sts",
+        &Op::ALL
+            .iter()
+            .copied()
+            .filter(|op| op.stores_to_stack())
+            .collect::<Vec<_>>(),
+    );
+
+    // ── Output scores ────────────────────────────────────────────────────
+    let g = &mut b.g;
+    let outputs = [
+        result,
+        result_flag,
+        emit_byte,
+        emit_commit,
+        emit_halt,
+        emit_out,
+        emit_bt,
+        emit_call,
+        emit_return,
+        commit_sd,
+        commit_sts,
+        top_b1,
+        in_bt,
+    ];
+    for d in outputs {
+        g.mark_output(d);
+    }
+    let vocab = Vocab::get();
+    let points = b.points.clone();
+    let embedding = vocab
+        .tokens()
+        .map(|t| b.i.embed(t.kind(), &points))
+        .collect();
+    let matching = |x: f64, target: Expr| target * (2.0 * x) - x * x;
+    let scores = vocab
+        .tokens()
+        .map(|t: Token| match t.kind() {
+            TokenKind::Byte { value, flag } => {
+                Expr::from(emit_byte) * EMIT
+                    + matching(value as f64, result.into())
+                    + matching(flag as u8 as f64, result_flag.into())
+            }
+            TokenKind::Out(v) => {
+                Expr::from(emit_out) * EMIT + matching(v as f64, Expr::from(top_b1) - 1.0)
+            }
+            TokenKind::Commit(c) => {
+                Expr::from(emit_commit) * EMIT
+                    + matching(c.stack_delta as f64, commit_sd.into())
+                    + matching(c.store_to_stack as u8 as f64, commit_sts.into())
+                    + matching(c.branch_taken as u8 as f64, in_bt.into())
+            }
+            TokenKind::Op(Op::Halt) => Expr::from(emit_halt) * EMIT,
+            TokenKind::BranchTaken => Expr::from(emit_bt) * EMIT,
+            TokenKind::CallCommit => Expr::from(emit_call) * EMIT,
+            TokenKind::ReturnCommit => Expr::from(emit_return) * EMIT,
+            // Prompt-only tokens are never generated.
+            _ => Expr::constant(-EMIT * 4.0),
+        })
+        .collect();
+    Machine {
+        graph: b.g,
+        embedding,
+        scores,
+    }
+}
+
+/// Run a program on the graph evaluator (exact arithmetic, no weights):
+/// returns the trace after `}` (input section, then generated tokens).
+pub fn evaluate(machine: &Machine, program: &crate::isa::Program, max_tokens: usize) -> Vec<Token> {
+    use crate::graph::Evaluator;
+    use std::collections::HashMap;
+    let mut ev = Evaluator::new(&machine.graph);
+    let prompt = program.prompt();
+    let section = program.input_section().len();
+    let mut trace: Vec<Token> = prompt[prompt.len() - section..].to_vec();
+    let mut feed = |ev: &mut Evaluator, t: Token| -> Token {
+        let inputs: HashMap<Dim, f64> = machine.embedding[t.id()].iter().copied().collect();
+        let values = ev.step(&inputs);
+        let score = |e: &Expr| -> f64 {
+            e.terms
+                .iter()
+                .map(|&(d, c)| values[d.0 as usize].to_f64() * c)
+                .sum()
+        };
+        let mut best = (f64::NEG_INFINITY, Token(0));
+        for (id, e) in machine.scores.iter().enumerate() {
+            let s = score(e);
+            if s > best.0 {
+                best = (s, Token(id as u16));
+            }
+        }
+        best.1
+    };
+    let mut next = Token(0);
+    for &t in &prompt {
+        next = feed(&mut ev, t);
+    }
+    while trace.len() < max_tokens {
+        trace.push(next);
+        if next == Token::halt() {
+            break;
+        }
+        next = feed(&mut ev, next);
+    }
+    trace
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::isa::Program;
+
+    #[test]
+    fn opcode_points_are_distinct_lattice_points() {
+        let pts = opcode_points();
+        assert!(pts.len() >= 36);
+        for &(x, y) in &pts {
+            assert_eq!(x * x + y * y, OP_RADIUS_SQ);
+        }
+    }
+
+    #[test]
+    fn graph_evaluator_matches_the_reference_on_a_small_program() {
+        let wat = r#"(module
+          (import "env" "output_byte" (func $out (param i32)))
+          (memory 1)
+          (func $add3 (param i32 i32 i32) (result i32)
+            local.get 0 local.get 1 i32.add local.get 2 i32.sub)
+          (func (export "compute")
+            (local i32)
+            i32.const 300 i32.const 5 i32.const 7 call $add3 local.set 0
+            i32.const 16 local.get 0 i32.store16 offset=2
+            i32.const 16 i32.load8_s offset=2 call $out
+            i32.const 16 i32.load16_u offset=2 call $out
+            local.get 0 i32.const 298 i32.lt_s (if (then i32.const 65 call $out))
+            i32.const -5 i32.const 3 i32.gt_u call $out))"#;
+        let compiled = crate::compile::compile_compute(wat.as_bytes(), b"").unwrap();
+        let program: Program = compiled.program;
+        let reference = crate::reference::run(&program, 100_000);
+        let m = build();
+        let got = evaluate(&m, &program, reference.trace.len() + 5);
+        for (i, (a, b)) in reference.trace.iter().zip(&got).enumerate() {
+            assert_eq!(a, b, "token {i}: expected {a} got {b}");
+        }
+        assert_eq!(got.len(), reference.trace.len());
+    }
+}
