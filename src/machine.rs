@@ -675,7 +675,7 @@ pub fn evaluate(machine: &Machine, program: &crate::isa::Program, max_tokens: us
     let prompt = program.prompt();
     let section = program.input_section().len();
     let mut trace: Vec<Token> = prompt[prompt.len() - section..].to_vec();
-    let mut feed = |ev: &mut Evaluator, t: Token| -> Token {
+    let feed = |ev: &mut Evaluator, t: Token| -> Token {
         let inputs: HashMap<Dim, f64> = machine.embedding[t.id()].iter().copied().collect();
         let values = ev.step(&inputs);
         let score = |e: &Expr| -> f64 {

@@ -251,7 +251,8 @@ impl FunctionCompiler<'_, '_, '_> {
             (frame.kind, frame.branch_arity(), frame.base, frame.target);
         let extra = self.height - keep - base;
         let is_return = kind == FrameKind::Function;
-        if extra == 0 && !(is_return && !conditional) {
+        // A plain jump does; an unconditional return needs the `return` op.
+        if extra == 0 && (conditional || !is_return) {
             let op = if conditional { Op::BrIf } else { Op::Br };
             self.cx.asm.emit_jump(op, Target::Label(target));
             return;
