@@ -48,6 +48,13 @@ enum Command {
         #[arg(long, default_value_t = 50_000_000)]
         max_tokens: usize,
     },
+    /// The main job on the bundled corpora: every program on the reference
+    /// tracer and on wasmi, outputs compared; writes reports/results.json.
+    Check {
+        /// Where to write results.json.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+    },
     /// Run a program and print its output bytes to stdout (diagnostics go to stderr).
     Run {
         /// A token program (.txt), .wasm, .wat or .c file.
@@ -122,6 +129,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             emit(output, src.program.to_text().as_bytes())
         }
+        Command::Check { out } => check(&out),
         Command::Trace {
             program,
             max_tokens,
@@ -243,4 +251,65 @@ fn run_wasmi(src: &Source) -> Result<RunSummary> {
         tokens_per_second: 0.0,
         output_bytes: run.output,
     })
+}
+
+#[derive(Serialize)]
+struct CheckRow {
+    program: String,
+    tokens: usize,
+    steps: u64,
+    reference_verdict: String,
+    wasmi_verdict: String,
+    outputs_agree: bool,
+    matches_manifest: bool,
+}
+
+fn check(out_dir: &std::path::Path) -> Result<()> {
+    let programs = hullvm::corpus::bundled()?;
+    let mut rows = Vec::new();
+    for p in &programs {
+        let src = source::load(&p.path, Some(&p.input))?;
+        let reference = run_reference(&src, 200_000_000);
+        let wasmi = run_wasmi(&src)?;
+        let row = CheckRow {
+            program: p.name.clone(),
+            tokens: reference.tokens,
+            steps: reference.steps,
+            outputs_agree: reference.output_bytes == wasmi.output_bytes
+                && reference.verdict == wasmi.verdict,
+            matches_manifest: reference.output_bytes == p.expected_output,
+            reference_verdict: reference.verdict,
+            wasmi_verdict: wasmi.verdict,
+        };
+        eprintln!(
+            "{:<20} {:>10} tokens  reference: {:<28} wasmi: {:<28} {}",
+            row.program,
+            row.tokens,
+            row.reference_verdict,
+            row.wasmi_verdict,
+            if row.outputs_agree && row.matches_manifest {
+                "ok"
+            } else {
+                "MISMATCH"
+            }
+        );
+        rows.push(row);
+    }
+    std::fs::create_dir_all(out_dir)?;
+    let path = out_dir.join("results.json");
+    source::write_atomically(&path, serde_json::to_string_pretty(&rows)?.as_bytes())?;
+    let bad = rows
+        .iter()
+        .filter(|r| !(r.outputs_agree && r.matches_manifest))
+        .count();
+    eprintln!(
+        "{} programs, {} mismatches; wrote {}",
+        rows.len(),
+        bad,
+        path.display()
+    );
+    if bad > 0 {
+        bail!("{bad} programs disagree");
+    }
+    Ok(())
 }
