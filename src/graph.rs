@@ -359,6 +359,13 @@ impl Graph {
         // score = 2qk - k^2 = q^2 - (q-k)^2: largest exactly where k = q.
         let mut ky = -key_sq.into();
         if let Some(c) = clear {
+            // One dim carries the clear flag: a sum like `1e30 - 1e30*x - k^2`
+            // would lose k^2 to rounding before the large terms cancel.
+            let c = if c.terms.len() > 1 {
+                self.persist(&format!("{name}.clear"), c).into()
+            } else {
+                c
+            };
             ky = ky - c * CLEAR;
         }
         self.lookup2d(

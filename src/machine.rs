@@ -66,7 +66,8 @@ struct Inputs {
     start: Dim,
     d_pc: Dim,
     d_sp: Dim,
-    sts: Dim,
+    /// 1 unless the token is a commit that writes the stack.
+    not_sts: Dim,
     jump: Dim,
     bt_token: Dim,
     d_call: Dim,
@@ -83,7 +84,7 @@ impl Inputs {
             start: g.input("start"),
             d_pc: g.input("d_pc"),
             d_sp: g.input("d_sp"),
-            sts: g.input("sts"),
+            not_sts: g.input("not_sts"),
             jump: g.input("jump"),
             bt_token: g.input("bt_token"),
             d_call: g.input("d_call"),
@@ -94,18 +95,18 @@ impl Inputs {
 
     /// What the embedding writes for one token.
     fn embed(&self, kind: TokenKind, points: &[(i64, i64)]) -> Vec<(Dim, f64)> {
-        let mut e = vec![(Graph::ONE, 1.0)];
+        let mut e = vec![(Graph::ONE, 1.0), (self.not_sts, 1.0)];
         match kind {
             TokenKind::Byte { value, flag } => {
                 e.push((self.byte1, value as f64 + 1.0));
                 if flag {
                     e.push((self.flag, 1.0));
                 }
-                return e;
+                return merge(e);
             }
             TokenKind::Char(c) => {
                 e.push((self.byte1, c as f64 + 1.0));
-                return e;
+                return merge(e);
             }
             _ => {}
         }
@@ -113,7 +114,7 @@ impl Inputs {
         match kind {
             TokenKind::Open => {
                 e.push((self.start, 1.0));
-                e.push((self.sts, 1.0));
+                e.push((self.not_sts, -1.0));
             }
             TokenKind::Close => e.push((self.d_sp, 1.0)),
             TokenKind::Op(op) => {
@@ -124,7 +125,7 @@ impl Inputs {
             TokenKind::Commit(c) => {
                 e.push((self.d_pc, 1.0));
                 e.push((self.d_sp, c.stack_delta as f64));
-                e.push((self.sts, c.store_to_stack as u8 as f64));
+                e.push((self.not_sts, -(c.store_to_stack as u8 as f64)));
                 e.push((self.jump, c.branch_taken as u8 as f64));
             }
             TokenKind::Out(_) => {
@@ -144,9 +145,21 @@ impl Inputs {
             }
             TokenKind::Byte { .. } | TokenKind::Char(_) => unreachable!(),
         }
-        e.retain(|&(_, v)| v != 0.0);
-        e
+        merge(e)
     }
+}
+
+/// Sum the values written to the same dim and drop zeros.
+fn merge(e: Vec<(Dim, f64)>) -> Vec<(Dim, f64)> {
+    let mut out: Vec<(Dim, f64)> = Vec::new();
+    for (d, v) in e {
+        match out.iter_mut().find(|(x, _)| *x == d) {
+            Some(slot) => slot.1 += v,
+            None => out.push((d, v)),
+        }
+    }
+    out.retain(|&(_, v)| v != 0.0);
+    out
 }
 
 /// Builds the machine graph step by step; each method is one part of the
@@ -256,12 +269,14 @@ pub fn build() -> Machine {
     let k_le1 = g.step("k<=1", Graph::ONE, Expr::constant(1.0) - byte_index.clone());
 
     // ── Program counter, stack depth, call depth: running sums ───────────
-    // A jump commits its offset: the u32 in the 4 bytes before it, signed.
+    // A jump commits its offset: the u32 in the 4 bytes before it, signed
+    // by its high byte. (Testing the high byte, not the whole word, keeps
+    // every product in this FFN below 2^53, so its sum is exact.)
     let mut pc_units = vec![
         unit(Graph::ONE, i.d_pc, 1.0),
         unit(i.jump, word.clone(), 1.0),
     ];
-    for mut u in step_units(i.jump, word.clone() - 2147483648.0) {
+    for mut u in step_units(i.jump, Expr::from(prev1_byte1) - 129.0) {
         u.coef *= -4294967296.0;
         pc_units.push(u);
     }
@@ -306,7 +321,7 @@ pub fn build() -> Machine {
 
     // ── Operand stack ──────────────────────────────────────────────────
     let sp_sq = b.g.square("sp^2", sp);
-    let not_sts = one() - b.i.sts;
+    let not_sts = Expr::from(b.i.not_sts);
     let stack = |b: &mut Builder, name: &str, depth: Expr, values: Vec<Expr>| {
         b.g.lookup(name, depth, sp, sp_sq, Some(not_sts.clone()), values)
     };
