@@ -2,8 +2,10 @@
 
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use hullvm::attention::BruteCache;
 use hullvm::compile::Exit;
 use hullvm::isa::{format_trace, Program};
+use hullvm::model::{Decoder, Stop};
 use hullvm::oracle::{self, OracleOutcome};
 use hullvm::reference::{self, Outcome};
 use hullvm::source::{self, Source};
@@ -48,6 +50,12 @@ enum Command {
         #[arg(long, default_value_t = 50_000_000)]
         max_tokens: usize,
     },
+    /// Build the transformer and print its shape; optionally save it.
+    Model {
+        /// Save as OUTPUT.safetensors and OUTPUT.json.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// The main job on the bundled corpora: every program on the reference
     /// tracer and on wasmi, outputs compared; writes reports/results.json.
     Check {
@@ -63,8 +71,22 @@ enum Command {
         #[arg(long)]
         input: Option<String>,
         /// Which engine executes the program.
-        #[arg(long, value_enum, default_value_t = Engine::Reference)]
+        #[arg(long, value_enum, default_value_t = Engine::Transformer)]
         engine: Engine,
+        /// The transformer's KV cache.
+        #[arg(long, value_enum, default_value_t = Attention::Brute)]
+        attention: Attention,
+        /// Load the transformer from MODEL.safetensors + MODEL.json instead
+        /// of building it.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Write the transformer's run in the _ref.txt layout here.
+        #[arg(long)]
+        trace: Option<PathBuf>,
+        /// Diff the transformer's trace token by token against the
+        /// reference tracer; exit non-zero at the first divergence.
+        #[arg(long)]
+        verify: bool,
         /// Stop after this many trace tokens.
         #[arg(long, default_value_t = 50_000_000)]
         max_tokens: usize,
@@ -75,7 +97,15 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum Attention {
+    /// Scan every cached key: O(n) per token, the reference cache.
+    Brute,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 enum Engine {
+    /// The transformer: every token is the argmax of its logits.
+    Transformer,
     /// The direct ISA interpreter (the token-level oracle).
     Reference,
     /// wasmi running the original wasm (needs .wasm, .wat or .c input).
@@ -130,6 +160,19 @@ fn run(cli: Cli) -> Result<()> {
             emit(output, src.program.to_text().as_bytes())
         }
         Command::Check { out } => check(&out),
+        Command::Model { output } => {
+            let model = hullvm::build_model();
+            print!("{}", model_card(&model));
+            if let Some(path) = output {
+                model.save(&path)?;
+                eprintln!(
+                    "saved {} and {}",
+                    path.with_extension("safetensors").display(),
+                    path.with_extension("json").display()
+                );
+            }
+            Ok(())
+        }
         Command::Trace {
             program,
             max_tokens,
@@ -148,6 +191,10 @@ fn run(cli: Cli) -> Result<()> {
             program,
             input,
             engine,
+            attention,
+            model,
+            trace,
+            verify,
             max_tokens,
             json,
         } => {
@@ -155,6 +202,14 @@ fn run(cli: Cli) -> Result<()> {
             let summary = match engine {
                 Engine::Reference => run_reference(&src, max_tokens),
                 Engine::Wasmi => run_wasmi(&src)?,
+                Engine::Transformer => run_transformer(
+                    &src,
+                    attention,
+                    model.as_deref(),
+                    trace.as_deref(),
+                    verify,
+                    max_tokens,
+                )?,
             };
             let summary = RunSummary {
                 program: program.display().to_string(),
@@ -225,6 +280,96 @@ fn run_reference(src: &Source, max_tokens: usize) -> RunSummary {
         tokens_per_second: run.trace.len() as f64 / seconds.max(1e-9),
         output_bytes: run.output,
     }
+}
+
+fn run_transformer(
+    src: &Source,
+    attention: Attention,
+    model: Option<&std::path::Path>,
+    trace_file: Option<&std::path::Path>,
+    verify: bool,
+    max_tokens: usize,
+) -> Result<RunSummary> {
+    let t = Instant::now();
+    let model = match model {
+        Some(path) => hullvm::weights::Model::load(path)?,
+        None => hullvm::build_model(),
+    };
+    let decoder = Decoder::new(model);
+    let run = match attention {
+        Attention::Brute => decoder
+            .session::<BruteCache>()
+            .run(&src.program, max_tokens),
+    };
+    let seconds = t.elapsed().as_secs_f64();
+    if let Some(path) = trace_file {
+        source::write_atomically(path, format_trace(&src.program, &run.trace).as_bytes())?;
+    }
+    let generated = run.trace.len() - src.program.input_section().len();
+    let verdict = match run.stop {
+        Stop::TokenLimit => "token limit reached".to_string(),
+        Stop::Halted => {
+            let pc = hullvm::verify::locate(&run.trace, run.trace.len() - 1).pc;
+            verdict(&Outcome::Halted { pc }, Some(src))
+        }
+    };
+    if verify {
+        let reference = reference::run(&src.program, max_tokens);
+        match hullvm::verify::first_divergence(&src.program, &reference.trace, &run.trace) {
+            Some(d) => bail!("the transformer leaves the reference trace: {d}"),
+            None => eprintln!("{} tokens agree with the reference tracer", run.trace.len()),
+        }
+    }
+    Ok(RunSummary {
+        engine: "transformer".into(),
+        program: String::new(),
+        output: String::from_utf8_lossy(&run.output).into_owned(),
+        output_hex: hex(&run.output),
+        tokens: run.trace.len(),
+        steps: hullvm::verify::locate(&run.trace, run.trace.len()).step,
+        verdict,
+        seconds,
+        tokens_per_second: generated as f64 / seconds.max(1e-9),
+        output_bytes: run.output,
+    })
+}
+
+fn model_card(model: &hullvm::weights::Model) -> String {
+    use hullvm::weights::nonzeros;
+    let c = &model.config;
+    let mut s = format!(
+        "layers {}\nd_model {}\nheads per layer {} (dimension 2)\nd_ffn {}\nvocab {}\n",
+        c.layers,
+        c.d_model,
+        c.heads,
+        c.d_ffn,
+        c.vocab.len()
+    );
+    let mut total = (0, 0);
+    for (name, m) in model.tensors() {
+        let (nz, all) = (nonzeros(m), m.len());
+        total.0 += nz;
+        total.1 += all;
+        s += &format!(
+            "  {name:<22} {:>4} x {:<4} {nz:>6} non-zero\n",
+            m.nrows(),
+            m.ncols()
+        );
+    }
+    s += &format!(
+        "non-zero weights {} of {} ({:.1}% zeros)\n",
+        total.0,
+        total.1,
+        100.0 * (1.0 - total.0 as f64 / total.1 as f64)
+    );
+    for (l, heads) in c.head_info.iter().enumerate() {
+        let names: Vec<String> = heads
+            .iter()
+            .map(|h| format!("{} ({:?})", h.name, h.tie))
+            .collect();
+        s += &format!("layer {l} heads: {}\n", names.join(", "));
+    }
+    s
 }
 
 fn run_wasmi(src: &Source) -> Result<RunSummary> {

@@ -180,13 +180,6 @@ pub fn build(machine: &Machine, schedule: &Schedule) -> Model {
     }
 }
 
-/// The standard model: the machine, scheduled, with its weights.
-pub fn standard() -> Model {
-    let machine = crate::machine::build();
-    let schedule = crate::schedule::schedule(&machine.graph);
-    build(&machine, &schedule)
-}
-
 /// Count of non-zero entries.
 pub fn nonzeros(a: &Array2<f64>) -> usize {
     a.iter().filter(|&&x| x != 0.0).count()

@@ -24,7 +24,7 @@ fn first_divergence(a: &[hullvm::isa::Token], b: &[hullvm::isa::Token]) -> Optio
 #[test]
 fn transformer_reproduces_the_published_traces() {
     let Some(dir) = vectors_dir() else { return };
-    let decoder = Decoder::new(hullvm::weights::standard());
+    let decoder = Decoder::new(hullvm::build_model());
     for name in ["hello", "addition", "fibonacci"] {
         let program =
             Program::parse(&std::fs::read_to_string(dir.join(format!("{name}.txt"))).unwrap())
