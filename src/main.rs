@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use hullvm::attention::BruteCache;
+use hullvm::attention::{BruteCache, HullCache};
 use hullvm::compile::Exit;
 use hullvm::isa::{format_trace, Program};
 use hullvm::model::{Decoder, Stop};
@@ -74,7 +74,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Engine::Transformer)]
         engine: Engine,
         /// The transformer's KV cache.
-        #[arg(long, value_enum, default_value_t = Attention::Brute)]
+        #[arg(long, value_enum, default_value_t = Attention::Hull)]
         attention: Attention,
         /// Load the transformer from MODEL.safetensors + MODEL.json instead
         /// of building it.
@@ -98,6 +98,9 @@ enum Command {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 enum Attention {
+    /// Convex hulls: O(log n) per token; heads keyed by position or by a
+    /// constant are answered without a search.
+    Hull,
     /// Scan every cached key: O(n) per token, the reference cache.
     Brute,
 }
@@ -300,6 +303,7 @@ fn run_transformer(
         Attention::Brute => decoder
             .session::<BruteCache>()
             .run(&src.program, max_tokens),
+        Attention::Hull => decoder.session::<HullCache>().run(&src.program, max_tokens),
     };
     let seconds = t.elapsed().as_secs_f64();
     if let Some(path) = trace_file {

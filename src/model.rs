@@ -87,6 +87,21 @@ struct SparseLayer {
     ties: Vec<Tie>,
 }
 
+/// How a head can be answered.
+#[derive(Debug, Clone)]
+enum HeadPlan {
+    /// No keys at all (an unused head slot).
+    Unused,
+    /// Every key is (0, 0): all positions tie on every query.
+    Constant,
+    /// Keys are (2p, -p^2): the winner is the position nearest the query,
+    /// found by arithmetic. `token_values` holds the value of each vocabulary
+    /// token when the values depend on the token alone.
+    Position { token_values: Option<Vec<[f64; 2]>> },
+    /// Anything else: the KV cache searches.
+    General,
+}
+
 /// A model prepared for decoding.
 pub struct Decoder {
     pub model: Model,
@@ -95,6 +110,64 @@ pub struct Decoder {
     unembedding: Csr,
     position_slots: [usize; 2],
     stop: Token,
+    plans: Vec<HeadPlan>,
+}
+
+/// Classify every head from the weights alone.
+fn plan_heads(model: &Model) -> Vec<HeadPlan> {
+    let d = model.config.d_model;
+    let [pos, pos_sq] = model.config.position_slots;
+    // Slots no layer before `l` has written: they still hold the embedding.
+    let mut pristine = vec![true; d];
+    pristine[pos] = false;
+    pristine[pos_sq] = false;
+    let mut plans = Vec::new();
+    for layer in &model.layers {
+        for h in 0..model.config.heads {
+            let row = |m: &ndarray::Array2<f64>, r: usize| -> Vec<(usize, f64)> {
+                m.row(r)
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &v)| v != 0.0)
+                    .map(|(i, &v)| (i, v))
+                    .collect()
+            };
+            let (k0, k1) = (row(&layer.key, 2 * h), row(&layer.key, 2 * h + 1));
+            let (v0, v1) = (row(&layer.value, 2 * h), row(&layer.value, 2 * h + 1));
+            let (q0, q1) = (row(&layer.query, 2 * h), row(&layer.query, 2 * h + 1));
+            let unused = [&k0, &k1, &v0, &v1, &q0, &q1].iter().all(|r| r.is_empty());
+            let plan = if unused {
+                HeadPlan::Unused
+            } else if k0.is_empty() && k1.is_empty() {
+                HeadPlan::Constant
+            } else if k0 == [(pos, 2.0)] && k1 == [(pos_sq, -1.0)] {
+                let token_only = v0.iter().chain(&v1).all(|&(s, _)| pristine[s]);
+                let token_values = token_only.then(|| {
+                    model
+                        .embedding
+                        .rows()
+                        .into_iter()
+                        .map(|e| {
+                            let dot = |r: &[(usize, f64)]| r.iter().map(|&(s, c)| c * e[s]).sum();
+                            [dot(&v0), dot(&v1)]
+                        })
+                        .collect()
+                });
+                HeadPlan::Position { token_values }
+            } else {
+                HeadPlan::General
+            };
+            plans.push(plan);
+        }
+        for s in 0..d {
+            if layer.output.row(s).iter().any(|&v| v != 0.0)
+                || layer.ffn_out.row(s).iter().any(|&v| v != 0.0)
+            {
+                pristine[s] = false;
+            }
+        }
+    }
+    plans
 }
 
 impl Decoder {
@@ -114,6 +187,7 @@ impl Decoder {
             })
             .collect();
         Decoder {
+            plans: plan_heads(&model),
             embedding: model
                 .embedding
                 .rows()
@@ -138,9 +212,23 @@ impl Decoder {
         let d = self.model.config.d_model;
         let h = self.heads();
         let f = self.model.config.d_ffn;
+        let heads = self
+            .plans
+            .iter()
+            .map(|plan| match (C::SHORTCUTS, plan) {
+                (true, HeadPlan::Unused) => Head::Unused,
+                (true, HeadPlan::Constant) => Head::Constant(Running::default()),
+                (true, HeadPlan::Position { token_values }) => Head::Position {
+                    stored: token_values.is_none().then(Vec::new),
+                    all: Running::default(),
+                },
+                _ => Head::General(C::default()),
+            })
+            .collect();
         Session {
             decoder: self,
-            caches: (0..self.layers.len() * h).map(|_| C::default()).collect(),
+            heads,
+            tokens: Vec::new(),
             position: 0,
             x: vec![0.0; d],
             q: vec![0.0; 2 * h],
@@ -154,10 +242,50 @@ impl Decoder {
     }
 }
 
-/// One decoding run: the KV caches and scratch buffers (no allocation per token).
+/// Sum, count and latest of every value so far.
+#[derive(Debug, Clone, Copy, Default)]
+struct Running {
+    sum: [f64; 2],
+    count: u64,
+    last: [f64; 2],
+}
+
+impl Running {
+    fn push(&mut self, v: [f64; 2]) {
+        self.sum[0] += v[0];
+        self.sum[1] += v[1];
+        self.count += 1;
+        self.last = v;
+    }
+
+    fn resolve(&self, tie: Tie) -> [f64; 2] {
+        match (tie, self.count) {
+            (_, 0) => [0.0; 2],
+            (Tie::Latest, _) => self.last,
+            (Tie::Average, n) => [self.sum[0] / n as f64, self.sum[1] / n as f64],
+        }
+    }
+}
+
+/// One head's state during a run.
+enum Head<C> {
+    Unused,
+    Constant(Running),
+    Position {
+        /// Values by position, unless they are a function of the token.
+        stored: Option<Vec<[f64; 2]>>,
+        all: Running,
+    },
+    General(C),
+}
+
+/// One decoding run: the KV caches and scratch buffers (no allocation per
+/// token beyond the caches' own growth).
 pub struct Session<'d, C: KvCache> {
     decoder: &'d Decoder,
-    caches: Vec<C>,
+    heads: Vec<Head<C>>,
+    /// Tokens fed so far (position-keyed heads read values through them).
+    tokens: Vec<u16>,
     position: usize,
     x: Vec<f64>,
     q: Vec<f64>,
@@ -167,6 +295,58 @@ pub struct Session<'d, C: KvCache> {
     gate: Vec<f64>,
     value: Vec<f64>,
     logits: Vec<f64>,
+}
+
+/// A head whose keys are (2j, -j^2) for positions j = 0..=t: score(j) =
+/// 2 qx j - qy j^2, concave for qy > 0 (the best j is next to qx/qy),
+/// otherwise best at an end. Candidates are compared exactly, as the brute
+/// cache would.
+fn position_lookup(
+    q: [f64; 2],
+    t: usize,
+    tie: Tie,
+    all: &Running,
+    value_at: impl Fn(usize) -> [f64; 2],
+) -> [f64; 2] {
+    use crate::attention::compare_scores;
+    let key = |j: usize| [2.0 * j as f64, -((j as f64) * (j as f64))];
+    let mut candidates: [usize; 2] = if q[1] > 0.0 {
+        // floor(qx / qy), exactly when both are integers.
+        let centre = match (q[0].fract() == 0.0, q[1].fract() == 0.0) {
+            (true, true) if q[0].abs() < 9e15 && q[1] < 9e15 => {
+                (q[0] as i64).div_euclid(q[1] as i64) as f64
+            }
+            _ => (q[0] / q[1]).floor(),
+        };
+        let lo = centre.clamp(0.0, t as f64) as usize;
+        [lo, (lo + 1).min(t)]
+    } else {
+        [0, t]
+    };
+    if q == [0.0, 0.0] {
+        return all.resolve(tie);
+    }
+    if candidates[0] > candidates[1] {
+        candidates.swap(0, 1);
+    }
+    let [a, b] = candidates;
+    let order = if a == b {
+        std::cmp::Ordering::Equal
+    } else {
+        compare_scores(q, key(b), key(a))
+    };
+    match order {
+        std::cmp::Ordering::Greater => value_at(b),
+        std::cmp::Ordering::Less => value_at(a),
+        std::cmp::Ordering::Equal if a == b => value_at(a),
+        std::cmp::Ordering::Equal => match tie {
+            Tie::Latest => value_at(b),
+            Tie::Average => {
+                let (va, vb) = (value_at(a), value_at(b));
+                [(va[0] + vb[0]) / 2.0, (va[1] + vb[1]) / 2.0]
+            }
+        },
+    }
 }
 
 /// How a decoding run ended.
@@ -197,6 +377,7 @@ impl<C: KvCache> Session<'_, C> {
     /// layer l at 2l, its FFN at 2l+1).
     pub fn feed_probed(&mut self, token: Token, mut probe: impl FnMut(i64, &[f64])) {
         let dec = self.decoder;
+        self.tokens.push(token.0);
         self.x.copy_from_slice(&dec.embedding[token.id()]);
         let p = self.position as f64;
         self.x[dec.position_slots[0]] += p;
@@ -208,10 +389,40 @@ impl<C: KvCache> Session<'_, C> {
             layer.key.mul_into(&self.x, &mut self.k);
             layer.value.mul_into(&self.x, &mut self.v);
             for h in 0..heads {
-                let cache = &mut self.caches[l * heads + h];
                 let i = 2 * h;
-                cache.insert([self.k[i], self.k[i + 1]], [self.v[i], self.v[i + 1]]);
-                let out = cache.query([self.q[i], self.q[i + 1]], layer.ties[h]);
+                let key = [self.k[i], self.k[i + 1]];
+                let value = [self.v[i], self.v[i + 1]];
+                let query = [self.q[i], self.q[i + 1]];
+                let tie = layer.ties[h];
+                let plan = &dec.plans[l * heads + h];
+                let out = match &mut self.heads[l * heads + h] {
+                    Head::Unused => [0.0; 2],
+                    Head::Constant(run) => {
+                        run.push(value);
+                        run.resolve(tie)
+                    }
+                    Head::Position { stored, all } => {
+                        all.push(value);
+                        if let Some(s) = stored {
+                            s.push(value);
+                        }
+                        let value_at = |j: usize| match (stored.as_ref(), plan) {
+                            (Some(s), _) => s[j],
+                            (
+                                None,
+                                HeadPlan::Position {
+                                    token_values: Some(t),
+                                },
+                            ) => t[self.tokens[j] as usize],
+                            _ => unreachable!("a position head has values"),
+                        };
+                        position_lookup(query, self.position, tie, all, value_at)
+                    }
+                    Head::General(cache) => {
+                        cache.insert(key, value);
+                        cache.query(query, tie)
+                    }
+                };
                 self.heads_out[i] = out[0];
                 self.heads_out[i + 1] = out[1];
             }
@@ -245,8 +456,18 @@ impl<C: KvCache> Session<'_, C> {
         &self.x
     }
 
+    /// Keys the general heads keep (what can still win).
     pub fn retained_keys(&self) -> usize {
-        self.caches.iter().map(|c| c.retained()).sum()
+        self.heads
+            .iter()
+            .map(|h| match h {
+                Head::General(c) => c.retained(),
+                Head::Position {
+                    stored: Some(s), ..
+                } => s.len(),
+                _ => 0,
+            })
+            .sum()
     }
 
     /// Feed the prompt, then generate until `halt` or `max_tokens` trace tokens.
