@@ -76,6 +76,13 @@ impl KvCache for BruteCache {
 /// Compare the scores `q.a` and `q.b`: exactly when every coordinate is an
 /// integer below 2^120 (the model's domain), else in f64.
 pub fn compare_scores(q: [f64; 2], a: [f64; 2], b: [f64; 2]) -> std::cmp::Ordering {
+    // Integers below 2^25: both scores are exact in f64.
+    const SMALL: f64 = 33554432.0;
+    let small = |v: f64| v.abs() < SMALL && v.fract() == 0.0;
+    if q.iter().chain(&a).chain(&b).all(|&v| small(v)) {
+        let (sa, sb) = (q[0] * a[0] + q[1] * a[1], q[0] * b[0] + q[1] * b[1]);
+        return sa.partial_cmp(&sb).expect("finite");
+    }
     match (
         exact(q[0]),
         exact(q[1]),
@@ -143,7 +150,13 @@ impl Meta {
 
 /// An f64 that holds an integer small enough for exact 256-bit products.
 fn exact(v: f64) -> Option<i128> {
-    (v.is_finite() && v.fract() == 0.0 && v.abs() < 2f64.powi(120)).then_some(v as i128)
+    const LIMIT: f64 = 1.329227995784916e36; // 2^120
+    if v.abs() < 9.007199254740992e15 {
+        // Below 2^53: an i64 round trip tells integers apart.
+        let i = v as i64;
+        return (i as f64 == v).then_some(i as i128);
+    }
+    (v.abs() < LIMIT).then_some(v as i128)
 }
 
 /// a * b as a signed 256-bit integer (hi, lo), for exact comparisons.

@@ -12,67 +12,170 @@ use crate::isa::{Program, Token, TokenKind};
 use crate::weights::Model;
 use ndarray::Array2;
 
-/// A sparse matrix in compressed rows.
+/// A sparse matrix: only its non-empty rows, each a run of (column, value).
 #[derive(Debug, Clone, Default)]
 pub struct Csr {
-    ptr: Vec<u32>,
+    /// (row, start, end) into `col`/`val`, for rows with a non-zero.
+    rows: Vec<(u32, u32, u32)>,
+    /// (start, end) of every row, empty rows included.
+    by_row: Vec<(u32, u32)>,
     col: Vec<u32>,
     val: Vec<f64>,
+    n_rows: usize,
+    n_cols: usize,
 }
 
 impl Csr {
     pub fn from_dense(a: &Array2<f64>) -> Csr {
         let mut m = Csr {
-            ptr: vec![0],
+            n_rows: a.nrows(),
+            n_cols: a.ncols(),
             ..Csr::default()
         };
-        for row in a.rows() {
+        for (i, row) in a.rows().into_iter().enumerate() {
+            let start = m.col.len() as u32;
             for (j, &v) in row.iter().enumerate() {
                 if v != 0.0 {
                     m.col.push(j as u32);
                     m.val.push(v);
                 }
             }
-            m.ptr.push(m.col.len() as u32);
+            let end = m.col.len() as u32;
+            m.by_row.push((start, end));
+            if end > start {
+                m.rows.push((i as u32, start, end));
+            }
         }
         m
     }
 
     pub fn rows(&self) -> usize {
-        self.ptr.len() - 1
+        self.n_rows
     }
 
     pub fn nnz(&self) -> usize {
         self.val.len()
     }
 
-    #[inline]
-    fn row_dot(&self, i: usize, x: &[f64]) -> f64 {
-        let (a, b) = (self.ptr[i] as usize, self.ptr[i + 1] as usize);
+    #[inline(always)]
+    fn row_dot(&self, start: u32, end: u32, x: &[f64]) -> f64 {
+        debug_assert!(x.len() >= self.n_cols);
+        let (cols, vals) = (
+            &self.col[start as usize..end as usize],
+            &self.val[start as usize..end as usize],
+        );
         let mut s = 0.0;
-        for k in a..b {
-            s += self.val[k] * x[self.col[k] as usize];
+        for (&c, &v) in cols.iter().zip(vals) {
+            // SAFETY: every column index is below n_cols (built from the
+            // matrix shape), and every x passed in is the residual stream or
+            // the head outputs, whose lengths Decoder::new checks against
+            // the matrix shapes.
+            s += v * unsafe { *x.get_unchecked(c as usize) };
         }
         s
     }
 
-    /// y = A x
+    /// Row i of A times x.
+    #[inline(always)]
+    pub fn dot_row(&self, i: usize, x: &[f64]) -> f64 {
+        let (a, b) = self.by_row[i];
+        self.row_dot(a, b, x)
+    }
+
+    /// y = A x for the non-empty rows; the other rows of y are left as
+    /// they are (callers keep them at zero).
     #[inline]
     pub fn mul_into(&self, x: &[f64], y: &mut [f64]) {
-        for (i, yi) in y.iter_mut().enumerate() {
-            *yi = self.row_dot(i, x);
+        for &(i, a, b) in &self.rows {
+            y[i as usize] = self.row_dot(a, b, x);
         }
     }
 
     /// y += A x
     #[inline]
     pub fn mul_add_into(&self, x: &[f64], y: &mut [f64]) {
-        for (i, yi) in y.iter_mut().enumerate() {
-            let (a, b) = (self.ptr[i] as usize, self.ptr[i + 1] as usize);
-            if a != b {
-                *yi += self.row_dot(i, x);
+        for &(i, a, b) in &self.rows {
+            y[i as usize] += self.row_dot(a, b, x);
+        }
+    }
+}
+
+/// The output scores, grouped: tokens whose score rows read the same
+/// residual slots form a block, stored column by column, so the scores of a
+/// block are a few dense vector updates. Every score of this model is an
+/// integer below 2^53, so the order of the additions does not change them.
+#[derive(Debug, Clone)]
+struct Unembedding {
+    blocks: Vec<Block>,
+    vocab: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Block {
+    /// Token ids of the block's rows, ascending.
+    tokens: Vec<u32>,
+    /// (slot, coefficient of each row).
+    columns: Vec<(usize, Vec<f64>)>,
+}
+
+impl Unembedding {
+    fn new(u: &Array2<f64>) -> Unembedding {
+        let mut blocks: Vec<(Vec<usize>, Block)> = Vec::new();
+        for (t, row) in u.rows().into_iter().enumerate() {
+            let support: Vec<usize> = (0..row.len()).filter(|&s| row[s] != 0.0).collect();
+            let i = match blocks.iter().position(|(sup, _)| *sup == support) {
+                Some(i) => i,
+                None => {
+                    let columns = support.iter().map(|&s| (s, Vec::new())).collect();
+                    blocks.push((
+                        support.clone(),
+                        Block {
+                            tokens: Vec::new(),
+                            columns,
+                        },
+                    ));
+                    blocks.len() - 1
+                }
+            };
+            let block = &mut blocks[i].1;
+            block.tokens.push(t as u32);
+            for (s, col) in &mut block.columns {
+                col.push(row[*s]);
             }
         }
+        Unembedding {
+            blocks: blocks.into_iter().map(|(_, b)| b).collect(),
+            vocab: u.nrows(),
+        }
+    }
+
+    /// The token with the highest score; the lowest id among equal scores.
+    fn argmax(&self, x: &[f64], scratch: &mut [f64]) -> usize {
+        let mut best = (f64::NEG_INFINITY, usize::MAX);
+        for block in &self.blocks {
+            let acc = &mut scratch[..block.tokens.len()];
+            acc.fill(0.0);
+            for (s, col) in &block.columns {
+                let xs = x[*s];
+                if xs != 0.0 {
+                    for (a, &c) in acc.iter_mut().zip(col) {
+                        *a += c * xs;
+                    }
+                }
+            }
+            let top = acc
+                .iter()
+                .fold(f64::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+            if top >= best.0 {
+                // The lowest token id reaching the block's top score.
+                let i = acc.iter().position(|&v| v == top).unwrap_or(0);
+                let t = block.tokens[i] as usize;
+                if top > best.0 || t < best.1 {
+                    best = (top, t);
+                }
+            }
+        }
+        best.1
     }
 }
 
@@ -107,7 +210,7 @@ pub struct Decoder {
     pub model: Model,
     embedding: Vec<Vec<f64>>,
     layers: Vec<SparseLayer>,
-    unembedding: Csr,
+    unembedding: Unembedding,
     position_slots: [usize; 2],
     stop: Token,
     plans: Vec<HeadPlan>,
@@ -159,11 +262,11 @@ fn plan_heads(model: &Model) -> Vec<HeadPlan> {
             };
             plans.push(plan);
         }
-        for s in 0..d {
+        for (s, clean) in pristine.iter_mut().enumerate() {
             if layer.output.row(s).iter().any(|&v| v != 0.0)
                 || layer.ffn_out.row(s).iter().any(|&v| v != 0.0)
             {
-                pristine[s] = false;
+                *clean = false;
             }
         }
     }
@@ -186,6 +289,18 @@ impl Decoder {
                 ties: l.ties.clone(),
             })
             .collect();
+        let (d, h2) = (model.config.d_model, 2 * model.config.heads);
+        for l in &layers {
+            let l: &SparseLayer = l;
+            assert!(
+                [&l.query, &l.key, &l.value, &l.ffn_gate, &l.ffn_value]
+                    .iter()
+                    .all(|m| m.n_cols == d)
+                    && l.output.n_cols == h2
+                    && l.ffn_out.n_cols == model.config.d_ffn,
+                "weight shapes agree with the config"
+            );
+        }
         Decoder {
             plans: plan_heads(&model),
             embedding: model
@@ -194,7 +309,7 @@ impl Decoder {
                 .into_iter()
                 .map(|r| r.to_vec())
                 .collect(),
-            unembedding: Csr::from_dense(&model.unembedding),
+            unembedding: Unembedding::new(&model.unembedding),
             position_slots: model.config.position_slots,
             stop: Token(model.config.stop_token),
             layers,
@@ -236,8 +351,7 @@ impl Decoder {
             v: vec![0.0; 2 * h],
             heads_out: vec![0.0; 2 * h],
             gate: vec![0.0; f],
-            value: vec![0.0; f],
-            logits: vec![0.0; self.unembedding.rows()],
+            logits: vec![0.0; self.unembedding.vocab],
         }
     }
 }
@@ -293,7 +407,6 @@ pub struct Session<'d, C: KvCache> {
     v: Vec<f64>,
     heads_out: Vec<f64>,
     gate: Vec<f64>,
-    value: Vec<f64>,
     logits: Vec<f64>,
 }
 
@@ -385,9 +498,30 @@ impl<C: KvCache> Session<'_, C> {
         probe(-1, &self.x);
         let heads = dec.heads();
         for (l, layer) in dec.layers.iter().enumerate() {
-            layer.query.mul_into(&self.x, &mut self.q);
-            layer.key.mul_into(&self.x, &mut self.k);
-            layer.value.mul_into(&self.x, &mut self.v);
+            for h in 0..heads {
+                // Heads answered without a search need no key (position
+                // heads) or neither key nor query (constant heads).
+                let plan = &dec.plans[l * heads + h];
+                let (need_q, need_k, need_v) = match (C::SHORTCUTS, plan) {
+                    (false, _) | (true, HeadPlan::General) => (true, true, true),
+                    (true, HeadPlan::Position { token_values }) => {
+                        (true, false, token_values.is_none())
+                    }
+                    (true, HeadPlan::Constant) => (false, false, true),
+                    (true, HeadPlan::Unused) => (false, false, false),
+                };
+                for r in [2 * h, 2 * h + 1] {
+                    if need_q {
+                        self.q[r] = layer.query.dot_row(r, &self.x);
+                    }
+                    if need_k {
+                        self.k[r] = layer.key.dot_row(r, &self.x);
+                    }
+                    if need_v {
+                        self.v[r] = layer.value.dot_row(r, &self.x);
+                    }
+                }
+            }
             for h in 0..heads {
                 let i = 2 * h;
                 let key = [self.k[i], self.k[i + 1]];
@@ -428,10 +562,15 @@ impl<C: KvCache> Session<'_, C> {
             }
             layer.output.mul_add_into(&self.heads_out, &mut self.x);
             probe(2 * l as i64, &self.x);
-            layer.ffn_gate.mul_into(&self.x, &mut self.gate);
-            layer.ffn_value.mul_into(&self.x, &mut self.value);
-            for (g, v) in self.gate.iter_mut().zip(&self.value) {
-                *g = if *g > 0.0 { *g * *v } else { 0.0 };
+            // ReGLU: the value is only needed where the gate is open.
+            for &(j, a, b) in &layer.ffn_gate.rows {
+                let j = j as usize;
+                let g = layer.ffn_gate.row_dot(a, b, &self.x);
+                self.gate[j] = if g > 0.0 {
+                    g * layer.ffn_value.dot_row(j, &self.x)
+                } else {
+                    0.0
+                };
             }
             layer.ffn_out.mul_add_into(&self.gate, &mut self.x);
             probe(2 * l as i64 + 1, &self.x);
@@ -441,14 +580,7 @@ impl<C: KvCache> Session<'_, C> {
 
     /// The next token: the argmax of the output scores (lowest id on ties).
     pub fn next_token(&mut self) -> Token {
-        self.decoder.unembedding.mul_into(&self.x, &mut self.logits);
-        let mut best = 0;
-        for (i, &s) in self.logits.iter().enumerate() {
-            if s > self.logits[best] {
-                best = i;
-            }
-        }
-        Token(best as u16)
+        Token(self.decoder.unembedding.argmax(&self.x, &mut self.logits) as u16)
     }
 
     /// The residual stream after the last fed token.
