@@ -79,8 +79,15 @@ pub fn compare_scores(q: [f64; 2], a: [f64; 2], b: [f64; 2]) -> std::cmp::Orderi
     // Integers below 2^25: both scores are exact in f64.
     const SMALL: f64 = 33554432.0;
     let small = |v: f64| v.abs() < SMALL && v.fract() == 0.0;
+    let (sa, sb) = (q[0] * a[0] + q[1] * a[1], q[0] * b[0] + q[1] * b[1]);
     if q.iter().chain(&a).chain(&b).all(|&v| small(v)) {
-        let (sa, sb) = (q[0] * a[0] + q[1] * a[1], q[0] * b[0] + q[1] * b[1]);
+        return sa.partial_cmp(&sb).expect("finite");
+    }
+    // Far apart: the f64 difference cannot have the wrong sign (each score
+    // is within a few ulps of its exact value).
+    let magnitude =
+        (q[0] * a[0]).abs() + (q[1] * a[1]).abs() + (q[0] * b[0]).abs() + (q[1] * b[1]).abs();
+    if (sa - sb).abs() > magnitude * 1e-14 && magnitude.is_finite() {
         return sa.partial_cmp(&sb).expect("finite");
     }
     match (

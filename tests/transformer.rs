@@ -1,10 +1,11 @@
 //! The transformer decodes: its trace equals the reference tracer's, token
-//! for token, and breaking its weights breaks the run.
+//! for token, with both KV caches; and breaking its weights breaks the run,
+//! visibly, at a named token.
 
-use hullvm::attention::BruteCache;
+use hullvm::attention::{BruteCache, HullCache};
 use hullvm::isa::{Program, TraceFile};
 use hullvm::model::{Decoder, Stop};
-use hullvm::reference;
+use hullvm::{corpus, reference, verify};
 use std::path::PathBuf;
 
 fn vectors_dir() -> Option<PathBuf> {
@@ -15,36 +16,90 @@ fn vectors_dir() -> Option<PathBuf> {
     })
 }
 
-fn first_divergence(a: &[hullvm::isa::Token], b: &[hullvm::isa::Token]) -> Option<usize> {
-    (0..a.len().min(b.len()))
-        .find(|&i| a[i] != b[i])
-        .or((a.len() != b.len()).then(|| a.len().min(b.len())))
+fn read(dir: &std::path::Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap()
 }
 
 #[test]
-fn transformer_reproduces_the_published_traces() {
+fn both_caches_reproduce_the_published_traces() {
     let Some(dir) = vectors_dir() else { return };
     let decoder = Decoder::new(hullvm::build_model());
-    for name in ["hello", "addition", "fibonacci"] {
-        let program =
-            Program::parse(&std::fs::read_to_string(dir.join(format!("{name}.txt"))).unwrap())
-                .unwrap();
-        let expected = TraceFile::parse(
-            &std::fs::read_to_string(dir.join(format!("{name}_ref.txt"))).unwrap(),
-        )
-        .unwrap();
-        let run = decoder
-            .session::<BruteCache>()
-            .run(&program, expected.trace.len() + 10);
-        if let Some(i) = first_divergence(&expected.trace, &run.trace) {
-            panic!(
-                "{name}: first divergence at token {i}: expected {:?} got {:?}",
-                expected.trace.get(i),
-                run.trace.get(i)
+    for name in ["hello", "addition", "fibonacci", "collatz"] {
+        let program = Program::parse(&read(&dir, &format!("{name}.txt"))).unwrap();
+        let expected = TraceFile::parse(&read(&dir, &format!("{name}_ref.txt"))).unwrap();
+        let limit = expected.trace.len() + 10;
+        let hull = decoder.session::<HullCache>().run(&program, limit);
+        if let Some(d) = verify::first_divergence(&program, &expected.trace, &hull.trace) {
+            panic!("{name} (hull): {d}");
+        }
+        assert_eq!(hull.stop, Stop::Halted);
+        if name != "collatz" {
+            let brute = decoder.session::<BruteCache>().run(&program, limit);
+            assert_eq!(
+                brute.trace, hull.trace,
+                "{name}: brute and hull traces differ"
             );
         }
-        assert_eq!(run.stop, Stop::Halted);
-        let r = reference::run(&program, 1 << 24);
-        assert_eq!(run.output, r.output);
     }
+}
+
+#[test]
+fn every_corpus_program_runs_exactly_on_the_transformer() {
+    let decoder = Decoder::new(hullvm::build_model());
+    for p in corpus::bundled().unwrap() {
+        let wasm = std::fs::read(&p.path).unwrap();
+        let compiled = hullvm::compile::compile_compute(&wasm, &p.input).unwrap();
+        let r = reference::run(&compiled.program, 50_000_000);
+        let run = decoder
+            .session::<HullCache>()
+            .run(&compiled.program, 50_000_000);
+        if let Some(d) = verify::first_divergence(&compiled.program, &r.trace, &run.trace) {
+            panic!("{}: {d}", p.name);
+        }
+        assert_eq!(run.output, p.expected_output, "{}", p.name);
+        eprintln!("{}: {} tokens agree", p.name, run.trace.len());
+    }
+}
+
+/// A model with one part switched off must leave the reference trace, and
+/// the divergence must be reported with its position.
+fn assert_breaks(
+    mut model: hullvm::weights::Model,
+    what: &str,
+    edit: impl FnOnce(&mut hullvm::weights::Model),
+) {
+    edit(&mut model);
+    let decoder = Decoder::new(model);
+    let wasm = std::fs::read(corpus::repo_root().join("corpora/c/collatz.wasm")).unwrap();
+    let compiled = hullvm::compile::compile_compute(&wasm, b"7").unwrap();
+    let r = reference::run(&compiled.program, 1_000_000);
+    let run = decoder
+        .session::<HullCache>()
+        .run(&compiled.program, r.trace.len() + 100);
+    let d = verify::first_divergence(&compiled.program, &r.trace, &run.trace)
+        .unwrap_or_else(|| panic!("{what}: the run still matches"));
+    let text = d.to_string();
+    assert!(text.contains("first divergence at token"), "{text}");
+    assert!(text.contains("expected"), "{text}");
+    eprintln!("{what}: {text}");
+}
+
+#[test]
+fn zeroing_an_ffn_or_a_head_breaks_the_run_and_is_reported() {
+    let model = hullvm::build_model();
+    // The untouched model matches (the corpus test covers it at length).
+    assert_breaks(model.clone(), "layer 6 FFN zeroed", |m| {
+        m.layers[6].ffn_out.fill(0.0)
+    });
+    assert_breaks(model.clone(), "layer 4 FFN zeroed", |m| {
+        m.layers[4].ffn_out.fill(0.0)
+    });
+    let head = model.config.head_info[4]
+        .iter()
+        .position(|h| h.name == "top")
+        .unwrap();
+    assert_breaks(model, "stack-top head zeroed", |m| {
+        m.layers[4].output.column_mut(2 * head).fill(0.0);
+        m.layers[4].output.column_mut(2 * head + 1).fill(0.0);
+    });
 }
