@@ -191,6 +191,14 @@ fn wide_mul(a: i128, b: i128) -> (i128, u128) {
 
 /// The sign of a*b - c*d, exactly.
 fn cmp_products(a: i128, b: i128, c: i128, d: i128) -> std::cmp::Ordering {
+    const FITS: u128 = 1 << 62;
+    if a.unsigned_abs() < FITS
+        && b.unsigned_abs() < FITS
+        && c.unsigned_abs() < FITS
+        && d.unsigned_abs() < FITS
+    {
+        return (a * b).cmp(&(c * d));
+    }
     wide_mul(a, b).cmp(&wide_mul(c, d))
 }
 

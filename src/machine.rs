@@ -285,8 +285,8 @@ pub fn build() -> Machine {
     let (sp, pc) = (sums[0], sums[1]);
     let call = g.cumsum("call_depth", vec![i.d_call.into()])[0];
 
-    // ── Instruction fetch from the prompt: opcode at 5pc+1, immediate in
-    //    the four tokens before 5pc+6 ──────────────────────────────────────
+    // ── Instruction fetch from the prompt: opcode at 5pc+1, immediate
+    //    bytes at 5pc+2 .. 5pc+5 ─────────────────────────────────────────────
     let op = g.lookup(
         "fetch_op",
         pc * 5.0 + 1.0,
@@ -295,14 +295,27 @@ pub fn build() -> Machine {
         None,
         vec![i.op_x.into(), i.op_y.into()],
     );
-    let imm = g.lookup(
-        "fetch_imm",
-        pc * 5.0 + 6.0,
-        p(),
-        p_sq(),
-        None,
-        vec![word.clone()],
-    )[0];
+    // The immediate's four bytes, each read from its prompt token (a value
+    // that depends on the token alone needs no per-position storage in the
+    // decoder).
+    let imm_bytes: Vec<Dim> = (0..4)
+        .map(|j| {
+            g.lookup(
+                &format!("fetch_imm[{j}]"),
+                pc * 5.0 + 2.0 + j as f64,
+                p(),
+                p_sq(),
+                None,
+                vec![i.byte1.into()],
+            )[0]
+        })
+        .collect();
+    let imm = imm_bytes
+        .iter()
+        .enumerate()
+        .fold(Expr::constant(-16843009.0), |e, (j, &b)| {
+            e + Expr::from(b) * 256f64.powi(j as i32)
+        });
     let imm_byte1 = g.lookup(
         "fetch_imm_byte",
         pc * 5.0 + 2.0 + byte_index.clone(),
@@ -346,7 +359,7 @@ pub fn build() -> Machine {
 
     // ── Locals: the bytes local.set/tee emitted, keyed by frame and index ─
     let local_write = b.is_any("is_local_write", &[Op::LocalSet, Op::LocalTee]);
-    let frame_base = Expr::from(call) * LOCAL_STRIDE + Expr::from(imm) * 4.0;
+    let frame_base = Expr::from(call) * LOCAL_STRIDE + imm.clone() * 4.0;
     let local_key = frame_base.clone() + byte_index.clone() - 1.0;
     let local_key_sq = b.g.square("local_key^2", local_key.clone());
     let local_b1 = b.g.lookup(
@@ -377,7 +390,7 @@ pub fn build() -> Machine {
         &[Op::I32Store, Op::I32Store8, Op::I32Store16, Op::InputBase],
     );
     let mem_clear = one() - mem_write + b.i.boundary;
-    let write_addr = Expr::from(sec_val) + imm + byte_index.clone() - 1.0;
+    let write_addr = Expr::from(sec_val) + imm.clone() + byte_index.clone() - 1.0;
     let write_addr_sq = b.g.square("write_addr^2", write_addr.clone());
     let read_addr = Expr::from(top_val) + imm + byte_index.clone();
     // A tag far from any address marks rows that are not writes, so a read

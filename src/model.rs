@@ -317,6 +317,32 @@ impl Decoder {
         }
     }
 
+    /// How each head is answered, one line a layer (for `hullvm model`).
+    pub fn describe_plans(&self) -> String {
+        let h = self.heads();
+        let mut out = String::new();
+        for (l, info) in self.model.config.head_info.iter().enumerate() {
+            let kinds: Vec<String> = info
+                .iter()
+                .enumerate()
+                .map(|(i, head)| {
+                    let kind = match &self.plans[l * h + i] {
+                        HeadPlan::Unused => "unused",
+                        HeadPlan::Constant => "running sum",
+                        HeadPlan::Position {
+                            token_values: Some(_),
+                        } => "position, by token",
+                        HeadPlan::Position { token_values: None } => "position, stored",
+                        HeadPlan::General => "hull",
+                    };
+                    format!("{} [{kind}]", head.name)
+                })
+                .collect();
+            out += &format!("layer {l}: {}\n", kinds.join(", "));
+        }
+        out
+    }
+
     /// Heads per layer.
     pub fn heads(&self) -> usize {
         self.model.config.heads
@@ -446,7 +472,17 @@ fn position_lookup(
     let order = if a == b {
         std::cmp::Ordering::Equal
     } else {
-        compare_scores(q, key(b), key(a))
+        // score(b) - score(a) = 2 qx (b - a) - qy (b^2 - a^2): exact in f64
+        // while every term is an integer below 2^53.
+        let (fa, fb) = (a as f64, b as f64);
+        let (t1, t2) = (2.0 * q[0] * (fb - fa), q[1] * (fb * fb - fa * fa));
+        if q[0].fract() == 0.0 && q[1].fract() == 0.0 && t1.abs() < 4e15 && t2.abs() < 4e15 {
+            (t1 - t2)
+                .partial_cmp(&0.0)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        } else {
+            compare_scores(q, key(b), key(a))
+        }
     };
     match order {
         std::cmp::Ordering::Greater => value_at(b),
