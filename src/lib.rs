@@ -9,6 +9,7 @@
 //! pipeline in two functions.
 
 pub mod attention;
+pub mod bench;
 pub mod compile;
 pub mod corpus;
 pub mod graph;

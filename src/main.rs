@@ -50,6 +50,20 @@ enum Command {
         #[arg(long, default_value_t = 50_000_000)]
         max_tokens: usize,
     },
+    /// Measure the decoder: tokens/s per corpus program with the hull and
+    /// brute caches, per-token cost along the longest trace, parallel
+    /// speedup across programs, and peak memory.
+    Bench {
+        /// Shorter runs (token caps) for a quick look or CI.
+        #[arg(long)]
+        quick: bool,
+        /// Also write the measurements as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Only programs whose name contains this.
+        #[arg(long)]
+        filter: Option<String>,
+    },
     /// Build the transformer and print its shape; optionally save it.
     Model {
         /// Save as OUTPUT.safetensors and OUTPUT.json.
@@ -163,9 +177,15 @@ fn run(cli: Cli) -> Result<()> {
             emit(output, src.program.to_text().as_bytes())
         }
         Command::Check { out } => check(&out),
+        Command::Bench {
+            quick,
+            json,
+            filter,
+        } => bench(quick, json.as_deref(), filter.as_deref()),
         Command::Model { output } => {
             let model = hullvm::build_model();
             print!("{}", model_card(&model));
+            print!("{}", Decoder::new(model.clone()).describe_plans());
             if let Some(path) = output {
                 model.save(&path)?;
                 eprintln!(
@@ -459,6 +479,62 @@ fn check(out_dir: &std::path::Path) -> Result<()> {
     );
     if bad > 0 {
         bail!("{bad} programs disagree");
+    }
+    Ok(())
+}
+
+fn bench(quick: bool, json: Option<&std::path::Path>, filter: Option<&str>) -> Result<()> {
+    let decoder = Decoder::new(hullvm::build_model());
+    let mut programs = Vec::new();
+    for p in hullvm::corpus::bundled()? {
+        if filter.is_some_and(|f| !p.name.contains(f)) || p.expected_trap.is_some() {
+            continue;
+        }
+        let src = source::load(&p.path, Some(&p.input))?;
+        programs.push((p.name.clone(), src.program));
+    }
+    eprintln!(
+        "benchmarking {} programs{}",
+        programs.len(),
+        if quick { " (quick)" } else { "" }
+    );
+    let report = hullvm::bench::run(&decoder, &programs, quick);
+    println!(
+        "{:<20} {:>6} {:>10} {:>9} {:>12}",
+        "program", "cache", "tokens", "seconds", "tokens/s"
+    );
+    for s in &report.speeds {
+        println!(
+            "{:<20} {:>6} {:>10} {:>9.3} {:>12.0}{}",
+            s.program,
+            s.cache,
+            s.tokens,
+            s.seconds,
+            s.tokens_per_second,
+            if s.capped { "  (capped)" } else { "" }
+        );
+    }
+    for c in &report.curves {
+        println!(
+            "per-token cost along {} ({}), windows of {} tokens:",
+            c.program, c.cache, c.window
+        );
+        for (at, us) in &c.points {
+            println!("  {:>10} tokens  {:>8.2} us/token", at, us);
+        }
+        println!("  growth last/first window: {:.2}x", c.growth());
+    }
+    if let Some(p) = &report.parallel {
+        println!(
+            "parallel: {} programs on {} threads: {:.2} s sequential, {:.2} s parallel, speedup {:.2}x",
+            p.programs, p.threads, p.sequential_seconds, p.parallel_seconds, p.speedup
+        );
+    }
+    if let Some(b) = report.peak_memory_bytes {
+        println!("peak memory: {:.1} MB", b as f64 / 1e6);
+    }
+    if let Some(path) = json {
+        source::write_atomically(path, serde_json::to_string_pretty(&report)?.as_bytes())?;
     }
     Ok(())
 }

@@ -640,11 +640,23 @@ impl<C: KvCache> Session<'_, C> {
 
     /// Feed the prompt, then generate until `halt` or `max_tokens` trace tokens.
     pub fn run(&mut self, program: &Program, max_tokens: usize) -> Decoded {
+        self.run_observed(program, max_tokens, |_| {})
+    }
+
+    /// [`Session::run`], calling `observe(tokens fed so far)` after every
+    /// token (benchmarks time windows of the trace with it).
+    pub fn run_observed(
+        &mut self,
+        program: &Program,
+        max_tokens: usize,
+        mut observe: impl FnMut(usize),
+    ) -> Decoded {
         let prompt = program.prompt();
         let section = program.input_section().len();
         let mut trace: Vec<Token> = prompt[prompt.len() - section..].to_vec();
         for &t in &prompt {
             self.feed(t);
+            observe(self.position);
         }
         let mut output = Vec::new();
         let stop = loop {
@@ -660,6 +672,7 @@ impl<C: KvCache> Session<'_, C> {
                 break Stop::Halted;
             }
             self.feed(next);
+            observe(self.position);
         };
         Decoded {
             trace,

@@ -1,0 +1,192 @@
+//! Speed and memory of the decoder: tokens/s per program with each KV cache,
+//! per-token cost in windows along a trace (how it grows with n), parallel
+//! speedup across programs, and peak memory.
+
+use crate::attention::{BruteCache, HullCache, KvCache};
+use crate::isa::Program;
+use crate::model::Decoder;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProgramSpeed {
+    pub program: String,
+    pub cache: String,
+    pub tokens: usize,
+    pub seconds: f64,
+    pub tokens_per_second: f64,
+    /// True when the run stopped at the token cap rather than at `halt`.
+    pub capped: bool,
+}
+
+/// Microseconds per token in consecutive windows of a trace.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CostCurve {
+    pub program: String,
+    pub cache: String,
+    pub window: usize,
+    /// (tokens at the end of the window, microseconds per token in it)
+    pub points: Vec<(usize, f64)>,
+}
+
+impl CostCurve {
+    /// Cost of the last window over the first.
+    pub fn growth(&self) -> f64 {
+        match (self.points.first(), self.points.last()) {
+            (Some(a), Some(b)) if a.1 > 0.0 => b.1 / a.1,
+            _ => 1.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Parallel {
+    pub programs: usize,
+    pub threads: usize,
+    pub sequential_seconds: f64,
+    pub parallel_seconds: f64,
+    pub speedup: f64,
+}
+
+/// Time one decode.
+pub fn time_run<C: KvCache>(
+    decoder: &Decoder,
+    name: &str,
+    program: &Program,
+    max_tokens: usize,
+) -> ProgramSpeed {
+    let t = Instant::now();
+    let run = decoder.session::<C>().run(program, max_tokens);
+    let seconds = t.elapsed().as_secs_f64();
+    let generated = run.trace.len() - program.input_section().len();
+    ProgramSpeed {
+        program: name.to_string(),
+        cache: cache_name::<C>().into(),
+        tokens: run.trace.len(),
+        seconds,
+        tokens_per_second: generated as f64 / seconds.max(1e-9),
+        capped: run.stop == crate::model::Stop::TokenLimit,
+    }
+}
+
+pub fn cache_name<C: KvCache>() -> &'static str {
+    if C::SHORTCUTS {
+        "hull"
+    } else {
+        "brute"
+    }
+}
+
+/// Per-token cost in windows of `window` tokens, up to `max_tokens`.
+pub fn cost_curve<C: KvCache>(
+    decoder: &Decoder,
+    name: &str,
+    program: &Program,
+    window: usize,
+    max_tokens: usize,
+) -> CostCurve {
+    let mut points = Vec::new();
+    let mut last = (0usize, Instant::now());
+    decoder
+        .session::<C>()
+        .run_observed(program, max_tokens, |fed| {
+            if fed.is_multiple_of(window) {
+                let now = Instant::now();
+                let micros = now.duration_since(last.1).as_secs_f64() * 1e6;
+                points.push((fed, micros / (fed - last.0) as f64));
+                last = (fed, now);
+            }
+        });
+    CostCurve {
+        program: name.to_string(),
+        cache: cache_name::<C>().into(),
+        window,
+        points,
+    }
+}
+
+/// Decode every program once in a row, then all at once over rayon.
+pub fn parallel(decoder: &Decoder, programs: &[(String, Program)], max_tokens: usize) -> Parallel {
+    let t = Instant::now();
+    for (_, p) in programs {
+        decoder.session::<HullCache>().run(p, max_tokens);
+    }
+    let sequential = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    programs.par_iter().for_each(|(_, p)| {
+        decoder.session::<HullCache>().run(p, max_tokens);
+    });
+    let parallel = t.elapsed().as_secs_f64();
+    Parallel {
+        programs: programs.len(),
+        threads: rayon::current_num_threads(),
+        sequential_seconds: sequential,
+        parallel_seconds: parallel,
+        speedup: sequential / parallel.max(1e-9),
+    }
+}
+
+/// Peak resident memory of this process so far, in bytes (Linux).
+pub fn peak_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Everything `hullvm bench` measures.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BenchReport {
+    pub speeds: Vec<ProgramSpeed>,
+    pub curves: Vec<CostCurve>,
+    pub parallel: Option<Parallel>,
+    pub peak_memory_bytes: Option<u64>,
+}
+
+/// Run the standard benchmark on `programs` (name, program).
+pub fn run(decoder: &Decoder, programs: &[(String, Program)], quick: bool) -> BenchReport {
+    let cap = if quick { 300_000 } else { 20_000_000 };
+    let brute_cap = if quick { 4_000 } else { 20_000 };
+    let mut speeds = Vec::new();
+    // The brute cache is O(n) per token, so O(n^2) per run: it only runs
+    // where the prompt is short.
+    let brute_ok = |p: &Program| p.prompt().len() < 3_000;
+    for (name, p) in programs {
+        speeds.push(time_run::<HullCache>(decoder, name, p, cap));
+        if brute_ok(p) {
+            speeds.push(time_run::<BruteCache>(decoder, name, p, brute_cap));
+        }
+    }
+    // How cost grows along a trace: the longest-running program on the
+    // hull, a short-prompt one on brute force.
+    let mut curves = Vec::new();
+    if let Some((name, p)) = programs.iter().max_by_key(|(_, p)| p.instrs.len()) {
+        let (window, long) = if quick {
+            (50_000, 300_000)
+        } else {
+            (100_000, 20_000_000)
+        };
+        curves.push(cost_curve::<HullCache>(decoder, name, p, window, long));
+    }
+    if let Some((name, p)) = programs
+        .iter()
+        .filter(|(_, p)| brute_ok(p))
+        .max_by_key(|(n, _)| n == "collatz")
+    {
+        let (window, long) = if quick {
+            (1_000, 6_000)
+        } else {
+            (5_000, 30_000)
+        };
+        curves.push(cost_curve::<HullCache>(decoder, name, p, window, long));
+        curves.push(cost_curve::<BruteCache>(decoder, name, p, window, long));
+    }
+    let parallel = (programs.len() > 1).then(|| parallel(decoder, programs, cap.min(2_000_000)));
+    BenchReport {
+        speeds,
+        curves,
+        parallel,
+        peak_memory_bytes: peak_memory_bytes(),
+    }
+}
