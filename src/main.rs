@@ -79,8 +79,10 @@ enum Command {
     },
     /// Run a program and print its output bytes to stdout (diagnostics go to stderr).
     Run {
-        /// A token program (.txt), .wasm, .wat or .c file.
-        program: PathBuf,
+        /// Token programs (.txt), .wasm, .wat or .c files; several run in
+        /// parallel.
+        #[arg(required = true)]
+        programs: Vec<PathBuf>,
         /// Input string (replaces a token file's own input section).
         #[arg(long)]
         input: Option<String>,
@@ -211,7 +213,7 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Run {
-            program,
+            programs,
             input,
             engine,
             attention,
@@ -221,42 +223,90 @@ fn run(cli: Cli) -> Result<()> {
             max_tokens,
             json,
         } => {
-            let src = source::load(&program, input.as_deref().map(str::as_bytes))?;
-            let summary = match engine {
-                Engine::Reference => run_reference(&src, max_tokens),
-                Engine::Wasmi => run_wasmi(&src)?,
-                Engine::Transformer => run_transformer(
-                    &src,
-                    attention,
-                    model.as_deref(),
-                    trace.as_deref(),
-                    verify,
-                    max_tokens,
-                )?,
+            if programs.len() > 1 && trace.is_some() {
+                bail!("--trace takes a single program");
+            }
+            let one = |program: &PathBuf| -> Result<RunSummary> {
+                let src = source::load(program, input.as_deref().map(str::as_bytes))?;
+                let summary = match engine {
+                    Engine::Reference => run_reference(&src, max_tokens),
+                    Engine::Wasmi => run_wasmi(&src)?,
+                    Engine::Transformer => run_transformer(
+                        &src,
+                        attention,
+                        model.as_deref(),
+                        trace.as_deref(),
+                        verify,
+                        max_tokens,
+                    )?,
+                };
+                Ok(RunSummary {
+                    program: program.display().to_string(),
+                    ..summary
+                })
             };
-            let summary = RunSummary {
-                program: program.display().to_string(),
-                ..summary
-            };
-            eprintln!(
-                "{}: {} tokens, {} steps, {:.3} s ({:.0} tok/s), {}",
-                summary.engine,
-                summary.tokens,
-                summary.steps,
-                summary.seconds,
-                summary.tokens_per_second,
-                summary.verdict
-            );
+            // Several programs decode in parallel, one per thread; each
+            // decode stays single-threaded.
+            use rayon::prelude::*;
+            let results: Vec<Result<RunSummary>> = programs.par_iter().map(one).collect();
             let mut out = std::io::stdout().lock();
+            let mut failed = 0;
+            let mut summaries = Vec::new();
+            for (program, result) in programs.iter().zip(results) {
+                match result {
+                    Ok(summary) => {
+                        eprintln!(
+                            "{}{}: {} tokens, {} steps, {:.3} s ({:.0} tok/s), {}",
+                            if programs.len() > 1 {
+                                format!("{}: ", program.display())
+                            } else {
+                                String::new()
+                            },
+                            summary.engine,
+                            summary.tokens,
+                            summary.steps,
+                            summary.seconds,
+                            summary.tokens_per_second,
+                            summary.verdict
+                        );
+                        summaries.push(summary);
+                    }
+                    Err(e) if programs.len() == 1 => return Err(e),
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("error: {}: {}", program.display(), one_line(&e));
+                    }
+                }
+            }
             if json {
-                serde_json::to_writer_pretty(&mut out, &summary)?;
+                if summaries.len() == 1 && programs.len() == 1 {
+                    serde_json::to_writer_pretty(&mut out, &summaries[0])?;
+                } else {
+                    serde_json::to_writer_pretty(&mut out, &summaries)?;
+                }
                 writeln!(out)?;
             } else {
-                out.write_all(&summary.output_bytes)?;
+                for s in &summaries {
+                    if programs.len() > 1 {
+                        writeln!(out, "== {}", s.program)?;
+                    }
+                    out.write_all(&s.output_bytes)?;
+                }
+            }
+            if failed > 0 {
+                bail!("{failed} of {} programs failed", programs.len());
             }
             Ok(())
         }
     }
+}
+
+/// An error chain on one line, whatever the underlying messages look like.
+fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn hex(bytes: &[u8]) -> String {
