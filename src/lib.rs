@@ -20,6 +20,7 @@ pub mod oracle;
 pub mod reference;
 pub mod schedule;
 pub mod source;
+pub mod spec;
 pub mod verify;
 pub mod weights;
 

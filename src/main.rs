@@ -64,6 +64,22 @@ enum Command {
         #[arg(long)]
         filter: Option<String>,
     },
+    /// Run the official wasm spec suite on the transformer (hull cache), in
+    /// parallel: a verdict for every assertion, a per-file table, totals.
+    Spec {
+        /// Spec version of the bundled suite.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+        version: u8,
+        /// Only trials whose name contains this (e.g. "i32/" or "assert_trap").
+        #[arg(long)]
+        filter: Option<String>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Write the summary and every verdict as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Build the transformer and print its shape; optionally save it.
     Model {
         /// Save as OUTPUT.safetensors and OUTPUT.json.
@@ -179,6 +195,12 @@ fn run(cli: Cli) -> Result<()> {
             emit(output, src.program.to_text().as_bytes())
         }
         Command::Check { out } => check(&out),
+        Command::Spec {
+            version,
+            filter,
+            jobs,
+            json,
+        } => spec(version, filter.as_deref(), jobs, json.as_deref()),
         Command::Bench {
             quick,
             json,
@@ -585,6 +607,104 @@ fn bench(quick: bool, json: Option<&std::path::Path>, filter: Option<&str>) -> R
     }
     if let Some(path) = json {
         source::write_atomically(path, serde_json::to_string_pretty(&report)?.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn spec(
+    version: u8,
+    filter: Option<&str>,
+    jobs: Option<usize>,
+    json: Option<&std::path::Path>,
+) -> Result<()> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let t = Instant::now();
+    let decoder = Decoder::new(hullvm::build_model());
+    let trials: Vec<_> = hullvm::spec::collect(version)
+        .into_iter()
+        .filter(|t| filter.is_none_or(|f| t.name.contains(f)))
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .build()?;
+    let done = AtomicUsize::new(0);
+    let total = trials.len();
+    let results = pool.install(|| {
+        trials
+            .par_iter()
+            .map(|trial| {
+                let r = hullvm::spec::run(&decoder, trial);
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if n % 200 == 0 || n == total {
+                    eprint!("\r[{n}/{total}] {:.0} s", t.elapsed().as_secs_f64());
+                }
+                r
+            })
+            .collect::<Vec<_>>()
+    });
+    eprintln!();
+    let summary = hullvm::spec::Summary::new(version, results, t.elapsed().as_secs_f64());
+    println!(
+        "{:<28} {:>6} {:>6} {:>12} {:>16} {:>10} {:>10}",
+        "file", "pass", "fail", "unsupported", "oracle-mismatch", "tokens", "tok/s"
+    );
+    for f in &summary.files {
+        println!(
+            "{:<28} {:>6} {:>6} {:>12} {:>16} {:>10} {:>10.0}",
+            f.file,
+            f.pass,
+            f.fail,
+            f.unsupported,
+            f.oracle_mismatch,
+            f.tokens,
+            f.tokens as f64 / f.seconds.max(1e-9)
+        );
+    }
+    println!("totals:");
+    for (kind, verdicts) in &summary.totals {
+        let parts: Vec<String> = verdicts.iter().map(|(v, n)| format!("{v} {n}")).collect();
+        println!("  {kind:<18} {}", parts.join(", "));
+    }
+    println!("unsupported features (trials blocked):");
+    for (feature, n) in summary.unsupported.iter().take(12) {
+        println!("  {n:>6}  {feature}");
+    }
+    for r in summary
+        .results
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.verdict,
+                hullvm::spec::Verdict::Fail(_) | hullvm::spec::Verdict::OracleMismatch(_)
+            )
+        })
+        .take(20)
+    {
+        println!("{}: {}", r.name, r.verdict);
+    }
+    println!(
+        "{} trials, {} tokens decoded, {:.1} s wall ({:.0} tok/s)",
+        summary.results.len(),
+        summary.tokens,
+        summary.seconds,
+        summary.tokens as f64 / summary.seconds.max(1e-9)
+    );
+    if let Some(path) = json {
+        source::write_atomically(path, serde_json::to_string_pretty(&summary)?.as_bytes())?;
+    }
+    let bad = summary
+        .results
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.verdict,
+                hullvm::spec::Verdict::Fail(_) | hullvm::spec::Verdict::OracleMismatch(_)
+            )
+        })
+        .count();
+    if bad > 0 {
+        bail!("{bad} trials failed");
     }
     Ok(())
 }

