@@ -635,6 +635,12 @@ fn spec(
             .par_iter()
             .map(|trial| {
                 let r = hullvm::spec::run(&decoder, trial);
+                if r.seconds > 5.0 {
+                    eprintln!(
+                        "\nslow: {} took {:.1} s ({} tokens)",
+                        r.name, r.seconds, r.tokens
+                    );
+                }
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if n % 200 == 0 || n == total {
                     eprint!("\r[{n}/{total}] {:.0} s", t.elapsed().as_secs_f64());

@@ -49,6 +49,9 @@ impl Frame {
 /// `br_table` index; the others carry values across cleanups and hold
 /// operands of lowered ops.
 const TEMP_BR_TABLE: u32 = 0;
+
+/// Largest `br_table` compiled (its dispatch is linear in the targets).
+const MAX_BR_TABLE: u32 = 256;
 const TEMP_FIRST: u32 = 1;
 
 struct FunctionCompiler<'c, 'm, 'a> {
@@ -426,6 +429,12 @@ impl FunctionCompiler<'_, '_, '_> {
                 self.branch(relative_depth, true);
             }
             O::BrTable { targets } => {
+                // Dispatch is a compare chain, a few instructions per target.
+                if targets.len() > MAX_BR_TABLE {
+                    return Err(CompileError::unsupported(format!(
+                        "br_table with more than {MAX_BR_TABLE} targets"
+                    )));
+                }
                 self.height -= 1;
                 let t = self.temp(TEMP_BR_TABLE);
                 self.emit(Op::LocalSet, t);

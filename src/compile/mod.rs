@@ -835,3 +835,37 @@ pub fn module_writes_state(wasm: &[u8]) -> bool {
     }
     false
 }
+
+/// The first import hullvm cannot provide (it links `env.output_byte`,
+/// a function of type `[i32] -> []`, and nothing else).
+pub fn unresolved_import(wasm: &[u8]) -> Option<String> {
+    let bytes = to_binary(wasm).ok()?;
+    let mut types: Vec<FuncType> = Vec::new();
+    for payload in Parser::new(0).parse_all(&bytes) {
+        match payload.ok()? {
+            Payload::TypeSection(r) => {
+                for t in r.into_iter_err_on_gc_types() {
+                    types.push(t.ok()?);
+                }
+            }
+            Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    let imp = imp.ok()?;
+                    let ok = match (imp.module, imp.name, imp.ty) {
+                        ("env", "output_byte", TypeRef::Func(t)) => {
+                            types.get(t as usize).is_some_and(|ty| {
+                                ty.params() == [ValType::I32] && ty.results().is_empty()
+                            })
+                        }
+                        _ => false,
+                    };
+                    if !ok {
+                        return Some(format!("{}.{}", imp.module, imp.name));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
