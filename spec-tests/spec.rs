@@ -23,6 +23,11 @@ fn baseline_path() -> PathBuf {
 }
 
 fn main() {
+    // Deeply nested spec modules need more than the default 2 MiB per test
+    // thread (read once, before the first thread starts).
+    if std::env::var_os("RUST_MIN_STACK").is_none() {
+        std::env::set_var("RUST_MIN_STACK", "33554432");
+    }
     let args = Arguments::from_args();
     let baseline: BTreeSet<String> = std::fs::read_to_string(baseline_path())
         .unwrap_or_default()

@@ -869,3 +869,60 @@ pub fn unresolved_import(wasm: &[u8]) -> Option<String> {
     }
     None
 }
+
+/// Whether calling `export` can change memory or globals: some function it
+/// can reach (through direct calls) stores, sets a global or grows memory.
+/// Unknown or unparsable cases count as writing.
+pub fn export_writes_state(wasm: &[u8], export: &str) -> bool {
+    use wasmparser::Operator as O;
+    let Ok(bytes) = to_binary(wasm) else {
+        return true;
+    };
+    let Ok(module) = ModuleInfo::parse(&bytes) else {
+        return true;
+    };
+    let Ok(start) = module.export_func(export) else {
+        return true;
+    };
+    let imported = module.num_imported_funcs();
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = vec![start];
+    while let Some(f) = todo.pop() {
+        if f < imported || !seen.insert(f) {
+            continue;
+        }
+        let Some(body) = module.bodies.get((f - imported) as usize) else {
+            return true;
+        };
+        let Ok(mut ops) = body.get_operators_reader() else {
+            return true;
+        };
+        while !ops.eof() {
+            match ops.read() {
+                Ok(O::Call { function_index }) => todo.push(function_index),
+                Ok(
+                    O::I32Store { .. }
+                    | O::I64Store { .. }
+                    | O::F32Store { .. }
+                    | O::F64Store { .. }
+                    | O::I32Store8 { .. }
+                    | O::I32Store16 { .. }
+                    | O::I64Store8 { .. }
+                    | O::I64Store16 { .. }
+                    | O::I64Store32 { .. }
+                    | O::GlobalSet { .. }
+                    | O::MemoryGrow { .. }
+                    | O::MemoryFill { .. }
+                    | O::MemoryCopy { .. }
+                    | O::MemoryInit { .. }
+                    | O::CallIndirect { .. }
+                    | O::TableSet { .. }
+                    | O::TableGrow { .. },
+                ) => return true,
+                Ok(_) => {}
+                Err(_) => return true,
+            }
+        }
+    }
+    false
+}
