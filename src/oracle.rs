@@ -46,7 +46,23 @@ pub enum OracleError {
 }
 
 /// Run `wasm` (binary or text) under wasmi with at most `fuel` units of work.
+///
+/// wasmi's translator recurses over the function body, so large functions
+/// (the sudoku corpus program, deeply nested spec modules) get a thread
+/// with a roomy stack whatever thread the caller is on.
 pub fn run(wasm: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleError> {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("wasmi".into())
+            .stack_size(256 << 20)
+            .spawn_scoped(s, || run_here(wasm, entry, fuel))
+            .expect("spawn the wasmi thread")
+            .join()
+            .unwrap_or_else(|_| Err(OracleError::Wasmi("wasmi panicked".into())))
+    })
+}
+
+fn run_here(wasm: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleError> {
     let bytes = compile::to_binary(wasm)?;
     let mut config = Config::default();
     config.consume_fuel(true);
