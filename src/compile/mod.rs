@@ -797,7 +797,6 @@ impl Compiled {
 /// call (memory, globals), so earlier calls must be replayed before a later
 /// one. A module that cannot is a set of pure functions.
 pub fn module_writes_state(wasm: &[u8]) -> bool {
-    use wasmparser::Operator as O;
     let Ok(bytes) = to_binary(wasm) else {
         return true;
     };
@@ -810,24 +809,7 @@ pub fn module_writes_state(wasm: &[u8]) -> bool {
         };
         while !ops.eof() {
             match ops.read() {
-                Ok(
-                    O::I32Store { .. }
-                    | O::I64Store { .. }
-                    | O::F32Store { .. }
-                    | O::F64Store { .. }
-                    | O::I32Store8 { .. }
-                    | O::I32Store16 { .. }
-                    | O::I64Store8 { .. }
-                    | O::I64Store16 { .. }
-                    | O::I64Store32 { .. }
-                    | O::GlobalSet { .. }
-                    | O::MemoryGrow { .. }
-                    | O::MemoryFill { .. }
-                    | O::MemoryCopy { .. }
-                    | O::MemoryInit { .. }
-                    | O::TableSet { .. }
-                    | O::TableGrow { .. },
-                ) => return true,
+                Ok(op) if writes_state(&op) => return true,
                 Ok(_) => {}
                 Err(_) => return true,
             }
@@ -900,29 +882,35 @@ pub fn export_writes_state(wasm: &[u8], export: &str) -> bool {
         while !ops.eof() {
             match ops.read() {
                 Ok(O::Call { function_index }) => todo.push(function_index),
-                Ok(
-                    O::I32Store { .. }
-                    | O::I64Store { .. }
-                    | O::F32Store { .. }
-                    | O::F64Store { .. }
-                    | O::I32Store8 { .. }
-                    | O::I32Store16 { .. }
-                    | O::I64Store8 { .. }
-                    | O::I64Store16 { .. }
-                    | O::I64Store32 { .. }
-                    | O::GlobalSet { .. }
-                    | O::MemoryGrow { .. }
-                    | O::MemoryFill { .. }
-                    | O::MemoryCopy { .. }
-                    | O::MemoryInit { .. }
-                    | O::CallIndirect { .. }
-                    | O::TableSet { .. }
-                    | O::TableGrow { .. },
-                ) => return true,
+                Ok(op) if writes_state(&op) || matches!(op, O::CallIndirect { .. }) => return true,
                 Ok(_) => {}
                 Err(_) => return true,
             }
         }
     }
     false
+}
+
+/// Operators that change memory, globals or tables.
+fn writes_state(op: &wasmparser::Operator) -> bool {
+    use wasmparser::Operator as O;
+    matches!(
+        op,
+        O::I32Store { .. }
+            | O::I64Store { .. }
+            | O::F32Store { .. }
+            | O::F64Store { .. }
+            | O::I32Store8 { .. }
+            | O::I32Store16 { .. }
+            | O::I64Store8 { .. }
+            | O::I64Store16 { .. }
+            | O::I64Store32 { .. }
+            | O::GlobalSet { .. }
+            | O::MemoryGrow { .. }
+            | O::MemoryFill { .. }
+            | O::MemoryCopy { .. }
+            | O::MemoryInit { .. }
+            | O::TableSet { .. }
+            | O::TableGrow { .. }
+    )
 }
