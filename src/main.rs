@@ -642,7 +642,7 @@ fn spec(
                     );
                 }
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if n % 200 == 0 || n == total {
+                if n.is_multiple_of(200) || n == total {
                     eprint!("\r[{n}/{total}] {:.0} s", t.elapsed().as_secs_f64());
                 }
                 r
