@@ -368,6 +368,13 @@ impl Machine<'_> {
 /// Run `program` until `halt`, a fault, or until the trace holds `max_tokens`
 /// tokens (the input section included).
 pub fn run(program: &Program, max_tokens: usize) -> Run {
+    run_with_memory(program, max_tokens).0
+}
+
+/// [`run`], also returning memory as it was when the run stopped (without
+/// trailing zeros). Compiled programs keep every piece of wasm state
+/// (linear memory and globals) in it.
+pub fn run_with_memory(program: &Program, max_tokens: usize) -> (Run, Vec<u8>) {
     let instrs = &program.instrs[..];
     let frame_size = instrs
         .iter()
@@ -410,12 +417,16 @@ pub fn run(program: &Program, max_tokens: usize) -> Run {
     if m.trace.len() > max_tokens {
         m.trace.truncate(max_tokens);
     }
-    Run {
+    let mut memory = m.memory;
+    let used = memory.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    memory.truncate(used);
+    let run = Run {
         trace: m.trace,
         output: m.output,
         steps,
         outcome,
-    }
+    };
+    (run, memory)
 }
 
 #[cfg(test)]

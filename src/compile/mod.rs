@@ -151,6 +151,9 @@ pub struct Compiled {
     pub functions: Vec<FunctionInfo>,
     /// Per instruction: the function and wasm byte offset it came from.
     pub origins: Vec<Origin>,
+    /// Start of the 16 scratch bytes above the module's memory (what lies
+    /// there is the compiler's, not the module's state).
+    pub scratch: u32,
 }
 
 impl Compiled {
@@ -577,7 +580,9 @@ pub fn compile(wasm: &[u8], entry: &Entry) -> Result<Compiled, CompileError> {
         cx.asm.emit(Op::Halt, 0);
     }
     let (instrs, origins) = cx.asm.finish(&cx.starts, &trap_pcs);
+    let scratch = cx.layout.scratch;
     Ok(Compiled {
+        scratch,
         program: Program { instrs, input },
         exits,
         results,
