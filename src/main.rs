@@ -86,8 +86,10 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// The main job on the bundled corpora: every program on the reference
-    /// tracer and on wasmi, outputs compared; writes reports/results.json.
+    /// The main job: every bundled corpus program on the transformer (hull
+    /// cache), checked token for token against the reference tracer and for
+    /// output against wasmi and its manifest, then all of spec v1; writes
+    /// reports/results.json. Exits non-zero if anything disagrees.
     Check {
         /// Where to write results.json.
         #[arg(long, default_value = "reports")]
@@ -499,58 +501,126 @@ struct CheckRow {
     program: String,
     tokens: usize,
     steps: u64,
+    seconds: f64,
+    tokens_per_second: f64,
+    transformer_verdict: String,
     reference_verdict: String,
     wasmi_verdict: String,
+    /// The transformer's trace equals the reference tracer's, token for token.
+    exact: bool,
+    /// Output and exit agree between transformer, reference and wasmi.
     outputs_agree: bool,
     matches_manifest: bool,
+    divergence: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CheckResults {
+    corpus: Vec<CheckRow>,
+    spec: hullvm::spec::Summary,
 }
 
 fn check(out_dir: &std::path::Path) -> Result<()> {
+    use rayon::prelude::*;
+    let t = Instant::now();
+    let decoder = Decoder::new(hullvm::build_model());
     let programs = hullvm::corpus::bundled()?;
-    let mut rows = Vec::new();
-    for p in &programs {
-        let src = source::load(&p.path, Some(&p.input))?;
-        let reference = run_reference(&src, 200_000_000);
-        let wasmi = run_wasmi(&src)?;
-        let row = CheckRow {
-            program: p.name.clone(),
-            tokens: reference.tokens,
-            steps: reference.steps,
-            outputs_agree: reference.output_bytes == wasmi.output_bytes
-                && reference.verdict == wasmi.verdict,
-            matches_manifest: reference.output_bytes == p.expected_output,
-            reference_verdict: reference.verdict,
-            wasmi_verdict: wasmi.verdict,
-        };
+    eprintln!(
+        "corpus: {} programs on the transformer, the reference tracer and wasmi",
+        programs.len()
+    );
+    let rows: Vec<CheckRow> = programs
+        .par_iter()
+        .map(|p| -> Result<CheckRow> {
+            let src = source::load(&p.path, Some(&p.input))?;
+            let reference = reference::run(&src.program, 50_000_000);
+            let wasmi = run_wasmi(&src)?;
+            let start = Instant::now();
+            let run = decoder.session::<HullCache>().run(&src.program, 50_000_000);
+            let seconds = start.elapsed().as_secs_f64();
+            let divergence =
+                hullvm::verify::first_divergence(&src.program, &reference.trace, &run.trace);
+            let ref_verdict = verdict(&reference.outcome, Some(&src));
+            let transformer_verdict = match run.stop {
+                Stop::TokenLimit => "token limit reached".to_string(),
+                Stop::Halted => verdict(
+                    &Outcome::Halted {
+                        pc: hullvm::verify::locate(&run.trace, run.trace.len() - 1).pc,
+                    },
+                    Some(&src),
+                ),
+            };
+            Ok(CheckRow {
+                program: p.name.clone(),
+                tokens: run.trace.len(),
+                steps: reference.steps,
+                seconds,
+                tokens_per_second: run.trace.len() as f64 / seconds.max(1e-9),
+                exact: divergence.is_none(),
+                outputs_agree: run.output == reference.output
+                    && reference.output == wasmi.output_bytes
+                    && transformer_verdict == ref_verdict
+                    && ref_verdict == wasmi.verdict,
+                matches_manifest: run.output == p.expected_output,
+                divergence: divergence.map(|d| d.to_string()),
+                transformer_verdict,
+                reference_verdict: ref_verdict,
+                wasmi_verdict: wasmi.verdict,
+            })
+        })
+        .collect::<Result<_>>()?;
+    for row in &rows {
         eprintln!(
-            "{:<20} {:>10} tokens  reference: {:<28} wasmi: {:<28} {}",
+            "  {:<20} {:>10} tokens {:>8.0} tok/s  {:<32} {}",
             row.program,
             row.tokens,
-            row.reference_verdict,
-            row.wasmi_verdict,
-            if row.outputs_agree && row.matches_manifest {
-                "ok"
+            row.tokens_per_second,
+            row.transformer_verdict,
+            if row.exact && row.outputs_agree && row.matches_manifest {
+                "exact"
             } else {
                 "MISMATCH"
             }
         );
-        rows.push(row);
     }
+    eprintln!("spec v1 on the transformer:");
+    let trials = hullvm::spec::collect(1);
+    let results: Vec<_> = trials
+        .par_iter()
+        .map(|trial| hullvm::spec::run(&decoder, trial))
+        .collect();
+    let spec = hullvm::spec::Summary::new(1, results, t.elapsed().as_secs_f64());
+    for (kind, verdicts) in &spec.totals {
+        let parts: Vec<String> = verdicts.iter().map(|(v, n)| format!("{v} {n}")).collect();
+        eprintln!("  {kind:<18} {}", parts.join(", "));
+    }
+    let bad_corpus = rows
+        .iter()
+        .filter(|r| !(r.exact && r.outputs_agree && r.matches_manifest))
+        .count();
+    let bad_spec = spec
+        .results
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.verdict,
+                hullvm::spec::Verdict::Fail(_) | hullvm::spec::Verdict::OracleMismatch(_)
+            )
+        })
+        .count();
     std::fs::create_dir_all(out_dir)?;
     let path = out_dir.join("results.json");
-    source::write_atomically(&path, serde_json::to_string_pretty(&rows)?.as_bytes())?;
-    let bad = rows
-        .iter()
-        .filter(|r| !(r.outputs_agree && r.matches_manifest))
-        .count();
+    let results = CheckResults { corpus: rows, spec };
+    source::write_atomically(&path, serde_json::to_string_pretty(&results)?.as_bytes())?;
     eprintln!(
-        "{} programs, {} mismatches; wrote {}",
-        rows.len(),
-        bad,
+        "{} corpus mismatches, {} spec failures; {:.1} s; wrote {}",
+        bad_corpus,
+        bad_spec,
+        t.elapsed().as_secs_f64(),
         path.display()
     );
-    if bad > 0 {
-        bail!("{bad} programs disagree");
+    if bad_corpus + bad_spec > 0 {
+        bail!("{} programs or trials disagree", bad_corpus + bad_spec);
     }
     Ok(())
 }
