@@ -144,45 +144,82 @@ pub struct BenchReport {
     pub peak_memory_bytes: Option<u64>,
 }
 
+/// How long each part of the benchmark runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// Token cap per hull run.
+    pub hull_tokens: usize,
+    /// Token cap per brute run (O(n^2) per run).
+    pub brute_tokens: usize,
+    /// (window, tokens) of the hull cost curve along the longest trace.
+    pub long_curve: (usize, usize),
+    /// (window, tokens) of the hull and brute curves on a short-prompt program.
+    pub short_curve: (usize, usize),
+}
+
+impl Budget {
+    /// A quick look (CI, `hullvm check`).
+    pub const QUICK: Budget = Budget {
+        hull_tokens: 300_000,
+        brute_tokens: 4_000,
+        long_curve: (50_000, 1_000_000),
+        short_curve: (1_000, 8_000),
+    };
+    /// Whole runs and long curves (`hullvm bench`).
+    pub const FULL: Budget = Budget {
+        hull_tokens: 20_000_000,
+        brute_tokens: 20_000,
+        long_curve: (100_000, 20_000_000),
+        short_curve: (5_000, 30_000),
+    };
+}
+
 /// Run the standard benchmark on `programs` (name, program).
-pub fn run(decoder: &Decoder, programs: &[(String, Program)], quick: bool) -> BenchReport {
-    let cap = if quick { 300_000 } else { 20_000_000 };
-    let brute_cap = if quick { 4_000 } else { 20_000 };
+pub fn run(decoder: &Decoder, programs: &[(String, Program)], budget: Budget) -> BenchReport {
     let mut speeds = Vec::new();
     // The brute cache is O(n) per token, so O(n^2) per run: it only runs
     // where the prompt is short.
     let brute_ok = |p: &Program| p.prompt().len() < 3_000;
     for (name, p) in programs {
-        speeds.push(time_run::<HullCache>(decoder, name, p, cap));
+        speeds.push(time_run::<HullCache>(decoder, name, p, budget.hull_tokens));
         if brute_ok(p) {
-            speeds.push(time_run::<BruteCache>(decoder, name, p, brute_cap));
+            speeds.push(time_run::<BruteCache>(
+                decoder,
+                name,
+                p,
+                budget.brute_tokens,
+            ));
         }
     }
-    // How cost grows along a trace: the longest-running program on the
-    // hull, a short-prompt one on brute force.
+    // How cost grows along a trace: the longest trace on the hull; the
+    // longest short-prompt trace on both caches. Trace lengths come from
+    // the reference tracer, which is fast.
+    let length = |p: &Program| crate::reference::run(p, budget.long_curve.1).trace.len();
+    // At least eight windows, however short the trace.
+    let window = |(window, tokens): (usize, usize), length: usize| {
+        (window.min(length.min(tokens) / 8).max(100), tokens)
+    };
     let mut curves = Vec::new();
-    if let Some((name, p)) = programs.iter().max_by_key(|(_, p)| p.instrs.len()) {
-        let (window, long) = if quick {
-            (50_000, 300_000)
-        } else {
-            (100_000, 20_000_000)
-        };
-        curves.push(cost_curve::<HullCache>(decoder, name, p, window, long));
+    if let Some((name, p, n)) = programs
+        .iter()
+        .map(|(name, p)| (name, p, length(p)))
+        .max_by_key(|x| x.2)
+    {
+        let (window, tokens) = window(budget.long_curve, n);
+        curves.push(cost_curve::<HullCache>(decoder, name, p, window, tokens));
     }
-    if let Some((name, p)) = programs
+    if let Some((name, p, n)) = programs
         .iter()
         .filter(|(_, p)| brute_ok(p))
-        .max_by_key(|(n, _)| n == "collatz")
+        .map(|(name, p)| (name, p, length(p)))
+        .max_by_key(|x| x.2)
     {
-        let (window, long) = if quick {
-            (1_000, 6_000)
-        } else {
-            (5_000, 30_000)
-        };
-        curves.push(cost_curve::<HullCache>(decoder, name, p, window, long));
-        curves.push(cost_curve::<BruteCache>(decoder, name, p, window, long));
+        let (window, tokens) = window(budget.short_curve, n);
+        curves.push(cost_curve::<HullCache>(decoder, name, p, window, tokens));
+        curves.push(cost_curve::<BruteCache>(decoder, name, p, window, tokens));
     }
-    let parallel = (programs.len() > 1).then(|| parallel(decoder, programs, cap.min(2_000_000)));
+    let parallel = (programs.len() > 1)
+        .then(|| parallel(decoder, programs, budget.hull_tokens.min(2_000_000)));
     BenchReport {
         speeds,
         curves,

@@ -10,6 +10,7 @@
 
 pub mod attention;
 pub mod bench;
+pub mod check;
 pub mod compile;
 pub mod corpus;
 pub mod graph;
@@ -18,6 +19,7 @@ pub mod machine;
 pub mod model;
 pub mod oracle;
 pub mod reference;
+pub mod report;
 pub mod schedule;
 pub mod source;
 pub mod spec;

@@ -3,10 +3,8 @@
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use hullvm::attention::{BruteCache, HullCache};
-use hullvm::compile::Exit;
 use hullvm::isa::{format_trace, Program};
 use hullvm::model::{Decoder, Stop};
-use hullvm::oracle::{self, OracleOutcome};
 use hullvm::reference::{self, Outcome};
 use hullvm::source::{self, Source};
 use serde::Serialize;
@@ -86,14 +84,34 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// The main job: every bundled corpus program on the transformer (hull
-    /// cache), checked token for token against the reference tracer and for
-    /// output against wasmi and its manifest, then all of spec v1; writes
-    /// reports/results.json. Exits non-zero if anything disagrees.
+    /// The main job: every bundled corpus program and all of spec v1 on the
+    /// transformer (hull cache), in parallel, checked token for token against
+    /// the reference tracer and for output against wasmi (and the corpus
+    /// manifests); then a short benchmark and the numerics scan. Writes
+    /// OUT/results.json and the page OUT/index.html. Exits non-zero if
+    /// anything disagrees (unsupported features are counted, not failures).
     Check {
-        /// Where to write results.json.
+        /// Where to write results.json and index.html.
         #[arg(long, default_value = "reports")]
         out: PathBuf,
+        /// Only corpus programs whose name contains this (repeatable).
+        #[arg(long)]
+        corpus_filter: Vec<String>,
+        /// Only spec trials whose name contains this (e.g. "i32/").
+        #[arg(long)]
+        spec_filter: Option<String>,
+        /// Skip the benchmark.
+        #[arg(long)]
+        no_bench: bool,
+    },
+    /// Render the HTML report from a results.json written by `check`.
+    Report {
+        /// The results file.
+        #[arg(long, default_value = "reports/results.json")]
+        from: PathBuf,
+        /// Where to write index.html (default: next to the results file).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Run a program and print its output bytes to stdout (diagnostics go to stderr).
     Run {
@@ -196,7 +214,32 @@ fn run(cli: Cli) -> Result<()> {
             }
             emit(output, src.program.to_text().as_bytes())
         }
-        Command::Check { out } => check(&out),
+        Command::Check {
+            out,
+            corpus_filter,
+            spec_filter,
+            no_bench,
+        } => check(
+            &out,
+            &hullvm::check::Config {
+                corpus_filter,
+                spec_filter,
+                bench: (!no_bench).then_some(hullvm::bench::Budget::QUICK),
+                ..hullvm::check::Config::default()
+            },
+        ),
+        Command::Report { from, out } => {
+            let results = hullvm::report::read(&from)?;
+            let dir = match out {
+                Some(dir) => dir,
+                None => from
+                    .parent()
+                    .map_or_else(|| PathBuf::from("."), |p| p.to_path_buf()),
+            };
+            let page = hullvm::report::write_page(&dir, &results)?;
+            eprintln!("report: {}", page.display());
+            Ok(())
+        }
         Command::Spec {
             version,
             filter,
@@ -345,14 +388,7 @@ fn emit(path: Option<PathBuf>, bytes: &[u8]) -> Result<()> {
 }
 
 fn verdict(outcome: &Outcome, src: Option<&Source>) -> String {
-    match outcome {
-        Outcome::Halted { pc } => match src.and_then(|s| s.compiled.as_ref()?.exit_at(*pc)) {
-            Some(Exit::Trap(t)) => format!("trap: {t}"),
-            _ => "finished".into(),
-        },
-        Outcome::TokenLimit => "token limit reached".into(),
-        Outcome::Fault { pc, message } => format!("fault at pc {pc}: {message}"),
-    }
+    hullvm::check::verdict(outcome, src.and_then(|s| s.compiled.as_ref()))
 }
 
 fn report_outcome(outcome: &Outcome, src: Option<&Source>) {
@@ -471,156 +507,55 @@ fn model_card(model: &hullvm::weights::Model) -> String {
 }
 
 fn run_wasmi(src: &Source) -> Result<RunSummary> {
-    let Some((wasm, entry)) = &src.wasm else {
-        bail!("the wasmi engine needs a .wasm, .wat or .c program, not a token file");
-    };
     let t = Instant::now();
-    let run = oracle::run(wasm, entry, u64::MAX)?;
+    let (output, verdict) = hullvm::check::wasmi_verdict(src)?;
     let seconds = t.elapsed().as_secs_f64();
-    let verdict = match &run.outcome {
-        OracleOutcome::Finished => "finished".to_string(),
-        OracleOutcome::Trap(t) => format!("trap: {}", t.message()),
-        OracleOutcome::OutOfFuel => "out of fuel".to_string(),
-    };
     Ok(RunSummary {
         engine: "wasmi".into(),
         program: String::new(),
-        output: String::from_utf8_lossy(&run.output).into_owned(),
-        output_hex: hex(&run.output),
+        output: String::from_utf8_lossy(&output).into_owned(),
+        output_hex: hex(&output),
         tokens: 0,
         steps: 0,
         verdict,
         seconds,
         tokens_per_second: 0.0,
-        output_bytes: run.output,
+        output_bytes: output,
     })
 }
 
-#[derive(Serialize)]
-struct CheckRow {
-    program: String,
-    tokens: usize,
-    steps: u64,
-    seconds: f64,
-    tokens_per_second: f64,
-    transformer_verdict: String,
-    reference_verdict: String,
-    wasmi_verdict: String,
-    /// The transformer's trace equals the reference tracer's, token for token.
-    exact: bool,
-    /// Output and exit agree between transformer, reference and wasmi.
-    outputs_agree: bool,
-    matches_manifest: bool,
-    divergence: Option<String>,
-}
-
-#[derive(Serialize)]
-struct CheckResults {
-    corpus: Vec<CheckRow>,
-    spec: hullvm::spec::Summary,
-}
-
-fn check(out_dir: &std::path::Path) -> Result<()> {
-    use rayon::prelude::*;
-    let t = Instant::now();
-    let decoder = Decoder::new(hullvm::build_model());
-    let programs = hullvm::corpus::bundled()?;
-    eprintln!(
-        "corpus: {} programs on the transformer, the reference tracer and wasmi",
-        programs.len()
-    );
-    let rows: Vec<CheckRow> = programs
-        .par_iter()
-        .map(|p| -> Result<CheckRow> {
-            let src = source::load(&p.path, Some(&p.input))?;
-            let reference = reference::run(&src.program, 50_000_000);
-            let wasmi = run_wasmi(&src)?;
-            let start = Instant::now();
-            let run = decoder.session::<HullCache>().run(&src.program, 50_000_000);
-            let seconds = start.elapsed().as_secs_f64();
-            let divergence =
-                hullvm::verify::first_divergence(&src.program, &reference.trace, &run.trace);
-            let ref_verdict = verdict(&reference.outcome, Some(&src));
-            let transformer_verdict = match run.stop {
-                Stop::TokenLimit => "token limit reached".to_string(),
-                Stop::Halted => verdict(
-                    &Outcome::Halted {
-                        pc: hullvm::verify::locate(&run.trace, run.trace.len() - 1).pc,
-                    },
-                    Some(&src),
-                ),
-            };
-            Ok(CheckRow {
-                program: p.name.clone(),
-                tokens: run.trace.len(),
-                steps: reference.steps,
-                seconds,
-                tokens_per_second: run.trace.len() as f64 / seconds.max(1e-9),
-                exact: divergence.is_none(),
-                outputs_agree: run.output == reference.output
-                    && reference.output == wasmi.output_bytes
-                    && transformer_verdict == ref_verdict
-                    && ref_verdict == wasmi.verdict,
-                matches_manifest: run.output == p.expected_output,
-                divergence: divergence.map(|d| d.to_string()),
-                transformer_verdict,
-                reference_verdict: ref_verdict,
-                wasmi_verdict: wasmi.verdict,
-            })
-        })
-        .collect::<Result<_>>()?;
-    for row in &rows {
+fn check(out_dir: &std::path::Path, config: &hullvm::check::Config) -> Result<()> {
+    let results = hullvm::check::run(config)?;
+    for row in &results.corpus {
         eprintln!(
             "  {:<20} {:>10} tokens {:>8.0} tok/s  {:<32} {}",
             row.program,
             row.tokens,
             row.tokens_per_second,
             row.transformer_verdict,
-            if row.exact && row.outputs_agree && row.matches_manifest {
-                "exact"
-            } else {
-                "MISMATCH"
-            }
+            if row.ok() { "exact" } else { "MISMATCH" }
         );
     }
-    eprintln!("spec v1 on the transformer:");
-    let trials = hullvm::spec::collect(1);
-    let results: Vec<_> = trials
-        .par_iter()
-        .map(|trial| hullvm::spec::run(&decoder, trial))
-        .collect();
-    let spec = hullvm::spec::Summary::new(1, results, t.elapsed().as_secs_f64());
-    for (kind, verdicts) in &spec.totals {
+    eprintln!("spec v{}:", results.spec.version);
+    for (kind, verdicts) in &results.spec.totals {
         let parts: Vec<String> = verdicts.iter().map(|(v, n)| format!("{v} {n}")).collect();
         eprintln!("  {kind:<18} {}", parts.join(", "));
     }
-    let bad_corpus = rows
-        .iter()
-        .filter(|r| !(r.exact && r.outputs_agree && r.matches_manifest))
-        .count();
-    let bad_spec = spec
-        .results
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.verdict,
-                hullvm::spec::Verdict::Fail(_) | hullvm::spec::Verdict::OracleMismatch(_)
-            )
-        })
-        .count();
-    std::fs::create_dir_all(out_dir)?;
-    let path = out_dir.join("results.json");
-    let results = CheckResults { corpus: rows, spec };
-    source::write_atomically(&path, serde_json::to_string_pretty(&results)?.as_bytes())?;
+    let s = &results.summary;
+    let page = hullvm::report::write(out_dir, &results)?;
     eprintln!(
-        "{} corpus mismatches, {} spec failures; {:.1} s; wrote {}",
-        bad_corpus,
-        bad_spec,
-        t.elapsed().as_secs_f64(),
-        path.display()
+        "{} pass, {} fail, {} unsupported, {} oracle mismatch; {} tokens at {:.0} tok/s per thread; {:.1} s",
+        s.pass,
+        s.fail,
+        s.unsupported,
+        s.oracle_mismatch,
+        s.tokens,
+        s.tokens_per_second,
+        results.meta.wall_seconds
     );
-    if bad_corpus + bad_spec > 0 {
-        bail!("{} programs or trials disagree", bad_corpus + bad_spec);
+    eprintln!("report: {}", page.display());
+    if s.failed() {
+        bail!("{} programs or trials disagree", s.fail + s.oracle_mismatch);
     }
     Ok(())
 }
@@ -640,7 +575,12 @@ fn bench(quick: bool, json: Option<&std::path::Path>, filter: Option<&str>) -> R
         programs.len(),
         if quick { " (quick)" } else { "" }
     );
-    let report = hullvm::bench::run(&decoder, &programs, quick);
+    let budget = if quick {
+        hullvm::bench::Budget::QUICK
+    } else {
+        hullvm::bench::Budget::FULL
+    };
+    let report = hullvm::bench::run(&decoder, &programs, budget);
     println!(
         "{:<20} {:>6} {:>10} {:>9} {:>12}",
         "program", "cache", "tokens", "seconds", "tokens/s"

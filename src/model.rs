@@ -6,11 +6,12 @@
 //! stored sparse (the weights are ~98% zeros) and evaluated in row order, so
 //! every run adds the same numbers in the same order.
 
-use crate::attention::KvCache;
+use crate::attention::{KvCache, Margin, MarginCache};
 use crate::graph::Tie;
 use crate::isa::{Program, Token, TokenKind};
 use crate::weights::Model;
 use ndarray::Array2;
+use serde::{Deserialize, Serialize};
 
 /// A sparse matrix: only its non-empty rows, each a run of (column, value).
 #[derive(Debug, Clone, Default)]
@@ -177,6 +178,15 @@ impl Unembedding {
         }
         best.1
     }
+
+    /// Every token's score, by token id.
+    fn scores(&self, x: &[f64], out: &mut [f64]) {
+        for block in &self.blocks {
+            for (i, &t) in block.tokens.iter().enumerate() {
+                out[t as usize] = block.columns.iter().map(|(s, col)| col[i] * x[*s]).sum();
+            }
+        }
+    }
 }
 
 struct SparseLayer {
@@ -203,6 +213,19 @@ enum HeadPlan {
     Position { token_values: Option<Vec<[f64; 2]>> },
     /// Anything else: the KV cache searches.
     General,
+}
+
+/// One attention head, as the model card shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HeadCard {
+    pub layer: usize,
+    pub head: usize,
+    /// The graph lookup the head implements.
+    pub looks_up: String,
+    /// How ties at the top score resolve: latest or average.
+    pub tie: String,
+    /// hull, running sum, position lookup, or unused.
+    pub answered_by: String,
 }
 
 /// A model prepared for decoding.
@@ -318,25 +341,41 @@ impl Decoder {
     }
 
     /// How each head is answered, one line a layer (for `hullvm model`).
-    pub fn describe_plans(&self) -> String {
+    /// What each head looks up and how the decoder answers it.
+    pub fn head_cards(&self) -> Vec<HeadCard> {
         let h = self.heads();
-        let mut out = String::new();
+        let mut cards = Vec::new();
         for (l, info) in self.model.config.head_info.iter().enumerate() {
-            let kinds: Vec<String> = info
-                .iter()
-                .enumerate()
-                .map(|(i, head)| {
-                    let kind = match &self.plans[l * h + i] {
-                        HeadPlan::Unused => "unused",
-                        HeadPlan::Constant => "running sum",
-                        HeadPlan::Position {
-                            token_values: Some(_),
-                        } => "position, by token",
-                        HeadPlan::Position { token_values: None } => "position, stored",
-                        HeadPlan::General => "hull",
-                    };
-                    format!("{} [{kind}]", head.name)
-                })
+            for (i, head) in info.iter().enumerate() {
+                let answered_by = match &self.plans[l * h + i] {
+                    HeadPlan::Unused => "unused",
+                    HeadPlan::Constant => "running sum",
+                    HeadPlan::Position {
+                        token_values: Some(_),
+                    } => "position, by token",
+                    HeadPlan::Position { token_values: None } => "position, stored",
+                    HeadPlan::General => "hull",
+                };
+                cards.push(HeadCard {
+                    layer: l,
+                    head: i,
+                    looks_up: head.name.clone(),
+                    tie: format!("{:?}", head.tie).to_lowercase(),
+                    answered_by: answered_by.into(),
+                });
+            }
+        }
+        cards
+    }
+
+    pub fn describe_plans(&self) -> String {
+        let mut out = String::new();
+        for l in 0..self.model.config.layers {
+            let kinds: Vec<String> = self
+                .head_cards()
+                .into_iter()
+                .filter(|c| c.layer == l)
+                .map(|c| format!("{} [{}]", c.looks_up, c.answered_by))
                 .collect();
             out += &format!("layer {l}: {}\n", kinds.join(", "));
         }
@@ -498,6 +537,62 @@ fn position_lookup(
     }
 }
 
+/// How close one run came to a wrong argmax: the smallest gap between the
+/// winning and the runner-up score, over attention heads and output logits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Numerics {
+    pub program: String,
+    /// Trace tokens measured (runs are capped: the measurement scans every
+    /// key of every head, O(n^2)).
+    pub tokens: usize,
+    /// Smallest attention gap: (gap, layer, head, keys in the cache then).
+    pub attention_gap: Option<(f64, usize, usize, usize)>,
+    /// Smallest gap between the chosen token's logit and the next lower one,
+    /// and the trace index where it occurred.
+    pub logit_gap: Option<(f64, usize)>,
+    /// Steps where two tokens tied for the top logit (resolved by lowest id).
+    pub logit_ties: usize,
+}
+
+/// Decode `program` for at most `max_tokens` with the margin-measuring
+/// cache and report its numerics.
+pub fn numerics(decoder: &Decoder, name: &str, program: &Program, max_tokens: usize) -> Numerics {
+    let mut session = decoder.session::<MarginCache>();
+    let prompt = program.prompt();
+    let section = program.input_section().len();
+    for &t in &prompt {
+        session.feed(t);
+    }
+    let mut tokens = section;
+    let mut logit_gap: Option<(f64, usize)> = None;
+    let mut logit_ties = 0;
+    while tokens < max_tokens {
+        let (gap, tied) = session.logit_margin();
+        logit_ties += usize::from(tied);
+        if logit_gap.is_none_or(|(g, _)| gap < g) {
+            logit_gap = Some((gap, tokens));
+        }
+        let next = session.next_token();
+        tokens += 1;
+        if next == decoder.stop {
+            break;
+        }
+        session.feed(next);
+    }
+    let attention_gap = session
+        .attention_margins()
+        .into_iter()
+        .min_by(|a, b| a.1.gap.total_cmp(&b.1.gap))
+        .map(|((l, h), m)| (m.gap, l, h, m.keys));
+    Numerics {
+        program: name.to_string(),
+        tokens,
+        attention_gap,
+        logit_gap,
+        logit_ties,
+    }
+}
+
 /// How a decoding run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
@@ -622,6 +717,39 @@ impl<C: KvCache> Session<'_, C> {
     /// The residual stream after the last fed token.
     pub fn residual(&self) -> &[f64] {
         &self.x
+    }
+
+    /// The top output score minus the best strictly lower one, and whether
+    /// another token tied the top (the lowest id then wins).
+    pub fn logit_margin(&mut self) -> (f64, bool) {
+        self.decoder.unembedding.scores(&self.x, &mut self.logits);
+        let top = self
+            .logits
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        let tied = self.logits.iter().filter(|&&v| v == top).count() > 1;
+        let second = self
+            .logits
+            .iter()
+            .copied()
+            .filter(|&v| v < top)
+            .fold(f64::NEG_INFINITY, f64::max);
+        (top - second, tied)
+    }
+
+    /// The smallest attention margin each searched head has seen, by
+    /// (layer, head), for caches that measure it.
+    pub fn attention_margins(&self) -> Vec<((usize, usize), Margin)> {
+        let per_layer = self.decoder.heads();
+        self.heads
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| match h {
+                Head::General(c) => c.margin().map(|m| ((i / per_layer, i % per_layer), m)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Keys the general heads keep (what can still win).

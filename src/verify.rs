@@ -2,11 +2,11 @@
 //! the first diverging token with its context.
 
 use crate::isa::{Instr, Program, Token, TokenKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Where a token sits in a run: which executed instruction produced it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
     /// Index in the trace (the tokens after `}`).
     pub token_index: usize,
@@ -63,7 +63,7 @@ fn next_pc(pc: u32, line: &[Token]) -> u32 {
 }
 
 /// The first token where two traces differ.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Divergence {
     pub at: Position,
     /// The instruction executing there, as text.

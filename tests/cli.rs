@@ -139,3 +139,22 @@ fn compile_writes_nothing_when_it_fails() {
     assert!(!out.status.success());
     assert!(!target.exists(), "no half-written output");
 }
+
+#[test]
+fn report_refuses_missing_and_foreign_results() {
+    let missing = scratch("no-such-results.json");
+    let out = hullvm(&["report", "--from", missing.to_str().unwrap()]);
+    assert_one_line_error(&out, "cannot read");
+    let foreign = scratch("foreign.json");
+    std::fs::write(&foreign, "{\"corpus\": 3}").unwrap();
+    let dir = scratch("report-out");
+    let out = hullvm(&[
+        "report",
+        "--from",
+        foreign.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_one_line_error(&out, "not a hullvm results file");
+    assert!(!dir.join("index.html").exists(), "nothing half-written");
+}

@@ -1,0 +1,267 @@
+//! The last stage: everything a check run measured, as one serialisable
+//! [`Results`] value, and the self-contained HTML page rendered from it.
+//!
+//! `results.json` is [`Results`] as serde writes it, so `hullvm report
+//! --from results.json` re-renders exactly the page `hullvm check` wrote.
+
+mod chart;
+mod html;
+
+use crate::bench::BenchReport;
+use crate::model::{HeadCard, Numerics};
+use crate::source::write_atomically;
+use crate::spec;
+use crate::verify::Divergence;
+use crate::weights::{nonzeros, Model};
+use anyhow::{Context as _, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Everything one `hullvm check` run found.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Results {
+    pub meta: Meta,
+    pub summary: Summary,
+    pub corpus: Vec<CorpusRow>,
+    pub spec: spec::Summary,
+    /// The short benchmark (absent when it was skipped).
+    pub speed: Option<BenchReport>,
+    pub model: ModelCard,
+    pub numerics: Vec<Numerics>,
+    /// The short fuzz round (absent when it was skipped).
+    pub fuzz: Option<FuzzRound>,
+}
+
+/// Where and when the results were made.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Meta {
+    pub hullvm_version: String,
+    /// `git describe`-style commit of the working tree, or "unknown".
+    pub commit: String,
+    pub machine: Machine,
+    /// RFC 3339, UTC.
+    pub started: String,
+    pub wall_seconds: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Machine {
+    pub cpu: String,
+    pub cores: usize,
+    pub os: String,
+}
+
+impl Meta {
+    /// This process, this machine, now.
+    pub fn here(started: std::time::SystemTime, wall_seconds: f64) -> Meta {
+        Meta {
+            hullvm_version: env!("CARGO_PKG_VERSION").into(),
+            commit: commit(),
+            machine: Machine {
+                cpu: cpu_model(),
+                cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+                os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+            },
+            started: humantime::format_rfc3339_seconds(started).to_string(),
+            wall_seconds,
+        }
+    }
+}
+
+fn commit() -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(crate::corpus::repo_root())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match git(&["rev-parse", "--short=12", "HEAD"]) {
+        Some(hash) => {
+            let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
+                .is_some_and(|s| !s.is_empty());
+            if dirty {
+                format!("{hash}-dirty")
+            } else {
+                hash
+            }
+        }
+        None => "unknown".into(),
+    }
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Totals over corpus programs and spec trials.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Summary {
+    pub pass: usize,
+    pub fail: usize,
+    pub unsupported: usize,
+    pub oracle_mismatch: usize,
+    /// Trace tokens decoded by the transformer (corpus and spec).
+    pub tokens: usize,
+    /// Seconds spent decoding them, summed over threads.
+    pub decode_seconds: f64,
+    pub tokens_per_second: f64,
+}
+
+impl Summary {
+    pub fn of(corpus: &[CorpusRow], spec: &spec::Summary) -> Summary {
+        let mut s = Summary::default();
+        for row in corpus {
+            if row.ok() {
+                s.pass += 1;
+            } else {
+                s.fail += 1;
+            }
+            s.tokens += row.tokens;
+            s.decode_seconds += row.seconds;
+        }
+        for r in &spec.results {
+            match r.verdict {
+                spec::Verdict::Pass => s.pass += 1,
+                spec::Verdict::Fail(_) => s.fail += 1,
+                spec::Verdict::Unsupported(_) => s.unsupported += 1,
+                spec::Verdict::OracleMismatch(_) => s.oracle_mismatch += 1,
+            }
+            s.tokens += r.tokens;
+            s.decode_seconds += r.seconds;
+        }
+        s.tokens_per_second = s.tokens as f64 / s.decode_seconds.max(1e-9);
+        s
+    }
+
+    /// Whether anything disagrees (unsupported is not a failure).
+    pub fn failed(&self) -> bool {
+        self.fail + self.oracle_mismatch > 0
+    }
+}
+
+/// One corpus program on the transformer, the reference tracer and wasmi.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CorpusRow {
+    pub program: String,
+    pub tokens: usize,
+    pub steps: u64,
+    pub seconds: f64,
+    pub tokens_per_second: f64,
+    pub transformer_verdict: String,
+    pub reference_verdict: String,
+    pub wasmi_verdict: String,
+    /// The transformer's trace equals the reference tracer's, token for token.
+    pub exact: bool,
+    /// Output and exit agree between transformer, reference and wasmi.
+    pub outputs_agree: bool,
+    pub matches_manifest: bool,
+    pub divergence: Option<Divergence>,
+}
+
+impl CorpusRow {
+    pub fn ok(&self) -> bool {
+        self.exact && self.outputs_agree && self.matches_manifest
+    }
+}
+
+/// The transformer's shape and what each head does.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelCard {
+    pub layers: usize,
+    pub d_model: usize,
+    pub heads_per_layer: usize,
+    pub d_ffn: usize,
+    pub vocab: usize,
+    pub matrices: Vec<MatrixCard>,
+    pub heads: Vec<HeadCard>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MatrixCard {
+    pub name: String,
+    pub rows: usize,
+    pub cols: usize,
+    pub nonzeros: usize,
+}
+
+impl ModelCard {
+    pub fn of(model: &Model, heads: Vec<HeadCard>) -> ModelCard {
+        let c = &model.config;
+        ModelCard {
+            layers: c.layers,
+            d_model: c.d_model,
+            heads_per_layer: c.heads,
+            d_ffn: c.d_ffn,
+            vocab: c.vocab.len(),
+            matrices: model
+                .tensors()
+                .into_iter()
+                .map(|(name, m)| MatrixCard {
+                    name,
+                    rows: m.nrows(),
+                    cols: m.ncols(),
+                    nonzeros: nonzeros(m),
+                })
+                .collect(),
+            heads,
+        }
+    }
+
+    pub fn nonzeros(&self) -> (usize, usize) {
+        self.matrices.iter().fold((0, 0), |(nz, all), m| {
+            (nz + m.nonzeros, all + m.rows * m.cols)
+        })
+    }
+}
+
+/// A fuzz round's figures, as the report shows them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FuzzRound {
+    pub target: String,
+    pub executions: u64,
+    pub seconds: f64,
+    pub execs_per_second: f64,
+    /// One line per finding, with the command that replays it.
+    pub findings: Vec<String>,
+}
+
+/// The page for `results`, as one self-contained HTML document.
+pub fn render(results: &Results) -> String {
+    html::page(results).into_string()
+}
+
+/// Write `results.json` and `index.html` into `dir`, each whole or not at
+/// all. Returns the page's path.
+pub fn write(dir: &Path, results: &Results) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let json = serde_json::to_string_pretty(results)?;
+    write_atomically(&dir.join("results.json"), json.as_bytes())?;
+    write_page(dir, results)
+}
+
+/// Write only `index.html` into `dir`. Returns its path.
+pub fn write_page(dir: &Path, results: &Results) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let page = dir.join("index.html");
+    write_atomically(&page, render(results).as_bytes())?;
+    Ok(page)
+}
+
+/// Read a `results.json` written by `hullvm check`.
+pub fn read(path: &Path) -> Result<Results> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a hullvm results file", path.display()))
+}

@@ -1,0 +1,177 @@
+//! The report: results.json reads back into the structs it came from, and
+//! the page renders in a real browser (headless Chromium) without console
+//! errors, with every section and chart present.
+
+use hullvm::bench::Budget;
+use hullvm::check::{self, Config};
+use hullvm::report::{self, Results};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// A real check run, small: three corpus programs, one spec file, the quick
+/// benchmark, a short numerics scan.
+fn results() -> &'static Results {
+    static RESULTS: OnceLock<Results> = OnceLock::new();
+    RESULTS.get_or_init(|| {
+        check::run(&Config {
+            corpus_filter: vec!["hello".into(), "fibonacci".into(), "traps_div".into()],
+            spec_filter: Some("v1/br_if/".into()),
+            numerics_tokens: 1_000,
+            bench: Some(Budget {
+                hull_tokens: 100_000,
+                brute_tokens: 1_500,
+                long_curve: (5_000, 100_000),
+                short_curve: (300, 3_000),
+            }),
+            ..Config::default()
+        })
+        .expect("the check runs")
+    })
+}
+
+#[test]
+fn results_json_reads_back_into_its_structs() {
+    let r = results();
+    assert_eq!(r.corpus.len(), 3);
+    assert!(r.corpus.iter().all(|c| c.ok()), "a corpus program failed");
+    assert!(r.summary.pass > 3 && !r.summary.failed());
+    assert!(r.spec.results.len() > 10);
+    let speed = r.speed.as_ref().expect("the benchmark ran");
+    assert!(speed.speeds.iter().any(|s| s.cache == "brute"));
+    assert!(speed.curves.iter().all(|c| c.points.len() >= 3));
+    assert!(!r.numerics.is_empty());
+
+    let dir = tempdir("json");
+    report::write(&dir, r).unwrap();
+    let back = report::read(&dir.join("results.json")).unwrap();
+    let (a, b) = (
+        serde_json::to_string(r).unwrap(),
+        serde_json::to_string(&back).unwrap(),
+    );
+    assert!(a == b, "results.json does not read back the same");
+    // Re-rendering from the file gives the same page.
+    assert_eq!(report::render(&back), report::render(r));
+    assert!(report::read(&dir.join("missing.json")).is_err());
+}
+
+#[test]
+fn page_renders_in_headless_chromium() {
+    let Some(chromium) = chromium() else {
+        if std::env::var_os("HULLVM_REQUIRE_BROWSER").is_some() {
+            panic!("HULLVM_REQUIRE_BROWSER is set but chromium is not installed");
+        }
+        eprintln!("skipped: chromium not found (apt-get install -y chromium)");
+        return;
+    };
+    // The console check itself works: a page that throws is caught.
+    let dir = tempdir("browser");
+    let broken = dir.join("broken.html");
+    std::fs::write(&broken, "<script>throw new Error('planted')</script>").unwrap();
+    let (_, console) = load(&chromium, &broken);
+    assert!(console.iter().any(|l| l.contains("planted")), "{console:?}");
+
+    let page = report::write(&dir, results()).unwrap();
+    let (dom, console) = load(&chromium, &page);
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "the page's script did not finish"
+    );
+    for section in [
+        "summary",
+        "exactness",
+        "speed",
+        "model",
+        "numerics",
+        "fuzzing",
+    ] {
+        assert!(
+            dom.contains(&format!("<section id=\"{section}\"")),
+            "no {section} section"
+        );
+    }
+    assert!(dom.matches("<svg").count() >= 3, "charts missing");
+    assert!(dom.contains("<polyline"), "no cost curve");
+    assert!(!dom.contains("placeholder"));
+
+    let shot = repo().join("reports/browser-test.png");
+    std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+    let status = chromium_command(&chromium, &dir.join("profile-shot"))
+        .arg("--window-size=1200,2400")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(url(&page))
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
+}
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("HULLVM_CHROMIUM") {
+        return Some(p.into());
+    }
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            let out = Command::new("which").arg(name).output().ok()?;
+            out.status
+                .success()
+                .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+        })
+}
+
+/// Headless, offline, a fresh profile (the flags keep Chromium from
+/// reaching for the network, which is closed on CI machines).
+fn chromium_command(chromium: &Path, profile: &Path) -> Command {
+    let mut c = Command::new(chromium);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+/// Load a page: its DOM after scripts ran, and every console message.
+fn load(chromium: &Path, page: &Path) -> (String, Vec<String>) {
+    let profile = page.with_extension("profile");
+    let out = chromium_command(chromium, &profile)
+        .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
+        .arg(url(page))
+        .output()
+        .expect("chromium starts");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let console = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(str::to_string)
+        .collect();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), console)
+}
+
+fn url(page: &Path) -> String {
+    format!("file://{}", page.canonicalize().unwrap().display())
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("report-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
