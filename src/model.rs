@@ -61,10 +61,15 @@ impl Csr {
     #[inline(always)]
     fn row_dot(&self, start: u32, end: u32, x: &[f64]) -> f64 {
         debug_assert!(x.len() >= self.n_cols);
-        let (cols, vals) = (
-            &self.col[start as usize..end as usize],
-            &self.val[start as usize..end as usize],
-        );
+        debug_assert!(start <= end && end as usize <= self.col.len());
+        // SAFETY: (start, end) come from `rows`/`by_row`, built in
+        // from_dense as ranges of `col` and `val` (equal lengths).
+        let (cols, vals) = unsafe {
+            (
+                self.col.get_unchecked(start as usize..end as usize),
+                self.val.get_unchecked(start as usize..end as usize),
+            )
+        };
         let mut s = 0.0;
         for (&c, &v) in cols.iter().zip(vals) {
             // SAFETY: every column index is below n_cols (built from the
@@ -101,6 +106,51 @@ impl Csr {
     }
 }
 
+/// A sparse matrix stored by column, for products with a sparse vector:
+/// `y += A x` touches only the columns where x is non-zero.
+#[derive(Debug, Clone, Default)]
+struct Csc {
+    /// (start, end) of each column into `row`/`val`.
+    cols: Vec<(u32, u32)>,
+    row: Vec<u32>,
+    val: Vec<f64>,
+}
+
+impl Csc {
+    fn from_dense(a: &Array2<f64>) -> Csc {
+        let mut m = Csc::default();
+        for j in 0..a.ncols() {
+            let start = m.row.len() as u32;
+            for i in 0..a.nrows() {
+                if a[[i, j]] != 0.0 {
+                    m.row.push(i as u32);
+                    m.val.push(a[[i, j]]);
+                }
+            }
+            m.cols.push((start, m.row.len() as u32));
+        }
+        m
+    }
+
+    /// `y += A x` where x is zero outside `support` (ascending). Each row's
+    /// terms are summed from zero in ascending column order and then added
+    /// to y, as a row-by-row product does, so the result is the same bit
+    /// for bit: the skipped terms are exact zeros.
+    fn mul_add_sparse(&self, x: &[f64], support: &[u32], acc: &mut [f64], y: &mut [f64]) {
+        acc.fill(0.0);
+        for &j in support {
+            let (a, b) = self.cols[j as usize];
+            let xj = x[j as usize];
+            for k in a as usize..b as usize {
+                acc[self.row[k] as usize] += self.val[k] * xj;
+            }
+        }
+        for (y, a) in y.iter_mut().zip(acc.iter()) {
+            *y += *a;
+        }
+    }
+}
+
 /// The output scores, grouped: tokens whose score rows read the same
 /// residual slots form a block, stored column by column, so the scores of a
 /// block are a few dense vector updates. Every score of this model is an
@@ -117,6 +167,26 @@ struct Block {
     tokens: Vec<u32>,
     /// (slot, coefficient of each row).
     columns: Vec<(usize, Vec<f64>)>,
+    /// Per column, the smallest and largest coefficient: bounds on the
+    /// block's scores without computing them.
+    range: Vec<(f64, f64)>,
+}
+
+impl Block {
+    /// An upper bound on every score in the block, at least the exact
+    /// maximum even after rounding (scores are integers below 2^53, so a
+    /// margin of one is ample).
+    fn bound(&self, x: &[f64]) -> f64 {
+        let mut b = 0.0;
+        let mut magnitude = 0.0;
+        for ((s, _), &(lo, hi)) in self.columns.iter().zip(&self.range) {
+            let xs = x[*s];
+            let term = if xs >= 0.0 { hi * xs } else { lo * xs };
+            b += term;
+            magnitude += term.abs();
+        }
+        b + 1.0 + magnitude * 1e-15
+    }
 }
 
 impl Unembedding {
@@ -133,6 +203,7 @@ impl Unembedding {
                         Block {
                             tokens: Vec::new(),
                             columns,
+                            range: Vec::new(),
                         },
                     ));
                     blocks.len() - 1
@@ -144,8 +215,24 @@ impl Unembedding {
                 col.push(row[*s]);
             }
         }
+        let blocks = blocks
+            .into_iter()
+            .map(|(_, mut b)| {
+                b.range = b
+                    .columns
+                    .iter()
+                    .map(|(_, col)| {
+                        col.iter()
+                            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &c| {
+                                (lo.min(c), hi.max(c))
+                            })
+                    })
+                    .collect();
+                b
+            })
+            .collect();
         Unembedding {
-            blocks: blocks.into_iter().map(|(_, b)| b).collect(),
+            blocks,
             vocab: u.nrows(),
         }
     }
@@ -154,6 +241,11 @@ impl Unembedding {
     fn argmax(&self, x: &[f64], scratch: &mut [f64]) -> usize {
         let mut best = (f64::NEG_INFINITY, usize::MAX);
         for block in &self.blocks {
+            // A block that cannot reach the best score so far cannot hold
+            // the argmax (ties still count: the lowest id wins them).
+            if block.bound(x) < best.0 {
+                continue;
+            }
             let acc = &mut scratch[..block.tokens.len()];
             acc.fill(0.0);
             for (s, col) in &block.columns {
@@ -196,7 +288,8 @@ struct SparseLayer {
     output: Csr,
     ffn_gate: Csr,
     ffn_value: Csr,
-    ffn_out: Csr,
+    /// ffn_out by column: only open units contribute.
+    ffn_out_by_unit: Csc,
     ties: Vec<Tie>,
 }
 
@@ -308,7 +401,7 @@ impl Decoder {
                 output: Csr::from_dense(&l.output),
                 ffn_gate: Csr::from_dense(&l.ffn_gate),
                 ffn_value: Csr::from_dense(&l.ffn_value),
-                ffn_out: Csr::from_dense(&l.ffn_out),
+                ffn_out_by_unit: Csc::from_dense(&l.ffn_out),
                 ties: l.ties.clone(),
             })
             .collect();
@@ -320,7 +413,7 @@ impl Decoder {
                     .iter()
                     .all(|m| m.n_cols == d)
                     && l.output.n_cols == h2
-                    && l.ffn_out.n_cols == model.config.d_ffn,
+                    && l.ffn_out_by_unit.cols.len() == model.config.d_ffn,
                 "weight shapes agree with the config"
             );
         }
@@ -416,6 +509,8 @@ impl Decoder {
             v: vec![0.0; 2 * h],
             heads_out: vec![0.0; 2 * h],
             gate: vec![0.0; f],
+            open: Vec::with_capacity(f),
+            ffn_acc: vec![0.0; d],
             logits: vec![0.0; self.unembedding.vocab],
         }
     }
@@ -472,6 +567,9 @@ pub struct Session<'d, C: KvCache> {
     v: Vec<f64>,
     heads_out: Vec<f64>,
     gate: Vec<f64>,
+    /// FFN units open for the current token, ascending.
+    open: Vec<u32>,
+    ffn_acc: Vec<f64>,
     logits: Vec<f64>,
 }
 
@@ -694,16 +792,22 @@ impl<C: KvCache> Session<'_, C> {
             layer.output.mul_add_into(&self.heads_out, &mut self.x);
             probe(2 * l as i64, &self.x);
             // ReGLU: the value is only needed where the gate is open.
+            // Few units are open per token, so the output product runs
+            // over the open ones only.
+            self.open.clear();
             for &(j, a, b) in &layer.ffn_gate.rows {
-                let j = j as usize;
                 let g = layer.ffn_gate.row_dot(a, b, &self.x);
-                self.gate[j] = if g > 0.0 {
-                    g * layer.ffn_value.dot_row(j, &self.x)
-                } else {
-                    0.0
-                };
+                if g > 0.0 {
+                    self.gate[j as usize] = g * layer.ffn_value.dot_row(j as usize, &self.x);
+                    self.open.push(j);
+                }
             }
-            layer.ffn_out.mul_add_into(&self.gate, &mut self.x);
+            layer.ffn_out_by_unit.mul_add_sparse(
+                &self.gate,
+                &self.open,
+                &mut self.ffn_acc,
+                &mut self.x,
+            );
             probe(2 * l as i64 + 1, &self.x);
         }
         self.position += 1;
