@@ -234,3 +234,60 @@ impl Reencode for Rewriter<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::{compile, Invocation};
+
+    /// Imports, a start function, a table with an element segment, and
+    /// exports: every function reference moves with the two hook imports.
+    const MODULE: &str = r#"(module
+      (import "env" "output_byte" (func $out (param i32)))
+      (memory (export "memory") 1)
+      (table 2 funcref)
+      (elem (i32.const 0) $init $get)
+      (global $g (mut i32) (i32.const 0))
+      (func $init (i32.store (i32.const 16) (i32.const 41)) (global.set $g (i32.const 1)))
+      (func $get (result i32) (i32.add (i32.load (i32.const 16)) (global.get $g)))
+      (func (export "main") (result i32) (call $out (i32.const 33)) (call $get))
+      (start $init))"#;
+
+    #[test]
+    fn instrumenting_keeps_results_and_reports_every_marked_step() {
+        let entry = Entry::Invoke(vec![Invocation {
+            export: "main".into(),
+            args: vec![],
+        }]);
+        let compiled = compile(MODULE.as_bytes(), &entry).unwrap();
+        let plain = oracle::run(MODULE.as_bytes(), &entry, 1 << 20).unwrap();
+        let (run, steps) = run(
+            MODULE.as_bytes(),
+            &entry,
+            1 << 20,
+            &compiled.source_map,
+            100,
+        )
+        .unwrap();
+        assert_eq!(plain.results, vec![42]);
+        assert_eq!((run.results, run.output), (plain.results, plain.output));
+        assert!(!steps.truncated);
+        // start: const, const, store, const, global.set; main: const,
+        // output call, then get's steps and main's call of it.
+        let first: Vec<(u32, u32)> = steps.steps.iter().map(|s| (s.func, s.instr)).collect();
+        assert_eq!(&first[..5], &[(1, 0), (1, 1), (1, 2), (1, 3), (1, 4)]);
+        let last = steps.steps.last().unwrap();
+        assert_eq!((last.func, last.value), (3, Some(42)));
+        let lifted = crate::lift::lift(
+            &compiled,
+            &crate::reference::run(&compiled.program, 100_000).trace,
+        );
+        let lifted: Vec<SourceStep> = lifted.iter().map(|l| l.step).collect();
+        assert_eq!(lifted, steps.steps);
+        // A cap keeps the first steps and says so.
+        let (_, capped) =
+            super::run(MODULE.as_bytes(), &entry, 1 << 20, &compiled.source_map, 3).unwrap();
+        assert!(capped.truncated);
+        assert_eq!(capped.steps[..], steps.steps[..3]);
+    }
+}

@@ -506,3 +506,77 @@ pub fn wat_text(op: &wasmparser::Operator) -> String {
         _ => name,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::{compile, Entry, Invocation};
+
+    const MODULE: &str = r#"(module
+      (func $sq (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+      (func (export "f") (param i32) (result i32)
+        (local $s i32)
+        (local.set $s (i32.add (call $sq (local.get 0)) (i32.const 3)))
+        (if (i32.gt_u (local.get $s) (i32.const 10))
+          (then (local.set $s (i32.sub (local.get $s) (i32.const 1)))))
+        (local.get $s)))"#;
+
+    fn entry() -> Entry {
+        Entry::Invoke(vec![Invocation {
+            export: "f".into(),
+            args: vec![4],
+        }])
+    }
+
+    #[test]
+    fn lifting_reads_values_from_the_trace_being_lifted() {
+        let compiled = compile(MODULE.as_bytes(), &entry()).unwrap();
+        let run = crate::reference::run(&compiled.program, 100_000);
+        let (check, oracle) = check(
+            &compiled,
+            MODULE.as_bytes(),
+            &entry(),
+            &run.trace,
+            true,
+            1 << 20,
+        )
+        .unwrap();
+        assert_eq!(oracle.results, vec![18]);
+        assert!(check.divergence.is_none(), "{:?}", check.divergence);
+        let lifted = lift(&compiled, &run.trace);
+        assert_eq!(check.steps_compared, lifted.len() as u64);
+        // Path through the call: `local.get 0` in f, then sq's steps, then
+        // the call's result, 16.
+        let call = lifted
+            .iter()
+            .position(|s| s.step.func == 1 && s.step.value == Some(16))
+            .unwrap();
+        assert!(lifted[..call].iter().any(|s| s.step.func == 0));
+        // Corrupt the `i32.add` result byte in the trace: the lifted step
+        // of that wasm instruction now differs from wasmi's.
+        let add = lifted
+            .iter()
+            .find(|s| s.step.func == 1 && s.step.value == Some(19))
+            .unwrap();
+        // i32.add is one flat instruction: its line starts with the low
+        // result byte, 19 = 0x13 (no carry), which becomes 0x14.
+        let mut bad = run.trace.clone();
+        assert_eq!(bad[add.at.token_index], Token::byte(0x13, false));
+        bad[add.at.token_index] = Token::byte(0x14, false);
+        let (_, steps) = crate::instrument::run(
+            MODULE.as_bytes(),
+            &entry(),
+            1 << 20,
+            &compiled.source_map,
+            1000,
+        )
+        .unwrap();
+        let got = lift(&compiled, &bad);
+        let d = diff(&compiled, MODULE.as_bytes(), &steps.steps, &got, true, true)
+            .divergence
+            .unwrap();
+        let e = d.expected.unwrap();
+        assert_eq!((e.wat.as_str(), e.step.value), ("i32.add", Some(19)));
+        assert_eq!(d.got.unwrap().step.value, Some(20));
+    }
+}
