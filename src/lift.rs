@@ -379,6 +379,8 @@ pub fn diff(
 /// Run `compiled`'s wasm instrumented under wasmi, lift `trace` (a flat
 /// run of `compiled.program`; `halted` when it ran to its end) and diff.
 /// Also returns wasmi's run, whose results are those of the plain module.
+/// wasmi keeps one step more than the lifted trace has (enough to see that
+/// it goes on), so memory stays proportional to the flat run.
 pub fn check(
     compiled: &Compiled,
     wasm: &[u8],
@@ -387,14 +389,9 @@ pub fn check(
     halted: bool,
     fuel: u64,
 ) -> Result<(SourceCheck, crate::oracle::OracleRun), OracleError> {
-    let (oracle, steps) = crate::instrument::run(
-        wasm,
-        entry,
-        fuel,
-        &compiled.source_map,
-        crate::instrument::DEFAULT_STEP_CAP,
-    )?;
     let lifted = lift(compiled, trace);
+    let cap = lifted.len() + 1;
+    let (oracle, steps) = crate::instrument::run(wasm, entry, fuel, &compiled.source_map, cap)?;
     let check = diff(
         compiled,
         wasm,
@@ -578,5 +575,32 @@ mod tests {
         let e = d.expected.unwrap();
         assert_eq!((e.wat.as_str(), e.step.value), ("i32.add", Some(19)));
         assert_eq!(d.got.unwrap().step.value, Some(20));
+        // A lifted trace that stops early diverges where it stops if its
+        // run halted there, and is a clean prefix if it hit a token limit.
+        let good = lift(&compiled, &run.trace);
+        let short = &good[..good.len() - 2];
+        let d = diff(
+            &compiled,
+            MODULE.as_bytes(),
+            &steps.steps,
+            short,
+            true,
+            true,
+        );
+        let d = d.divergence.unwrap();
+        assert_eq!((d.index, d.got.is_none()), (short.len() as u64, true));
+        assert_eq!(d.at, short.last().unwrap().at);
+        let prefix = diff(
+            &compiled,
+            MODULE.as_bytes(),
+            &steps.steps,
+            short,
+            false,
+            true,
+        );
+        assert_eq!(
+            (prefix.steps_compared, prefix.divergence),
+            (short.len() as u64, None)
+        );
     }
 }

@@ -428,6 +428,8 @@ fn run_transformer(
                 Some(d) => bail!("the transformer's run leaves wasmi's at the source level: {d}"),
                 None => eprintln!("{} source steps agree with wasmi", source.steps_compared),
             }
+        } else {
+            eprintln!("note: a token program has no wasm: source steps not compared");
         }
         eprintln!("verification: {:.3} s", t.elapsed().as_secs_f64());
     }
