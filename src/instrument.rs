@@ -14,7 +14,8 @@
 //! i32.const instr; call $value` records it and leaves it in place: no
 //! scratch locals, no change to the stack. [`Report::After`] puts that call
 //! after the instruction, [`Report::Before`] before it, [`Report::Path`] puts
-//! `i32.const func; i32.const instr; call $path` after it. The functions
+//! `i32.const func; i32.const instr; call $path` after it, [`Report::Jump`]
+//! before it. The functions
 //! defined in the module move up by two indices; every reference to them
 //! (calls, exports, the start function, element segments, `ref.func`) is
 //! renumbered, custom sections (names) are dropped. Nothing else changes,
@@ -226,6 +227,10 @@ impl Reencode for Rewriter<'_> {
                 Report::Path => {
                     f.instruction(&ins);
                     hook(&mut f, self.path_hook());
+                }
+                Report::Jump => {
+                    hook(&mut f, self.path_hook());
+                    f.instruction(&ins);
                 }
             }
             instr += 1;

@@ -20,7 +20,8 @@
 //! - `After`: a step with the top when the instance ends, unless it ends at
 //!   a `halt` (a trap: wasmi reports nothing for a trapping instruction);
 //! - `Path`: a step without a value when the instance ends (at the callee's
-//!   return).
+//!   return);
+//! - `Jump`: a step without a value when the instance starts.
 //!
 //! The values come from the trace being lifted, so lifting the
 //! transformer's tokens checks the transformer, and lifting a run of a
@@ -139,7 +140,7 @@ pub fn lift(compiled: &Compiled, trace: &[Token]) -> Vec<LiftedStep> {
         let value = match report {
             Report::After => top,
             Report::Path => None,
-            Report::Before | Report::None => return,
+            Report::Before | Report::Jump | Report::None => return,
         };
         steps.push(LiftedStep {
             step: SourceStep {
@@ -180,13 +181,20 @@ pub fn lift(compiled: &Compiled, trace: &[Token]) -> Vec<LiftedStep> {
                 source: info.source,
                 at,
             };
-            if let Some((func, instr, offset, Report::Before)) = inst.source {
+            let before = match inst.source {
+                Some((func, instr, offset, Report::Before)) => {
+                    Some((func, instr, offset, stack.last().copied()))
+                }
+                Some((func, instr, offset, Report::Jump)) => Some((func, instr, offset, None)),
+                _ => None,
+            };
+            if let Some((func, instr, offset, value)) = before {
                 steps.push(LiftedStep {
                     step: SourceStep {
                         func,
                         instr,
                         offset,
-                        value: stack.last().copied(),
+                        value,
                     },
                     at,
                 });

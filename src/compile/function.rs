@@ -224,6 +224,7 @@ impl FunctionCompiler<'_, '_, '_> {
             | O::BrIf { .. }
             | O::If { .. }
             | O::BrTable { .. } => Report::Before,
+            O::Br { .. } | O::Return => Report::Jump,
             O::Call { function_index } => {
                 let module = self.cx.module(self.module_id);
                 let f = *function_index;

@@ -32,8 +32,11 @@ use std::collections::BTreeMap;
 ///   The value is the top of the stack before the instruction runs.
 /// - [`Report::Path`]: `call` of a function without results: a step without
 ///   a value, taken when the call returns.
-/// - [`Report::None`]: structure and unconditional control (`block`,
-///   `loop`, `else`, `end`, `br`, `return`, `nop`, `drop`, `unreachable`),
+/// - [`Report::Jump`]: `br` and `return`: a step without a value, taken as
+///   the instruction starts (so the path shows branches and returns).
+/// - [`Report::None`]: structure (`block`, `loop`, `else`, `end` — a
+///   function's final `end` too, which a branch to the function's label
+///   skips in wasm but not in the flat code), `nop`, `drop`, `unreachable`,
 ///   code the compiler found unreachable, and a constant the compiler folded
 ///   into the next operator (`x & 0xff` becomes a byte store and load).
 ///   Their effect shows in the steps that follow.
@@ -44,6 +47,7 @@ pub enum Report {
     Before,
     After,
     Path,
+    Jump,
 }
 
 /// One wasm instruction of a compiled function.
