@@ -43,6 +43,8 @@ pub struct Checked {
     pub compiled: compile::Compiled,
     pub transformer: model::Decoded,
     pub reference: reference::Run,
+    /// wasmi's run (of the instrumented module: same output, results and
+    /// trap as the plain one).
     pub oracle: oracle::OracleRun,
     /// The first token where the transformer leaves the reference trace.
     pub divergence: Option<verify::Divergence>,

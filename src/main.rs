@@ -118,7 +118,9 @@ enum Command {
         #[arg(long)]
         trace: Option<PathBuf>,
         /// Diff the transformer's trace token by token against the
-        /// reference tracer; exit non-zero at the first divergence.
+        /// reference tracer and, for wasm input, wasm instruction by
+        /// instruction against wasmi's instrumented run; exit non-zero at
+        /// the first divergence.
         #[arg(long)]
         verify: bool,
         /// Stop after this many trace tokens.
