@@ -372,11 +372,7 @@ pub fn diff(
             expected: expected.get(index).map(|&s| view(index, s, None)),
             got: got.get(index).map(|g| view(index, g.step, Some(g.at))),
             at,
-            flat_instruction: compiled
-                .program
-                .instrs
-                .get(at.pc as usize)
-                .map_or_else(|| "outside the program".into(), |i| i.to_string()),
+            flat_instruction: flat_text(compiled, at.pc),
             context: (index.saturating_sub(CONTEXT_STEPS)..index)
                 .map(|i| view(i, got[i].step, Some(got[i].at)))
                 .collect(),
@@ -409,6 +405,25 @@ pub fn check(
         !steps.truncated,
     );
     Ok((check, oracle))
+}
+
+/// A flat instruction as text, with the helper a call enters and whether
+/// it belongs to a lowering: `call +14 -> hullvm.rem_u (lowered)`.
+fn flat_text(compiled: &Compiled, pc: u32) -> String {
+    let Some(ins) = compiled.program.instrs.get(pc as usize) else {
+        return "outside the program".into();
+    };
+    let mut text = ins.to_string();
+    if ins.op == Op::Call {
+        let target = pc.wrapping_add(1).wrapping_add(ins.imm);
+        if let Some(f) = compiled.function_at(target) {
+            text.push_str(&format!(" -> {}", f.name));
+        }
+    }
+    if compiled.origins.get(pc as usize).is_some_and(|o| o.lowered) {
+        text.push_str(" (lowered)");
+    }
+    text
 }
 
 fn function_name(compiled: &Compiled, func: u32) -> String {

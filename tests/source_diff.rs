@@ -85,5 +85,10 @@ fn a_wrong_rem_u_lowering_is_named_at_the_wasm_instruction() {
     assert!(d.context.len() == hullvm::lift::CONTEXT_STEPS);
     let text = d.to_string();
     assert!(text.contains("`i32.rem_u`"), "{text}");
+    assert!(
+        d.flat_instruction.contains("-> hullvm.rem_u (lowered)"),
+        "{}",
+        d.flat_instruction
+    );
     assert!(text.contains(&format!("instr {}", rem_u_index())), "{text}");
 }
