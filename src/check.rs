@@ -174,6 +174,14 @@ fn check_program(
     let run = decoder.session::<HullCache>().run(&src.program, max_tokens);
     let seconds = start.elapsed().as_secs_f64();
     let divergence = verify::first_divergence(&src.program, &reference.trace, &run.trace);
+    // The run lifted to wasm instructions, against wasmi's instrumented run.
+    let source = match (&src.compiled, &src.wasm) {
+        (Some(c), Some((wasm, entry))) => {
+            let halted = run.stop == Stop::Halted;
+            crate::lift::check(c, wasm, entry, &run.trace, halted, 1 << 40)?.0
+        }
+        _ => Default::default(),
+    };
     let compiled = src.compiled.as_ref();
     let reference_verdict = verdict(&reference.outcome, compiled);
     let transformer_verdict = match run.stop {
@@ -196,6 +204,8 @@ fn check_program(
             && reference_verdict == wasmi_verdict,
         matches_manifest: run.output == p.expected_output,
         divergence,
+        source_steps: source.steps_compared,
+        source_divergence: source.divergence,
         transformer_verdict,
         reference_verdict,
         wasmi_verdict,

@@ -14,7 +14,9 @@ pub mod check;
 pub mod compile;
 pub mod corpus;
 pub mod graph;
+pub mod instrument;
 pub mod isa;
+pub mod lift;
 pub mod machine;
 pub mod model;
 pub mod oracle;
@@ -43,9 +45,14 @@ pub struct Checked {
     pub compiled: compile::Compiled,
     pub transformer: model::Decoded,
     pub reference: reference::Run,
+    /// wasmi's run (of the instrumented module: same output, results and
+    /// trap as the plain one).
     pub oracle: oracle::OracleRun,
     /// The first token where the transformer leaves the reference trace.
     pub divergence: Option<verify::Divergence>,
+    /// The transformer's trace lifted to wasm instructions against wasmi's
+    /// instrumented run: steps compared and the first source divergence.
+    pub source: lift::SourceCheck,
 }
 
 impl Checked {
@@ -60,7 +67,9 @@ impl Checked {
 }
 
 /// The whole pipeline on one wasm module: compile, decode on the
-/// transformer, trace on the reference, run on wasmi, and compare.
+/// transformer, trace on the reference, run on wasmi (instrumented), and
+/// compare three ways: transformer tokens against the reference tokens, and
+/// the transformer's trace lifted to source steps against wasmi's steps.
 pub fn check_wasm<C: KvCache>(
     decoder: &model::Decoder,
     wasm: &[u8],
@@ -71,14 +80,18 @@ pub fn check_wasm<C: KvCache>(
     let program = &compiled.program;
     let transformer = decoder.session::<C>().run(program, max_tokens); // tokens, by argmax
     let reference = reference::run(program, max_tokens); // the exact trace
-    let oracle = oracle::run(wasm, entry, 1 << 40)?; // wasmi's results
     let divergence = verify::first_divergence(program, &reference.trace, &transformer.trace);
+    let halted = transformer.stop == model::Stop::Halted;
+    // wasmi's results and its source steps, against the lifted transformer trace.
+    let (source, oracle) =
+        lift::check(&compiled, wasm, entry, &transformer.trace, halted, 1 << 40)?;
     Ok(Checked {
         compiled,
         transformer,
         reference,
         oracle,
         divergence,
+        source,
     })
 }
 

@@ -136,7 +136,9 @@ enum Command {
         #[arg(long)]
         trace: Option<PathBuf>,
         /// Diff the transformer's trace token by token against the
-        /// reference tracer; exit non-zero at the first divergence.
+        /// reference tracer and, for wasm input, wasm instruction by
+        /// instruction against wasmi's instrumented run; exit non-zero at
+        /// the first divergence.
         #[arg(long)]
         verify: bool,
         /// Stop after this many trace tokens.
@@ -448,11 +450,26 @@ fn run_transformer(
         }
     };
     if verify {
+        let t = Instant::now();
         let reference = reference::run(&src.program, max_tokens);
         match hullvm::verify::first_divergence(&src.program, &reference.trace, &run.trace) {
             Some(d) => bail!("the transformer leaves the reference trace: {d}"),
             None => eprintln!("{} tokens agree with the reference tracer", run.trace.len()),
         }
+        // From wasm: the transformer's trace lifted to wasm instructions
+        // against wasmi's instrumented run, step by step.
+        if let (Some(compiled), Some((wasm, entry))) = (&src.compiled, &src.wasm) {
+            let halted = run.stop == Stop::Halted;
+            let (source, _) =
+                hullvm::lift::check(compiled, wasm, entry, &run.trace, halted, 1 << 40)?;
+            match source.divergence {
+                Some(d) => bail!("the transformer's run leaves wasmi's at the source level: {d}"),
+                None => eprintln!("{} source steps agree with wasmi", source.steps_compared),
+            }
+        } else {
+            eprintln!("note: a token program has no wasm: source steps not compared");
+        }
+        eprintln!("verification: {:.3} s", t.elapsed().as_secs_f64());
     }
     Ok(RunSummary {
         engine: "transformer".into(),
@@ -705,6 +722,10 @@ fn spec(
         summary.tokens,
         summary.seconds,
         summary.tokens as f64 / summary.seconds.max(1e-9)
+    );
+    println!(
+        "{} source steps compared with wasmi's instrumented run",
+        summary.source_steps
     );
     if let Some(path) = json {
         source::write_atomically(path, serde_json::to_string_pretty(&summary)?.as_bytes())?;

@@ -1,6 +1,7 @@
 //! The oracle: the same wasm under wasmi, with the same entry and input.
 
-use crate::compile::{self, Entry, Trap};
+use crate::compile::{self, Entry, SourceStep, Trap};
+use crate::instrument::{OracleSteps, HOOK_MODULE, HOOK_PATH, HOOK_VALUE};
 use wasmi::{Caller, Config, Engine, Linker, Module, Store, Val};
 
 /// How a wasmi run ended.
@@ -51,48 +52,119 @@ pub enum OracleError {
 /// (the sudoku corpus program, deeply nested spec modules) get a thread
 /// with a roomy stack whatever thread the caller is on.
 pub fn run(wasm: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleError> {
+    let bytes = compile::to_binary(wasm)?;
+    run_binary(&bytes, entry, fuel, None).map(|(run, _)| run)
+}
+
+/// Run a wasm binary; with `record: Some(cap)` it also links the hooks of an
+/// instrumented module ([`crate::instrument`]) and keeps up to `cap` steps.
+pub(crate) fn run_binary(
+    bytes: &[u8],
+    entry: &Entry,
+    fuel: u64,
+    record: Option<usize>,
+) -> Result<(OracleRun, OracleSteps), OracleError> {
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("wasmi".into())
             .stack_size(256 << 20)
-            .spawn_scoped(s, || run_here(wasm, entry, fuel))
+            .spawn_scoped(s, || run_here(bytes, entry, fuel, record))
             .expect("spawn the wasmi thread")
             .join()
             .unwrap_or_else(|_| Err(OracleError::Wasmi("wasmi panicked".into())))
     })
 }
 
-fn run_here(wasm: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleError> {
-    let bytes = compile::to_binary(wasm)?;
+/// What the host functions collect during a run.
+#[derive(Default)]
+struct Host {
+    output: Vec<u8>,
+    steps: OracleSteps,
+    cap: usize,
+}
+
+impl Host {
+    fn record(&mut self, func: i32, instr: i32, value: Option<i32>) {
+        if self.steps.steps.len() < self.cap {
+            self.steps.steps.push(SourceStep {
+                func: func as u32,
+                instr: instr as u32,
+                offset: 0,
+                value: value.map(|v| v as u32),
+            });
+        } else {
+            self.steps.truncated = true;
+        }
+    }
+}
+
+fn run_here(
+    bytes: &[u8],
+    entry: &Entry,
+    fuel: u64,
+    record: Option<usize>,
+) -> Result<(OracleRun, OracleSteps), OracleError> {
     let mut config = Config::default();
     config.consume_fuel(true);
     let engine = Engine::new(&config);
-    let module = Module::new(&engine, &bytes[..]).map_err(|e| OracleError::Wasmi(e.to_string()))?;
-    let mut store = Store::new(&engine, Vec::<u8>::new());
+    let module = Module::new(&engine, bytes).map_err(|e| OracleError::Wasmi(e.to_string()))?;
+    let mut store = Store::new(
+        &engine,
+        Host {
+            cap: record.unwrap_or(0),
+            ..Host::default()
+        },
+    );
     store
         .set_fuel(fuel)
         .map_err(|e| OracleError::Wasmi(e.to_string()))?;
-    let mut linker = Linker::<Vec<u8>>::new(&engine);
+    let mut linker = Linker::<Host>::new(&engine);
+    let wasmi_err = |e: wasmi::errors::LinkerError| OracleError::Wasmi(e.to_string());
     linker
         .func_wrap(
             "env",
             "output_byte",
-            |mut caller: Caller<'_, Vec<u8>>, b: i32| {
-                caller.data_mut().push(b as u8);
+            |mut caller: Caller<'_, Host>, b: i32| {
+                caller.data_mut().output.push(b as u8);
             },
         )
-        .map_err(|e| OracleError::Wasmi(e.to_string()))?;
+        .map_err(wasmi_err)?;
+    if record.is_some() {
+        linker
+            .func_wrap(
+                HOOK_MODULE,
+                HOOK_VALUE,
+                |mut caller: Caller<'_, Host>, v: i32, func: i32, instr: i32| -> i32 {
+                    caller.data_mut().record(func, instr, Some(v));
+                    v
+                },
+            )
+            .map_err(wasmi_err)?;
+        linker
+            .func_wrap(
+                HOOK_MODULE,
+                HOOK_PATH,
+                |mut caller: Caller<'_, Host>, func: i32, instr: i32| {
+                    caller.data_mut().record(func, instr, None);
+                },
+            )
+            .map_err(wasmi_err)?;
+    }
 
-    let finish = |store: &mut Store<Vec<u8>>, results: Vec<u32>, err: Option<wasmi::Error>| {
+    let finish = |store: &mut Store<Host>, results: Vec<u32>, err: Option<wasmi::Error>| {
         let outcome = match err {
             None => OracleOutcome::Finished,
             Some(e) => classify(&e),
         };
-        OracleRun {
-            output: std::mem::take(store.data_mut()),
-            results,
-            outcome,
-        }
+        let host = std::mem::take(store.data_mut());
+        (
+            OracleRun {
+                output: host.output,
+                results,
+                outcome,
+            },
+            host.steps,
+        )
     };
     let instance = match linker.instantiate_and_start(&mut store, &module) {
         Ok(i) => i,

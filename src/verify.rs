@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Where a token sits in a run: which executed instruction produced it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Position {
     /// Index in the trace (the tokens after `}`).
     pub token_index: usize,
@@ -42,11 +42,11 @@ pub fn locate(trace: &[Token], index: usize) -> Position {
 
 /// The last token of an executed instruction (a trace file also breaks the
 /// line after `branch_taken`, inside the instruction).
-fn ends_instruction(t: Token) -> bool {
+pub(crate) fn ends_instruction(t: Token) -> bool {
     t.kind().ends_line() && t.kind() != TokenKind::BranchTaken
 }
 
-fn next_pc(pc: u32, line: &[Token]) -> u32 {
+pub(crate) fn next_pc(pc: u32, line: &[Token]) -> u32 {
     let Some(bt) = line.iter().position(|t| t.kind() == TokenKind::BranchTaken) else {
         return pc.wrapping_add(1);
     };

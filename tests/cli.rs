@@ -48,6 +48,30 @@ fn run_prints_the_program_output() {
 }
 
 #[test]
+fn run_verify_diffs_tokens_and_source_steps() {
+    let out = hullvm(&[
+        "run",
+        "corpora/c/hello.wasm",
+        "--input",
+        "World",
+        "--verify",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(out.stdout, b"Hello World!\n");
+    assert!(
+        err.contains("tokens agree with the reference tracer"),
+        "{err}"
+    );
+    let line = err
+        .lines()
+        .find(|l| l.ends_with("source steps agree with wasmi"))
+        .unwrap_or_else(|| panic!("{err}"));
+    let n: u64 = line.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(n > 50, "{line}");
+}
+
+#[test]
 fn run_json_summarises_the_run() {
     let out = hullvm(&["run", "corpora/c/collatz.wasm", "--input", "7", "--json"]);
     assert!(out.status.success());

@@ -1,10 +1,11 @@
 //! Every corpus program: the reference tracer's output equals wasmi's and the
-//! manifest's, and traps end at the matching trap exit.
+//! manifest's, and traps end at the matching trap exit; its trace, lifted to
+//! wasm instructions, agrees with wasmi's instrumented run at every step.
 
-use hullvm::compile::{self, Exit};
-use hullvm::corpus;
+use hullvm::compile::{self, Entry, Exit};
 use hullvm::oracle::{self, OracleOutcome};
 use hullvm::reference::{self, Outcome};
+use hullvm::{corpus, instrument, lift};
 
 #[test]
 fn reference_output_matches_wasmi_and_the_manifest() {
@@ -50,5 +51,45 @@ fn reference_output_matches_wasmi_and_the_manifest() {
             run.steps,
             run.trace.len()
         );
+    }
+}
+
+#[test]
+fn every_corpus_program_agrees_with_wasmi_at_every_source_step() {
+    let mut total = 0;
+    for p in corpus::bundled().unwrap() {
+        let wasm = std::fs::read(&p.path).unwrap();
+        let entry = Entry::Compute {
+            input: p.input.clone(),
+        };
+        let compiled = compile::compile(&wasm, &entry).unwrap();
+        let run = reference::run(&compiled.program, 200_000_000);
+        let (check, instrumented) =
+            lift::check(&compiled, &wasm, &entry, &run.trace, true, 1 << 40).unwrap();
+        if let Some(d) = &check.divergence {
+            panic!("{}: {d}", p.name);
+        }
+        let plain = oracle::run(&wasm, &entry, 1 << 40).unwrap();
+        assert_eq!(instrumented.output, plain.output, "{}", p.name);
+        assert_eq!(instrumented.outcome, plain.outcome, "{}", p.name);
+        assert!(check.steps_compared > 0, "{}", p.name);
+        eprintln!(
+            "{}: {} source steps agree with wasmi ({} flat steps)",
+            p.name, check.steps_compared, run.steps
+        );
+        total += check.steps_compared;
+    }
+    eprintln!("total: {total} source steps");
+}
+
+#[test]
+fn instrumented_modules_validate() {
+    for p in corpus::bundled().unwrap() {
+        let wasm = std::fs::read(&p.path).unwrap();
+        let compiled = compile::compile_compute(&wasm, &p.input).unwrap();
+        let bytes = instrument::instrument(&wasm, &compiled.source_map).unwrap();
+        wasmparser::Validator::new()
+            .validate_all(&bytes)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.name));
     }
 }

@@ -23,6 +23,17 @@ pub struct Origin {
     pub function: Option<u32>,
     /// Byte offset of the wasm instruction in the module (0 for glue).
     pub offset: usize,
+    /// Index of the wasm instruction in its function body (operators in
+    /// order, the final `end` included), for instructions compiled from a
+    /// user function's operator; `None` for entry glue, trap exits, a
+    /// function's parameter prologue and runtime helper code. A runtime
+    /// helper's instructions belong, at run time, to the lowered operator
+    /// whose `call` reached them (see [`crate::lift`]).
+    pub instr: Option<u32>,
+    /// True when this instruction is part of a lowered operator (a call to
+    /// a runtime helper, or an inline core-op sequence standing in for an
+    /// operator the ISA lacks).
+    pub lowered: bool,
 }
 
 #[derive(Default)]
@@ -84,10 +95,11 @@ impl Asm {
         (ins.op == Op::I32Const && self.last_placed != Some(pc)).then_some(ins.imm)
     }
 
-    pub fn pop_last(&mut self) {
+    /// Remove the last instruction; returns where it came from.
+    pub fn pop_last(&mut self) -> Origin {
         self.code.pop();
         self.targets.pop();
-        self.origins.pop();
+        self.origins.pop().unwrap_or_default()
     }
 
     /// Resolve every target to a relative offset (`target - pc - 1`).

@@ -7,6 +7,7 @@
 //! at the target is what the wasm label expects.
 
 use super::asm::{Label, Origin, Target};
+use super::source_map::{Report, SourceOp};
 use super::{i32_only, CompileError, Context, FuncKey, Import, ModuleId, Trap, MAX_LOCALS};
 use crate::isa::Op;
 use wasmparser::{BlockType, Operator, ValType};
@@ -67,6 +68,12 @@ struct FunctionCompiler<'c, 'm, 'a> {
     reachable: bool,
     function_index: u32,
     offset: usize,
+    /// Index of the operator being compiled (None in the prologue).
+    instr: Option<u32>,
+    /// Whether the operator being compiled is lowered to other ops.
+    lowered: bool,
+    /// The source map entries of this function (user functions only).
+    ops: Vec<SourceOp>,
 }
 
 pub(super) fn compile_function(
@@ -122,6 +129,9 @@ pub(super) fn compile_function(
         reachable: true,
         function_index,
         offset: body_offset,
+        instr: None,
+        lowered: false,
+        ops: Vec::new(),
     };
     fc.set_origin();
     // Parameters arrive on the stack, last one on top; declared locals start
@@ -154,8 +164,23 @@ pub(super) fn compile_function(
             .map_err(|e| CompileError::Invalid(e.to_string()))?;
         let offset = offset as usize;
         fc.offset = offset;
+        fc.instr = Some(fc.ops.len() as u32);
+        fc.lowered = false;
+        let report = if fc.reachable {
+            fc.report(&op)
+        } else {
+            Report::None
+        };
+        fc.ops.push(SourceOp {
+            offset: offset as u32,
+            report,
+        });
         fc.set_origin();
         fc.operator(op).map_err(|e| with_context(e, offset))?;
+    }
+    if key.module == ModuleId::User {
+        let ops = std::mem::take(&mut fc.ops);
+        fc.cx.source_map.functions.insert(key.index, ops);
     }
     let total = fc.locals + fc.max_temp;
     if total > MAX_LOCALS {
@@ -171,14 +196,94 @@ pub(super) fn compile_function(
 
 impl FunctionCompiler<'_, '_, '_> {
     fn set_origin(&mut self) {
+        let user = self.module_id == ModuleId::User;
         self.cx.asm.origin = Origin {
             function: Some(self.function_index),
-            offset: if self.module_id == ModuleId::User {
-                self.offset
-            } else {
-                0
-            },
+            offset: if user { self.offset } else { 0 },
+            instr: if user { self.instr } else { None },
+            lowered: self.lowered,
         };
+    }
+
+    /// Mark the rest of the current operator's code as a lowering.
+    fn mark_lowered(&mut self) {
+        self.lowered = true;
+        self.set_origin();
+    }
+
+    /// What a reachable operator reports to the source-level diff (the rule
+    /// is documented on [`Report`]).
+    fn report(&self, op: &Operator) -> Report {
+        use Operator as O;
+        match op {
+            O::LocalSet { .. }
+            | O::GlobalSet { .. }
+            | O::I32Store { .. }
+            | O::I32Store8 { .. }
+            | O::I32Store16 { .. }
+            | O::BrIf { .. }
+            | O::If { .. }
+            | O::BrTable { .. } => Report::Before,
+            O::Br { .. } | O::Return => Report::Jump,
+            O::Call { function_index } => {
+                let module = self.cx.module(self.module_id);
+                let f = *function_index;
+                if f < module.num_imported_funcs() {
+                    match module.imports.get(f as usize) {
+                        Some(Import::Output) => Report::Before,
+                        _ => Report::None,
+                    }
+                } else if module.func_type(f).results().is_empty() {
+                    Report::Path
+                } else {
+                    Report::After
+                }
+            }
+            O::I32Const { .. }
+            | O::LocalGet { .. }
+            | O::LocalTee { .. }
+            | O::GlobalGet { .. }
+            | O::Select
+            | O::TypedSelect { .. }
+            | O::MemorySize { .. }
+            | O::I32Load { .. }
+            | O::I32Load8S { .. }
+            | O::I32Load8U { .. }
+            | O::I32Load16S { .. }
+            | O::I32Load16U { .. }
+            | O::I32Eqz
+            | O::I32Eq
+            | O::I32Ne
+            | O::I32LtS
+            | O::I32LtU
+            | O::I32GtS
+            | O::I32GtU
+            | O::I32LeS
+            | O::I32LeU
+            | O::I32GeS
+            | O::I32GeU
+            | O::I32Add
+            | O::I32Sub
+            | O::I32Mul
+            | O::I32DivS
+            | O::I32DivU
+            | O::I32RemS
+            | O::I32RemU
+            | O::I32And
+            | O::I32Or
+            | O::I32Xor
+            | O::I32Shl
+            | O::I32ShrS
+            | O::I32ShrU
+            | O::I32Rotl
+            | O::I32Rotr
+            | O::I32Clz
+            | O::I32Ctz
+            | O::I32Popcnt
+            | O::I32Extend8S
+            | O::I32Extend16S => Report::After,
+            _ => Report::None,
+        }
     }
 
     fn emit(&mut self, op: Op, imm: u32) {
@@ -280,6 +385,7 @@ impl FunctionCompiler<'_, '_, '_> {
     }
 
     fn call_helper(&mut self, name: &str) {
+        self.mark_lowered();
         let key = self.cx.helper(name);
         self.cx.call(key);
     }
@@ -360,6 +466,7 @@ impl FunctionCompiler<'_, '_, '_> {
 
     /// i32.extend8_s / extend16_s: a store and a signed load through scratch.
     fn sign_extend(&mut self, store: Op, load: Op) {
+        self.mark_lowered();
         let scratch = self.cx.layout.scratch;
         let t = self.temp(TEMP_FIRST);
         self.emit(Op::LocalSet, t);
@@ -378,13 +485,20 @@ impl FunctionCompiler<'_, '_, '_> {
             Some(0xffff) => (Op::I32Store16, Op::I32Load16U),
             _ => return false,
         };
-        self.cx.asm.pop_last();
+        // The constant's own instruction is gone: it no longer reports.
+        let folded = self.cx.asm.pop_last();
+        if let (Some(i), ModuleId::User) = (folded.instr, self.module_id) {
+            if let Some(op) = self.ops.get_mut(i as usize) {
+                op.report = Report::None;
+            }
+        }
         self.sign_extend(store, load);
         true
     }
 
     fn binary_helper(&mut self, name: &str) {
         self.height -= 1;
+        self.mark_lowered();
         if name == "and" && self.try_mask() {
             return;
         }
@@ -527,7 +641,20 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I32DivS => self.binary_helper("div_s"),
             O::I32DivU => self.binary_helper("div_u"),
             O::I32RemS => self.binary_helper("rem_s"),
-            O::I32RemU => self.binary_helper("rem_u"),
+            O::I32RemU => {
+                self.binary_helper("rem_u");
+                if self.module_id == ModuleId::User
+                    && super::PLANT_REM_U_BUG.load(std::sync::atomic::Ordering::Relaxed)
+                {
+                    // Deliberately wrong, for the source-diff test: r + (r > 4).
+                    let t = self.temp(TEMP_FIRST);
+                    self.emit(Op::LocalTee, t);
+                    self.emit(Op::I32Const, 4);
+                    self.emit(Op::I32GtU, 0);
+                    self.emit(Op::LocalGet, t);
+                    self.emit(Op::I32Add, 0);
+                }
+            }
             O::I32And => self.binary_helper("and"),
             O::I32Or => self.binary_helper("or"),
             O::I32Xor => self.binary_helper("xor"),

@@ -19,6 +19,7 @@
 
 mod asm;
 mod function;
+pub mod source_map;
 
 use crate::isa::{Instr, Op, Program};
 use asm::{Asm, Origin, Target};
@@ -31,6 +32,15 @@ use wasmparser::{
 };
 
 pub use asm::Origin as SourceOrigin;
+pub use function::operator_name;
+pub use source_map::{Report, SourceMap, SourceOp, SourceStep};
+
+/// Test-only: when set, the compiler lowers `i32.rem_u` wrongly (the
+/// remainder r becomes r + 1 when r > 4), so tests can check that the
+/// source-level diff against wasmi names the exact wasm instruction.
+#[doc(hidden)]
+pub static PLANT_REM_U_BUG: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 /// Largest linear memory we compile: memory keys stay small enough for the
 /// model's f64 lookups to be exact.
@@ -149,8 +159,12 @@ pub struct Compiled {
     /// Number of i32 results the final invocation writes as output bytes.
     pub results: usize,
     pub functions: Vec<FunctionInfo>,
-    /// Per instruction: the function and wasm byte offset it came from.
+    /// Per instruction: the function, wasm instruction index and byte
+    /// offset it came from.
     pub origins: Vec<Origin>,
+    /// Every compiled user function's wasm instructions: offsets and what
+    /// each reports to the source-level diff.
+    pub source_map: SourceMap,
     /// Start of the 16 scratch bytes above the module's memory (what lies
     /// there is the compiler's, not the module's state).
     pub scratch: u32,
@@ -477,6 +491,7 @@ struct Context<'m, 'a> {
     starts: HashMap<FuncKey, u32>,
     functions: Vec<FunctionInfo>,
     traps_used: Vec<Trap>,
+    source_map: SourceMap,
 }
 
 impl<'m, 'a> Context<'m, 'a> {
@@ -544,6 +559,7 @@ pub fn compile(wasm: &[u8], entry: &Entry) -> Result<Compiled, CompileError> {
         starts: HashMap::new(),
         functions: Vec::new(),
         traps_used: Vec::new(),
+        source_map: SourceMap::default(),
     };
 
     let (input, results) = emit_entry(&mut cx, entry)?;
@@ -588,6 +604,7 @@ pub fn compile(wasm: &[u8], entry: &Entry) -> Result<Compiled, CompileError> {
         results,
         functions: cx.functions,
         origins,
+        source_map: cx.source_map,
     })
 }
 

@@ -104,7 +104,10 @@ fn summary(r: &Results) -> Markup {
             }
             p {
                 "Every token is the argmax of logits computed from the weights; each run is compared "
-                "token for token with the reference tracer, and its output and exit with wasmi. "
+                "token for token with the reference tracer, its output and exit with wasmi, and its "
+                "trace lifted to wasm instructions step by step against wasmi's instrumented run ("
+                (si((r.corpus.iter().map(|c| c.source_steps).sum::<u64>() + r.spec.source_steps) as f64))
+                " source steps compared). "
                 (r.corpus.len()) " corpus programs and " (r.spec.results.len()) " spec v"
                 (r.spec.version) " assertions."
             }
@@ -139,7 +142,7 @@ fn exactness(r: &Results) -> Markup {
             h2 { "Exactness" }
             h3 { "Corpus programs" }
             table.sortable #corpus {
-                thead { tr { th { "program" } th { "tokens" } th { "steps" } th { "tok/s" } th { "transformer" } th { "wasmi" } th { "verdict" } } }
+                thead { tr { th { "program" } th { "tokens" } th { "steps" } th { "tok/s" } th { "source steps" } th { "transformer" } th { "wasmi" } th { "verdict" } } }
                 tbody {
                     @for c in &r.corpus {
                         tr {
@@ -147,6 +150,7 @@ fn exactness(r: &Results) -> Markup {
                             td data-v=(c.tokens) { (c.tokens) }
                             td data-v=(c.steps) { (c.steps) }
                             td data-v=(format!("{:.0}", c.tokens_per_second)) { (si(c.tokens_per_second)) }
+                            td data-v=(c.source_steps) { (c.source_steps) }
                             td { (c.transformer_verdict) }
                             td { (c.wasmi_verdict) }
                             @if c.ok() { td.good { "exact" } } @else { td.bad { "MISMATCH" } }
@@ -210,6 +214,10 @@ fn exactness(r: &Results) -> Markup {
                             code { (d.got.as_deref().unwrap_or("end of trace")) }
                         }
                         pre { (d.context.join("\n")) }
+                    }
+                    @if let Some(d) = &c.source_divergence {
+                        p { "Against wasmi, at the source level:" }
+                        pre { (d.to_string()) }
                     }
                 }
             }

@@ -8,6 +8,7 @@ mod chart;
 mod html;
 
 use crate::bench::BenchReport;
+use crate::lift::SourceDivergence;
 use crate::model::{HeadCard, Numerics};
 use crate::source::write_atomically;
 use crate::spec;
@@ -167,11 +168,18 @@ pub struct CorpusRow {
     pub outputs_agree: bool,
     pub matches_manifest: bool,
     pub divergence: Option<Divergence>,
+    /// Source steps of the transformer's run compared with wasmi's
+    /// instrumented run, and the first that differs.
+    pub source_steps: u64,
+    pub source_divergence: Option<SourceDivergence>,
 }
 
 impl CorpusRow {
     pub fn ok(&self) -> bool {
-        self.exact && self.outputs_agree && self.matches_manifest
+        self.exact
+            && self.outputs_agree
+            && self.matches_manifest
+            && self.source_divergence.is_none()
     }
 }
 

@@ -1,0 +1,298 @@
+//! The instrumented oracle: the module rewritten so that, under wasmi, every
+//! wasm instruction the source map marks reports itself to the host.
+//!
+//! wasmi has no per-instruction hook (only per-block fuel), so the module is
+//! re-encoded (wasmparser -> wasm-encoder) with two imported host functions
+//! appended to its imports:
+//!
+//! ```text
+//! (import "hullvm_oracle" "value" (func (param i32 i32 i32) (result i32)))  ;; (v, func, instr) -> v
+//! (import "hullvm_oracle" "path"  (func (param i32 i32)))                   ;; (func, instr)
+//! ```
+//!
+//! A reported value is already on top of the stack, so `i32.const func;
+//! i32.const instr; call $value` records it and leaves it in place: no
+//! scratch locals, no change to the stack. [`Report::After`] puts that call
+//! after the instruction, [`Report::Before`] before it, [`Report::Path`] puts
+//! `i32.const func; i32.const instr; call $path` after it, [`Report::Jump`]
+//! before it. The functions
+//! defined in the module move up by two indices; every reference to them
+//! (calls, exports, the start function, element segments, `ref.func`) is
+//! renumbered, custom sections (names) are dropped. Nothing else changes,
+//! so the program's output, results and traps are those of the original.
+
+use crate::compile::{self, Entry, Report, SourceMap, SourceStep};
+use crate::oracle::{self, OracleError, OracleRun};
+use wasm_encoder::reencode::{self, Reencode};
+use wasm_encoder::{EntityType, ImportSection, Instruction, SectionId, TypeSection, ValType};
+
+/// Module and field names of the hooks (distinct from `env` and `hullvm`).
+pub const HOOK_MODULE: &str = "hullvm_oracle";
+pub const HOOK_VALUE: &str = "value";
+pub const HOOK_PATH: &str = "path";
+
+/// Steps the oracle records before it stops recording (the run goes on).
+pub const DEFAULT_STEP_CAP: usize = 50_000_000;
+
+/// wasmi's source-level trace.
+#[derive(Debug, Clone, Default)]
+pub struct OracleSteps {
+    pub steps: Vec<SourceStep>,
+    /// True when the run reported more steps than were kept.
+    pub truncated: bool,
+}
+
+/// Rewrite `wasm` (binary or text) so that it reports the steps `map` marks.
+pub fn instrument(wasm: &[u8], map: &SourceMap) -> Result<Vec<u8>, OracleError> {
+    let bytes = compile::to_binary(wasm)?;
+    let mut counts = (0u32, 0u32); // (types, imported functions)
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        match payload.map_err(|e| OracleError::Wasmi(e.to_string()))? {
+            wasmparser::Payload::TypeSection(r) => counts.0 = r.count(),
+            wasmparser::Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    let imp = imp.map_err(|e| OracleError::Wasmi(e.to_string()))?;
+                    if matches!(
+                        imp.ty,
+                        wasmparser::TypeRef::Func(_) | wasmparser::TypeRef::FuncExact(_)
+                    ) {
+                        counts.1 += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut rewriter = Rewriter {
+        map,
+        types: counts.0,
+        imported: counts.1,
+        next_body: 0,
+        types_done: false,
+        imports_done: false,
+    };
+    let mut module = wasm_encoder::Module::new();
+    rewriter
+        .parse_core_module(&mut module, wasmparser::Parser::new(0), &bytes)
+        .map_err(|e| OracleError::Wasmi(format!("instrumenting: {e:?}")))?;
+    Ok(module.finish())
+}
+
+/// Run `wasm` instrumented under wasmi: its results (as [`oracle::run`]
+/// gives them) and its source-level steps, at most `cap` of them.
+pub fn run(
+    wasm: &[u8],
+    entry: &Entry,
+    fuel: u64,
+    map: &SourceMap,
+    cap: usize,
+) -> Result<(OracleRun, OracleSteps), OracleError> {
+    let bytes = instrument(wasm, map)?;
+    let (run, mut steps) = oracle::run_binary(&bytes, entry, fuel, Some(cap))?;
+    for s in &mut steps.steps {
+        s.offset = map.op(s.func, s.instr).map_or(0, |o| o.offset);
+    }
+    Ok((run, steps))
+}
+
+struct Rewriter<'m> {
+    map: &'m SourceMap,
+    /// Types and imported functions in the original module.
+    types: u32,
+    imported: u32,
+    /// Defined functions seen so far in the code section.
+    next_body: u32,
+    types_done: bool,
+    imports_done: bool,
+}
+
+impl Rewriter<'_> {
+    fn value_hook(&self) -> u32 {
+        self.imported
+    }
+
+    fn path_hook(&self) -> u32 {
+        self.imported + 1
+    }
+
+    fn add_types(&mut self, types: &mut TypeSection) {
+        types
+            .ty()
+            .function([ValType::I32, ValType::I32, ValType::I32], [ValType::I32]);
+        types.ty().function([ValType::I32, ValType::I32], []);
+        self.types_done = true;
+    }
+
+    fn add_imports(&mut self, imports: &mut ImportSection) {
+        imports.import(HOOK_MODULE, HOOK_VALUE, EntityType::Function(self.types));
+        imports.import(HOOK_MODULE, HOOK_PATH, EntityType::Function(self.types + 1));
+        self.imports_done = true;
+    }
+}
+
+type Error = reencode::Error<std::convert::Infallible>;
+
+impl Reencode for Rewriter<'_> {
+    type Error = std::convert::Infallible;
+
+    fn function_index(&mut self, func: u32) -> Result<u32, Error> {
+        Ok(if func < self.imported { func } else { func + 2 })
+    }
+
+    fn parse_type_section(
+        &mut self,
+        types: &mut TypeSection,
+        section: wasmparser::TypeSectionReader<'_>,
+    ) -> Result<(), Error> {
+        reencode::utils::parse_type_section(self, types, section)?;
+        self.add_types(types);
+        Ok(())
+    }
+
+    fn parse_import_section(
+        &mut self,
+        imports: &mut ImportSection,
+        section: wasmparser::ImportSectionReader<'_>,
+    ) -> Result<(), Error> {
+        reencode::utils::parse_import_section(self, imports, section)?;
+        self.add_imports(imports);
+        Ok(())
+    }
+
+    /// A module without a type or import section gets one, in its place.
+    fn intersperse_section_hook(
+        &mut self,
+        module: &mut wasm_encoder::Module,
+        _after: Option<SectionId>,
+        before: Option<SectionId>,
+    ) -> Result<(), Error> {
+        if !self.types_done && before != Some(SectionId::Type) {
+            let mut types = TypeSection::new();
+            self.add_types(&mut types);
+            module.section(&types);
+        }
+        if self.types_done
+            && !self.imports_done
+            && before != Some(SectionId::Type)
+            && before != Some(SectionId::Import)
+        {
+            let mut imports = ImportSection::new();
+            self.add_imports(&mut imports);
+            module.section(&imports);
+        }
+        Ok(())
+    }
+
+    fn parse_custom_section(
+        &mut self,
+        _module: &mut wasm_encoder::Module,
+        _section: wasmparser::CustomSectionReader<'_>,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn parse_function_body(
+        &mut self,
+        code: &mut wasm_encoder::CodeSection,
+        body: wasmparser::FunctionBody<'_>,
+    ) -> Result<(), Error> {
+        let func = self.imported + self.next_body;
+        self.next_body += 1;
+        let ops = self.map.functions.get(&func);
+        let mut f = self.new_function_with_parsed_locals(&body)?;
+        let mut reader = body.get_operators_reader()?;
+        let mut instr = 0u32;
+        while !reader.eof() {
+            let report = ops
+                .and_then(|o| o.get(instr as usize))
+                .map_or(Report::None, |o| o.report);
+            let ins = self.parse_instruction(&mut reader)?;
+            let hook = |f: &mut wasm_encoder::Function, target: u32| {
+                f.instruction(&Instruction::I32Const(func as i32));
+                f.instruction(&Instruction::I32Const(instr as i32));
+                f.instruction(&Instruction::Call(target));
+            };
+            match report {
+                Report::None => {
+                    f.instruction(&ins);
+                }
+                Report::Before => {
+                    hook(&mut f, self.value_hook());
+                    f.instruction(&ins);
+                }
+                Report::After => {
+                    f.instruction(&ins);
+                    hook(&mut f, self.value_hook());
+                }
+                Report::Path => {
+                    f.instruction(&ins);
+                    hook(&mut f, self.path_hook());
+                }
+                Report::Jump => {
+                    hook(&mut f, self.path_hook());
+                    f.instruction(&ins);
+                }
+            }
+            instr += 1;
+        }
+        code.function(&f);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::{compile, Invocation};
+
+    /// Imports, a start function, a table with an element segment, and
+    /// exports: every function reference moves with the two hook imports.
+    const MODULE: &str = r#"(module
+      (import "env" "output_byte" (func $out (param i32)))
+      (memory (export "memory") 1)
+      (table 2 funcref)
+      (elem (i32.const 0) $init $get)
+      (global $g (mut i32) (i32.const 0))
+      (func $init (i32.store (i32.const 16) (i32.const 41)) (global.set $g (i32.const 1)))
+      (func $get (result i32) (i32.add (i32.load (i32.const 16)) (global.get $g)))
+      (func (export "main") (result i32) (call $out (i32.const 33)) (call $get))
+      (start $init))"#;
+
+    #[test]
+    fn instrumenting_keeps_results_and_reports_every_marked_step() {
+        let entry = Entry::Invoke(vec![Invocation {
+            export: "main".into(),
+            args: vec![],
+        }]);
+        let compiled = compile(MODULE.as_bytes(), &entry).unwrap();
+        let plain = oracle::run(MODULE.as_bytes(), &entry, 1 << 20).unwrap();
+        let (run, steps) = run(
+            MODULE.as_bytes(),
+            &entry,
+            1 << 20,
+            &compiled.source_map,
+            100,
+        )
+        .unwrap();
+        assert_eq!(plain.results, vec![42]);
+        assert_eq!((run.results, run.output), (plain.results, plain.output));
+        assert!(!steps.truncated);
+        // start: const, const, store, const, global.set; main: const,
+        // output call, then get's steps and main's call of it.
+        let first: Vec<(u32, u32)> = steps.steps.iter().map(|s| (s.func, s.instr)).collect();
+        assert_eq!(&first[..5], &[(1, 0), (1, 1), (1, 2), (1, 3), (1, 4)]);
+        let last = steps.steps.last().unwrap();
+        assert_eq!((last.func, last.value), (3, Some(42)));
+        let lifted = crate::lift::lift(
+            &compiled,
+            &crate::reference::run(&compiled.program, 100_000).trace,
+        );
+        let lifted: Vec<SourceStep> = lifted.iter().map(|l| l.step).collect();
+        assert_eq!(lifted, steps.steps);
+        // A cap keeps the first steps and says so.
+        let (_, capped) =
+            super::run(MODULE.as_bytes(), &entry, 1 << 20, &compiled.source_map, 3).unwrap();
+        assert!(capped.truncated);
+        assert_eq!(capped.steps[..], steps.steps[..3]);
+    }
+}
