@@ -103,3 +103,25 @@ fn zeroing_an_ffn_or_a_head_breaks_the_run_and_is_reported() {
         m.layers[4].output.column_mut(2 * head + 1).fill(0.0);
     });
 }
+
+/// Brute force is O(n) per token, so each corpus program with a short
+/// prompt is compared over its first tokens (whole runs for the short ones).
+#[test]
+fn brute_and_hull_agree_on_the_corpus() {
+    const PREFIX: usize = 4_000;
+    let decoder = Decoder::new(hullvm::build_model());
+    let mut compared = 0;
+    for p in corpus::bundled().unwrap() {
+        let src = hullvm::source::load(&p.path, Some(&p.input)).unwrap();
+        if src.program.prompt().len() > 6_000 {
+            continue;
+        }
+        let hull = decoder.session::<HullCache>().run(&src.program, PREFIX);
+        let brute = decoder.session::<BruteCache>().run(&src.program, PREFIX);
+        if let Some(d) = verify::first_divergence(&src.program, &hull.trace, &brute.trace) {
+            panic!("{}: brute leaves the hull's trace: {d}", p.name);
+        }
+        compared += 1;
+    }
+    assert!(compared >= 9, "only {compared} programs have short prompts");
+}
