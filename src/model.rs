@@ -114,6 +114,8 @@ struct Csc {
     cols: Vec<(u32, u32)>,
     row: Vec<u32>,
     val: Vec<f64>,
+    /// Rows with a non-zero, ascending.
+    written: Vec<u32>,
 }
 
 impl Csc {
@@ -129,6 +131,9 @@ impl Csc {
             }
             m.cols.push((start, m.row.len() as u32));
         }
+        m.written = (0..a.nrows() as u32)
+            .filter(|&i| a.row(i as usize).iter().any(|&v| v != 0.0))
+            .collect();
         m
     }
 
@@ -137,7 +142,8 @@ impl Csc {
     /// to y, as a row-by-row product does, so the result is the same bit
     /// for bit: the skipped terms are exact zeros.
     fn mul_add_sparse(&self, x: &[f64], support: &[u32], acc: &mut [f64], y: &mut [f64]) {
-        acc.fill(0.0);
+        // `acc` is all zeros between calls: only rows the matrix writes are
+        // touched, and those are reset below.
         for &j in support {
             let (a, b) = self.cols[j as usize];
             let xj = x[j as usize];
@@ -145,8 +151,10 @@ impl Csc {
                 acc[self.row[k] as usize] += self.val[k] * xj;
             }
         }
-        for (y, a) in y.iter_mut().zip(acc.iter()) {
-            *y += *a;
+        for &r in &self.written {
+            let r = r as usize;
+            y[r] += acc[r];
+            acc[r] = 0.0;
         }
     }
 }
@@ -238,9 +246,14 @@ impl Unembedding {
     }
 
     /// The token with the highest score; the lowest id among equal scores.
-    fn argmax(&self, x: &[f64], scratch: &mut [f64]) -> usize {
-        let mut best = (f64::NEG_INFINITY, usize::MAX);
-        for block in &self.blocks {
+    /// Returns (token, index of its block). Blocks are visited starting
+    /// with `first`: a good guess at the winner makes the bound prune the
+    /// rest. The visiting order does not change the result.
+    fn argmax(&self, x: &[f64], scratch: &mut [f64], first: usize) -> (usize, usize) {
+        let mut best = (f64::NEG_INFINITY, usize::MAX, 0);
+        let order = std::iter::once(first).chain((0..self.blocks.len()).filter(|&b| b != first));
+        for b in order {
+            let block = &self.blocks[b];
             // A block that cannot reach the best score so far cannot hold
             // the argmax (ties still count: the lowest id wins them).
             if block.bound(x) < best.0 {
@@ -264,11 +277,11 @@ impl Unembedding {
                 let i = acc.iter().position(|&v| v == top).unwrap_or(0);
                 let t = block.tokens[i] as usize;
                 if top > best.0 || t < best.1 {
-                    best = (top, t);
+                    best = (top, t, b);
                 }
             }
         }
-        best.1
+        (best.1, best.2)
     }
 
     /// Every token's score, by token id.
@@ -512,6 +525,8 @@ impl Decoder {
             open: Vec::with_capacity(f),
             ffn_acc: vec![0.0; d],
             logits: vec![0.0; self.unembedding.vocab],
+            follow: vec![0; self.unembedding.blocks.len()],
+            last_block: 0,
         }
     }
 }
@@ -571,6 +586,9 @@ pub struct Session<'d, C: KvCache> {
     open: Vec<u32>,
     ffn_acc: Vec<f64>,
     logits: Vec<f64>,
+    /// Per output block, the block that won the step after it last won.
+    follow: Vec<usize>,
+    last_block: usize,
 }
 
 /// A head whose keys are (2j, -j^2) for positions j = 0..=t: score(j) =
@@ -815,7 +833,16 @@ impl<C: KvCache> Session<'_, C> {
 
     /// The next token: the argmax of the output scores (lowest id on ties).
     pub fn next_token(&mut self) -> Token {
-        Token(self.decoder.unembedding.argmax(&self.x, &mut self.logits) as u16)
+        // Traces repeat their line shapes, so the block that won after the
+        // previous winner's block last time is the first guess.
+        let first = self.follow[self.last_block];
+        let (token, block) = self
+            .decoder
+            .unembedding
+            .argmax(&self.x, &mut self.logits, first);
+        self.follow[self.last_block] = block;
+        self.last_block = block;
+        Token(token as u16)
     }
 
     /// The residual stream after the last fed token.
