@@ -12,6 +12,7 @@ pub mod attention;
 pub mod bench;
 pub mod compile;
 pub mod corpus;
+pub mod fuzz;
 pub mod graph;
 pub mod isa;
 pub mod machine;
