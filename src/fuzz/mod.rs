@@ -406,11 +406,14 @@ pub fn save_reproducer(
         "target: {target}\nfound with: hullvm fuzz --target {target} --seed {seed} --start {index} --execs 1\nreplay: hullvm fuzz --target {target} --replay {}\nfinding: {finding}\n",
         path.display()
     );
-    let wasm = match target {
+    // The module, for reading; the input may make its derivation panic.
+    let wasm = std::panic::catch_unwind(|| match target {
         Target::Differential => Some(targets::generated(data).wasm),
         Target::Smith => targets::smith_module(data).map(|m| m.0),
         _ => None,
-    };
+    })
+    .ok()
+    .flatten();
     if let Some(wasm) = wasm {
         std::fs::write(dir.join(format!("{stem}.wasm")), wasm)?;
         note += &format!("module: {stem}.wasm\n");
