@@ -73,18 +73,23 @@ impl Target {
             Target::Hull => targets::hull(data),
             Target::Parse => targets::parse(data),
         };
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|payload| {
-            let message = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "(no message)".into());
-            Err(Finding {
-                kind: "panic".into(),
-                message,
-            })
-        })
+        guarded(run)
     }
+}
+
+/// Run a target, turning a panic into a finding.
+fn guarded(run: impl FnOnce() -> Result<Exec, Finding>) -> Result<Exec, Finding> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "(no message)".into());
+        Err(Finding {
+            kind: "panic".into(),
+            message,
+        })
+    })
 }
 
 impl std::str::FromStr for Target {
@@ -526,4 +531,47 @@ pub fn expected_histogram_keys() -> Vec<String> {
     );
     keys.push("outcome: finished".into());
     keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse_from_names_and_file_names() {
+        for t in Target::ALL {
+            assert_eq!(t.name().parse::<Target>(), Ok(t));
+            let file = PathBuf::from(format!("corpora/fuzz-regressions/{t}-3-17.bin"));
+            assert_eq!(target_of(&file), Some(t));
+        }
+        assert!("nope".parse::<Target>().is_err());
+        assert_eq!(target_of(Path::new("README.md")), None);
+    }
+
+    #[test]
+    fn a_finding_is_saved_with_its_replay_command() {
+        let dir = std::env::temp_dir().join(format!("hullvm-fuzz-{}", std::process::id()));
+        let finding = Finding {
+            kind: "test".into(),
+            message: "saved".into(),
+        };
+        let data = input_for(Target::Differential, 5, 9);
+        let path = save_reproducer(&dir, Target::Differential, 5, 9, &data, &finding).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), data);
+        let note = std::fs::read_to_string(dir.join("differential-5-9.txt")).unwrap();
+        assert!(note.contains("--replay"), "{note}");
+        assert!(note.contains("--seed 5 --start 9 --execs 1"), "{note}");
+        assert!(dir.join("differential-5-9.wasm").is_file());
+        assert_eq!(reproducers(&dir), vec![path]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn panics_become_findings() {
+        let f = guarded(|| panic!("boom {}", 7)).unwrap_err();
+        assert_eq!((f.kind.as_str(), f.message.as_str()), ("panic", "boom 7"));
+        let f = guarded(|| panic!("static")).unwrap_err();
+        assert_eq!(f.message, "static");
+        assert!(guarded(|| Ok(Exec::default())).is_ok());
+    }
 }
