@@ -411,17 +411,24 @@ pub fn save_reproducer(
         "target: {target}\nfound with: hullvm fuzz --target {target} --seed {seed} --start {index} --execs 1\nreplay: hullvm fuzz --target {target} --replay {}\nfinding: {finding}\n",
         path.display()
     );
-    // The module, for reading; the input may make its derivation panic.
-    let wasm = std::panic::catch_unwind(|| match target {
-        Target::Differential => Some(targets::generated(data).wasm),
-        Target::Smith => targets::smith_module(data).map(|m| m.0),
+    // The module and its entry, replayed as they are even after the
+    // generators change; the input may make their derivation panic.
+    let module = std::panic::catch_unwind(|| match target {
+        Target::Differential => {
+            let g = targets::generated(data);
+            Some((g.wasm, g.entry))
+        }
+        Target::Smith => targets::smith_module(data),
         _ => None,
     })
     .ok()
     .flatten();
-    if let Some(wasm) = wasm {
+    if let Some((wasm, entry)) = module {
         std::fs::write(dir.join(format!("{stem}.wasm")), wasm)?;
-        note += &format!("module: {stem}.wasm\n");
+        note += &format!(
+            "module: {stem}.wasm\nentry: {}\n",
+            targets::entry_line(&entry)
+        );
     }
     std::fs::write(dir.join(format!("{stem}.txt")), note)?;
     Ok(path)
@@ -434,14 +441,30 @@ pub fn target_of(path: &Path) -> Option<Target> {
     head.parse().ok()
 }
 
-/// Replay a saved input: the target's verdict on it.
+/// Replay a saved input: the target's verdict on its bytes and, when the
+/// note beside it names a module and an entry (`differential`, `smith`),
+/// on that module as saved.
 pub fn replay(
     target: Target,
     decoder: &Decoder,
     path: &Path,
 ) -> std::io::Result<Result<Exec, Finding>> {
     let data = std::fs::read(path)?;
-    Ok(target.execute(decoder, &data))
+    let verdict = target.execute(decoder, &data);
+    let note = std::fs::read_to_string(path.with_extension("txt")).unwrap_or_default();
+    let entry = note
+        .lines()
+        .find_map(|l| l.strip_prefix("entry: "))
+        .and_then(targets::parse_entry_line);
+    let wasm_path = path.with_extension("wasm");
+    if let (Some(entry), true) = (entry, wasm_path.is_file()) {
+        let wasm = std::fs::read(&wasm_path)?;
+        let strict = target == Target::Differential;
+        if let Err(finding) = guarded(|| targets::module(decoder, &wasm, &entry, strict)) {
+            return Ok(Err(finding));
+        }
+    }
+    Ok(verdict)
 }
 
 /// Every reproducer (`*.bin`) in a directory, sorted.
@@ -564,6 +587,23 @@ mod tests {
         assert!(dir.join("differential-5-9.wasm").is_file());
         assert_eq!(reproducers(&dir), vec![path]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn entries_round_trip_through_notes() {
+        use crate::compile::{Entry, Invocation};
+        let entry = Entry::Invoke(vec![
+            Invocation {
+                export: "".into(),
+                args: vec![0],
+            },
+            Invocation {
+                export: "a \"b\"; c".into(),
+                args: vec![1, 4294967295],
+            },
+        ]);
+        let line = targets::entry_line(&entry);
+        assert_eq!(targets::parse_entry_line(&line), Some(entry), "{line}");
     }
 
     #[test]

@@ -84,22 +84,35 @@ pub fn generated(data: &[u8]) -> generate::Generated {
 
 pub fn differential_with(decoder: &Decoder, data: &[u8]) -> Result<Exec, Finding> {
     let g = generated(data);
-    let compiled = match compile::compile(&g.wasm, &g.entry) {
-        Ok(c) => c,
-        // The generator stays inside what hullvm compiles: any refusal is a
-        // finding (a generator bug or a compiler regression).
-        Err(e) => return Err(Finding::new("compile error", e.to_string())),
-    };
-    let mut exec = run_three(
-        decoder,
-        &g.wasm,
-        &g.entry,
-        &compiled,
-        DIFFERENTIAL_TOKENS,
-        true,
-    )?;
+    // The generator stays inside what hullvm compiles: any refusal is a
+    // finding (a generator bug or a compiler regression).
+    let mut exec = module(decoder, &g.wasm, &g.entry, true)?;
     exec.ops = g.ops.into_iter().collect();
     Ok(exec)
+}
+
+/// An invocation entry as one line of JSON (`[["export", [args]], ...]`),
+/// for reproducer notes.
+pub fn entry_line(entry: &Entry) -> String {
+    let calls: Vec<(&str, &[u32])> = match entry {
+        Entry::Invoke(calls) => calls
+            .iter()
+            .map(|c| (c.export.as_str(), c.args.as_slice()))
+            .collect(),
+        Entry::Compute { .. } => Vec::new(),
+    };
+    serde_json::to_string(&calls).expect("strings and numbers serialize")
+}
+
+/// The inverse of [`entry_line`].
+pub fn parse_entry_line(line: &str) -> Option<Entry> {
+    let calls: Vec<(String, Vec<u32>)> = serde_json::from_str(line.trim()).ok()?;
+    Some(Entry::Invoke(
+        calls
+            .into_iter()
+            .map(|(export, args)| Invocation { export, args })
+            .collect(),
+    ))
 }
 
 /// Transformer, reference and wasmi on one compiled module, compared. With
@@ -365,18 +378,31 @@ pub fn smith_with(decoder: &Decoder, data: &[u8]) -> Result<Exec, Finding> {
     let Some((wasm, entry)) = smith_module(data) else {
         return Ok(Exec::outcome("no entry"));
     };
-    if compile::unresolved_import(&wasm).is_some() {
+    module(decoder, &wasm, &entry, false)
+}
+
+/// Any module with an entry: a clean refusal, or a run on which the
+/// transformer, the reference tracer and wasmi agree. With `strict`
+/// (modules that must compile and terminate, as generated ones do), a
+/// refusal or a trap hullvm does not model is a finding too. Saved modules
+/// replay through this, whatever the generators have become since.
+pub fn module(
+    decoder: &Decoder,
+    wasm: &[u8],
+    entry: &Entry,
+    strict: bool,
+) -> Result<Exec, Finding> {
+    if compile::unresolved_import(wasm).is_some() && !strict {
         return Ok(Exec::outcome("unlinkable import"));
     }
-    let compiled = match compile::compile(&wasm, &entry) {
+    let compiled = match compile::compile(wasm, entry) {
         Ok(c) => c,
+        Err(e) if strict => return Err(Finding::new("compile error", e.to_string())),
         Err(CompileError::Unsupported { feature, .. }) => {
-            let head: String = feature
-                .split([' ', '('])
-                .take(2)
-                .collect::<Vec<_>>()
-                .join(" ");
-            return Ok(Exec::outcome(format!("unsupported: {head}")));
+            return Ok(Exec::outcome(format!(
+                "unsupported: {}",
+                first_words(&feature, 2)
+            )));
         }
         Err(CompileError::Entry(_)) => return Ok(Exec::outcome("entry refused")),
         // Proposals our validator does not enable: a clean refusal.
@@ -384,7 +410,12 @@ pub fn smith_with(decoder: &Decoder, data: &[u8]) -> Result<Exec, Finding> {
             return Ok(Exec::outcome(format!("invalid: {}", first_words(&e, 3))));
         }
     };
-    run_three(decoder, &wasm, &entry, &compiled, SMITH_TOKENS, false)
+    let tokens = if strict {
+        DIFFERENTIAL_TOKENS
+    } else {
+        SMITH_TOKENS
+    };
+    run_three(decoder, wasm, entry, &compiled, tokens, strict)
 }
 
 /// Arbitrary inserts and queries: the hull cache answers what brute force
