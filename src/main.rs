@@ -158,7 +158,7 @@ struct FuzzArgs {
     jobs: Option<usize>,
     /// Replay saved inputs instead of fuzzing (the target defaults to the
     /// one named in the file name).
-    #[arg(long)]
+    #[arg(long, num_args = 1..)]
     replay: Vec<PathBuf>,
     /// Print the operator/construct/outcome histogram over N generated
     /// programs (on the reference tracer) instead of fuzzing.

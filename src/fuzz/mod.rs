@@ -443,28 +443,39 @@ pub fn target_of(path: &Path) -> Option<Target> {
 
 /// Replay a saved input: the target's verdict on its bytes and, when the
 /// note beside it names a module and an entry (`differential`, `smith`),
-/// on that module as saved.
+/// on that module as saved. A note with `expect-output: HEX` marks a
+/// module wasmi runs wrongly: then only the saved module is checked, on
+/// both hullvm engines, against that output.
 pub fn replay(
     target: Target,
     decoder: &Decoder,
     path: &Path,
 ) -> std::io::Result<Result<Exec, Finding>> {
     let data = std::fs::read(path)?;
-    let verdict = target.execute(decoder, &data);
     let note = std::fs::read_to_string(path.with_extension("txt")).unwrap_or_default();
-    let entry = note
-        .lines()
-        .find_map(|l| l.strip_prefix("entry: "))
-        .and_then(targets::parse_entry_line);
+    let field = |name: &str| note.lines().find_map(|l| l.strip_prefix(name));
+    let entry = field("entry: ").and_then(targets::parse_entry_line);
+    // A module wasmi gets wrong: its correct output, checked without wasmi.
+    let expected = field("expect-output: ").map(|hex| {
+        (0..hex.trim().len() / 2)
+            .filter_map(|i| u8::from_str_radix(&hex.trim()[2 * i..2 * i + 2], 16).ok())
+            .collect::<Vec<u8>>()
+    });
     let wasm_path = path.with_extension("wasm");
-    if let (Some(entry), true) = (entry, wasm_path.is_file()) {
-        let wasm = std::fs::read(&wasm_path)?;
-        let strict = target == Target::Differential;
-        if let Err(finding) = guarded(|| targets::module(decoder, &wasm, &entry, strict)) {
-            return Ok(Err(finding));
-        }
+    let (Some(entry), true) = (entry, wasm_path.is_file()) else {
+        return Ok(target.execute(decoder, &data));
+    };
+    let wasm = std::fs::read(&wasm_path)?;
+    if let Some(expected) = expected {
+        return Ok(guarded(|| {
+            targets::module_expecting(decoder, &wasm, &entry, &expected)
+        }));
     }
-    Ok(verdict)
+    let strict = target == Target::Differential;
+    if let Err(finding) = guarded(|| targets::module(decoder, &wasm, &entry, strict)) {
+        return Ok(Err(finding));
+    }
+    Ok(target.execute(decoder, &data))
 }
 
 /// Every reproducer (`*.bin`) in a directory, sorted.

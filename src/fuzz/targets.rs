@@ -115,6 +115,48 @@ pub fn parse_entry_line(line: &str) -> Option<Entry> {
     ))
 }
 
+/// A module whose correct output is known (`expected`: output bytes then
+/// result bytes) where wasmi is wrong: the transformer must follow the
+/// reference tracer token for token, finish, and print `expected`.
+pub fn module_expecting(
+    decoder: &Decoder,
+    wasm: &[u8],
+    entry: &Entry,
+    expected: &[u8],
+) -> Result<Exec, Finding> {
+    let compiled =
+        compile::compile(wasm, entry).map_err(|e| Finding::new("compile error", e.to_string()))?;
+    let program = &compiled.program;
+    let reference = reference::run(program, DIFFERENTIAL_TOKENS);
+    let transformer = decoder
+        .session::<HullCache>()
+        .run(program, DIFFERENTIAL_TOKENS);
+    if let Some(d) = verify::first_divergence(program, &reference.trace, &transformer.trace) {
+        return Err(Finding::new(
+            "divergence",
+            format!("transformer vs reference tracer: {d}"),
+        ));
+    }
+    let exit = match reference.outcome {
+        reference::Outcome::Halted { pc } => compiled.exit_at(pc),
+        _ => None,
+    };
+    if exit != Some(Exit::Finished) || transformer.output != expected {
+        return Err(Finding::new(
+            "output mismatch",
+            format!(
+                "expected {:02x?} and a normal exit, the transformer printed {:02x?} and ended with {exit:?}",
+                expected, transformer.output
+            ),
+        ));
+    }
+    Ok(Exec {
+        outcome: "finished as expected".into(),
+        tokens: transformer.trace.len() as u64,
+        ops: Vec::new(),
+    })
+}
+
 /// Transformer, reference and wasmi on one compiled module, compared. With
 /// `strict`, wasmi traps hullvm does not model (stack exhaustion) are
 /// findings; otherwise they make the run incomparable.
