@@ -524,7 +524,11 @@ pub fn hull(data: &[u8]) -> Result<Exec, Finding> {
         ));
     }
     Ok(Exec {
-        outcome: format!("{} inserts", (inserted / 100) * 100),
+        outcome: format!(
+            "{}-{} inserts",
+            inserted / 100 * 100,
+            inserted / 100 * 100 + 99
+        ),
         tokens: queries,
         ops: Vec::new(),
     })
