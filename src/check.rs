@@ -30,6 +30,8 @@ pub struct Config {
     pub numerics_tokens: usize,
     /// Trace token cap for every run.
     pub max_tokens: usize,
+    /// The fuzz round (None skips it). Findings count as failures.
+    pub fuzz: Option<crate::fuzz::FuzzConfig>,
 }
 
 impl Default for Config {
@@ -41,6 +43,10 @@ impl Default for Config {
             bench: Some(bench::Budget::QUICK),
             numerics_tokens: 2_000,
             max_tokens: 50_000_000,
+            fuzz: Some(crate::fuzz::FuzzConfig {
+                seconds: Some(20.0),
+                ..crate::fuzz::FuzzConfig::default()
+            }),
         }
     }
 }
@@ -134,7 +140,24 @@ pub fn run(config: &Config) -> Result<Results> {
         report
     });
 
-    let summary = Summary::of(&corpus, &spec);
+    let fuzz = match &config.fuzz {
+        Some(fuzz_config) => {
+            let bar = ProgressBar::new_spinner().with_message("fuzz");
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            let progress = |p: &crate::fuzz::Progress| {
+                bar.set_message(format!(
+                    "fuzz {}: {} execs, {} findings",
+                    p.target, p.executions, p.findings
+                ))
+            };
+            let summaries = crate::fuzz::run(fuzz_config, &decoder, &progress);
+            bar.finish_and_clear();
+            summaries
+        }
+        None => Vec::new(),
+    };
+
+    let summary = Summary::of(&corpus, &spec, &fuzz);
     Ok(Results {
         meta: Meta::here(started, t.elapsed().as_secs_f64()),
         summary,
@@ -143,7 +166,7 @@ pub fn run(config: &Config) -> Result<Results> {
         speed,
         model,
         numerics,
-        fuzz: None,
+        fuzz,
     })
 }
 

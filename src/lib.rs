@@ -13,6 +13,7 @@ pub mod bench;
 pub mod check;
 pub mod compile;
 pub mod corpus;
+pub mod fuzz;
 pub mod graph;
 pub mod instrument;
 pub mod isa;

@@ -87,7 +87,8 @@ enum Command {
     /// The main job: every bundled corpus program and all of spec v1 on the
     /// transformer (hull cache), in parallel, checked token for token against
     /// the reference tracer and for output against wasmi (and the corpus
-    /// manifests); then a short benchmark and the numerics scan. Writes
+    /// manifests); then a short benchmark, the numerics scan and a short
+    /// fuzz round of every target. Writes
     /// OUT/results.json and the page OUT/index.html. Exits non-zero if
     /// anything disagrees (unsupported features are counted, not failures).
     Check {
@@ -103,6 +104,9 @@ enum Command {
         /// Skip the benchmark.
         #[arg(long)]
         no_bench: bool,
+        /// Seconds of the fuzz round, split over its four targets (0 skips it).
+        #[arg(long, default_value_t = 20.0)]
+        fuzz_time: f64,
     },
     /// Render the HTML report from a results.json written by `check`.
     Report {
@@ -148,6 +152,48 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Differential fuzzing without libFuzzer: generated programs on the
+    /// transformer vs the reference tracer vs wasmi, wasm-smith modules,
+    /// the hull cache vs brute force, and the readers on arbitrary bytes.
+    /// Exits non-zero on a finding; findings are saved as reproducers.
+    Fuzz(FuzzArgs),
+}
+
+#[derive(clap::Args)]
+struct FuzzArgs {
+    /// differential, smith, hull, parse or all.
+    #[arg(long, default_value = "all")]
+    target: String,
+    /// Seconds for the whole round (split between targets); default 60
+    /// unless --execs is given.
+    #[arg(long)]
+    time: Option<f64>,
+    /// Executions per target.
+    #[arg(long)]
+    execs: Option<u64>,
+    /// Base seed: execution i of a round gets bytes derived from (seed, i).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// First execution index (replay a finding with --start I --execs 1).
+    #[arg(long, default_value_t = 0)]
+    start: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Replay saved inputs instead of fuzzing (the target defaults to the
+    /// one named in the file name).
+    #[arg(long, num_args = 1..)]
+    replay: Vec<PathBuf>,
+    /// Print the operator/construct/outcome histogram over N generated
+    /// programs (on the reference tracer) instead of fuzzing.
+    #[arg(long)]
+    histogram: Option<u64>,
+    /// Where findings are saved.
+    #[arg(long, default_value = "corpora/fuzz-regressions")]
+    save: PathBuf,
+    /// Write the summaries as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
@@ -221,12 +267,17 @@ fn run(cli: Cli) -> Result<()> {
             corpus_filter,
             spec_filter,
             no_bench,
+            fuzz_time,
         } => check(
             &out,
             &hullvm::check::Config {
                 corpus_filter,
                 spec_filter,
                 bench: (!no_bench).then_some(hullvm::bench::Budget::QUICK),
+                fuzz: (fuzz_time > 0.0).then(|| hullvm::fuzz::FuzzConfig {
+                    seconds: Some(fuzz_time),
+                    ..hullvm::fuzz::FuzzConfig::default()
+                }),
                 ..hullvm::check::Config::default()
             },
         ),
@@ -242,6 +293,7 @@ fn run(cli: Cli) -> Result<()> {
             eprintln!("report: {}", page.display());
             Ok(())
         }
+        Command::Fuzz(args) => fuzz(args),
         Command::Spec {
             version,
             filter,
@@ -742,6 +794,100 @@ fn spec(
         .count();
     if bad > 0 {
         bail!("{bad} trials failed");
+    }
+    Ok(())
+}
+
+fn fuzz(args: FuzzArgs) -> Result<()> {
+    use hullvm::fuzz::{self, Target};
+    let targets: Vec<Target> = if args.target == "all" {
+        Target::ALL.to_vec()
+    } else {
+        vec![args.target.parse().map_err(anyhow::Error::msg)?]
+    };
+    if let Some(n) = args.histogram {
+        let t = Instant::now();
+        let h = fuzz::histogram(n, args.seed);
+        for (key, count) in &h {
+            println!("{count:>8}  {key}");
+        }
+        let missing: Vec<String> = fuzz::expected_histogram_keys()
+            .into_iter()
+            .filter(|k| !h.contains_key(k))
+            .collect();
+        eprintln!("{n} programs in {:.1} s", t.elapsed().as_secs_f64());
+        if let Some(path) = &args.json {
+            source::write_atomically(path, serde_json::to_string_pretty(&h)?.as_bytes())?;
+        }
+        if !missing.is_empty() {
+            bail!("never occurred: {}", missing.join(", "));
+        }
+        return Ok(());
+    }
+    let decoder = Decoder::new(hullvm::build_model());
+    if !args.replay.is_empty() {
+        let mut failed = 0;
+        for path in &args.replay {
+            let target = match fuzz::target_of(path) {
+                Some(t) if args.target == "all" => t,
+                _ => targets[0],
+            };
+            match fuzz::replay(target, &decoder, path)? {
+                Ok(exec) => eprintln!("{}: {target}: ok ({})", path.display(), exec.outcome),
+                Err(finding) => {
+                    failed += 1;
+                    eprintln!("{}: {target}: {finding}", path.display());
+                }
+            }
+        }
+        if failed > 0 {
+            bail!("{failed} of {} reproducers still fail", args.replay.len());
+        }
+        return Ok(());
+    }
+    let config = fuzz::FuzzConfig {
+        targets,
+        seconds: args.time.or(args.execs.is_none().then_some(60.0)),
+        executions: args.execs,
+        seed: args.seed,
+        start: args.start,
+        jobs: args.jobs.unwrap_or(0),
+        save_dir: Some(args.save),
+        max_findings: 10,
+    };
+    let progress = |p: &fuzz::Progress| {
+        eprint!(
+            "\r{}: {} execs, {:.0} execs/s, {} findings, {:.0} s   ",
+            p.target,
+            p.executions,
+            p.executions as f64 / p.seconds.max(1e-9),
+            p.findings,
+            p.seconds
+        );
+    };
+    let summaries = fuzz::run(&config, &decoder, &progress);
+    eprintln!();
+    let mut findings = 0;
+    for s in &summaries {
+        println!(
+            "{:<12} {:>9} execs {:>8.1} s {:>9.1} execs/s {:>12} tokens {:>3} findings",
+            s.target, s.executions, s.seconds, s.execs_per_sec, s.tokens, s.findings_total
+        );
+        let outcomes: Vec<String> = s.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!("             {}", outcomes.join(", "));
+        for f in &s.findings {
+            println!(
+                "  finding #{}: {}: {}\n    replay: {}",
+                f.index, f.kind, f.message, f.replay
+            );
+        }
+        findings += s.findings_total;
+    }
+    if let Some(path) = &args.json {
+        source::write_atomically(path, serde_json::to_string_pretty(&summaries)?.as_bytes())?;
+    }
+    if findings > 0 {
+        bail!("{findings} findings");
     }
     Ok(())
 }

@@ -24,6 +24,11 @@ fn results() -> &'static Results {
                 long_curve: (5_000, 100_000),
                 short_curve: (300, 3_000),
             }),
+            fuzz: Some(hullvm::fuzz::FuzzConfig {
+                seconds: None,
+                executions: Some(30),
+                ..hullvm::fuzz::FuzzConfig::default()
+            }),
             ..Config::default()
         })
         .expect("the check runs")
@@ -41,6 +46,11 @@ fn results_json_reads_back_into_its_structs() {
     assert!(speed.speeds.iter().any(|s| s.cache == "brute"));
     assert!(speed.curves.iter().all(|c| c.points.len() >= 3));
     assert!(!r.numerics.is_empty());
+    assert_eq!(r.fuzz.len(), 4, "every fuzz target ran");
+    assert!(r
+        .fuzz
+        .iter()
+        .all(|f| f.executions == 30 && f.findings_total == 0));
 
     let dir = tempdir("json");
     report::write(&dir, r).unwrap();
@@ -93,6 +103,7 @@ fn page_renders_in_headless_chromium() {
     }
     assert!(dom.matches("<svg").count() >= 3, "charts missing");
     assert!(dom.contains("<polyline"), "no cost curve");
+    assert!(dom.contains("id=\"fuzz-targets\""), "no fuzz table");
     assert!(!dom.contains("placeholder"));
 
     let shot = repo().join("reports/browser-test.png");

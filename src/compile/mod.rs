@@ -238,6 +238,11 @@ struct ModuleInfo<'a> {
     memory_unsupported: Option<String>,
     data: Vec<(u64, &'a [u8])>,
     data_unsupported: Option<String>,
+    /// Initial size of each table, imports first (None: imported).
+    tables: Vec<Option<u64>>,
+    /// An active element segment that does not fit its table: instantiation
+    /// fails, which hullvm does not model.
+    elem_unsupported: Option<String>,
     exports: HashMap<String, (ExternalKind, u32)>,
     start: Option<u32>,
     names: HashMap<u32, String>,
@@ -260,6 +265,8 @@ impl<'a> ModuleInfo<'a> {
             memory_unsupported: None,
             data: Vec::new(),
             data_unsupported: None,
+            tables: Vec::new(),
+            elem_unsupported: None,
             exports: HashMap::new(),
             start: None,
             names: HashMap::new(),
@@ -291,6 +298,7 @@ impl<'a> ModuleInfo<'a> {
                                 init: None,
                                 imported: true,
                             }),
+                            TypeRef::Table(_) => m.tables.push(None),
                             TypeRef::Memory(_) => {
                                 m.memory_unsupported = Some(format!("imported memory ({what})"))
                             }
@@ -339,6 +347,33 @@ impl<'a> ModuleInfo<'a> {
                     }
                 }
                 Payload::StartSection { func, .. } => m.start = Some(func),
+                Payload::TableSection(r) => {
+                    for t in r {
+                        m.tables.push(Some(t.map_err(invalid)?.ty.initial));
+                    }
+                }
+                Payload::ElementSection(r) => {
+                    for e in r {
+                        let e = e.map_err(invalid)?;
+                        if let wasmparser::ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } = e.kind
+                        {
+                            let size = m.tables.get(table_index.unwrap_or(0) as usize).copied();
+                            let end = const_i32(&offset_expr)
+                                .map(|o| o as u64 + element_count(&e.items) as u64);
+                            if let (Some(Some(size)), Some(end)) = (size, end) {
+                                if end > size {
+                                    m.elem_unsupported = Some(
+                                        "element segment out of bounds (instantiation fails)"
+                                            .into(),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
                 Payload::DataSection(r) => {
                     for d in r {
                         let d = d.map_err(invalid)?;
@@ -406,6 +441,13 @@ impl<'a> ModuleInfo<'a> {
             ))),
             None => Err(CompileError::Entry(format!("no export named {name:?}"))),
         }
+    }
+}
+
+fn element_count(items: &wasmparser::ElementItems) -> u32 {
+    match items {
+        wasmparser::ElementItems::Functions(r) => r.count(),
+        wasmparser::ElementItems::Expressions(_, r) => r.count(),
     }
 }
 
@@ -548,6 +590,9 @@ pub fn compile(wasm: &[u8], entry: &Entry) -> Result<Compiled, CompileError> {
         return Err(CompileError::unsupported(what.clone()));
     }
     if let Some(what) = &user.data_unsupported {
+        return Err(CompileError::unsupported(what.clone()));
+    }
+    if let Some(what) = &user.elem_unsupported {
         return Err(CompileError::unsupported(what.clone()));
     }
     let mut cx = Context {

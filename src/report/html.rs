@@ -98,6 +98,7 @@ fn summary(r: &Results) -> Markup {
                 (card(s.fail, "fail", if s.fail > 0 { "bad" } else { "" }))
                 (card(s.unsupported, "unsupported", ""))
                 (card(s.oracle_mismatch, "oracle mismatch", if s.oracle_mismatch > 0 { "bad" } else { "" }))
+                (card(s.fuzz_findings, "fuzz findings", if s.fuzz_findings > 0 { "bad" } else { "" }))
                 (card(si(s.tokens as f64), "tokens decoded", ""))
                 (card(si(s.tokens_per_second), "tok/s per thread", ""))
                 (card(format!("{:.1} s", r.meta.wall_seconds), "wall time", ""))
@@ -396,17 +397,49 @@ fn fuzzing(r: &Results) -> Markup {
     html! {
         section #fuzzing {
             h2 { "Fuzzing" }
-            @match &r.fuzz {
-                Some(f) => {
-                    div.cards {
-                        (card(f.executions, "executions", ""))
-                        (card(format!("{:.0}", f.execs_per_second), "exec/s", ""))
-                        (card(f.findings.len(), "findings", if f.findings.is_empty() { "good" } else { "bad" }))
-                    }
-                    p { "Target " code { (f.target) } ", " (format!("{:.1}", f.seconds)) " s." }
-                    @for finding in &f.findings { pre { (finding) } }
+            @if r.fuzz.is_empty() {
+                p { "No fuzz round in this run." }
+            } @else {
+                p {
+                    "A short round of each target (" code { "hullvm fuzz" } " runs longer ones): "
+                    "generated i32 programs on the transformer against the reference tracer and "
+                    "wasmi (differential), wasm-smith modules (smith), hull against brute-force "
+                    "attention (hull), and arbitrary bytes into the readers (parse)."
                 }
-                None => { p { "No fuzz round in this run." } }
+                table.sortable #fuzz-targets {
+                    thead { tr { th { "target" } th { "seed" } th { "executions" } th { "exec/s" } th { "tokens or queries" } th { "findings" } } }
+                    tbody {
+                        @for f in &r.fuzz {
+                            tr {
+                                td { (f.target) }
+                                td { (f.seed) }
+                                td data-v=(f.executions) { (f.executions) }
+                                td data-v=(format!("{:.1}", f.execs_per_sec)) { (format!("{:.0}", f.execs_per_sec)) }
+                                td data-v=(f.tokens) { (si(f.tokens as f64)) }
+                                td data-v=(f.findings_total) class=(if f.findings_total > 0 { "bad" } else { "good" }) { (f.findings_total) }
+                            }
+                        }
+                    }
+                }
+                @for f in &r.fuzz {
+                    @if !f.outcomes.is_empty() {
+                        details {
+                            summary { (f.target) ": how executions ended" }
+                            table {
+                                tbody {
+                                    @for (outcome, n) in &f.outcomes { tr { td { (outcome) } td data-v=(n) { (n) } } }
+                                }
+                            }
+                        }
+                    }
+                    @for finding in &f.findings {
+                        div.failure {
+                            h4 { "fuzz/" (finding.target) " #" (finding.index) ": " (finding.kind) }
+                            pre { (finding.message) }
+                            p { "Replay: " code { (finding.replay) } }
+                        }
+                    }
+                }
             }
         }
     }

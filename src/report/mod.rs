@@ -8,6 +8,7 @@ mod chart;
 mod html;
 
 use crate::bench::BenchReport;
+use crate::fuzz::FuzzSummary;
 use crate::lift::SourceDivergence;
 use crate::model::{HeadCard, Numerics};
 use crate::source::write_atomically;
@@ -29,8 +30,8 @@ pub struct Results {
     pub speed: Option<BenchReport>,
     pub model: ModelCard,
     pub numerics: Vec<Numerics>,
-    /// The short fuzz round (absent when it was skipped).
-    pub fuzz: Option<FuzzRound>,
+    /// The fuzz round, per target (empty when it was skipped).
+    pub fuzz: Vec<FuzzSummary>,
 }
 
 /// Where and when the results were made.
@@ -112,6 +113,8 @@ pub struct Summary {
     pub fail: usize,
     pub unsupported: usize,
     pub oracle_mismatch: usize,
+    /// Fuzz findings (each also counted in `fail`).
+    pub fuzz_findings: u64,
     /// Trace tokens decoded by the transformer (corpus and spec).
     pub tokens: usize,
     /// Seconds spent decoding them, summed over threads.
@@ -120,7 +123,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(corpus: &[CorpusRow], spec: &spec::Summary) -> Summary {
+    pub fn of(corpus: &[CorpusRow], spec: &spec::Summary, fuzz: &[FuzzSummary]) -> Summary {
         let mut s = Summary::default();
         for row in corpus {
             if row.ok() {
@@ -141,6 +144,8 @@ impl Summary {
             s.tokens += r.tokens;
             s.decode_seconds += r.seconds;
         }
+        s.fuzz_findings = fuzz.iter().map(|f| f.findings_total).sum();
+        s.fail += s.fuzz_findings as usize;
         s.tokens_per_second = s.tokens as f64 / s.decode_seconds.max(1e-9);
         s
     }
@@ -231,17 +236,6 @@ impl ModelCard {
             (nz + m.nonzeros, all + m.rows * m.cols)
         })
     }
-}
-
-/// A fuzz round's figures, as the report shows them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FuzzRound {
-    pub target: String,
-    pub executions: u64,
-    pub seconds: f64,
-    pub execs_per_second: f64,
-    /// One line per finding, with the command that replays it.
-    pub findings: Vec<String>,
 }
 
 /// The page for `results`, as one self-contained HTML document.

@@ -1,0 +1,577 @@
+//! The fuzz targets: each takes the fuzzer's bytes and either returns what
+//! the execution did ([`Exec`]) or a [`Finding`]. `fuzz/fuzz_targets/*.rs`
+//! (cargo-fuzz) and `hullvm fuzz` (the built-in driver) call the same
+//! functions.
+
+use super::generate::{self, Limits};
+use super::shared_decoder;
+use crate::attention::{BruteCache, HullCache, KvCache};
+use crate::compile::{self, CompileError, Compiled, Entry, Exit, Invocation};
+use crate::graph::Tie;
+use crate::model::{Decoder, Stop};
+use crate::oracle::{self, OracleOutcome, OracleRun, OracleTrap};
+use crate::{isa, reference, verify};
+use arbitrary::Unstructured;
+use std::fmt;
+
+/// Tokens one differential program may generate (the input section
+/// included). Generated programs are far shorter; a run that reaches it on
+/// both engines is counted, not reported.
+pub const DIFFERENTIAL_TOKENS: usize = 100_000;
+/// Tokens a wasm-smith module may generate (they often loop forever).
+pub const SMITH_TOKENS: usize = 30_000;
+/// wasmi's fuel for a run our engines finished in `steps` steps: every
+/// wasm instruction that costs wasmi fuel is at least one of our steps.
+const FUEL_BASE: u64 = 100_000;
+const FUEL_PER_STEP: u64 = 16;
+
+/// Something a target found: a disagreement or a panic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Short category, e.g. "divergence", "trap mismatch", "panic".
+    pub kind: String,
+    /// Everything needed to understand it (the first divergence, ...).
+    pub message: String,
+}
+
+impl Finding {
+    fn new(kind: &str, message: impl Into<String>) -> Finding {
+        Finding {
+            kind: kind.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+/// What one execution did, for the summary.
+#[derive(Debug, Clone, Default)]
+pub struct Exec {
+    /// How it ended: "finished", "trap: ...", "token limit", "unsupported",
+    /// "invalid", ...
+    pub outcome: String,
+    /// Tokens the transformer generated (0 for targets without one).
+    pub tokens: u64,
+    /// Operators and constructs the execution exercised.
+    pub ops: Vec<(&'static str, u32)>,
+}
+
+impl Exec {
+    fn outcome(outcome: impl Into<String>) -> Exec {
+        Exec {
+            outcome: outcome.into(),
+            ..Exec::default()
+        }
+    }
+}
+
+/// Generator -> compile -> transformer (hull cache) vs reference tracer vs
+/// wasmi, with the shared decoder.
+pub fn differential(data: &[u8]) -> Result<Exec, Finding> {
+    differential_with(shared_decoder(), data)
+}
+
+/// The generated module for `data`, as the differential target sees it.
+pub fn generated(data: &[u8]) -> generate::Generated {
+    let mut u = Unstructured::new(data);
+    generate::generate(&mut u, &Limits::default()).expect("the generator never runs out of bytes")
+}
+
+pub fn differential_with(decoder: &Decoder, data: &[u8]) -> Result<Exec, Finding> {
+    let g = generated(data);
+    // The generator stays inside what hullvm compiles: any refusal is a
+    // finding (a generator bug or a compiler regression).
+    let mut exec = module(decoder, &g.wasm, &g.entry, true)?;
+    exec.ops = g.ops.into_iter().collect();
+    Ok(exec)
+}
+
+/// An invocation entry as one line of JSON (`[["export", [args]], ...]`),
+/// for reproducer notes.
+pub fn entry_line(entry: &Entry) -> String {
+    let calls: Vec<(&str, &[u32])> = match entry {
+        Entry::Invoke(calls) => calls
+            .iter()
+            .map(|c| (c.export.as_str(), c.args.as_slice()))
+            .collect(),
+        Entry::Compute { .. } => Vec::new(),
+    };
+    serde_json::to_string(&calls).expect("strings and numbers serialize")
+}
+
+/// The inverse of [`entry_line`].
+pub fn parse_entry_line(line: &str) -> Option<Entry> {
+    let calls: Vec<(String, Vec<u32>)> = serde_json::from_str(line.trim()).ok()?;
+    Some(Entry::Invoke(
+        calls
+            .into_iter()
+            .map(|(export, args)| Invocation { export, args })
+            .collect(),
+    ))
+}
+
+/// A module whose correct output is known (`expected`: output bytes then
+/// result bytes) where wasmi is wrong: the transformer must follow the
+/// reference tracer token for token, finish, and print `expected`.
+pub fn module_expecting(
+    decoder: &Decoder,
+    wasm: &[u8],
+    entry: &Entry,
+    expected: &[u8],
+) -> Result<Exec, Finding> {
+    let compiled =
+        compile::compile(wasm, entry).map_err(|e| Finding::new("compile error", e.to_string()))?;
+    let program = &compiled.program;
+    let reference = reference::run(program, DIFFERENTIAL_TOKENS);
+    let transformer = decoder
+        .session::<HullCache>()
+        .run(program, DIFFERENTIAL_TOKENS);
+    if let Some(d) = verify::first_divergence(program, &reference.trace, &transformer.trace) {
+        return Err(Finding::new(
+            "divergence",
+            format!("transformer vs reference tracer: {d}"),
+        ));
+    }
+    let exit = match reference.outcome {
+        reference::Outcome::Halted { pc } => compiled.exit_at(pc),
+        _ => None,
+    };
+    if exit != Some(Exit::Finished) || transformer.output != expected {
+        return Err(Finding::new(
+            "output mismatch",
+            format!(
+                "expected {:02x?} and a normal exit, the transformer printed {:02x?} and ended with {exit:?}",
+                expected, transformer.output
+            ),
+        ));
+    }
+    Ok(Exec {
+        outcome: "finished as expected".into(),
+        tokens: transformer.trace.len() as u64,
+        ops: Vec::new(),
+    })
+}
+
+/// Transformer, reference and wasmi on one compiled module, compared. With
+/// `strict`, wasmi traps hullvm does not model (stack exhaustion) are
+/// findings; otherwise they make the run incomparable.
+fn run_three(
+    decoder: &Decoder,
+    wasm: &[u8],
+    entry: &Entry,
+    compiled: &Compiled,
+    max_tokens: usize,
+    strict: bool,
+) -> Result<Exec, Finding> {
+    let program = &compiled.program;
+    let reference = reference::run(program, max_tokens);
+    let transformer = decoder.session::<HullCache>().run(program, max_tokens);
+    if let Some(d) = verify::first_divergence(program, &reference.trace, &transformer.trace) {
+        return Err(Finding::new(
+            "divergence",
+            format!("transformer vs reference tracer: {d}"),
+        ));
+    }
+    let tokens = transformer.trace.len() as u64;
+    let with_tokens = |outcome: String| Exec {
+        outcome,
+        tokens,
+        ops: Vec::new(),
+    };
+    if reference.outcome == reference::Outcome::TokenLimit && transformer.stop == Stop::TokenLimit {
+        // Equal traces up to the cap; wasmi has nothing to compare with
+        // (and is not asked to run what may be an endless loop).
+        return Ok(with_tokens("token limit".into()));
+    }
+    // Fuel in proportion to the steps the run took: wasmi overflows its
+    // native stack on some endless loops after ~2^26 units of fuel
+    // (corpora/fuzz-regressions/smith-0-1330).
+    let fuel = FUEL_BASE + FUEL_PER_STEP * reference.steps;
+    let oracle = match oracle::run(wasm, entry, fuel) {
+        Ok(o) => o,
+        // hullvm compiled it, so wasmi must instantiate it too: a refusal
+        // means they read the module differently (smith-2000-7003: an
+        // element segment past its table's end).
+        Err(e) => {
+            return Err(Finding::new(
+                "wasmi error",
+                format!("wasmi refused a compiled module: {e}"),
+            ))
+        }
+    };
+    let pc = match (&reference.outcome, transformer.stop) {
+        (reference::Outcome::Halted { pc }, Stop::Halted) => *pc,
+        (reference::Outcome::TokenLimit, Stop::TokenLimit) => {
+            return Ok(with_tokens("token limit".into()))
+        }
+        (reference::Outcome::Fault { pc, message }, _) => {
+            return Err(Finding::new(
+                "fault",
+                format!(
+                    "the reference tracer faulted at {}: {message}",
+                    compiled.describe_pc(*pc)
+                ),
+            ))
+        }
+        (r, t) => {
+            return Err(Finding::new(
+                "stop mismatch",
+                format!("reference {r:?}, transformer {t:?} with equal traces"),
+            ))
+        }
+    };
+    let exit = compiled.exit_at(pc).ok_or_else(|| {
+        Finding::new(
+            "bad halt",
+            format!("halted at {}, not an exit", compiled.describe_pc(pc)),
+        )
+    })?;
+    if transformer.output != reference.output {
+        return Err(Finding::new(
+            "output mismatch",
+            "transformer and reference outputs differ with equal traces",
+        ));
+    }
+    compare_with_wasmi(compiled, exit, &transformer.output, &oracle, strict).map(with_tokens)
+}
+
+/// The transformer's exit and output against wasmi's; the outcome name.
+fn compare_with_wasmi(
+    compiled: &Compiled,
+    exit: Exit,
+    output: &[u8],
+    oracle: &OracleRun,
+    strict: bool,
+) -> Result<String, Finding> {
+    let shown = |b: &[u8]| format!("{:02x?}", b);
+    match (exit, &oracle.outcome) {
+        (Exit::Finished, OracleOutcome::Finished) => {
+            let (out, results) = compiled.split_output(output).ok_or_else(|| {
+                Finding::new("output mismatch", "fewer output bytes than results")
+            })?;
+            if out != oracle.output.as_slice() || results != oracle.results {
+                return Err(Finding::new(
+                    "output mismatch",
+                    format!(
+                        "transformer output {} results {results:08x?}, wasmi output {} results {:08x?}",
+                        shown(out),
+                        shown(&oracle.output),
+                        oracle.results
+                    ),
+                ));
+            }
+            Ok("finished".into())
+        }
+        (Exit::Trap(t), OracleOutcome::Trap(OracleTrap::Known(w))) if t == *w => {
+            if output != oracle.output.as_slice() {
+                return Err(Finding::new(
+                    "output mismatch",
+                    format!(
+                        "both trap ({t}) but the transformer printed {}, wasmi {}",
+                        shown(output),
+                        shown(&oracle.output)
+                    ),
+                ));
+            }
+            Ok(format!("trap: {t}"))
+        }
+        (_, OracleOutcome::OutOfFuel) => Ok("wasmi out of fuel".into()),
+        (_, OracleOutcome::Trap(OracleTrap::Other(m))) if !strict => {
+            Ok(format!("incomparable: wasmi {m}"))
+        }
+        (exit, outcome) => Err(Finding::new(
+            "outcome mismatch",
+            format!("transformer ended with {exit:?}, wasmi with {outcome:?}"),
+        )),
+    }
+}
+
+/// The first `n` words of a message, for outcome names.
+fn first_words(s: &str, n: usize) -> String {
+    s.split([' ', '(']).take(n).collect::<Vec<_>>().join(" ")
+}
+
+/// A module wasm-smith can import from: `env.output_byte`.
+fn available_imports() -> Vec<u8> {
+    wat::parse_str(r#"(module (import "env" "output_byte" (func (param i32))))"#)
+        .expect("a valid import module")
+}
+
+/// wasm-smith modules (memory capped) -> compile: a clean refusal, or a run
+/// that agrees with wasmi. Never a panic.
+pub fn smith(data: &[u8]) -> Result<Exec, Finding> {
+    smith_with(shared_decoder(), data)
+}
+
+/// The wasm-smith module for `data` and its entry, when it has one.
+pub fn smith_module(data: &[u8]) -> Option<(Vec<u8>, Entry)> {
+    let mut u = Unstructured::new(data);
+    let mut config: wasm_smith::Config = u.arbitrary().ok()?;
+    // Its default memory may be 4 GiB; hullvm compiles at most 16 MiB and
+    // small memories keep runs short.
+    config.max_memory32_bytes = 1 << 17;
+    config.memory64_enabled = false;
+    config.max_memories = 1;
+    config.max_funcs = config.max_funcs.min(8);
+    config.max_instructions = config.max_instructions.min(200);
+    config.max_imports = config.max_imports.min(2);
+    config.available_imports = Some(available_imports());
+    config.export_everything = true;
+    config.allow_floats = u.ratio(1, 4).ok()?;
+    // Proposals hullvm refuses anyway: off, so more modules compile.
+    config.threads_enabled = false;
+    config.shared_everything_threads_enabled = false;
+    config.gc_enabled = false;
+    config.exceptions_enabled = false;
+    config.simd_enabled = false;
+    config.relaxed_simd_enabled = false;
+    config.tail_call_enabled = false;
+    config.wide_arithmetic_enabled = false;
+    config.custom_page_sizes_enabled = false;
+    // wasmi 2 cannot read the compact import encoding.
+    config.compact_imports_enabled = false;
+    // Passive segments and tables are refused too; without them more
+    // modules reach the engines.
+    config.bulk_memory_enabled = false;
+    config.reference_types_enabled = false;
+    let module = wasm_smith::Module::new(config, &mut u).ok()?;
+    let wasm = module.to_bytes();
+    // The entry: the first exported function whose type is all i32.
+    let export = first_i32_export(&wasm)?;
+    let args = (0..export.1)
+        .map(|_| u.arbitrary::<u32>().unwrap_or(0))
+        .collect();
+    Some((
+        wasm,
+        Entry::Invoke(vec![Invocation {
+            export: export.0,
+            args,
+        }]),
+    ))
+}
+
+fn first_i32_export(wasm: &[u8]) -> Option<(String, usize)> {
+    use wasmparser::{Payload, TypeRef, ValType};
+    let mut types = Vec::new();
+    let mut funcs = Vec::new();
+    let mut imported = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload.ok()? {
+            Payload::TypeSection(r) => {
+                for rec in r {
+                    for sub in rec.ok()?.into_types() {
+                        types.push(match &sub.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(f) => Some(f.clone()),
+                            _ => None,
+                        });
+                    }
+                }
+            }
+            Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    if let TypeRef::Func(t) | TypeRef::FuncExact(t) = imp.ok()?.ty {
+                        funcs.push(t);
+                    }
+                }
+            }
+            Payload::FunctionSection(r) => {
+                imported = funcs.len() as u32;
+                for t in r {
+                    funcs.push(t.ok()?);
+                }
+            }
+            Payload::ExportSection(r) => {
+                for e in r {
+                    let e = e.ok()?;
+                    // Not the import itself (hullvm runs module code only).
+                    if e.kind != wasmparser::ExternalKind::Func || e.index < imported {
+                        continue;
+                    }
+                    let ty = types
+                        .get(*funcs.get(e.index as usize)? as usize)?
+                        .as_ref()?;
+                    let all_i32 = ty
+                        .params()
+                        .iter()
+                        .chain(ty.results())
+                        .all(|t| *t == ValType::I32);
+                    if all_i32 {
+                        return Some((e.name.to_string(), ty.params().len()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+pub fn smith_with(decoder: &Decoder, data: &[u8]) -> Result<Exec, Finding> {
+    let Some((wasm, entry)) = smith_module(data) else {
+        return Ok(Exec::outcome("no entry"));
+    };
+    module(decoder, &wasm, &entry, false)
+}
+
+/// Any module with an entry: a clean refusal, or a run on which the
+/// transformer, the reference tracer and wasmi agree. With `strict`
+/// (modules that must compile and terminate, as generated ones do), a
+/// refusal or a trap hullvm does not model is a finding too. Saved modules
+/// replay through this, whatever the generators have become since.
+pub fn module(
+    decoder: &Decoder,
+    wasm: &[u8],
+    entry: &Entry,
+    strict: bool,
+) -> Result<Exec, Finding> {
+    if compile::unresolved_import(wasm).is_some() && !strict {
+        return Ok(Exec::outcome("unlinkable import"));
+    }
+    let compiled = match compile::compile(wasm, entry) {
+        Ok(c) => c,
+        Err(e) if strict => return Err(Finding::new("compile error", e.to_string())),
+        Err(CompileError::Unsupported { feature, .. }) => {
+            return Ok(Exec::outcome(format!(
+                "unsupported: {}",
+                first_words(&feature, 2)
+            )));
+        }
+        Err(CompileError::Entry(_)) => return Ok(Exec::outcome("entry refused")),
+        // Proposals our validator does not enable: a clean refusal.
+        Err(CompileError::Invalid(e)) => {
+            return Ok(Exec::outcome(format!("invalid: {}", first_words(&e, 3))));
+        }
+    };
+    let tokens = if strict {
+        DIFFERENTIAL_TOKENS
+    } else {
+        SMITH_TOKENS
+    };
+    run_three(decoder, wasm, entry, &compiled, tokens, strict)
+}
+
+/// Arbitrary inserts and queries: the hull cache answers what brute force
+/// does, for both tie rules, in the exact integer domain.
+pub fn hull(data: &[u8]) -> Result<Exec, Finding> {
+    let mut u = Unstructured::new(data);
+    let mut hull = HullCache::default();
+    let mut brute = BruteCache::default();
+    let mut log = Vec::new();
+    let mut queries = 0u64;
+    let coord = |u: &mut Unstructured| -> arbitrary::Result<f64> {
+        Ok(match u.int_in_range(0..=5)? {
+            0 | 1 => u.int_in_range(-8i64..=8)? as f64,
+            2 => u.int_in_range(-5000i64..=5000)? as f64,
+            3 => u.int_in_range(-(1i64 << 40)..=1i64 << 40)? as f64,
+            4 => *u.choose(&[0.0, 1.0, -1.0, 1e15, -1e15, 2f64.powi(52), -(2f64.powi(60))])?,
+            _ => {
+                // Points on a parabola, as the model's position keys are.
+                let k = u.int_in_range(0i64..=1000)? as f64;
+                if u.ratio(1, 2)? {
+                    2.0 * k
+                } else {
+                    -(k * k)
+                }
+            }
+        })
+    };
+    let mut inserted = 0u32;
+    while !u.is_empty() && inserted < 400 {
+        if u.ratio(2, 3).unwrap_or(false) {
+            let Ok(k) = (|| Ok::<_, arbitrary::Error>([coord(&mut u)?, coord(&mut u)?]))() else {
+                break;
+            };
+            let value = [inserted as f64, (inserted % 5) as f64];
+            hull.insert(k, value);
+            brute.insert(k, value);
+            log.push(format!("insert {k:?}"));
+            inserted += 1;
+        } else {
+            let q = [
+                u.int_in_range(-64i64..=64).unwrap_or(0) as f64,
+                u.int_in_range(-64i64..=64).unwrap_or(1) as f64,
+            ];
+            for tie in [Tie::Latest, Tie::Average] {
+                let (h, b) = (hull.query(q, tie), brute.query(q, tie));
+                queries += 1;
+                if h != b {
+                    let tail: Vec<&String> = log.iter().rev().take(12).rev().collect();
+                    return Err(Finding::new(
+                        "hull mismatch",
+                        format!(
+                            "query {q:?} {tie:?}: hull {h:?}, brute force {b:?} after {} inserts (last: {tail:?})",
+                            inserted
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if hull.left_exact_domain() {
+        return Err(Finding::new(
+            "hull inexact",
+            "integer keys below 2^120 left the exact domain",
+        ));
+    }
+    Ok(Exec {
+        outcome: format!(
+            "{}-{} inserts",
+            inserted / 100 * 100,
+            inserted / 100 * 100 + 99
+        ),
+        tokens: queries,
+        ops: Vec::new(),
+    })
+}
+
+/// Arbitrary bytes into the token-file readers and the wasm compiler:
+/// errors, never panics (the driver catches panics).
+pub fn parse(data: &[u8]) -> Result<Exec, Finding> {
+    let text = String::from_utf8_lossy(data);
+    let program = isa::Program::parse(&text);
+    let trace = isa::TraceFile::parse(&text);
+    let tokens = isa::parse_tokens(&text);
+    // A parsed program round-trips through its text form.
+    if let Ok(p) = &program {
+        let again = isa::Program::parse(&p.to_text()).map_err(|e| {
+            Finding::new(
+                "round trip",
+                format!("a parsed program's own text does not parse: {e}"),
+            )
+        })?;
+        if again != *p {
+            return Err(Finding::new(
+                "round trip",
+                "a parsed program's text parses to a different program",
+            ));
+        }
+    }
+    let entries = [
+        Entry::Compute {
+            input: b"7".to_vec(),
+        },
+        Entry::Invoke(vec![Invocation {
+            export: "run".into(),
+            args: vec![1, 2],
+        }]),
+    ];
+    let mut compiled = 0;
+    for entry in &entries {
+        if compile::compile(data, entry).is_ok() {
+            compiled += 1;
+        }
+    }
+    let outcome = match (program.is_ok(), trace.is_ok(), tokens.is_ok(), compiled) {
+        (true, ..) => "program",
+        (_, true, ..) => "trace file",
+        (_, _, _, n) if n > 0 => "compiled",
+        (_, _, true, _) => "tokens",
+        _ => "refused",
+    };
+    Ok(Exec::outcome(outcome))
+}
