@@ -447,6 +447,41 @@ impl Decoder {
     }
 
     /// How each head is answered, one line a layer (for `hullvm model`).
+    fn projection_rows(&self, shortcuts: bool) -> Vec<ProjectionRows> {
+        let heads = self.heads();
+        self.layers
+            .iter()
+            .enumerate()
+            .map(|(l, _)| {
+                let mut rows = ProjectionRows::default();
+                for h in 0..heads {
+                    let (need_q, need_k, need_v) = match (shortcuts, &self.plans[l * heads + h]) {
+                        (false, _) | (true, HeadPlan::General) => (true, true, true),
+                        (true, HeadPlan::Position { token_values }) => {
+                            (true, false, token_values.is_none())
+                        }
+                        (true, HeadPlan::Constant) => (false, false, true),
+                        (true, HeadPlan::Unused) => (false, false, false),
+                    };
+                    // Every needed row is written, zero rows included: the
+                    // q, k, v buffers are shared by all layers.
+                    for r in [2 * h as u32, 2 * h as u32 + 1] {
+                        if need_q {
+                            rows.query.push(r);
+                        }
+                        if need_k {
+                            rows.key.push(r);
+                        }
+                        if need_v {
+                            rows.value.push(r);
+                        }
+                    }
+                }
+                rows
+            })
+            .collect()
+    }
+
     /// What each head looks up and how the decoder answers it.
     pub fn head_cards(&self) -> Vec<HeadCard> {
         let h = self.heads();
@@ -527,6 +562,7 @@ impl Decoder {
             logits: vec![0.0; self.unembedding.vocab],
             follow: vec![0; self.unembedding.blocks.len()],
             last_block: 0,
+            projections: self.projection_rows(C::SHORTCUTS),
         }
     }
 }
@@ -589,6 +625,18 @@ pub struct Session<'d, C: KvCache> {
     /// Per output block, the block that won the step after it last won.
     follow: Vec<usize>,
     last_block: usize,
+    /// Per layer, the projection rows this session computes.
+    projections: Vec<ProjectionRows>,
+}
+
+/// The query, key and value rows a layer needs, given how its heads are
+/// answered: heads answered without a search need no key (position heads)
+/// or neither key nor query (constant heads).
+#[derive(Debug, Clone, Default)]
+struct ProjectionRows {
+    query: Vec<u32>,
+    key: Vec<u32>,
+    value: Vec<u32>,
 }
 
 /// A head whose keys are (2j, -j^2) for positions j = 0..=t: score(j) =
@@ -745,29 +793,15 @@ impl<C: KvCache> Session<'_, C> {
         probe(-1, &self.x);
         let heads = dec.heads();
         for (l, layer) in dec.layers.iter().enumerate() {
-            for h in 0..heads {
-                // Heads answered without a search need no key (position
-                // heads) or neither key nor query (constant heads).
-                let plan = &dec.plans[l * heads + h];
-                let (need_q, need_k, need_v) = match (C::SHORTCUTS, plan) {
-                    (false, _) | (true, HeadPlan::General) => (true, true, true),
-                    (true, HeadPlan::Position { token_values }) => {
-                        (true, false, token_values.is_none())
-                    }
-                    (true, HeadPlan::Constant) => (false, false, true),
-                    (true, HeadPlan::Unused) => (false, false, false),
-                };
-                for r in [2 * h, 2 * h + 1] {
-                    if need_q {
-                        self.q[r] = layer.query.dot_row(r, &self.x);
-                    }
-                    if need_k {
-                        self.k[r] = layer.key.dot_row(r, &self.x);
-                    }
-                    if need_v {
-                        self.v[r] = layer.value.dot_row(r, &self.x);
-                    }
-                }
+            let rows = &self.projections[l];
+            for &r in &rows.query {
+                self.q[r as usize] = layer.query.dot_row(r as usize, &self.x);
+            }
+            for &r in &rows.key {
+                self.k[r as usize] = layer.key.dot_row(r as usize, &self.x);
+            }
+            for &r in &rows.value {
+                self.v[r as usize] = layer.value.dot_row(r as usize, &self.x);
             }
             for h in 0..heads {
                 let i = 2 * h;
