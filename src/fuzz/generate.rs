@@ -17,6 +17,9 @@
 //!   under a global call budget, so every program terminates;
 //! - output bytes through `env.output_byte`.
 //!
+//! Each program leaves out a random subset of the costly operator families
+//! (swarm testing, see [`Families`]).
+//!
 //! Termination: a loop is `block { loop { if counter == 0 break; counter -= 1;
 //! body; continue } }` whose counter local nothing else writes, so a branch
 //! back to the loop head still counts down; every call is guarded by a
@@ -110,8 +113,26 @@ struct FuncGen<'g> {
     body: Vec<Instruction<'static>>,
 }
 
+/// The costly operator families a program may use. Swarm testing (Groce
+/// et al., ISSTA 2012): each program leaves out a random subset, so some
+/// programs pile up one family and others do without it, which reaches more
+/// interactions than every program mixing everything. The lowered families
+/// are runtime loops of hundreds of steps, so programs without them also
+/// decode several times faster.
+#[derive(Debug, Clone, Copy)]
+struct Families {
+    /// mul, and, or, xor, shifts and rotates (and the masks of computed
+    /// addresses, which are `i32.and`).
+    lowered_binary: bool,
+    /// div and rem, signed and unsigned.
+    division: bool,
+    /// clz, ctz and popcnt.
+    bit_count: bool,
+}
+
 struct ModuleGen {
     limits: Limits,
+    families: Families,
     sigs: Vec<Sig>,
     nodes: u32,
     ops: BTreeMap<&'static str, u32>,
@@ -166,8 +187,14 @@ pub fn generate(u: &mut Unstructured, limits: &Limits) -> Result<Generated> {
     if !u.ratio(1, 8)? {
         limits.max_nodes = u.int_in_range(4..=limits.max_nodes.min(24))?;
     }
+    let families = Families {
+        lowered_binary: u.ratio(1, 2)?,
+        division: u.ratio(1, 2)?,
+        bit_count: u.ratio(1, 2)?,
+    };
     let mut g = ModuleGen {
         limits,
+        families,
         sigs: sigs.clone(),
         nodes: 0,
         ops: BTreeMap::new(),
@@ -530,7 +557,11 @@ impl FuncGen<'_> {
 
     /// An address: mostly in bounds, sometimes near or past the end.
     fn address(&mut self, u: &mut Unstructured, depth: u32) -> Result<()> {
-        match u.int_in_range(0..=9)? {
+        let choice = match u.int_in_range(0..=9)? {
+            5..=8 if !self.g.families.lowered_binary => 0,
+            c => c,
+        };
+        match choice {
             0..=3 => {
                 let a = u.int_in_range(0..=64)?;
                 self.emit(Instruction::I32Const(a));
@@ -577,10 +608,12 @@ impl FuncGen<'_> {
         };
         // Lowered ops cost hundreds of steps each (runtime loops); inside
         // loops, where they repeat, most become core ops instead.
-        let choice = if (5..=8).contains(&choice) && self.loop_depth > 0 && u.ratio(2, 3)? {
-            3
-        } else {
-            choice
+        let families = self.g.families;
+        let choice = match choice {
+            5 | 6 if !families.lowered_binary => 3,
+            7 if !families.division => 3,
+            5..=8 if self.loop_depth > 0 && u.ratio(2, 3)? => 3,
+            _ => choice,
         };
         match choice {
             0 => {
@@ -632,7 +665,12 @@ impl FuncGen<'_> {
             }
             8 => {
                 self.expr(u, depth + 1)?;
-                let op = u.choose(&UNARY)?.clone();
+                let unary: &[Instruction] = if families.bit_count {
+                    &UNARY
+                } else {
+                    &CORE_UNARY
+                };
+                let op = u.choose(unary)?.clone();
                 self.emit(op);
             }
             9 | 10 => {
@@ -751,6 +789,13 @@ const DIVISION: [Instruction<'static>; 4] = [
     Instruction::I32DivU,
     Instruction::I32RemS,
     Instruction::I32RemU,
+];
+
+/// The unary operators without a runtime loop.
+const CORE_UNARY: [Instruction<'static>; 3] = [
+    Instruction::I32Eqz,
+    Instruction::I32Extend8S,
+    Instruction::I32Extend16S,
 ];
 
 const UNARY: [Instruction<'static>; 6] = [
