@@ -881,6 +881,18 @@ fn fuzz(args: FuzzArgs) -> Result<()> {
                 f.index, f.kind, f.message, f.replay
             );
         }
+        if s.wasmi_overruled_total > 0 {
+            println!(
+                "  wasmi 2 disagreed {} times and was overruled each time (wasmi 0.31 and the reference tracer agree with hullvm):",
+                s.wasmi_overruled_total
+            );
+            for f in &s.wasmi_overruled {
+                println!(
+                    "    #{}: {}\n      replay: {}",
+                    f.index, f.message, f.replay
+                );
+            }
+        }
         findings += s.findings_total;
     }
     if let Some(path) = &args.json {

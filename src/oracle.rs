@@ -1,5 +1,7 @@
 //! The oracle: the same wasm under wasmi, with the same entry and input.
 
+pub mod arbiter;
+
 use crate::compile::{self, Entry, SourceStep, Trap};
 use crate::instrument::{OracleSteps, HOOK_MODULE, HOOK_PATH, HOOK_VALUE};
 use wasmi::{Caller, Config, Engine, Linker, Module, Store, Val};

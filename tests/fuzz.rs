@@ -24,6 +24,36 @@ fn every_reproducer_replays_clean() {
     eprintln!("{} reproducers replayed", files.len());
 }
 
+/// The kept wasmi 2 miscompiles (notes with `expect-output`), run the way
+/// the differential target runs a module: wasmi 2 disagrees, and the
+/// arbiter (wasmi 0.31) with the reference tracer overrules it.
+#[test]
+fn the_arbiter_overrules_wasmi_on_its_known_miscompiles() {
+    let decoder = fuzz::shared_decoder();
+    let mut settled = 0;
+    for path in fuzz::reproducers(&regressions()) {
+        let note = std::fs::read_to_string(path.with_extension("txt")).unwrap();
+        if !note.contains("\nexpect-output: ") {
+            continue;
+        }
+        let entry = note
+            .lines()
+            .find_map(|l| l.strip_prefix("entry: "))
+            .and_then(fuzz::targets::parse_entry_line)
+            .unwrap();
+        let wasm = std::fs::read(path.with_extension("wasm")).unwrap();
+        let exec = fuzz::targets::module(decoder, &wasm, &entry, true)
+            .unwrap_or_else(|f| panic!("{}: {f}", path.display()));
+        assert_eq!(exec.outcome, fuzz::targets::OVERRULED, "{}", path.display());
+        let wasmi = exec
+            .wasmi_overruled
+            .expect("wasmi 2's disagreement is kept");
+        eprintln!("{}: overruled: {wasmi}", path.display());
+        settled += 1;
+    }
+    assert!(settled >= 5, "{settled} known miscompiles");
+}
+
 #[test]
 fn a_bounded_round_finds_nothing() {
     let decoder = fuzz::shared_decoder();

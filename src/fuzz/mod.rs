@@ -175,6 +175,14 @@ pub struct FuzzSummary {
     pub outcomes: BTreeMap<String, u64>,
     /// Operators and constructs exercised (differential: per generated op).
     pub histogram: BTreeMap<String, u64>,
+    /// Disagreements with wasmi 2 that the arbiter settled for hullvm
+    /// (wasmi 0.31 and the reference tracer agree with the transformer),
+    /// the first `max_findings` of them; not findings, but listed so each
+    /// can be replayed and checked.
+    #[serde(default)]
+    pub wasmi_overruled: Vec<FindingSummary>,
+    #[serde(default)]
+    pub wasmi_overruled_total: u64,
 }
 
 /// A progress report, about once a second.
@@ -270,6 +278,8 @@ pub fn run_target(
     let finished = AtomicBool::new(false);
     let merged = Mutex::new(FuzzSummary::default());
     let findings: Mutex<Vec<FindingSummary>> = Mutex::new(Vec::new());
+    let overruled: Mutex<Vec<FindingSummary>> = Mutex::new(Vec::new());
+    let overruled_total = AtomicU64::new(0);
     let jobs = if config.jobs == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -293,6 +303,13 @@ pub fn run_target(
             let data = input_for(target, config.seed, index);
             match target.execute(decoder, &data) {
                 Ok(exec) => {
+                    if let Some(disagreement) = &exec.wasmi_overruled {
+                        let n = overruled_total.fetch_add(1, Ordering::Relaxed);
+                        if (n as usize) < config.max_findings {
+                            let summary = record(config, None, target, index, &data, disagreement);
+                            overruled.lock().unwrap().push(summary);
+                        }
+                    }
                     local.tokens += exec.tokens;
                     *local.outcomes.entry(exec.outcome).or_default() += 1;
                     for (op, n) in exec.ops {
@@ -306,7 +323,8 @@ pub fn run_target(
                         .or_default() += 1;
                     let n = found.fetch_add(1, Ordering::Relaxed);
                     if (n as usize) < config.max_findings {
-                        let summary = record(config, target, index, &data, &finding);
+                        let save = config.save_dir.as_deref();
+                        let summary = record(config, save, target, index, &data, &finding);
                         eprintln!(
                             "\nFINDING {} #{index} (seed {}): {}\n  replay: {}",
                             target, config.seed, finding, summary.replay
@@ -356,12 +374,17 @@ pub fn run_target(
     summary.execs_per_sec = summary.executions as f64 / seconds.max(1e-9);
     summary.findings = findings;
     summary.findings_total = found.load(Ordering::Relaxed);
+    let mut overruled = overruled.into_inner().unwrap();
+    overruled.sort_by_key(|f| f.index);
+    summary.wasmi_overruled = overruled;
+    summary.wasmi_overruled_total = overruled_total.into_inner();
     summary
 }
 
-/// The summary of a finding, with its input saved when the config says so.
+/// The summary of a finding, with its input saved in `save` if given.
 fn record(
     config: &FuzzConfig,
+    save: Option<&Path>,
     target: Target,
     index: u64,
     data: &[u8],
@@ -372,7 +395,7 @@ fn record(
         config.seed
     );
     let mut reproducer = None;
-    if let Some(dir) = &config.save_dir {
+    if let Some(dir) = save {
         match save_reproducer(dir, target, config.seed, index, data, finding) {
             Ok(path) => {
                 replay = format!("hullvm fuzz --target {target} --replay {}", path.display());

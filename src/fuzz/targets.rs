@@ -59,6 +59,10 @@ pub struct Exec {
     pub tokens: u64,
     /// Operators and constructs the execution exercised.
     pub ops: Vec<(&'static str, u32)>,
+    /// wasmi 2 disagreed with hullvm, and the arbiter (wasmi 0.31) and the
+    /// reference tracer sided with hullvm: wasmi 2's finding, kept for the
+    /// summary.
+    pub wasmi_overruled: Option<Finding>,
 }
 
 impl Exec {
@@ -150,10 +154,30 @@ pub fn module_expecting(
             ),
         ));
     }
+    // These are the disagreements the arbiter settles, so it must get each
+    // of them right.
+    let fuel = FUEL_BASE + FUEL_PER_STEP * reference.steps;
+    let arbiter = oracle::arbiter::run(wasm, entry, fuel)
+        .map_err(|e| Finding::new("arbiter error", e.to_string()))?;
+    let (out, results) = compiled
+        .split_output(expected)
+        .ok_or_else(|| Finding::new("bad note", "expect-output is shorter than the results"))?;
+    if arbiter.outcome != OracleOutcome::Finished
+        || arbiter.output != out
+        || arbiter.results != results
+    {
+        return Err(Finding::new(
+            "arbiter mismatch",
+            format!(
+                "expected output {out:02x?} results {results:08x?}, wasmi 0.31 printed {:02x?}, returned {:08x?} and ended with {:?}",
+                arbiter.output, arbiter.results, arbiter.outcome
+            ),
+        ));
+    }
     Ok(Exec {
         outcome: "finished as expected".into(),
         tokens: transformer.trace.len() as u64,
-        ops: Vec::new(),
+        ..Exec::default()
     })
 }
 
@@ -181,7 +205,7 @@ fn run_three(
     let with_tokens = |outcome: String| Exec {
         outcome,
         tokens,
-        ops: Vec::new(),
+        ..Exec::default()
     };
     if reference.outcome == reference::Outcome::TokenLimit && transformer.stop == Stop::TokenLimit {
         // Equal traces up to the cap; wasmi has nothing to compare with
@@ -237,8 +261,32 @@ fn run_three(
             "transformer and reference outputs differ with equal traces",
         ));
     }
-    compare_with_wasmi(compiled, exit, &transformer.output, &oracle, strict).map(with_tokens)
+    let disagreement =
+        match compare_with_wasmi(compiled, exit, &transformer.output, &oracle, strict) {
+            Ok(outcome) => return Ok(with_tokens(outcome)),
+            Err(finding) => finding,
+        };
+    // The transformer followed the reference tracer token for token, so
+    // either hullvm's compiler or wasmi is wrong: a second engine decides.
+    // wasmi 0.31 only overrules wasmi 2 by agreeing with hullvm exactly.
+    let arbiter = oracle::arbiter::run(wasm, entry, fuel).map_err(|e| {
+        Finding::new(
+            &disagreement.kind,
+            format!("{} (the arbiter failed: {e})", disagreement.message),
+        )
+    })?;
+    match compare_with_wasmi(compiled, exit, &transformer.output, &arbiter, strict) {
+        Ok(_) => Ok(Exec {
+            wasmi_overruled: Some(disagreement),
+            ..with_tokens(OVERRULED.into())
+        }),
+        Err(_) => Err(disagreement),
+    }
 }
+
+/// The outcome of a run where wasmi 2 disagreed and was overruled.
+pub const OVERRULED: &str =
+    "wasmi 2 overruled (wasmi 0.31 and the reference tracer agree with hullvm)";
 
 /// The transformer's exit and output against wasmi's; the outcome name.
 fn compare_with_wasmi(
@@ -525,7 +573,7 @@ pub fn hull(data: &[u8]) -> Result<Exec, Finding> {
             inserted / 100 * 100 + 99
         ),
         tokens: queries,
-        ops: Vec::new(),
+        ..Exec::default()
     })
 }
 

@@ -1,0 +1,133 @@
+//! The arbiter: a second wasm engine, asked only when wasmi and hullvm
+//! disagree.
+//!
+//! wasmi 2 translates wasm into register code with fused instructions, and
+//! the fuzzer has found that translation wrong (a `select` whose condition
+//! is an `i32.eqz`, see `corpora/fuzz-regressions`). wasmi 0.31 is the last
+//! release of wasmi's stack-machine interpreter: it executes the wasm
+//! operators one by one and shares none of that translation, so where it,
+//! the reference tracer and the transformer agree against wasmi 2, the
+//! disagreement is wasmi 2's.
+
+use super::{OracleError, OracleOutcome, OracleRun, OracleTrap};
+use crate::compile::{self, Entry, Trap};
+use wasmi_stack::core::TrapCode;
+use wasmi_stack::{Caller, Config, Engine, Linker, Module, Store, Value};
+
+/// Run `wasm` (binary or text) under wasmi 0.31 with at most `fuel` units of
+/// work: the same entry, input and host function as [`super::run`].
+pub fn run(wasm: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleError> {
+    let bytes = compile::to_binary(wasm)?;
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("wasmi 0.31".into())
+            .stack_size(256 << 20)
+            .spawn_scoped(s, || run_here(&bytes, entry, fuel))
+            .expect("spawn the arbiter thread")
+            .join()
+            .unwrap_or_else(|_| Err(OracleError::Wasmi("wasmi 0.31 panicked".into())))
+    })
+}
+
+fn run_here(bytes: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleError> {
+    let fail = |e: &dyn std::fmt::Display| OracleError::Wasmi(format!("wasmi 0.31: {e}"));
+    let mut config = Config::default();
+    config.consume_fuel(true);
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, bytes).map_err(|e| fail(&e))?;
+    let mut store = Store::new(&engine, Vec::<u8>::new());
+    store.add_fuel(fuel).map_err(|e| fail(&e))?;
+    let mut linker = Linker::<Vec<u8>>::new(&engine);
+    linker
+        .func_wrap(
+            "env",
+            "output_byte",
+            |mut caller: Caller<'_, Vec<u8>>, b: i32| caller.data_mut().push(b as u8),
+        )
+        .map_err(|e| fail(&e))?;
+    let ended = |store: &mut Store<Vec<u8>>, results: Vec<u32>, outcome| OracleRun {
+        output: std::mem::take(store.data_mut()),
+        results,
+        outcome,
+    };
+    let instance = match linker
+        .instantiate(&mut store, &module)
+        .and_then(|pre| pre.start(&mut store))
+    {
+        Ok(i) => i,
+        Err(wasmi_stack::Error::Trap(t)) => {
+            let outcome = classify(t.trap_code());
+            return Ok(ended(&mut store, Vec::new(), outcome));
+        }
+        Err(e) => return Err(fail(&e)),
+    };
+
+    let calls: Vec<(String, Vec<u32>)> = match entry {
+        Entry::Compute { input } => {
+            let func = instance
+                .get_func(&store, "compute")
+                .ok_or_else(|| fail(&"no export named \"compute\""))?;
+            let mut args = Vec::new();
+            if func.ty(&store).params().len() == 1 {
+                let heap_base = instance
+                    .get_global(&store, "__heap_base")
+                    .and_then(|g| g.get(&store).i32())
+                    .ok_or_else(|| fail(&"no __heap_base export"))?;
+                let addr = (heap_base as u32).next_multiple_of(16);
+                let memory = instance
+                    .get_memory(&store, "memory")
+                    .ok_or_else(|| fail(&"no memory export"))?;
+                let mut bytes = input.clone();
+                bytes.push(0);
+                memory
+                    .write(&mut store, addr as usize, &bytes)
+                    .map_err(|e| fail(&e))?;
+                args.push(addr);
+            }
+            vec![("compute".to_string(), args)]
+        }
+        Entry::Invoke(calls) => calls
+            .iter()
+            .map(|c| (c.export.clone(), c.args.clone()))
+            .collect(),
+    };
+
+    let mut last = Vec::new();
+    for (name, args) in calls {
+        let func = instance
+            .get_func(&store, &name)
+            .ok_or_else(|| fail(&format!("no export named {name:?}")))?;
+        let params: Vec<Value> = args.iter().map(|&a| Value::I32(a as i32)).collect();
+        let mut results = vec![Value::I32(0); func.ty(&store).results().len()];
+        match func.call(&mut store, &params, &mut results) {
+            Ok(()) => {}
+            Err(wasmi_stack::Error::Trap(t)) => {
+                let outcome = classify(t.trap_code());
+                return Ok(ended(&mut store, Vec::new(), outcome));
+            }
+            Err(e) => return Err(fail(&e)),
+        }
+        last = results
+            .iter()
+            .map(|v| {
+                v.i32()
+                    .map(|x| x as u32)
+                    .ok_or_else(|| fail(&"a non-i32 result"))
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(ended(&mut store, last, OracleOutcome::Finished))
+}
+
+fn classify(code: Option<TrapCode>) -> OracleOutcome {
+    let known = |t| OracleOutcome::Trap(OracleTrap::Known(t));
+    match code {
+        Some(TrapCode::OutOfFuel) => OracleOutcome::OutOfFuel,
+        Some(TrapCode::UnreachableCodeReached) => known(Trap::Unreachable),
+        Some(TrapCode::MemoryOutOfBounds) => known(Trap::MemoryOutOfBounds),
+        Some(TrapCode::IntegerDivisionByZero) => known(Trap::IntegerDivideByZero),
+        Some(TrapCode::IntegerOverflow) => known(Trap::IntegerOverflow),
+        Some(code) => OracleOutcome::Trap(OracleTrap::Other(code.trap_message().to_string())),
+        None => OracleOutcome::Trap(OracleTrap::Other("a host error".into())),
+    }
+}
