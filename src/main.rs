@@ -798,6 +798,9 @@ fn spec(
     Ok(())
 }
 
+/// Set by Ctrl-C during `hullvm fuzz`.
+static FUZZ_STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn fuzz(args: FuzzArgs) -> Result<()> {
     use hullvm::fuzz::{self, Target};
     let targets: Vec<Target> = if args.target == "all" {
@@ -854,7 +857,16 @@ fn fuzz(args: FuzzArgs) -> Result<()> {
         jobs: args.jobs.unwrap_or(0),
         save_dir: Some(args.save),
         max_findings: 10,
+        stop: Some(&FUZZ_STOP),
     };
+    // The first Ctrl-C ends the round cleanly (summary and JSON written);
+    // a second one exits at once.
+    ctrlc::set_handler(|| {
+        if FUZZ_STOP.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupted: finishing the running executions (Ctrl-C again to quit now)");
+    })?;
     let progress = |p: &fuzz::Progress| {
         eprint!(
             "\r{}: {} execs, {:.0} execs/s, {} findings, {:.0} s   ",
@@ -900,6 +912,9 @@ fn fuzz(args: FuzzArgs) -> Result<()> {
     }
     if findings > 0 {
         bail!("{findings} findings");
+    }
+    if summaries.iter().any(|s| s.interrupted) {
+        bail!("interrupted: the summaries cover the executions that ran");
     }
     Ok(())
 }

@@ -182,3 +182,37 @@ fn report_refuses_missing_and_foreign_results() {
     assert_one_line_error(&out, "not a hullvm results file");
     assert!(!dir.join("index.html").exists(), "nothing half-written");
 }
+
+/// Ctrl-C ends a fuzz round cleanly: the summary is printed, the JSON is
+/// written and says so, and the exit is non-zero.
+#[test]
+fn fuzz_stops_cleanly_on_ctrl_c() {
+    let json = scratch("interrupted.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_hullvm"))
+        .args(["fuzz", "--target", "hull", "--jobs", "1", "--time", "120"])
+        .args(["--save", scratch("findings").to_str().unwrap()])
+        .args(["--json", json.to_str().unwrap()])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("hullvm runs");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let started = std::time::Instant::now();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed().as_secs() < 30, "the round did not stop");
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("hull "), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    let summaries: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(summaries[0]["target"], "hull");
+    assert_eq!(summaries[0]["interrupted"], true);
+    assert!(summaries[0]["executions"].as_u64().unwrap() > 0);
+}

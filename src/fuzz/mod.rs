@@ -126,6 +126,9 @@ pub struct FuzzConfig {
     pub save_dir: Option<PathBuf>,
     /// At most this many findings are kept per target.
     pub max_findings: usize,
+    /// Set from outside (Ctrl-C) to end the round early: running
+    /// executions finish, the rest are skipped, and the summaries say so.
+    pub stop: Option<&'static AtomicBool>,
 }
 
 impl Default for FuzzConfig {
@@ -139,6 +142,7 @@ impl Default for FuzzConfig {
             jobs: 0,
             save_dir: None,
             max_findings: 10,
+            stop: None,
         }
     }
 }
@@ -183,6 +187,9 @@ pub struct FuzzSummary {
     pub wasmi_overruled: Vec<FindingSummary>,
     #[serde(default)]
     pub wasmi_overruled_total: u64,
+    /// The round was stopped early (Ctrl-C).
+    #[serde(default)]
+    pub interrupted: bool,
 }
 
 /// A progress report, about once a second.
@@ -254,9 +261,12 @@ pub fn run(
     let share = config
         .seconds
         .map(|s| s / config.targets.len().max(1) as f64);
+    let stopped = || config.stop.is_some_and(|s| s.load(Ordering::Relaxed));
+    // Targets not begun when the round is stopped are left out.
     config
         .targets
         .iter()
+        .take_while(|_| !stopped())
         .map(|&t| run_target(config, t, share, decoder, progress))
         .collect()
 }
@@ -289,10 +299,11 @@ pub fn run_target(
         .num_threads(jobs)
         .build()
         .expect("a rayon pool");
+    let stopped = || config.stop.is_some_and(|s| s.load(Ordering::Relaxed));
     let worker = || {
         let mut local = FuzzSummary::default();
         loop {
-            if deadline.is_some_and(|d| Instant::now() >= d) {
+            if deadline.is_some_and(|d| Instant::now() >= d) || stopped() {
                 break;
             }
             let n = next.fetch_add(1, Ordering::Relaxed);
@@ -378,6 +389,7 @@ pub fn run_target(
     overruled.sort_by_key(|f| f.index);
     summary.wasmi_overruled = overruled;
     summary.wasmi_overruled_total = overruled_total.into_inner();
+    summary.interrupted = stopped();
     summary
 }
 
@@ -464,11 +476,11 @@ pub fn target_of(path: &Path) -> Option<Target> {
     head.parse().ok()
 }
 
-/// Replay a saved input: the target's verdict on its bytes and, when the
-/// note beside it names a module and an entry (`differential`, `smith`),
-/// on that module as saved. A note with `expect-output: HEX` marks a
-/// module wasmi runs wrongly: then only the saved module is checked, on
-/// both hullvm engines, against that output.
+/// Replay a saved input: when the note beside it names a module and an
+/// entry (`differential`, `smith`), the verdict on that module as saved;
+/// otherwise the target's verdict on the bytes. A note with
+/// `expect-output: HEX` marks a module wasmi runs wrongly: it is checked on
+/// both hullvm engines and on the arbiter against that output.
 pub fn replay(
     target: Target,
     decoder: &Decoder,
@@ -494,11 +506,10 @@ pub fn replay(
             targets::module_expecting(decoder, &wasm, &entry, &expected)
         }));
     }
+    // The module as saved, not the bytes: the generators change, so the
+    // bytes may make another module today.
     let strict = target == Target::Differential;
-    if let Err(finding) = guarded(|| targets::module(decoder, &wasm, &entry, strict)) {
-        return Ok(Err(finding));
-    }
-    Ok(target.execute(decoder, &data))
+    Ok(guarded(|| targets::module(decoder, &wasm, &entry, strict)))
 }
 
 /// Every reproducer (`*.bin`) in a directory, sorted.
