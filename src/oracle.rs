@@ -73,8 +73,22 @@ pub(crate) fn run_binary(
             .spawn_scoped(s, || run_here(bytes, entry, fuel, record))
             .expect("spawn the wasmi thread")
             .join()
-            .unwrap_or_else(|_| Err(OracleError::Wasmi("wasmi panicked".into())))
+            .unwrap_or_else(|panic| {
+                Err(OracleError::Wasmi(format!(
+                    "wasmi panicked: {}",
+                    panic_message(&*panic)
+                )))
+            })
     })
+}
+
+/// The message of a caught panic.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "(no message)".into())
 }
 
 /// What the host functions collect during a run.

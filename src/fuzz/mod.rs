@@ -80,14 +80,9 @@ impl Target {
 /// Run a target, turning a panic into a finding.
 fn guarded(run: impl FnOnce() -> Result<Exec, Finding>) -> Result<Exec, Finding> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|payload| {
-        let message = payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "(no message)".into());
         Err(Finding {
             kind: "panic".into(),
-            message,
+            message: crate::oracle::panic_message(&*payload),
         })
     })
 }

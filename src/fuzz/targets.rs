@@ -212,22 +212,6 @@ fn run_three(
         // (and is not asked to run what may be an endless loop).
         return Ok(with_tokens("token limit".into()));
     }
-    // Fuel in proportion to the steps the run took: wasmi overflows its
-    // native stack on some endless loops after ~2^26 units of fuel
-    // (corpora/fuzz-regressions/smith-0-1330).
-    let fuel = FUEL_BASE + FUEL_PER_STEP * reference.steps;
-    let oracle = match oracle::run(wasm, entry, fuel) {
-        Ok(o) => o,
-        // hullvm compiled it, so wasmi must instantiate it too: a refusal
-        // means they read the module differently (smith-2000-7003: an
-        // element segment past its table's end).
-        Err(e) => {
-            return Err(Finding::new(
-                "wasmi error",
-                format!("wasmi refused a compiled module: {e}"),
-            ))
-        }
-    };
     let pc = match (&reference.outcome, transformer.stop) {
         (reference::Outcome::Halted { pc }, Stop::Halted) => *pc,
         (reference::Outcome::TokenLimit, Stop::TokenLimit) => {
@@ -261,11 +245,27 @@ fn run_three(
             "transformer and reference outputs differ with equal traces",
         ));
     }
-    let disagreement =
-        match compare_with_wasmi(compiled, exit, &transformer.output, &oracle, strict) {
-            Ok(outcome) => return Ok(with_tokens(outcome)),
-            Err(finding) => finding,
-        };
+    // Fuel in proportion to the steps the run took: wasmi overflows its
+    // native stack on some endless loops after ~2^26 units of fuel
+    // (corpora/fuzz-regressions/smith-0-1330).
+    let fuel = FUEL_BASE + FUEL_PER_STEP * reference.steps;
+    let disagreement = match oracle::run(wasm, entry, fuel) {
+        Ok(wasmi) => {
+            match compare_with_wasmi(compiled, exit, &transformer.output, &wasmi, strict) {
+                Ok(outcome) => return Ok(with_tokens(outcome)),
+                Err(finding) => finding,
+            }
+        }
+        // hullvm compiled it, so wasmi must run it too: a refusal means
+        // they read the module differently (smith-2000-7003: an element
+        // segment past its table's end), unless the arbiter runs it as
+        // hullvm does (differential-3004-39258: wasmi 2's translator
+        // panics on a valid module).
+        Err(e) => Finding::new(
+            "wasmi error",
+            format!("wasmi refused a compiled module: {e}"),
+        ),
+    };
     // The transformer followed the reference tracer token for token, so
     // either hullvm's compiler or wasmi is wrong: a second engine decides.
     // wasmi 0.31 only overrules wasmi 2 by agreeing with hullvm exactly.

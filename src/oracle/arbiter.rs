@@ -25,7 +25,12 @@ pub fn run(wasm: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleErr
             .spawn_scoped(s, || run_here(&bytes, entry, fuel))
             .expect("spawn the arbiter thread")
             .join()
-            .unwrap_or_else(|_| Err(OracleError::Wasmi("wasmi 0.31 panicked".into())))
+            .unwrap_or_else(|panic| {
+                Err(OracleError::Wasmi(format!(
+                    "wasmi 0.31 panicked: {}",
+                    super::panic_message(&*panic)
+                )))
+            })
     })
 }
 
