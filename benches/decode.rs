@@ -2,13 +2,14 @@
 //! caches, and the cost of a hull insert+query as the cache grows.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use hullvm::attention::{BruteCache, HullCache, KvCache};
-use hullvm::graph::Tie;
-use hullvm::model::Decoder;
+use hullvm::decode::attention::{BruteCache, HullCache, KvCache};
+use hullvm::decode::Decoder;
+use hullvm::transformer::graph::Tie;
 
 fn corpus_program(name: &str, input: &[u8]) -> hullvm::isa::Program {
-    let wasm = std::fs::read(hullvm::corpus::repo_root().join(format!("corpora/c/{name}.wasm")))
-        .expect("corpus program");
+    let wasm =
+        std::fs::read(hullvm::harness::corpus::repo_root().join(format!("corpora/c/{name}.wasm")))
+            .expect("corpus program");
     hullvm::compile::compile_compute(&wasm, input)
         .unwrap()
         .program

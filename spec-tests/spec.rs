@@ -6,8 +6,8 @@
 //!
 //! Regenerate the baseline with `HULLVM_WRITE_BASELINE=1 cargo test --test spec`.
 
-use hullvm::model::Decoder;
-use hullvm::spec::{self, Verdict};
+use hullvm::decode::Decoder;
+use hullvm::harness::spec::{self, Verdict};
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -2,11 +2,11 @@
 
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use hullvm::attention::{BruteCache, HullCache};
+use hullvm::decode::attention::{BruteCache, HullCache};
+use hullvm::decode::{Decoder, Stop};
+use hullvm::harness::input::{self as source, Source};
 use hullvm::isa::{format_trace, Program};
-use hullvm::model::{Decoder, Stop};
-use hullvm::reference::{self, Outcome};
-use hullvm::source::{self, Source};
+use hullvm::oracle::reference::{self, Outcome};
 use serde::Serialize;
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -270,15 +270,15 @@ fn run(cli: Cli) -> Result<()> {
             fuzz_time,
         } => check(
             &out,
-            &hullvm::check::Config {
+            &hullvm::harness::check::Config {
                 corpus_filter,
                 spec_filter,
-                bench: (!no_bench).then_some(hullvm::bench::Budget::QUICK),
+                bench: (!no_bench).then_some(hullvm::harness::bench::Budget::QUICK),
                 fuzz: (fuzz_time > 0.0).then(|| hullvm::fuzz::FuzzConfig {
                     seconds: Some(fuzz_time),
                     ..hullvm::fuzz::FuzzConfig::default()
                 }),
-                ..hullvm::check::Config::default()
+                ..hullvm::harness::check::Config::default()
             },
         ),
         Command::Report { from, out } => {
@@ -436,13 +436,13 @@ fn hex(bytes: &[u8]) -> String {
 
 fn emit(path: Option<PathBuf>, bytes: &[u8]) -> Result<()> {
     match path {
-        Some(p) => source::write_atomically(&p, bytes),
+        Some(p) => hullvm::files::write_atomically(&p, bytes),
         None => Ok(std::io::stdout().lock().write_all(bytes)?),
     }
 }
 
 fn verdict(outcome: &Outcome, src: Option<&Source>) -> String {
-    hullvm::check::verdict(outcome, src.and_then(|s| s.compiled.as_ref()))
+    hullvm::harness::check::verdict(outcome, src.and_then(|s| s.compiled.as_ref()))
 }
 
 fn report_outcome(outcome: &Outcome, src: Option<&Source>) {
@@ -491,20 +491,20 @@ fn run_transformer(
     };
     let seconds = t.elapsed().as_secs_f64();
     if let Some(path) = trace_file {
-        source::write_atomically(path, format_trace(&src.program, &run.trace).as_bytes())?;
+        hullvm::files::write_atomically(path, format_trace(&src.program, &run.trace).as_bytes())?;
     }
     let generated = run.trace.len() - src.program.input_section().len();
     let verdict = match run.stop {
         Stop::TokenLimit => "token limit reached".to_string(),
         Stop::Halted => {
-            let pc = hullvm::verify::locate(&run.trace, run.trace.len() - 1).pc;
+            let pc = hullvm::verify::tokens::locate(&run.trace, run.trace.len() - 1).pc;
             verdict(&Outcome::Halted { pc }, Some(src))
         }
     };
     if verify {
         let t = Instant::now();
         let reference = reference::run(&src.program, max_tokens);
-        match hullvm::verify::first_divergence(&src.program, &reference.trace, &run.trace) {
+        match hullvm::verify::tokens::first_divergence(&src.program, &reference.trace, &run.trace) {
             Some(d) => bail!("the transformer leaves the reference trace: {d}"),
             None => eprintln!("{} tokens agree with the reference tracer", run.trace.len()),
         }
@@ -513,7 +513,7 @@ fn run_transformer(
         if let (Some(compiled), Some((wasm, entry))) = (&src.compiled, &src.wasm) {
             let halted = run.stop == Stop::Halted;
             let (source, _) =
-                hullvm::lift::check(compiled, wasm, entry, &run.trace, halted, 1 << 40)?;
+                hullvm::verify::lift::check(compiled, wasm, entry, &run.trace, halted, 1 << 40)?;
             match source.divergence {
                 Some(d) => bail!("the transformer's run leaves wasmi's at the source level: {d}"),
                 None => eprintln!("{} source steps agree with wasmi", source.steps_compared),
@@ -529,7 +529,7 @@ fn run_transformer(
         output: String::from_utf8_lossy(&run.output).into_owned(),
         output_hex: hex(&run.output),
         tokens: run.trace.len(),
-        steps: hullvm::verify::locate(&run.trace, run.trace.len()).step,
+        steps: hullvm::verify::tokens::locate(&run.trace, run.trace.len()).step,
         verdict,
         seconds,
         tokens_per_second: generated as f64 / seconds.max(1e-9),
@@ -577,7 +577,7 @@ fn model_card(model: &hullvm::weights::Model) -> String {
 
 fn run_wasmi(src: &Source) -> Result<RunSummary> {
     let t = Instant::now();
-    let (output, verdict) = hullvm::check::wasmi_verdict(src)?;
+    let (output, verdict) = hullvm::harness::check::wasmi_verdict(src)?;
     let seconds = t.elapsed().as_secs_f64();
     Ok(RunSummary {
         engine: "wasmi".into(),
@@ -593,8 +593,8 @@ fn run_wasmi(src: &Source) -> Result<RunSummary> {
     })
 }
 
-fn check(out_dir: &std::path::Path, config: &hullvm::check::Config) -> Result<()> {
-    let results = hullvm::check::run(config)?;
+fn check(out_dir: &std::path::Path, config: &hullvm::harness::check::Config) -> Result<()> {
+    let results = hullvm::harness::check::run(config)?;
     for row in &results.corpus {
         eprintln!(
             "  {:<20} {:>10} tokens {:>8.0} tok/s  {:<32} {}",
@@ -632,7 +632,7 @@ fn check(out_dir: &std::path::Path, config: &hullvm::check::Config) -> Result<()
 fn bench(quick: bool, json: Option<&std::path::Path>, filter: Option<&str>) -> Result<()> {
     let decoder = Decoder::new(hullvm::build_model());
     let mut programs = Vec::new();
-    for p in hullvm::corpus::bundled()? {
+    for p in hullvm::harness::corpus::bundled()? {
         if filter.is_some_and(|f| !p.name.contains(f)) || p.expected_trap.is_some() {
             continue;
         }
@@ -645,11 +645,11 @@ fn bench(quick: bool, json: Option<&std::path::Path>, filter: Option<&str>) -> R
         if quick { " (quick)" } else { "" }
     );
     let budget = if quick {
-        hullvm::bench::Budget::QUICK
+        hullvm::harness::bench::Budget::QUICK
     } else {
-        hullvm::bench::Budget::FULL
+        hullvm::harness::bench::Budget::FULL
     };
-    let report = hullvm::bench::run(&decoder, &programs, budget);
+    let report = hullvm::harness::bench::run(&decoder, &programs, budget);
     println!(
         "{:<20} {:>6} {:>10} {:>9} {:>12}",
         "program", "cache", "tokens", "seconds", "tokens/s"
@@ -685,7 +685,7 @@ fn bench(quick: bool, json: Option<&std::path::Path>, filter: Option<&str>) -> R
         println!("peak memory: {:.1} MB", b as f64 / 1e6);
     }
     if let Some(path) = json {
-        source::write_atomically(path, serde_json::to_string_pretty(&report)?.as_bytes())?;
+        hullvm::files::write_atomically(path, serde_json::to_string_pretty(&report)?.as_bytes())?;
     }
     Ok(())
 }
@@ -700,7 +700,7 @@ fn spec(
     use std::sync::atomic::{AtomicUsize, Ordering};
     let t = Instant::now();
     let decoder = Decoder::new(hullvm::build_model());
-    let trials: Vec<_> = hullvm::spec::collect(version)
+    let trials: Vec<_> = hullvm::harness::spec::collect(version)
         .into_iter()
         .filter(|t| filter.is_none_or(|f| t.name.contains(f)))
         .collect();
@@ -713,7 +713,7 @@ fn spec(
         trials
             .par_iter()
             .map(|trial| {
-                let r = hullvm::spec::run(&decoder, trial);
+                let r = hullvm::harness::spec::run(&decoder, trial);
                 if r.seconds > 5.0 {
                     eprintln!(
                         "\nslow: {} took {:.1} s ({} tokens)",
@@ -729,7 +729,7 @@ fn spec(
             .collect::<Vec<_>>()
     });
     eprintln!();
-    let summary = hullvm::spec::Summary::new(version, results, t.elapsed().as_secs_f64());
+    let summary = hullvm::harness::spec::Summary::new(version, results, t.elapsed().as_secs_f64());
     println!(
         "{:<28} {:>6} {:>6} {:>12} {:>16} {:>10} {:>10}",
         "file", "pass", "fail", "unsupported", "oracle-mismatch", "tokens", "tok/s"
@@ -761,7 +761,8 @@ fn spec(
         .filter(|r| {
             matches!(
                 r.verdict,
-                hullvm::spec::Verdict::Fail(_) | hullvm::spec::Verdict::OracleMismatch(_)
+                hullvm::harness::spec::Verdict::Fail(_)
+                    | hullvm::harness::spec::Verdict::OracleMismatch(_)
             )
         })
         .take(20)
@@ -780,7 +781,7 @@ fn spec(
         summary.source_steps
     );
     if let Some(path) = json {
-        source::write_atomically(path, serde_json::to_string_pretty(&summary)?.as_bytes())?;
+        hullvm::files::write_atomically(path, serde_json::to_string_pretty(&summary)?.as_bytes())?;
     }
     let bad = summary
         .results
@@ -788,7 +789,8 @@ fn spec(
         .filter(|r| {
             matches!(
                 r.verdict,
-                hullvm::spec::Verdict::Fail(_) | hullvm::spec::Verdict::OracleMismatch(_)
+                hullvm::harness::spec::Verdict::Fail(_)
+                    | hullvm::harness::spec::Verdict::OracleMismatch(_)
             )
         })
         .count();
@@ -820,7 +822,7 @@ fn fuzz(args: FuzzArgs) -> Result<()> {
             .collect();
         eprintln!("{n} programs in {:.1} s", t.elapsed().as_secs_f64());
         if let Some(path) = &args.json {
-            source::write_atomically(path, serde_json::to_string_pretty(&h)?.as_bytes())?;
+            hullvm::files::write_atomically(path, serde_json::to_string_pretty(&h)?.as_bytes())?;
         }
         if !missing.is_empty() {
             bail!("never occurred: {}", missing.join(", "));
@@ -908,7 +910,10 @@ fn fuzz(args: FuzzArgs) -> Result<()> {
         findings += s.findings_total;
     }
     if let Some(path) = &args.json {
-        source::write_atomically(path, serde_json::to_string_pretty(&summaries)?.as_bytes())?;
+        hullvm::files::write_atomically(
+            path,
+            serde_json::to_string_pretty(&summaries)?.as_bytes(),
+        )?;
     }
     if findings > 0 {
         bail!("{findings} findings");

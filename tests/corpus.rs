@@ -3,9 +3,11 @@
 //! wasm instructions, agrees with wasmi's instrumented run at every step.
 
 use hullvm::compile::{self, Entry, Exit};
-use hullvm::oracle::{self, OracleOutcome};
-use hullvm::reference::{self, Outcome};
-use hullvm::{corpus, instrument, lift};
+use hullvm::harness::corpus;
+use hullvm::oracle::instrument;
+use hullvm::oracle::reference::{self, Outcome};
+use hullvm::oracle::wasmi::{self, OracleOutcome};
+use hullvm::verify::lift;
 
 #[test]
 fn reference_output_matches_wasmi_and_the_manifest() {
@@ -22,7 +24,7 @@ fn reference_output_matches_wasmi_and_the_manifest() {
         let exit = compiled
             .exit_at(pc)
             .unwrap_or_else(|| panic!("{}: halt at {pc} is not an exit", p.name));
-        let oracle = oracle::run(
+        let oracle = wasmi::run(
             &wasm,
             &compile::Entry::Compute {
                 input: p.input.clone(),
@@ -69,7 +71,7 @@ fn every_corpus_program_agrees_with_wasmi_at_every_source_step() {
         if let Some(d) = &check.divergence {
             panic!("{}: {d}", p.name);
         }
-        let plain = oracle::run(&wasm, &entry, 1 << 40).unwrap();
+        let plain = wasmi::run(&wasm, &entry, 1 << 40).unwrap();
         assert_eq!(instrumented.output, plain.output, "{}", p.name);
         assert_eq!(instrumented.outcome, plain.outcome, "{}", p.name);
         assert!(check.steps_compared > 0, "{}", p.name);

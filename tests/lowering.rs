@@ -3,8 +3,8 @@
 //! (or wasmi's trap).
 
 use hullvm::compile::{self, Entry, Exit, Invocation};
-use hullvm::oracle::{self, OracleOutcome, OracleTrap};
-use hullvm::reference::{self, Outcome};
+use hullvm::oracle::reference::{self, Outcome};
+use hullvm::oracle::wasmi::{self, OracleOutcome, OracleTrap};
 use proptest::prelude::*;
 
 const BINARY: [&str; 15] = [
@@ -46,7 +46,7 @@ fn wasmi_result(wat: &str, args: &[u32]) -> Result<u32, String> {
         export: "f".into(),
         args: args.to_vec(),
     }]);
-    let run = oracle::run(wat.as_bytes(), &entry, 1 << 30).unwrap();
+    let run = wasmi::run(wat.as_bytes(), &entry, 1 << 30).unwrap();
     match run.outcome {
         OracleOutcome::Finished => Ok(run.results[0]),
         OracleOutcome::Trap(OracleTrap::Known(t)) => Err(t.message().to_string()),

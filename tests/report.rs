@@ -2,8 +2,8 @@
 //! the page renders in a real browser (headless Chromium) without console
 //! errors, with every section and chart present.
 
-use hullvm::bench::Budget;
-use hullvm::check::{self, Config};
+use hullvm::harness::bench::Budget;
+use hullvm::harness::check::{self, Config};
 use hullvm::report::{self, Results};
 use std::path::{Path, PathBuf};
 use std::process::Command;

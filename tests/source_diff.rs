@@ -3,9 +3,9 @@
 //! the reference tracer token for token (both run the wrongly compiled
 //! program). This file holds only this test: the switch is process-wide.
 
-use hullvm::attention::HullCache;
 use hullvm::compile::{Entry, Invocation, PLANT_REM_U_BUG};
-use hullvm::model::Decoder;
+use hullvm::decode::attention::HullCache;
+use hullvm::decode::Decoder;
 use std::sync::atomic::Ordering;
 
 /// `i % 7` summed for i = 0..10; the import moves the function to index 1.
@@ -87,7 +87,7 @@ fn a_wrong_rem_u_lowering_is_named_at_the_wasm_instruction() {
         hullvm::isa::Op::Call,
         "the flat pc is the call into the rem_u helper"
     );
-    assert!(d.context.len() == hullvm::lift::CONTEXT_STEPS);
+    assert!(d.context.len() == hullvm::verify::lift::CONTEXT_STEPS);
     let text = d.to_string();
     assert!(text.contains("`i32.rem_u`"), "{text}");
     assert!(

@@ -2,10 +2,12 @@
 //! for token, with both KV caches; and breaking its weights breaks the run,
 //! visibly, at a named token.
 
-use hullvm::attention::{BruteCache, HullCache};
+use hullvm::decode::attention::{BruteCache, HullCache};
+use hullvm::decode::{Decoder, Stop};
+use hullvm::harness::corpus;
 use hullvm::isa::{Program, TraceFile};
-use hullvm::model::{Decoder, Stop};
-use hullvm::{corpus, reference, verify};
+use hullvm::oracle::reference;
+use hullvm::verify::tokens as verify;
 use std::path::PathBuf;
 
 fn vectors_dir() -> Option<PathBuf> {
@@ -112,7 +114,7 @@ fn brute_and_hull_agree_on_the_corpus() {
     let decoder = Decoder::new(hullvm::build_model());
     let mut compared = 0;
     for p in corpus::bundled().unwrap() {
-        let src = hullvm::source::load(&p.path, Some(&p.input)).unwrap();
+        let src = hullvm::harness::input::load(&p.path, Some(&p.input)).unwrap();
         if src.program.prompt().len() > 6_000 {
             continue;
         }

@@ -2,7 +2,7 @@
 //! reader, writer and reference tracer must reproduce them token for token.
 
 use hullvm::isa::{format_trace, parse_tokens, Program, TraceFile};
-use hullvm::reference::{self, Outcome};
+use hullvm::oracle::reference::{self, Outcome};
 use std::path::PathBuf;
 
 const PROGRAMS: [&str; 4] = ["hello", "addition", "fibonacci", "collatz"];
@@ -99,11 +99,12 @@ fn reference_outputs_and_token_counts_match_the_readme_table() {
 #[test]
 fn graph_evaluator_reproduces_the_short_ref_traces() {
     let Some(dir) = vectors_dir() else { return };
-    let machine = hullvm::machine::build();
+    let machine = hullvm::transformer::machine::build();
     for name in ["hello", "addition"] {
         let program = Program::parse(&read(&dir, &format!("{name}.txt"))).unwrap();
         let expected = TraceFile::parse(&read(&dir, &format!("{name}_ref.txt"))).unwrap();
-        let got = hullvm::machine::evaluate(&machine, &program, expected.trace.len() + 5);
+        let got =
+            hullvm::transformer::machine::evaluate(&machine, &program, expected.trace.len() + 5);
         if let Some(i) =
             (0..got.len().min(expected.trace.len())).find(|&i| got[i] != expected.trace[i])
         {

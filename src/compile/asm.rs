@@ -28,7 +28,7 @@ pub struct Origin {
     /// user function's operator; `None` for entry glue, trap exits, a
     /// function's parameter prologue and runtime helper code. A runtime
     /// helper's instructions belong, at run time, to the lowered operator
-    /// whose `call` reached them (see [`crate::lift`]).
+    /// whose `call` reached them (see [`crate::verify::lift`]).
     pub instr: Option<u32>,
     /// True when this instruction is part of a lowered operator (a call to
     /// a runtime helper, or an inline core-op sequence standing in for an

@@ -3,8 +3,8 @@
 //! the step-by-step diff against wasmi.
 //!
 //! Both sides of that diff read this one table: the instrumented oracle
-//! ([`crate::instrument`]) inserts a host call exactly at the instructions
-//! marked here, and the lifting of a flat trace ([`crate::lift`]) emits a
+//! ([`crate::oracle::instrument`]) inserts a host call exactly at the instructions
+//! marked here, and the lifting of a flat trace ([`crate::verify::lift`]) emits a
 //! source step exactly for them. The rule for each wasm operator is
 //! [`Report`]; the compiler decides it while it compiles the operator.
 

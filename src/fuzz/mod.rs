@@ -14,7 +14,7 @@
 pub mod generate;
 pub mod targets;
 
-use crate::model::Decoder;
+use crate::decode::Decoder;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -82,7 +82,7 @@ fn guarded(run: impl FnOnce() -> Result<Exec, Finding>) -> Result<Exec, Finding>
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|payload| {
         Err(Finding {
             kind: "panic".into(),
-            message: crate::oracle::panic_message(&*payload),
+            message: crate::oracle::wasmi::panic_message(&*payload),
         })
     })
 }
@@ -223,7 +223,7 @@ pub fn input_for(target: Target, seed: u64, index: u64) -> Vec<u8> {
         let text = match crate::compile::compile(&g.wasm, &g.entry) {
             Ok(c) if next() % 2 == 0 => c.program.to_text().into_bytes(),
             Ok(c) => {
-                let run = crate::reference::run(&c.program, 2000);
+                let run = crate::oracle::reference::run(&c.program, 2000);
                 crate::isa::format_trace(&c.program, &run.trace).into_bytes()
             }
             Err(_) => g.wasm,
@@ -538,7 +538,8 @@ pub fn histogram(n: u64, seed: u64) -> BTreeMap<String, u64> {
             let outcome = match crate::compile::compile(&g.wasm, &g.entry) {
                 Err(e) => format!("compile error: {e}"),
                 Ok(c) => {
-                    let run = crate::reference::run(&c.program, targets::DIFFERENTIAL_TOKENS);
+                    let run =
+                        crate::oracle::reference::run(&c.program, targets::DIFFERENTIAL_TOKENS);
                     let prompt = c.program.prompt().len();
                     h.insert(format!("size: prompt tokens < {}", bucket(prompt)), 1);
                     h.insert(
@@ -546,13 +547,13 @@ pub fn histogram(n: u64, seed: u64) -> BTreeMap<String, u64> {
                         1,
                     );
                     match run.outcome {
-                        crate::reference::Outcome::Halted { pc } => match c.exit_at(pc) {
+                        crate::oracle::reference::Outcome::Halted { pc } => match c.exit_at(pc) {
                             Some(crate::compile::Exit::Finished) => "finished".to_string(),
                             Some(crate::compile::Exit::Trap(t)) => format!("trap: {t}"),
                             None => "halt outside an exit".into(),
                         },
-                        crate::reference::Outcome::TokenLimit => "token limit".into(),
-                        crate::reference::Outcome::Fault { message, .. } => {
+                        crate::oracle::reference::Outcome::TokenLimit => "token limit".into(),
+                        crate::oracle::reference::Outcome::Fault { message, .. } => {
                             format!("fault: {message}")
                         }
                     }

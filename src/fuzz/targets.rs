@@ -5,12 +5,14 @@
 
 use super::generate::{self, Limits};
 use super::shared_decoder;
-use crate::attention::{BruteCache, HullCache, KvCache};
 use crate::compile::{self, CompileError, Compiled, Entry, Exit, Invocation};
-use crate::graph::Tie;
-use crate::model::{Decoder, Stop};
-use crate::oracle::{self, OracleOutcome, OracleRun, OracleTrap};
-use crate::{isa, reference, verify};
+use crate::decode::attention::{BruteCache, HullCache, KvCache};
+use crate::decode::{Decoder, Stop};
+use crate::isa;
+use crate::oracle::reference;
+use crate::oracle::wasmi::{self, OracleOutcome, OracleRun, OracleTrap};
+use crate::transformer::graph::Tie;
+use crate::verify::tokens as verify;
 use arbitrary::Unstructured;
 use std::fmt;
 
@@ -157,7 +159,7 @@ pub fn module_expecting(
     // These are the disagreements the arbiter settles, so it must get each
     // of them right.
     let fuel = FUEL_BASE + FUEL_PER_STEP * reference.steps;
-    let arbiter = oracle::arbiter::run(wasm, entry, fuel)
+    let arbiter = crate::oracle::arbiter::run(wasm, entry, fuel)
         .map_err(|e| Finding::new("arbiter error", e.to_string()))?;
     let (out, results) = compiled
         .split_output(expected)
@@ -249,7 +251,7 @@ fn run_three(
     // native stack on some endless loops after ~2^26 units of fuel
     // (corpora/fuzz-regressions/smith-0-1330).
     let fuel = FUEL_BASE + FUEL_PER_STEP * reference.steps;
-    let disagreement = match oracle::run(wasm, entry, fuel) {
+    let disagreement = match wasmi::run(wasm, entry, fuel) {
         Ok(wasmi) => {
             match compare_with_wasmi(compiled, exit, &transformer.output, &wasmi, strict) {
                 Ok(outcome) => return Ok(with_tokens(outcome)),
@@ -269,7 +271,7 @@ fn run_three(
     // The transformer followed the reference tracer token for token, so
     // either hullvm's compiler or wasmi is wrong: a second engine decides.
     // wasmi 0.31 only overrules wasmi 2 by agreeing with hullvm exactly.
-    let arbiter = oracle::arbiter::run(wasm, entry, fuel).map_err(|e| {
+    let arbiter = crate::oracle::arbiter::run(wasm, entry, fuel).map_err(|e| {
         Finding::new(
             &disagreement.kind,
             format!("{} (the arbiter failed: {e})", disagreement.message),

@@ -9,7 +9,7 @@
 //! the reference tracer and the transformer agree against wasmi 2, the
 //! disagreement is wasmi 2's.
 
-use super::{OracleError, OracleOutcome, OracleRun, OracleTrap};
+use super::wasmi::{OracleError, OracleOutcome, OracleRun, OracleTrap};
 use crate::compile::{self, Entry, Trap};
 use wasmi_stack::core::TrapCode;
 use wasmi_stack::{Caller, Config, Engine, Linker, Module, Store, Value};
@@ -28,7 +28,7 @@ pub fn run(wasm: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleErr
             .unwrap_or_else(|panic| {
                 Err(OracleError::Wasmi(format!(
                     "wasmi 0.31 panicked: {}",
-                    super::panic_message(&*panic)
+                    super::wasmi::panic_message(&*panic)
                 )))
             })
     })

@@ -3,7 +3,7 @@
 
 use super::chart::{log_bars, log_log_lines, si, stacked_rows, Bar, Series, StackRow};
 use super::Results;
-use crate::spec::{TrialResult, Verdict};
+use crate::harness::spec::{TrialResult, Verdict};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 const STYLE: &str = r#"
@@ -300,7 +300,7 @@ fn speed(r: &Results) -> Markup {
 }
 
 /// Per program, a bar per KV cache.
-fn speed_groups(b: &crate::bench::BenchReport) -> Vec<(String, Vec<Bar>)> {
+fn speed_groups(b: &crate::harness::bench::BenchReport) -> Vec<(String, Vec<Bar>)> {
     let mut groups: Vec<(String, Vec<Bar>)> = Vec::new();
     for s in &b.speeds {
         let bar = Bar {

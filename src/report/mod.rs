@@ -7,13 +7,13 @@
 mod chart;
 mod html;
 
-use crate::bench::BenchReport;
+use crate::decode::{HeadCard, Numerics};
+use crate::files::write_atomically;
 use crate::fuzz::FuzzSummary;
-use crate::lift::SourceDivergence;
-use crate::model::{HeadCard, Numerics};
-use crate::source::write_atomically;
-use crate::spec;
-use crate::verify::Divergence;
+use crate::harness::bench::BenchReport;
+use crate::harness::spec;
+use crate::verify::lift::SourceDivergence;
+use crate::verify::tokens::Divergence;
 use crate::weights::{nonzeros, Model};
 use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
@@ -74,7 +74,7 @@ fn commit() -> String {
     let git = |args: &[&str]| {
         std::process::Command::new("git")
             .args(args)
-            .current_dir(crate::corpus::repo_root())
+            .current_dir(crate::harness::corpus::repo_root())
             .output()
             .ok()
             .filter(|o| o.status.success())

@@ -147,7 +147,7 @@ mod tests {
             Instr::new(Op::Br, 0),
             Instr::new(Op::Halt, 0),
         ]);
-        let r = crate::reference::run(&p, 100);
+        let r = crate::oracle::reference::run(&p, 100);
         let mut bad = r.trace.clone();
         bad[7] = Token::byte(9, false); // inside the br line's immediate
         let d = first_divergence(&p, &r.trace, &bad).unwrap();

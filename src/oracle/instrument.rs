@@ -22,7 +22,7 @@
 //! so the program's output, results and traps are those of the original.
 
 use crate::compile::{self, Entry, Report, SourceMap, SourceStep};
-use crate::oracle::{self, OracleError, OracleRun};
+use crate::oracle::wasmi::{self, OracleError, OracleRun};
 use wasm_encoder::reencode::{self, Reencode};
 use wasm_encoder::{EntityType, ImportSection, Instruction, SectionId, TypeSection, ValType};
 
@@ -88,7 +88,7 @@ pub fn run(
     cap: usize,
 ) -> Result<(OracleRun, OracleSteps), OracleError> {
     let bytes = instrument(wasm, map)?;
-    let (run, mut steps) = oracle::run_binary(&bytes, entry, fuel, Some(cap))?;
+    let (run, mut steps) = wasmi::run_binary(&bytes, entry, fuel, Some(cap))?;
     for s in &mut steps.steps {
         s.offset = map.op(s.func, s.instr).map_or(0, |o| o.offset);
     }
@@ -265,7 +265,7 @@ mod tests {
             args: vec![],
         }]);
         let compiled = compile(MODULE.as_bytes(), &entry).unwrap();
-        let plain = oracle::run(MODULE.as_bytes(), &entry, 1 << 20).unwrap();
+        let plain = wasmi::run(MODULE.as_bytes(), &entry, 1 << 20).unwrap();
         let (run, steps) = run(
             MODULE.as_bytes(),
             &entry,
@@ -283,9 +283,9 @@ mod tests {
         assert_eq!(&first[..5], &[(1, 0), (1, 1), (1, 2), (1, 3), (1, 4)]);
         let last = steps.steps.last().unwrap();
         assert_eq!((last.func, last.value), (3, Some(42)));
-        let lifted = crate::lift::lift(
+        let lifted = crate::verify::lift::lift(
             &compiled,
-            &crate::reference::run(&compiled.program, 100_000).trace,
+            &crate::oracle::reference::run(&compiled.program, 100_000).trace,
         );
         let lifted: Vec<SourceStep> = lifted.iter().map(|l| l.step).collect();
         assert_eq!(lifted, steps.steps);

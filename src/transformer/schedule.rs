@@ -12,7 +12,7 @@
 //! the dead occupant (one extra unit, `-relu(1) * old`, which cancels it
 //! exactly).
 
-use crate::graph::{Dim, Graph, Producer};
+use crate::transformer::graph::{Dim, Graph, Producer};
 
 /// Time points: the embedding is -1, layer L's attention is 2L and its FFN
 /// 2L+1; the output scores read at 2 * layers.
@@ -97,7 +97,7 @@ pub fn schedule(g: &Graph) -> Schedule {
 
 /// `reuse: false` gives every dim its own slot (for debugging layouts).
 pub fn schedule_with(g: &Graph, reuse: bool) -> Schedule {
-    let order = crate::graph::topological_order(g);
+    let order = crate::transformer::graph::topological_order(g);
     let n = g.dims.len();
     let mut birth: Vec<Time> = vec![-1; n];
     let mut lookup_layer = vec![0; g.lookups.len()];
@@ -240,10 +240,10 @@ mod tests {
 
     #[test]
     fn every_dim_is_born_after_what_it_reads_and_slots_never_overlap() {
-        let m = crate::machine::build();
+        let m = crate::transformer::machine::build();
         let g = &m.graph;
         let s = schedule(g);
-        for &node in &crate::graph::topological_order(g) {
+        for &node in &crate::transformer::graph::topological_order(g) {
             let (t, attention) = match node {
                 Producer::Lookup(l) => (attn_time(s.lookup_layer[l]), true),
                 Producer::Ffn(f) => (ffn_time(s.ffn_layer[f]), false),

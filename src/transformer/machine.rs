@@ -20,8 +20,8 @@
 //! the program at depth 1, so the slot under an empty stack reads 0 (the
 //! base address `input_base` writes its input at).
 
-use crate::graph::{step_units, unit, Dim, Expr, Graph, Unit};
 use crate::isa::{Op, Token, TokenKind, Vocab};
+use crate::transformer::graph::{step_units, unit, Dim, Expr, Graph, Unit};
 
 /// Squared radius of the circle the opcodes sit on: a lattice circle with
 /// enough integer points for every opcode.
@@ -697,7 +697,7 @@ pub fn build() -> Machine {
 /// Run a program on the graph evaluator (exact arithmetic, no weights):
 /// returns the trace after `}` (input section, then generated tokens).
 pub fn evaluate(machine: &Machine, program: &crate::isa::Program, max_tokens: usize) -> Vec<Token> {
-    use crate::graph::Evaluator;
+    use crate::transformer::graph::Evaluator;
     use std::collections::HashMap;
     let mut ev = Evaluator::new(&machine.graph);
     let prompt = program.prompt();
@@ -766,7 +766,7 @@ mod tests {
             i32.const -5 i32.const 3 i32.gt_u call $out))"#;
         let compiled = crate::compile::compile_compute(wat.as_bytes(), b"").unwrap();
         let program: Program = compiled.program;
-        let reference = crate::reference::run(&program, 100_000);
+        let reference = crate::oracle::reference::run(&program, 100_000);
         let m = build();
         let got = evaluate(&m, &program, reference.trace.len() + 5);
         for (i, (a, b)) in reference.trace.iter().zip(&got).enumerate() {

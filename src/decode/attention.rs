@@ -8,7 +8,7 @@
 //! score is below 2^53. [`BruteCache`] scans every key (O(n) per query) and
 //! is the reference for the faster caches.
 
-use crate::graph::Tie;
+use crate::transformer::graph::Tie;
 
 /// One head's keys and values, in insertion order.
 pub trait KvCache: Default + Send {

@@ -17,7 +17,7 @@ pub struct Source {
 }
 
 /// The header every corpus C program is compiled with.
-pub const C_RUNTIME_HEADER: &str = include_str!("../corpora/c/runtime.h");
+pub const C_RUNTIME_HEADER: &str = include_str!("../../corpora/c/runtime.h");
 
 /// Load `path` by its extension. `input` replaces a token file's own input
 /// section, and is the input string for wasm/C programs.
@@ -109,15 +109,4 @@ pub fn compile_c(path: &Path) -> Result<Vec<u8>> {
     };
     let _ = std::fs::remove_dir_all(&dir);
     result
-}
-
-/// Write a file whole or not at all: to a temporary sibling, then rename.
-pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!(
-        "{}.tmp{}",
-        path.extension().and_then(|e| e.to_str()).unwrap_or(""),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, contents).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }

@@ -18,6 +18,7 @@
 //! exact integers and ties are exact. The evaluator here checks that with
 //! rational arithmetic and no weights at all.
 
+pub use crate::weights::Tie;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -143,15 +144,6 @@ impl std::ops::Mul<f64> for Dim {
     fn mul(self, c: f64) -> Expr {
         Expr::from(self) * c
     }
-}
-
-/// How a head resolves several keys with the same top score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Tie {
-    /// Mean of the tied values (a cumulative sum divides by the count).
-    Average,
-    /// The value at the most recent tied position.
-    Latest,
 }
 
 /// One 2D attention head: score `q . k` over positions up to the current

@@ -2,9 +2,9 @@
 //! per-token cost in windows along a trace (how it grows with n), parallel
 //! speedup across programs, and peak memory.
 
-use crate::attention::{BruteCache, HullCache, KvCache};
+use crate::decode::attention::{BruteCache, HullCache, KvCache};
+use crate::decode::Decoder;
 use crate::isa::Program;
-use crate::model::Decoder;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -66,7 +66,7 @@ pub fn time_run<C: KvCache>(
         tokens: run.trace.len(),
         seconds,
         tokens_per_second: generated as f64 / seconds.max(1e-9),
-        capped: run.stop == crate::model::Stop::TokenLimit,
+        capped: run.stop == crate::decode::Stop::TokenLimit,
     }
 }
 
@@ -194,7 +194,7 @@ pub fn run(decoder: &Decoder, programs: &[(String, Program)], budget: Budget) ->
     // How cost grows along a trace: the longest trace on the hull; the
     // longest short-prompt trace on both caches. Trace lengths come from
     // the reference tracer, which is fast.
-    let length = |p: &Program| crate::reference::run(p, 50_000_000).trace.len();
+    let length = |p: &Program| crate::oracle::reference::run(p, 50_000_000).trace.len();
     // At least eight windows, however short the trace.
     let window = |(window, tokens): (usize, usize), length: usize| {
         (window.min(length.min(tokens) / 8).max(100), tokens)

@@ -1,15 +1,21 @@
-//! Graph + schedule -> weight matrices, written straight from the node
-//! expressions, in f64. Saved as safetensors plus a JSON config.
+//! The model as plain data: configuration and weight matrices, saved as
+//! safetensors plus a JSON config. The transformer stage writes it; the
+//! decoder reads it; neither knows the other.
 
-use crate::graph::{Expr, Graph, Producer, Tie};
-use crate::isa::{Token, Vocab};
-use crate::machine::Machine;
-use crate::schedule::Schedule;
 use anyhow::{bail, Context as _, Result};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
+
+/// How a head resolves several keys with the same top score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Tie {
+    /// Mean of the tied values (a cumulative sum divides by the count).
+    Average,
+    /// The value at the most recent tied position.
+    Latest,
+}
 
 /// What one attention head looks up, for the model card.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -60,124 +66,6 @@ pub struct Model {
     pub layers: Vec<Layer>,
     /// vocab x d_model: the output score of each token.
     pub unembedding: Array2<f64>,
-}
-
-fn write_expr(row: &mut ndarray::ArrayViewMut1<f64>, e: &Expr, slot: &[usize]) {
-    for &(d, c) in &e.terms {
-        row[slot[d.0 as usize]] += c;
-    }
-}
-
-/// Build the weights of `machine` laid out by `schedule`.
-pub fn build(machine: &Machine, schedule: &Schedule) -> Model {
-    let g: &Graph = &machine.graph;
-    let d = schedule.d_model;
-    let slot = &schedule.slot;
-    let vocab = Vocab::get();
-    let heads = schedule.heads();
-
-    let mut embedding = Array2::zeros((vocab.len(), d));
-    for (t, feats) in machine.embedding.iter().enumerate() {
-        for &(dim, v) in feats {
-            embedding[[t, slot[dim.0 as usize]]] += v;
-        }
-    }
-    let mut unembedding = Array2::zeros((vocab.len(), d));
-    for (t, e) in machine.scores.iter().enumerate() {
-        write_expr(&mut unembedding.row_mut(t), e, slot);
-    }
-
-    let mut units_per_layer = vec![0usize; schedule.layers];
-    for (f, ffn) in g.ffns.iter().enumerate() {
-        units_per_layer[schedule.ffn_layer[f]] += ffn.units.len();
-    }
-    for (l, e) in schedule.erase.iter().enumerate() {
-        units_per_layer[l] += e.len();
-    }
-    let d_ffn = units_per_layer.iter().copied().max().unwrap_or(0);
-
-    let mut layers = Vec::with_capacity(schedule.layers);
-    let mut head_info = Vec::with_capacity(schedule.layers);
-    for l in 0..schedule.layers {
-        let mut layer = Layer {
-            query: Array2::zeros((2 * heads, d)),
-            key: Array2::zeros((2 * heads, d)),
-            value: Array2::zeros((2 * heads, d)),
-            output: Array2::zeros((d, 2 * heads)),
-            ffn_gate: Array2::zeros((d_ffn, d)),
-            ffn_value: Array2::zeros((d_ffn, d)),
-            ffn_out: Array2::zeros((d, d_ffn)),
-            ties: Vec::new(),
-        };
-        let mut info = Vec::new();
-        for (li, lookup) in g.lookups.iter().enumerate() {
-            if schedule.lookup_layer[li] != l {
-                continue;
-            }
-            let h = layer.ties.len();
-            for c in 0..2 {
-                write_expr(&mut layer.query.row_mut(2 * h + c), &lookup.query[c], slot);
-                write_expr(&mut layer.key.row_mut(2 * h + c), &lookup.key[c], slot);
-            }
-            for (c, (v, out)) in lookup.values.iter().zip(&lookup.outputs).enumerate() {
-                write_expr(&mut layer.value.row_mut(2 * h + c), v, slot);
-                layer.output[[slot[out.0 as usize], 2 * h + c]] = 1.0;
-            }
-            layer.ties.push(lookup.tie);
-            info.push(HeadInfo {
-                name: lookup.name.clone(),
-                tie: lookup.tie,
-            });
-        }
-        layer.ties.resize(heads, Tie::Latest);
-        let mut j = 0;
-        for (f, ffn) in g.ffns.iter().enumerate() {
-            if schedule.ffn_layer[f] != l {
-                continue;
-            }
-            let out = slot[ffn.output.0 as usize];
-            for u in &ffn.units {
-                write_expr(&mut layer.ffn_gate.row_mut(j), &u.gate, slot);
-                write_expr(&mut layer.ffn_value.row_mut(j), &u.value, slot);
-                layer.ffn_out[[out, j]] = u.coef;
-                j += 1;
-            }
-        }
-        for &(dead, s) in &schedule.erase[l] {
-            layer.ffn_gate[[j, slot[Graph::ONE.0 as usize]]] = 1.0;
-            layer.ffn_value[[j, slot[dead.0 as usize]]] = 1.0;
-            layer.ffn_out[[s, j]] = -1.0;
-            j += 1;
-        }
-        layers.push(layer);
-        head_info.push(info);
-    }
-    let position_slot = |p: Producer| {
-        let dim = g
-            .dims
-            .iter()
-            .position(|x| x.producer == p)
-            .expect("position feature");
-        slot[dim]
-    };
-    Model {
-        config: ModelConfig {
-            vocab: vocab.tokens().map(|t| t.name().to_string()).collect(),
-            d_model: d,
-            layers: schedule.layers,
-            heads,
-            d_ffn,
-            position_slots: [
-                position_slot(Producer::Position(crate::graph::PositionFeature::Linear)),
-                position_slot(Producer::Position(crate::graph::PositionFeature::Square)),
-            ],
-            stop_token: Token::halt().0,
-            head_info,
-        },
-        embedding,
-        layers,
-        unembedding,
-    }
 }
 
 /// Count of non-zero entries.
@@ -234,8 +122,8 @@ impl Model {
             ties.insert(format!("layers.{l}"), layer.ties.clone());
         }
         let config = serde_json::json!({ "config": self.config, "ties": ties });
-        crate::source::write_atomically(&base.with_extension("safetensors"), &st)?;
-        crate::source::write_atomically(
+        crate::files::write_atomically(&base.with_extension("safetensors"), &st)?;
+        crate::files::write_atomically(
             &base.with_extension("json"),
             serde_json::to_string_pretty(&config)?.as_bytes(),
         )

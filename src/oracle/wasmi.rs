@@ -1,9 +1,7 @@
 //! The oracle: the same wasm under wasmi, with the same entry and input.
 
-pub mod arbiter;
-
+use super::instrument::{OracleSteps, HOOK_MODULE, HOOK_PATH, HOOK_VALUE};
 use crate::compile::{self, Entry, SourceStep, Trap};
-use crate::instrument::{OracleSteps, HOOK_MODULE, HOOK_PATH, HOOK_VALUE};
 use wasmi::{Caller, Config, Engine, Linker, Module, Store, Val};
 
 /// How a wasmi run ended.
@@ -59,7 +57,7 @@ pub fn run(wasm: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleErr
 }
 
 /// Run a wasm binary; with `record: Some(cap)` it also links the hooks of an
-/// instrumented module ([`crate::instrument`]) and keeps up to `cap` steps.
+/// instrumented module ([`crate::oracle::instrument`]) and keeps up to `cap` steps.
 pub(crate) fn run_binary(
     bytes: &[u8],
     entry: &Entry,

@@ -1,12 +1,12 @@
 //! Lifting and the source-level diff: a flat token trace (the transformer's
 //! or the reference's) becomes the same [`SourceStep`]s that wasmi's
-//! instrumented run reports ([`crate::instrument`]), through the compiler's
+//! instrumented run reports ([`crate::oracle::instrument`]), through the compiler's
 //! source map; then the two step sequences are compared and the first
 //! difference is named at the wasm instruction.
 //!
 //! How a trace is lifted. The walk follows the trace instruction by
 //! instruction (the pc from its own `branch_taken` lines, as
-//! [`crate::verify::locate`] does) and keeps a shadow of the value stack
+//! [`crate::verify::tokens::locate`] does) and keeps a shadow of the value stack
 //! built only from the trace: an instruction that stores to the stack
 //! pushes the 4 bytes its line carries after popping its operands, the
 //! others pop what they consume. Each flat instruction's [`Origin`] names
@@ -29,8 +29,8 @@
 
 use crate::compile::{Compiled, Report, SourceOrigin as Origin, SourceStep};
 use crate::isa::{Op, Token};
-use crate::oracle::OracleError;
-use crate::verify::{ends_instruction, next_pc, Position};
+use crate::oracle::wasmi::OracleError;
+use crate::verify::tokens::{ends_instruction, next_pc, Position};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -392,10 +392,11 @@ pub fn check(
     trace: &[Token],
     halted: bool,
     fuel: u64,
-) -> Result<(SourceCheck, crate::oracle::OracleRun), OracleError> {
+) -> Result<(SourceCheck, crate::oracle::wasmi::OracleRun), OracleError> {
     let lifted = lift(compiled, trace);
     let cap = lifted.len() + 1;
-    let (oracle, steps) = crate::instrument::run(wasm, entry, fuel, &compiled.source_map, cap)?;
+    let (oracle, steps) =
+        crate::oracle::instrument::run(wasm, entry, fuel, &compiled.source_map, cap)?;
     let check = diff(
         compiled,
         wasm,
@@ -551,7 +552,7 @@ mod tests {
     #[test]
     fn lifting_reads_values_from_the_trace_being_lifted() {
         let compiled = compile(MODULE.as_bytes(), &entry()).unwrap();
-        let run = crate::reference::run(&compiled.program, 100_000);
+        let run = crate::oracle::reference::run(&compiled.program, 100_000);
         let (check, oracle) = check(
             &compiled,
             MODULE.as_bytes(),
@@ -583,7 +584,7 @@ mod tests {
         let mut bad = run.trace.clone();
         assert_eq!(bad[add.at.token_index], Token::byte(0x13, false));
         bad[add.at.token_index] = Token::byte(0x14, false);
-        let (_, steps) = crate::instrument::run(
+        let (_, steps) = crate::oracle::instrument::run(
             MODULE.as_bytes(),
             &entry(),
             1 << 20,

@@ -1,0 +1,9 @@
+//! The harness: one check of one run ([`pipeline`]), and what is built on
+//! it: the main job ([`check`]), the spec suite ([`spec`]), the corpora
+//! ([`corpus`]), inputs from files ([`input`]) and the benchmark ([`bench`]).
+
+pub mod bench;
+pub mod check;
+pub mod corpus;
+pub mod input;
+pub mod spec;
