@@ -65,8 +65,9 @@ pub fn check_wasm<C: KvCache>(
     wasm: &[u8],
     entry: &Entry,
     max_tokens: usize,
+    options: &compile::Options,
 ) -> Result<Checked, oracle::wasmi::OracleError> {
-    let compiled = compile::compile(wasm, entry)?; // wasm -> flat program
+    let compiled = compile::compile_with(wasm, entry, options)?; // wasm -> flat program
     let program = &compiled.program;
     let transformer = decoder.session::<C>().run(program, max_tokens); // tokens, by argmax
     let reference = oracle::reference::run(program, max_tokens); // the exact trace

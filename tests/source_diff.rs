@@ -3,10 +3,9 @@
 //! the reference tracer token for token (both run the wrongly compiled
 //! program). This file holds only this test: the switch is process-wide.
 
-use hullvm::compile::{Entry, Invocation, PLANT_REM_U_BUG};
+use hullvm::compile::{Entry, Invocation, Options};
 use hullvm::decode::attention::HullCache;
 use hullvm::decode::Decoder;
-use std::sync::atomic::Ordering;
 
 /// `i % 7` summed for i = 0..10; the import moves the function to index 1.
 const MODULE: &str = r#"
@@ -48,9 +47,15 @@ fn a_wrong_rem_u_lowering_is_named_at_the_wasm_instruction() {
         export: "run".into(),
         args: vec![],
     }]);
-    let check = || hullvm::check_wasm::<HullCache>(&decoder, MODULE.as_bytes(), &entry, 1_000_000);
+    let planted = Options {
+        plant_rem_u_bug: true,
+        ..Options::default()
+    };
+    let check = |options: &Options| {
+        hullvm::check_wasm::<HullCache>(&decoder, MODULE.as_bytes(), &entry, 1_000_000, options)
+    };
 
-    let good = check().unwrap();
+    let good = check(&Options::default()).unwrap();
     assert!(good.divergence.is_none());
     assert!(good.source.divergence.is_none(), "{:?}", good.source);
     assert!(good.source.steps_compared > 50);
@@ -59,12 +64,11 @@ fn a_wrong_rem_u_lowering_is_named_at_the_wasm_instruction() {
         vec![(0..10).map(|i| i % 7).sum::<u32>()]
     );
 
-    PLANT_REM_U_BUG.store(true, Ordering::Relaxed);
-    let bad = check();
+    let bad = check(&planted);
     // The fuzzer's arbiter (wasmi 0.31) only overrules wasmi 2 by agreeing
     // with hullvm; here it agrees with wasmi 2, so this stays a finding.
-    let fuzzed = hullvm::fuzz::targets::module(&decoder, MODULE.as_bytes(), &entry, true);
-    PLANT_REM_U_BUG.store(false, Ordering::Relaxed);
+    let fuzzed =
+        hullvm::fuzz::targets::module_with(&decoder, MODULE.as_bytes(), &entry, true, &planted);
     let finding = fuzzed.expect_err("a hullvm bug is a finding, not overruled");
     assert_eq!(finding.kind, "output mismatch", "{finding}");
     let bad = bad.unwrap();

@@ -643,9 +643,7 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I32RemS => self.binary_helper("rem_s"),
             O::I32RemU => {
                 self.binary_helper("rem_u");
-                if self.module_id == ModuleId::User
-                    && super::PLANT_REM_U_BUG.load(std::sync::atomic::Ordering::Relaxed)
-                {
+                if self.module_id == ModuleId::User && self.cx.options.plant_rem_u_bug {
                     // Deliberately wrong, for the source-diff test: r + (r > 4).
                     let t = self.temp(TEMP_FIRST);
                     self.emit(Op::LocalTee, t);

@@ -35,12 +35,27 @@ pub use asm::Origin as SourceOrigin;
 pub use function::operator_name;
 pub use source_map::{Report, SourceMap, SourceOp, SourceStep};
 
-/// Test-only: when set, the compiler lowers `i32.rem_u` wrongly (the
-/// remainder r becomes r + 1 when r > 4), so tests can check that the
-/// source-level diff against wasmi names the exact wasm instruction.
-#[doc(hidden)]
-pub static PLANT_REM_U_BUG: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
+/// How to compile: which wasm features the validator accepts, and
+/// deliberate faults for tests of the checks themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The features a module may use (the spec suite validates each version
+    /// with exactly its own).
+    pub features: WasmFeatures,
+    /// Lower `i32.rem_u` wrongly (the remainder r becomes r + 1 when r > 4),
+    /// so a test can show that the source-level diff against wasmi names
+    /// the exact wasm instruction.
+    pub plant_rem_u_bug: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            features: WasmFeatures::default(),
+            plant_rem_u_bug: false,
+        }
+    }
+}
 
 /// Largest linear memory we compile: memory keys stay small enough for the
 /// model's f64 lookups to be exact.
@@ -249,8 +264,8 @@ struct ModuleInfo<'a> {
 }
 
 impl<'a> ModuleInfo<'a> {
-    fn parse(bytes: &'a [u8]) -> Result<Self, CompileError> {
-        let mut validator = Validator::new_with_features(WasmFeatures::default());
+    fn parse(bytes: &'a [u8], features: WasmFeatures) -> Result<Self, CompileError> {
+        let mut validator = Validator::new_with_features(features);
         validator
             .validate_all(bytes)
             .map_err(|e| CompileError::Invalid(e.to_string()))?;
@@ -534,6 +549,7 @@ struct Context<'m, 'a> {
     functions: Vec<FunctionInfo>,
     traps_used: Vec<Trap>,
     source_map: SourceMap,
+    options: Options,
 }
 
 impl<'m, 'a> Context<'m, 'a> {
@@ -583,9 +599,19 @@ pub fn to_binary(wasm: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, CompileError
 
 /// Compile a wasm binary or `.wat` text with the given entry.
 pub fn compile(wasm: &[u8], entry: &Entry) -> Result<Compiled, CompileError> {
+    compile_with(wasm, entry, &Options::default())
+}
+
+/// [`compile`] with explicit [`Options`].
+pub fn compile_with(
+    wasm: &[u8],
+    entry: &Entry,
+    options: &Options,
+) -> Result<Compiled, CompileError> {
     let bytes = to_binary(wasm)?;
-    let user = ModuleInfo::parse(&bytes)?;
-    let runtime = ModuleInfo::parse(runtime_module()).expect("runtime.wat validates");
+    let user = ModuleInfo::parse(&bytes, options.features)?;
+    let runtime = ModuleInfo::parse(runtime_module(), WasmFeatures::default())
+        .expect("runtime.wat validates");
     if let Some(what) = &user.memory_unsupported {
         return Err(CompileError::unsupported(what.clone()));
     }
@@ -605,6 +631,7 @@ pub fn compile(wasm: &[u8], entry: &Entry) -> Result<Compiled, CompileError> {
         functions: Vec::new(),
         traps_used: Vec::new(),
         source_map: SourceMap::default(),
+        options: *options,
     };
 
     let (input, results) = emit_entry(&mut cx, entry)?;
@@ -927,7 +954,7 @@ pub fn export_writes_state(wasm: &[u8], export: &str) -> bool {
     let Ok(bytes) = to_binary(wasm) else {
         return true;
     };
-    let Ok(module) = ModuleInfo::parse(&bytes) else {
+    let Ok(module) = ModuleInfo::parse(&bytes, WasmFeatures::default()) else {
         return true;
     };
     let Ok(start) = module.export_func(export) else {

@@ -479,10 +479,21 @@ pub fn module(
     entry: &Entry,
     strict: bool,
 ) -> Result<Exec, Finding> {
+    module_with(decoder, wasm, entry, strict, &compile::Options::default())
+}
+
+/// [`module`] with explicit compile options.
+pub fn module_with(
+    decoder: &Decoder,
+    wasm: &[u8],
+    entry: &Entry,
+    strict: bool,
+    options: &compile::Options,
+) -> Result<Exec, Finding> {
     if compile::unresolved_import(wasm).is_some() && !strict {
         return Ok(Exec::outcome("unlinkable import"));
     }
-    let compiled = match compile::compile(wasm, entry) {
+    let compiled = match compile::compile_with(wasm, entry, options) {
         Ok(c) => c,
         Err(e) if strict => return Err(Finding::new("compile error", e.to_string())),
         Err(CompileError::Unsupported { feature, .. }) => {
