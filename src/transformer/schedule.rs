@@ -92,11 +92,6 @@ fn ready_layer(birth: Time, attention: bool) -> usize {
 }
 
 pub fn schedule(g: &Graph) -> Schedule {
-    schedule_with(g, true)
-}
-
-/// `reuse: false` gives every dim its own slot (for debugging layouts).
-pub fn schedule_with(g: &Graph, reuse: bool) -> Schedule {
     let order = crate::transformer::graph::topological_order(g);
     let n = g.dims.len();
     let mut birth: Vec<Time> = vec![-1; n];
@@ -194,7 +189,7 @@ pub fn schedule_with(g: &Graph, reuse: bool) -> Schedule {
             b if b % 2 == 1 => Some(b - 2).filter(|&t| t >= 1),
             b => Some(b - 1).filter(|&t| t >= 1),
         };
-        let reused = eraser.filter(|_| reuse).and_then(|t| {
+        let reused = eraser.and_then(|t| {
             // The eraser reads the occupant from its input, so the occupant
             // must be born before it.
             let s = (0..occupant.len())
