@@ -37,7 +37,7 @@ pub use source_map::{Report, SourceMap, SourceOp, SourceStep};
 
 /// How to compile: which wasm features the validator accepts, and
 /// deliberate faults for tests of the checks themselves.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
     /// The features a module may use (the spec suite validates each version
     /// with exactly its own).
@@ -46,15 +46,6 @@ pub struct Options {
     /// so a test can show that the source-level diff against wasmi names
     /// the exact wasm instruction.
     pub plant_rem_u_bug: bool,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            features: WasmFeatures::default(),
-            plant_rem_u_bug: false,
-        }
-    }
 }
 
 /// Largest linear memory we compile: memory keys stay small enough for the
@@ -66,7 +57,10 @@ pub const MAX_MEMORY_BYTES: u64 = 16 << 20;
 pub const MAX_LOCALS: u32 = 64;
 
 /// Why a run stopped at a trap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Trap {
     Unreachable,
     IntegerDivideByZero,
@@ -531,12 +525,6 @@ fn runtime_module() -> &'static [u8] {
     RUNTIME
         .get_or_init(|| wat::parse_str(include_str!("runtime.wat")).expect("runtime.wat is valid"))
 }
-
-/// The i32 operations that become runtime calls, by export name.
-pub const LOWERED_OPS: [&str; 16] = [
-    "mul", "div_s", "div_u", "rem_s", "rem_u", "and", "or", "xor", "shl", "shr_s", "shr_u", "rotl",
-    "rotr", "clz", "ctz", "popcnt",
-];
 
 /// Shared state while compiling one program.
 struct Context<'m, 'a> {
