@@ -3,19 +3,11 @@
 
 use hullvm::isa::{format_trace, parse_tokens, Program, TraceFile};
 use hullvm::oracle::reference::{self, Outcome};
-use std::path::PathBuf;
+
+mod common;
+use common::vectors_dir;
 
 const PROGRAMS: [&str; 4] = ["hello", "addition", "fibonacci", "collatz"];
-
-fn vectors_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: ../shared/vectors not found");
-        None
-    }
-}
 
 fn read(dir: &std::path::Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
