@@ -65,10 +65,42 @@ fn run_verify_diffs_tokens_and_source_steps() {
     );
     let line = err
         .lines()
-        .find(|l| l.ends_with("source steps agree with wasmi"))
+        .find(|l| l.ends_with("source steps agree with wasmi's instrumented run"))
         .unwrap_or_else(|| panic!("{err}"));
     let n: u64 = line.split_whitespace().next().unwrap().parse().unwrap();
     assert!(n > 50, "{line}");
+    assert!(
+        err.contains("wasmi's run of the original module ends the same"),
+        "{err}"
+    );
+}
+
+/// The reduced wasmi 2.0.0 miscompile (corpora/fuzz-regressions/
+/// differential-9-1019): the instrumented module does not trip it, so its
+/// source steps agree, but the plain module prints 02 on wasmi 2. `--verify`
+/// must say so rather than claim agreement with wasmi.
+#[test]
+fn run_verify_compares_with_wasmi_on_the_original_module() {
+    let wat = scratch("select-eqz.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+  (import "env" "output_byte" (func $out (param i32)))
+  (global (mut i32) (i32.const 2))
+  (func (export "compute") (local i32 i32)
+    (call $out (select (i32.const 1)
+                       (select (i32.const 3) (global.get 0) (local.get 1))
+                       (i32.eqz (local.get 0))))))"#,
+    )
+    .unwrap();
+    let out = hullvm(&["run", wat.to_str().unwrap(), "--verify"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(out.stdout, [1], "V8 and hullvm print 01");
+    assert!(err.contains("wasmi 2 disagrees"), "{err}");
+    assert!(err.contains("output [02]"), "{err}");
+    assert!(err.contains("wasmi 2 overruled"), "{err}");
+    assert!(!err.contains("ends the same"), "{err}");
 }
 
 #[test]

@@ -2,9 +2,10 @@
 //! the compiled program run by the reference tracer gives wasmi's result
 //! (or wasmi's trap).
 
-use hullvm::compile::{self, Entry, Exit, Invocation};
-use hullvm::oracle::reference::{self, Outcome};
-use hullvm::oracle::wasmi::{self, OracleOutcome, OracleTrap};
+use hullvm::compile::{self, Entry, Invocation};
+use hullvm::ending::{Ending, EngineRun};
+use hullvm::oracle::wasmi::{self, Budget};
+use hullvm::pipeline;
 use proptest::prelude::*;
 
 const BINARY: [&str; 15] = [
@@ -23,40 +24,35 @@ fn edge() -> impl Strategy<Value = u32> {
     ]
 }
 
-/// Result of running `wat`'s export "f" with `args` on the reference tracer.
-fn hullvm_result(wat: &str, args: &[u32]) -> Result<u32, String> {
-    let entry = Entry::Invoke(vec![Invocation {
+fn entry(args: &[u32]) -> Entry {
+    Entry::Invoke(vec![Invocation {
         export: "f".into(),
         args: args.to_vec(),
-    }]);
-    let compiled = compile::compile(wat.as_bytes(), &entry).map_err(|e| e.to_string())?;
-    let run = reference::run(&compiled.program, 10_000_000);
-    let Outcome::Halted { pc } = run.outcome else {
-        return Err(format!("{:?}", run.outcome));
-    };
-    match compiled.exit_at(pc) {
-        Some(Exit::Finished) => Ok(compiled.split_output(&run.output).unwrap().1[0]),
-        Some(Exit::Trap(t)) => Err(t.message().to_string()),
-        None => Err(format!("halt at {pc} is not an exit")),
+    }])
+}
+
+/// `wat`'s export "f" with `args` on the reference tracer.
+fn hullvm_run(wat: &str, args: &[u32]) -> Result<EngineRun, String> {
+    let compiled = compile::compile(wat.as_bytes(), &entry(args)).map_err(|e| e.to_string())?;
+    Ok(pipeline::trace(&compiled.program, 10_000_000, Some(&compiled)).run)
+}
+
+/// The single result of a finished run, or how it ended otherwise.
+fn hullvm_result(wat: &str, args: &[u32]) -> Result<u32, String> {
+    let run = hullvm_run(wat, args)?;
+    match run.ending {
+        Ending::Finished { results } => Ok(results[0]),
+        other => Err(other.to_string()),
     }
 }
 
-fn wasmi_result(wat: &str, args: &[u32]) -> Result<u32, String> {
-    let entry = Entry::Invoke(vec![Invocation {
-        export: "f".into(),
-        args: args.to_vec(),
-    }]);
-    let run = wasmi::run(wat.as_bytes(), &entry, 1 << 30).unwrap();
-    match run.outcome {
-        OracleOutcome::Finished => Ok(run.results[0]),
-        OracleOutcome::Trap(OracleTrap::Known(t)) => Err(t.message().to_string()),
-        other => Err(format!("{other:?}")),
-    }
+fn wasmi_run(wat: &str, args: &[u32]) -> Result<EngineRun, String> {
+    Ok(wasmi::run(wat.as_bytes(), &entry(args), Budget::fuel(1 << 30)).unwrap())
 }
 
 fn check(wat: &str, args: &[u32]) -> Result<(), TestCaseError> {
-    let ours = hullvm_result(wat, args);
-    let theirs = wasmi_result(wat, args);
+    let ours = hullvm_run(wat, args);
+    let theirs = wasmi_run(wat, args);
     prop_assert_eq!(ours, theirs, "{} with {:x?}", wat, args);
     Ok(())
 }
@@ -125,16 +121,16 @@ fn traps_are_exits_not_wrong_numbers() {
     let div = "(module (func (export \"f\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s))";
     assert_eq!(
         hullvm_result(div, &[5, 0]),
-        Err("integer divide by zero".into())
+        Err("trap: integer divide by zero".into())
     );
     assert_eq!(
         hullvm_result(div, &[0x8000_0000, u32::MAX]),
-        Err("integer overflow".into())
+        Err("trap: integer overflow".into())
     );
     let rem = "(module (func (export \"f\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.rem_s))";
     assert_eq!(hullvm_result(rem, &[0x8000_0000, u32::MAX]), Ok(0));
     assert_eq!(
         hullvm_result(rem, &[7, 0]),
-        Err("integer divide by zero".into())
+        Err("trap: integer divide by zero".into())
     );
 }

@@ -1,11 +1,12 @@
 //! A planted compiler bug is caught by the source-level diff against wasmi
 //! at the exact wasm instruction, while the transformer still agrees with
 //! the reference tracer token for token (both run the wrongly compiled
-//! program). This file holds only this test: the switch is process-wide.
+//! program). The bug is a compile option, so it touches nothing else.
 
 use hullvm::compile::{Entry, Invocation, Options};
-use hullvm::decode::attention::HullCache;
 use hullvm::decode::Decoder;
+use hullvm::ending::Ending;
+use hullvm::pipeline::{self, Config, Disagreement, Subject};
 
 /// `i % 7` summed for i = 0..10; the import moves the function to index 1.
 const MODULE: &str = r#"
@@ -52,17 +53,19 @@ fn a_wrong_rem_u_lowering_is_named_at_the_wasm_instruction() {
         ..Options::default()
     };
     let check = |options: &Options| {
-        hullvm::check_wasm::<HullCache>(&decoder, MODULE.as_bytes(), &entry, 1_000_000, options)
+        let subject = Subject::Wasm {
+            wasm: MODULE.as_bytes(),
+            entry: &entry,
+            options: *options,
+        };
+        pipeline::check(&decoder, subject, &Config::default())
     };
 
     let good = check(&Options::default()).unwrap();
-    assert!(good.divergence.is_none());
-    assert!(good.source.divergence.is_none(), "{:?}", good.source);
-    assert!(good.source.steps_compared > 50);
-    assert_eq!(
-        good.oracle.results,
-        vec![(0..10).map(|i| i % 7).sum::<u32>()]
-    );
+    assert!(good.disagreement().is_none(), "{:?}", good.disagreement());
+    assert!(good.source_steps() > 50);
+    let results = vec![(0..10).map(|i| i % 7).sum::<u32>()];
+    assert_eq!(good.transformer.run.ending, Ending::Finished { results });
 
     let bad = check(&planted);
     // The fuzzer's arbiter (wasmi 0.31) only overrules wasmi 2 by agreeing
@@ -70,12 +73,18 @@ fn a_wrong_rem_u_lowering_is_named_at_the_wasm_instruction() {
     let fuzzed =
         hullvm::fuzz::targets::module_with(&decoder, MODULE.as_bytes(), &entry, true, &planted);
     let finding = fuzzed.expect_err("a hullvm bug is a finding, not overruled");
-    assert_eq!(finding.kind, "output mismatch", "{finding}");
+    assert_eq!(finding.kind, "source divergence", "{finding}");
     let bad = bad.unwrap();
     // The transformer executes the (wrong) program exactly ...
     assert!(bad.divergence.is_none(), "{}", bad.divergence.unwrap());
+    // ... wasmi's plain run disagrees at the end, and the arbiter does not
+    // overrule it ...
+    assert!(bad.wasmi_disagreement().is_some());
+    assert!(!bad.overruled());
     // ... and the source diff names the wasm instruction where it goes wrong.
-    let d = bad.source.divergence.expect("the planted bug is caught");
+    let Some(Disagreement::SourceSteps(d)) = bad.disagreement() else {
+        panic!("the planted bug is caught: {:?}", bad.disagreement())
+    };
     eprintln!("{d}");
     let expected = d.expected.as_ref().unwrap();
     let got = d.got.as_ref().unwrap();
@@ -87,7 +96,7 @@ fn a_wrong_rem_u_lowering_is_named_at_the_wasm_instruction() {
     assert_eq!(expected.step.value, Some(5));
     assert_eq!(got.step.value, Some(6));
     assert_eq!(
-        bad.compiled.program.instrs[d.at.pc as usize].op,
+        bad.compiled.as_ref().unwrap().program.instrs[d.at.pc as usize].op,
         hullvm::isa::Op::Call,
         "the flat pc is the call into the rem_u helper"
     );

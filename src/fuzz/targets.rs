@@ -3,16 +3,15 @@
 //! (cargo-fuzz) and `hullvm fuzz` (the built-in driver) call the same
 //! functions.
 
-use super::generate::{self, Limits};
+use super::generate;
 use super::shared_decoder;
-use crate::compile::{self, CompileError, Compiled, Entry, Exit, Invocation};
+use crate::compile::{self, CompileError, Entry, Invocation};
 use crate::decode::attention::{BruteCache, HullCache, KvCache};
-use crate::decode::{Decoder, Stop};
+use crate::decode::Decoder;
+use crate::ending::{Ending, EngineRun, Exhaustion};
 use crate::isa;
-use crate::oracle::reference;
-use crate::oracle::wasmi::{self, OracleOutcome, OracleRun, OracleTrap};
-use crate::transformer::graph::Tie;
-use crate::verify::tokens as verify;
+use crate::pipeline::{self, Checked, Checks, Comparison, Config, Limits, Subject};
+use crate::weights::Tie;
 use arbitrary::Unstructured;
 use std::fmt;
 
@@ -22,10 +21,6 @@ use std::fmt;
 pub const DIFFERENTIAL_TOKENS: usize = 100_000;
 /// Tokens a wasm-smith module may generate (they often loop forever).
 pub const SMITH_TOKENS: usize = 30_000;
-/// wasmi's fuel for a run our engines finished in `steps` steps: every
-/// wasm instruction that costs wasmi fuel is at least one of our steps.
-const FUEL_BASE: u64 = 100_000;
-const FUEL_PER_STEP: u64 = 16;
 
 /// Something a target found: a disagreement or a panic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +80,8 @@ pub fn differential(data: &[u8]) -> Result<Exec, Finding> {
 /// The generated module for `data`, as the differential target sees it.
 pub fn generated(data: &[u8]) -> generate::Generated {
     let mut u = Unstructured::new(data);
-    generate::generate(&mut u, &Limits::default()).expect("the generator never runs out of bytes")
+    generate::generate(&mut u, &generate::Limits::default())
+        .expect("the generator never runs out of bytes")
 }
 
 pub fn differential_with(decoder: &Decoder, data: &[u8]) -> Result<Exec, Finding> {
@@ -122,224 +118,117 @@ pub fn parse_entry_line(line: &str) -> Option<Entry> {
 }
 
 /// A module whose correct output is known (`expected`: output bytes then
-/// result bytes) where wasmi is wrong: the transformer must follow the
-/// reference tracer token for token, finish, and print `expected`.
+/// result bytes) where wasmi 2 is wrong: the transformer must follow the
+/// reference tracer token for token and print `expected`, and wasmi 2 must
+/// agree or be overruled by the arbiter.
 pub fn module_expecting(
     decoder: &Decoder,
     wasm: &[u8],
     entry: &Entry,
     expected: &[u8],
 ) -> Result<Exec, Finding> {
-    let compiled =
-        compile::compile(wasm, entry).map_err(|e| Finding::new("compile error", e.to_string()))?;
-    let program = &compiled.program;
-    let reference = reference::run(program, DIFFERENTIAL_TOKENS);
-    let transformer = decoder
-        .session::<HullCache>()
-        .run(program, DIFFERENTIAL_TOKENS);
-    if let Some(d) = verify::first_divergence(program, &reference.trace, &transformer.trace) {
-        return Err(Finding::new(
-            "divergence",
-            format!("transformer vs reference tracer: {d}"),
-        ));
-    }
-    let exit = match reference.outcome {
-        reference::Outcome::Halted { pc } => compiled.exit_at(pc),
-        _ => None,
-    };
-    if exit != Some(Exit::Finished) || transformer.output != expected {
-        return Err(Finding::new(
-            "output mismatch",
-            format!(
-                "expected {:02x?} and a normal exit, the transformer printed {:02x?} and ended with {exit:?}",
-                expected, transformer.output
-            ),
-        ));
-    }
-    // These are the disagreements the arbiter settles, so it must get each
-    // of them right.
-    let fuel = FUEL_BASE + FUEL_PER_STEP * reference.steps;
-    let arbiter = crate::oracle::arbiter::run(wasm, entry, fuel)
-        .map_err(|e| Finding::new("arbiter error", e.to_string()))?;
+    let checked = check(decoder, wasm, entry, &compile::Options::default(), true)
+        .map_err(|e| Finding::new("compile error", e.to_string()))?;
+    let compiled = checked.compiled.as_ref().expect("compiled from wasm");
     let (out, results) = compiled
         .split_output(expected)
         .ok_or_else(|| Finding::new("bad note", "expect-output is shorter than the results"))?;
-    if arbiter.outcome != OracleOutcome::Finished
-        || arbiter.output != out
-        || arbiter.results != results
-    {
+    let expected = EngineRun {
+        output: out.to_vec(),
+        ending: Ending::Finished { results },
+    };
+    if let Some(d) = checked.disagreement() {
+        return Err(Finding::new(d.kind(), d.to_string()));
+    }
+    if checked.transformer.run != expected {
         return Err(Finding::new(
-            "arbiter mismatch",
+            "output mismatch",
             format!(
-                "expected output {out:02x?} results {results:08x?}, wasmi 0.31 printed {:02x?}, returned {:08x?} and ended with {:?}",
-                arbiter.output, arbiter.results, arbiter.outcome
+                "expected {expected}, the transformer's run: {}",
+                checked.transformer.run
             ),
         ));
     }
     Ok(Exec {
         outcome: "finished as expected".into(),
-        tokens: transformer.trace.len() as u64,
+        tokens: checked.transformer.trace.len() as u64,
         ..Exec::default()
     })
 }
 
-/// Transformer, reference and wasmi on one compiled module, compared. With
-/// `strict`, wasmi traps hullvm does not model (stack exhaustion) are
-/// findings; otherwise they make the run incomparable.
-fn run_three(
+/// The pipeline with every comparison, on the fuzzer's token budget.
+fn check(
     decoder: &Decoder,
     wasm: &[u8],
     entry: &Entry,
-    compiled: &Compiled,
-    max_tokens: usize,
+    options: &compile::Options,
     strict: bool,
-) -> Result<Exec, Finding> {
-    let program = &compiled.program;
-    let reference = reference::run(program, max_tokens);
-    let transformer = decoder.session::<HullCache>().run(program, max_tokens);
-    if let Some(d) = verify::first_divergence(program, &reference.trace, &transformer.trace) {
-        return Err(Finding::new(
-            "divergence",
-            format!("transformer vs reference tracer: {d}"),
-        ));
+) -> Result<Checked, CompileError> {
+    let max_tokens = if strict {
+        DIFFERENTIAL_TOKENS
+    } else {
+        SMITH_TOKENS
+    };
+    let config = Config {
+        limits: Limits::tokens(max_tokens),
+        checks: Checks::ALL,
+        ..Config::default()
+    };
+    let subject = Subject::Wasm {
+        wasm,
+        entry,
+        options: *options,
+    };
+    pipeline::check(decoder, subject, &config)
+}
+
+/// A check's verdict as a fuzz outcome. With `strict`, a wasmi ending that
+/// hullvm does not model (stack exhaustion, other traps) is a finding too;
+/// otherwise it makes the run incomparable.
+fn verdict(checked: &Checked, strict: bool) -> Result<Exec, Finding> {
+    if let Some(d) = checked.disagreement() {
+        return Err(Finding::new(d.kind(), d.to_string()));
     }
-    let tokens = transformer.trace.len() as u64;
-    let with_tokens = |outcome: String| Exec {
+    let exec = |outcome: String| Exec {
         outcome,
-        tokens,
+        tokens: checked.transformer.trace.len() as u64,
         ..Exec::default()
     };
-    if reference.outcome == reference::Outcome::TokenLimit && transformer.stop == Stop::TokenLimit {
-        // Equal traces up to the cap; wasmi has nothing to compare with
-        // (and is not asked to run what may be an endless loop).
-        return Ok(with_tokens("token limit".into()));
+    if checked.overruled() {
+        let d = checked
+            .wasmi_disagreement()
+            .expect("overruled a disagreement");
+        return Ok(Exec {
+            wasmi_overruled: Some(Finding::new(d.kind(), d.to_string())),
+            ..exec(OVERRULED.into())
+        });
     }
-    let pc = match (&reference.outcome, transformer.stop) {
-        (reference::Outcome::Halted { pc }, Stop::Halted) => *pc,
-        (reference::Outcome::TokenLimit, Stop::TokenLimit) => {
-            return Ok(with_tokens("token limit".into()))
-        }
-        (reference::Outcome::Fault { pc, message }, _) => {
-            return Err(Finding::new(
-                "fault",
-                format!(
-                    "the reference tracer faulted at {}: {message}",
-                    compiled.describe_pc(*pc)
-                ),
-            ))
-        }
-        (r, t) => {
-            return Err(Finding::new(
-                "stop mismatch",
-                format!("reference {r:?}, transformer {t:?} with equal traces"),
-            ))
-        }
-    };
-    let exit = compiled.exit_at(pc).ok_or_else(|| {
-        Finding::new(
-            "bad halt",
-            format!("halted at {}, not an exit", compiled.describe_pc(pc)),
-        )
-    })?;
-    if transformer.output != reference.output {
-        return Err(Finding::new(
-            "output mismatch",
-            "transformer and reference outputs differ with equal traces",
-        ));
-    }
-    // Fuel in proportion to the steps the run took: wasmi overflows its
-    // native stack on some endless loops after ~2^26 units of fuel
-    // (corpora/fuzz-regressions/smith-0-1330).
-    let fuel = FUEL_BASE + FUEL_PER_STEP * reference.steps;
-    let disagreement = match wasmi::run(wasm, entry, fuel) {
-        Ok(wasmi) => {
-            match compare_with_wasmi(compiled, exit, &transformer.output, &wasmi, strict) {
-                Ok(outcome) => return Ok(with_tokens(outcome)),
-                Err(finding) => finding,
-            }
-        }
-        // hullvm compiled it, so wasmi must run it too: a refusal means
-        // they read the module differently (smith-2000-7003: an element
-        // segment past its table's end), unless the arbiter runs it as
-        // hullvm does (differential-3004-39258: wasmi 2's translator
-        // panics on a valid module).
-        Err(e) => Finding::new(
-            "wasmi error",
-            format!("wasmi refused a compiled module: {e}"),
-        ),
-    };
-    // The transformer followed the reference tracer token for token, so
-    // either hullvm's compiler or wasmi is wrong: a second engine decides.
-    // wasmi 0.31 only overrules wasmi 2 by agreeing with hullvm exactly.
-    let arbiter = crate::oracle::arbiter::run(wasm, entry, fuel).map_err(|e| {
-        Finding::new(
-            &disagreement.kind,
-            format!("{} (the arbiter failed: {e})", disagreement.message),
-        )
-    })?;
-    match compare_with_wasmi(compiled, exit, &transformer.output, &arbiter, strict) {
-        Ok(_) => Ok(Exec {
-            wasmi_overruled: Some(disagreement),
-            ..with_tokens(OVERRULED.into())
-        }),
-        Err(_) => Err(disagreement),
-    }
+    let transformer = &checked.transformer.run.ending;
+    let wasmi = checked.wasmi.as_ref().and_then(|w| w.as_ref().ok());
+    Ok(exec(
+        match (&checked.wasmi_comparison, transformer, wasmi) {
+            (_, Ending::TokenLimit, _) => "token limit".into(),
+            (Some(Comparison::Incomparable(_)), _, Some(w)) => match &w.ending {
+                Ending::Exhausted {
+                    what: Exhaustion::Fuel,
+                } => "wasmi out of fuel".into(),
+                other if strict => {
+                    return Err(Finding::new(
+                        "outcome mismatch",
+                        format!("transformer {transformer}, wasmi {other}"),
+                    ))
+                }
+                other => format!("incomparable: wasmi {other}"),
+            },
+            (_, Ending::Finished { .. }, _) => "finished".into(),
+            (_, ending, _) => ending.to_string(),
+        },
+    ))
 }
 
 /// The outcome of a run where wasmi 2 disagreed and was overruled.
 pub const OVERRULED: &str =
     "wasmi 2 overruled (wasmi 0.31 and the reference tracer agree with hullvm)";
-
-/// The transformer's exit and output against wasmi's; the outcome name.
-fn compare_with_wasmi(
-    compiled: &Compiled,
-    exit: Exit,
-    output: &[u8],
-    oracle: &OracleRun,
-    strict: bool,
-) -> Result<String, Finding> {
-    let shown = |b: &[u8]| format!("{:02x?}", b);
-    match (exit, &oracle.outcome) {
-        (Exit::Finished, OracleOutcome::Finished) => {
-            let (out, results) = compiled.split_output(output).ok_or_else(|| {
-                Finding::new("output mismatch", "fewer output bytes than results")
-            })?;
-            if out != oracle.output.as_slice() || results != oracle.results {
-                return Err(Finding::new(
-                    "output mismatch",
-                    format!(
-                        "transformer output {} results {results:08x?}, wasmi output {} results {:08x?}",
-                        shown(out),
-                        shown(&oracle.output),
-                        oracle.results
-                    ),
-                ));
-            }
-            Ok("finished".into())
-        }
-        (Exit::Trap(t), OracleOutcome::Trap(OracleTrap::Known(w))) if t == *w => {
-            if output != oracle.output.as_slice() {
-                return Err(Finding::new(
-                    "output mismatch",
-                    format!(
-                        "both trap ({t}) but the transformer printed {}, wasmi {}",
-                        shown(output),
-                        shown(&oracle.output)
-                    ),
-                ));
-            }
-            Ok(format!("trap: {t}"))
-        }
-        (_, OracleOutcome::OutOfFuel) => Ok("wasmi out of fuel".into()),
-        (_, OracleOutcome::Trap(OracleTrap::Other(m))) if !strict => {
-            Ok(format!("incomparable: wasmi {m}"))
-        }
-        (exit, outcome) => Err(Finding::new(
-            "outcome mismatch",
-            format!("transformer ended with {exit:?}, wasmi with {outcome:?}"),
-        )),
-    }
-}
 
 /// The first `n` words of a message, for outcome names.
 fn first_words(s: &str, n: usize) -> String {
@@ -493,7 +382,7 @@ pub fn module_with(
     if compile::unresolved_import(wasm).is_some() && !strict {
         return Ok(Exec::outcome("unlinkable import"));
     }
-    let compiled = match compile::compile_with(wasm, entry, options) {
+    let checked = match check(decoder, wasm, entry, options, strict) {
         Ok(c) => c,
         Err(e) if strict => return Err(Finding::new("compile error", e.to_string())),
         Err(CompileError::Unsupported { feature, .. }) => {
@@ -508,12 +397,7 @@ pub fn module_with(
             return Ok(Exec::outcome(format!("invalid: {}", first_words(&e, 3))));
         }
     };
-    let tokens = if strict {
-        DIFFERENTIAL_TOKENS
-    } else {
-        SMITH_TOKENS
-    };
-    run_three(decoder, wasm, entry, &compiled, tokens, strict)
+    verdict(&checked, strict)
 }
 
 /// Arbitrary inserts and queries: the hull cache answers what brute force

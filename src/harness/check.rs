@@ -3,16 +3,13 @@
 //! checked against the reference tracer and wasmi; then a short benchmark
 //! and the numerics. The result is one [`Results`] value for the report.
 
-use crate::compile::{Compiled, Exit};
-use crate::decode::attention::HullCache;
-use crate::decode::{Decoder, Stop};
+use crate::decode::Decoder;
+use crate::ending::EngineRun;
 use crate::harness::input::{self as source, Source};
 use crate::harness::{bench, corpus, spec};
-use crate::oracle::reference::{self, Outcome};
-use crate::oracle::wasmi::{self, OracleOutcome};
+use crate::pipeline::{self, Subject};
 use crate::report::{CorpusRow, Meta, ModelCard, Results, Summary};
-use crate::verify::tokens as verify;
-use anyhow::{bail, Result};
+use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::time::{Instant, SystemTime};
@@ -185,79 +182,49 @@ fn progress(len: usize, what: &str) -> ProgressBar {
     bar
 }
 
-/// One corpus program on the transformer, the reference tracer and wasmi.
+/// One corpus program through the pipeline, against its manifest too.
 fn check_program(
     decoder: &Decoder,
     p: &corpus::CorpusProgram,
     src: &Source,
     max_tokens: usize,
 ) -> Result<CorpusRow> {
-    let reference = reference::run(&src.program, max_tokens);
-    let (wasmi_output, wasmi_verdict) = wasmi_verdict(src)?;
-    let start = Instant::now();
-    let run = decoder.session::<HullCache>().run(&src.program, max_tokens);
-    let seconds = start.elapsed().as_secs_f64();
-    let divergence = verify::first_divergence(&src.program, &reference.trace, &run.trace);
-    // The run lifted to wasm instructions, against wasmi's instrumented run.
-    let source = match (&src.compiled, &src.wasm) {
-        (Some(c), Some((wasm, entry))) => {
-            let halted = run.stop == Stop::Halted;
-            crate::verify::lift::check(c, wasm, entry, &run.trace, halted, 1 << 40)?.0
+    let checked = match &src.wasm {
+        Some((wasm, entry)) => {
+            pipeline::check(decoder, Subject::wasm(wasm, entry), &config(max_tokens))?
         }
-        _ => Default::default(),
+        None => pipeline::check(decoder, Subject::Program(&src.program), &config(max_tokens))?,
     };
-    let compiled = src.compiled.as_ref();
-    let reference_verdict = verdict(&reference.outcome, compiled);
-    let transformer_verdict = match run.stop {
-        Stop::TokenLimit => "token limit reached".to_string(),
-        Stop::Halted => {
-            let pc = verify::locate(&run.trace, run.trace.len() - 1).pc;
-            verdict(&Outcome::Halted { pc }, compiled)
-        }
-    };
+    let t = &checked.transformer;
+    let words = |run: Option<&EngineRun>| run.map_or("-".to_string(), |r| r.ending.to_string());
+    let wasmi = checked.wasmi.as_ref().map(|w| match w {
+        Ok(run) => run.ending.to_string(),
+        Err(e) => format!("error: {e}"),
+    });
+    let disagreement = checked.disagreement();
     Ok(CorpusRow {
         program: p.name.clone(),
-        tokens: run.trace.len(),
-        steps: reference.steps,
-        seconds,
-        tokens_per_second: run.trace.len() as f64 / seconds.max(1e-9),
-        exact: divergence.is_none(),
-        outputs_agree: run.output == reference.output
-            && reference.output == wasmi_output
-            && transformer_verdict == reference_verdict
-            && reference_verdict == wasmi_verdict,
-        matches_manifest: run.output == p.expected_output,
-        divergence,
-        source_steps: source.steps_compared,
-        source_divergence: source.divergence,
-        transformer_verdict,
-        reference_verdict,
-        wasmi_verdict,
+        tokens: t.trace.len(),
+        steps: checked.reference.as_ref().map_or(0, |r| r.steps),
+        seconds: t.seconds,
+        tokens_per_second: t.tokens_per_second(),
+        exact: checked.divergence.is_none(),
+        outputs_agree: disagreement.is_none(),
+        matches_manifest: p.matches(&t.run),
+        divergence: checked.divergence.clone(),
+        source_steps: checked.source_steps(),
+        source_divergence: checked.source.as_ref().and_then(|s| s.divergence.clone()),
+        transformer_verdict: t.run.ending.to_string(),
+        reference_verdict: words(checked.reference.as_ref().map(|r| &r.run)),
+        wasmi_verdict: wasmi.unwrap_or_else(|| "-".into()),
+        disagreement: disagreement.map(|d| d.to_string()),
     })
 }
 
-/// How a run ended, in words: "finished", "trap: <wasm message>", ...
-pub fn verdict(outcome: &Outcome, compiled: Option<&Compiled>) -> String {
-    match outcome {
-        Outcome::Halted { pc } => match compiled.and_then(|c| c.exit_at(*pc)) {
-            Some(Exit::Trap(t)) => format!("trap: {t}"),
-            _ => "finished".into(),
-        },
-        Outcome::TokenLimit => "token limit reached".into(),
-        Outcome::Fault { pc, message } => format!("fault at pc {pc}: {message}"),
+/// Every comparison, within the token cap.
+fn config(max_tokens: usize) -> pipeline::Config {
+    pipeline::Config {
+        limits: pipeline::Limits::tokens(max_tokens),
+        ..pipeline::Config::default()
     }
-}
-
-/// wasmi's output bytes and how its run ended, in [`verdict`]'s words.
-pub fn wasmi_verdict(src: &Source) -> Result<(Vec<u8>, String)> {
-    let Some((wasm, entry)) = &src.wasm else {
-        bail!("the wasmi engine needs a .wasm, .wat or .c program, not a token file");
-    };
-    let run = wasmi::run(wasm, entry, u64::MAX)?;
-    let verdict = match &run.outcome {
-        OracleOutcome::Finished => "finished".to_string(),
-        OracleOutcome::Trap(t) => format!("trap: {}", t.message()),
-        OracleOutcome::OutOfFuel => "out of fuel".to_string(),
-    };
-    Ok((run.output, verdict))
 }

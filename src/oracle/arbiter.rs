@@ -9,20 +9,22 @@
 //! the reference tracer and the transformer agree against wasmi 2, the
 //! disagreement is wasmi 2's.
 
-use super::wasmi::{OracleError, OracleOutcome, OracleRun, OracleTrap};
+use super::wasmi::Budget;
+use super::OracleError;
 use crate::compile::{self, Entry, Trap};
+use crate::ending::{Ending, EngineRun, Exhaustion};
 use wasmi_stack::core::TrapCode;
 use wasmi_stack::{Caller, Config, Engine, Linker, Module, Store, Value};
 
-/// Run `wasm` (binary or text) under wasmi 0.31 with at most `fuel` units of
-/// work: the same entry, input and host function as [`super::run`].
-pub fn run(wasm: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleError> {
+/// Run `wasm` (binary or text) under wasmi 0.31 within `budget`: the same
+/// entry, input and host function as [`super::wasmi::run`].
+pub fn run(wasm: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, OracleError> {
     let bytes = compile::to_binary(wasm)?;
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("wasmi 0.31".into())
             .stack_size(256 << 20)
-            .spawn_scoped(s, || run_here(&bytes, entry, fuel))
+            .spawn_scoped(s, || run_here(&bytes, entry, budget))
             .expect("spawn the arbiter thread")
             .join()
             .unwrap_or_else(|panic| {
@@ -34,14 +36,14 @@ pub fn run(wasm: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleErr
     })
 }
 
-fn run_here(bytes: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleError> {
+fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, OracleError> {
     let fail = |e: &dyn std::fmt::Display| OracleError::Wasmi(format!("wasmi 0.31: {e}"));
     let mut config = Config::default();
     config.consume_fuel(true);
     let engine = Engine::new(&config);
     let module = Module::new(&engine, bytes).map_err(|e| fail(&e))?;
     let mut store = Store::new(&engine, Vec::<u8>::new());
-    store.add_fuel(fuel).map_err(|e| fail(&e))?;
+    store.add_fuel(budget.fuel).map_err(|e| fail(&e))?;
     let mut linker = Linker::<Vec<u8>>::new(&engine);
     linker
         .func_wrap(
@@ -50,10 +52,9 @@ fn run_here(bytes: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleE
             |mut caller: Caller<'_, Vec<u8>>, b: i32| caller.data_mut().push(b as u8),
         )
         .map_err(|e| fail(&e))?;
-    let ended = |store: &mut Store<Vec<u8>>, results: Vec<u32>, outcome| OracleRun {
+    let ended = |store: &mut Store<Vec<u8>>, ending| EngineRun {
         output: std::mem::take(store.data_mut()),
-        results,
-        outcome,
+        ending,
     };
     let instance = match linker
         .instantiate(&mut store, &module)
@@ -61,8 +62,7 @@ fn run_here(bytes: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleE
     {
         Ok(i) => i,
         Err(wasmi_stack::Error::Trap(t)) => {
-            let outcome = classify(t.trap_code());
-            return Ok(ended(&mut store, Vec::new(), outcome));
+            return Ok(ended(&mut store, classify(t.trap_code())));
         }
         Err(e) => return Err(fail(&e)),
     };
@@ -107,8 +107,7 @@ fn run_here(bytes: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleE
         match func.call(&mut store, &params, &mut results) {
             Ok(()) => {}
             Err(wasmi_stack::Error::Trap(t)) => {
-                let outcome = classify(t.trap_code());
-                return Ok(ended(&mut store, Vec::new(), outcome));
+                return Ok(ended(&mut store, classify(t.trap_code())));
             }
             Err(e) => return Err(fail(&e)),
         }
@@ -121,18 +120,31 @@ fn run_here(bytes: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleE
             })
             .collect::<Result<_, _>>()?;
     }
-    Ok(ended(&mut store, last, OracleOutcome::Finished))
+    // `compute`'s own result is dropped by the C convention.
+    if matches!(entry, Entry::Compute { .. }) {
+        last.clear();
+    }
+    Ok(ended(&mut store, Ending::Finished { results: last }))
 }
 
-fn classify(code: Option<TrapCode>) -> OracleOutcome {
-    let known = |t| OracleOutcome::Trap(OracleTrap::Known(t));
+fn classify(code: Option<TrapCode>) -> Ending {
+    let trap = |trap| Ending::Trap { trap };
     match code {
-        Some(TrapCode::OutOfFuel) => OracleOutcome::OutOfFuel,
-        Some(TrapCode::UnreachableCodeReached) => known(Trap::Unreachable),
-        Some(TrapCode::MemoryOutOfBounds) => known(Trap::MemoryOutOfBounds),
-        Some(TrapCode::IntegerDivisionByZero) => known(Trap::IntegerDivideByZero),
-        Some(TrapCode::IntegerOverflow) => known(Trap::IntegerOverflow),
-        Some(code) => OracleOutcome::Trap(OracleTrap::Other(code.trap_message().to_string())),
-        None => OracleOutcome::Trap(OracleTrap::Other("a host error".into())),
+        Some(TrapCode::OutOfFuel) => Ending::Exhausted {
+            what: Exhaustion::Fuel,
+        },
+        Some(TrapCode::UnreachableCodeReached) => trap(Trap::Unreachable),
+        Some(TrapCode::MemoryOutOfBounds) => trap(Trap::MemoryOutOfBounds),
+        Some(TrapCode::IntegerDivisionByZero) => trap(Trap::IntegerDivideByZero),
+        Some(TrapCode::IntegerOverflow) => trap(Trap::IntegerOverflow),
+        Some(TrapCode::StackOverflow) => Ending::Exhausted {
+            what: Exhaustion::CallStack,
+        },
+        Some(code) => Ending::OtherTrap {
+            message: code.trap_message().to_string(),
+        },
+        None => Ending::OtherTrap {
+            message: "a host error".into(),
+        },
     }
 }

@@ -21,8 +21,8 @@
 //! renumbered, custom sections (names) are dropped. Nothing else changes,
 //! so the program's output, results and traps are those of the original.
 
-use crate::compile::{self, Entry, Report, SourceMap, SourceStep};
-use crate::oracle::wasmi::{self, OracleError, OracleRun};
+use super::OracleError;
+use crate::compile::{self, Report, SourceMap};
 use wasm_encoder::reencode::{self, Reencode};
 use wasm_encoder::{EntityType, ImportSection, Instruction, SectionId, TypeSection, ValType};
 
@@ -30,17 +30,6 @@ use wasm_encoder::{EntityType, ImportSection, Instruction, SectionId, TypeSectio
 pub const HOOK_MODULE: &str = "hullvm_oracle";
 pub const HOOK_VALUE: &str = "value";
 pub const HOOK_PATH: &str = "path";
-
-/// Steps the oracle records before it stops recording (the run goes on).
-pub const DEFAULT_STEP_CAP: usize = 50_000_000;
-
-/// wasmi's source-level trace.
-#[derive(Debug, Clone, Default)]
-pub struct OracleSteps {
-    pub steps: Vec<SourceStep>,
-    /// True when the run reported more steps than were kept.
-    pub truncated: bool,
-}
 
 /// Rewrite `wasm` (binary or text) so that it reports the steps `map` marks.
 pub fn instrument(wasm: &[u8], map: &SourceMap) -> Result<Vec<u8>, OracleError> {
@@ -76,23 +65,6 @@ pub fn instrument(wasm: &[u8], map: &SourceMap) -> Result<Vec<u8>, OracleError> 
         .parse_core_module(&mut module, wasmparser::Parser::new(0), &bytes)
         .map_err(|e| OracleError::Wasmi(format!("instrumenting: {e:?}")))?;
     Ok(module.finish())
-}
-
-/// Run `wasm` instrumented under wasmi: its results (as [`oracle::run`]
-/// gives them) and its source-level steps, at most `cap` of them.
-pub fn run(
-    wasm: &[u8],
-    entry: &Entry,
-    fuel: u64,
-    map: &SourceMap,
-    cap: usize,
-) -> Result<(OracleRun, OracleSteps), OracleError> {
-    let bytes = instrument(wasm, map)?;
-    let (run, mut steps) = wasmi::run_binary(&bytes, entry, fuel, Some(cap))?;
-    for s in &mut steps.steps {
-        s.offset = map.op(s.func, s.instr).map_or(0, |o| o.offset);
-    }
-    Ok((run, steps))
 }
 
 struct Rewriter<'m> {
@@ -242,8 +214,9 @@ impl Reencode for Rewriter<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::compile::{compile, Invocation};
+    use crate::compile::{compile, Entry, Invocation, SourceStep};
+    use crate::ending::Ending;
+    use crate::oracle::wasmi::{self, Budget};
 
     /// Imports, a start function, a table with an element segment, and
     /// exports: every function reference moves with the two hook imports.
@@ -265,17 +238,13 @@ mod tests {
             args: vec![],
         }]);
         let compiled = compile(MODULE.as_bytes(), &entry).unwrap();
-        let plain = wasmi::run(MODULE.as_bytes(), &entry, 1 << 20).unwrap();
-        let (run, steps) = run(
-            MODULE.as_bytes(),
-            &entry,
-            1 << 20,
-            &compiled.source_map,
-            100,
-        )
-        .unwrap();
-        assert_eq!(plain.results, vec![42]);
-        assert_eq!((run.results, run.output), (plain.results, plain.output));
+        let budget = Budget::fuel(1 << 20);
+        let plain = wasmi::run(MODULE.as_bytes(), &entry, budget).unwrap();
+        let (run, steps) =
+            wasmi::run_instrumented(MODULE.as_bytes(), &entry, budget, &compiled.source_map, 100)
+                .unwrap();
+        assert_eq!(plain.ending, Ending::Finished { results: vec![42] });
+        assert_eq!(run, plain);
         assert!(!steps.truncated);
         // start: const, const, store, const, global.set; main: const,
         // output call, then get's steps and main's call of it.
@@ -291,7 +260,8 @@ mod tests {
         assert_eq!(lifted, steps.steps);
         // A cap keeps the first steps and says so.
         let (_, capped) =
-            super::run(MODULE.as_bytes(), &entry, 1 << 20, &compiled.source_map, 3).unwrap();
+            wasmi::run_instrumented(MODULE.as_bytes(), &entry, budget, &compiled.source_map, 3)
+                .unwrap();
         assert!(capped.truncated);
         assert_eq!(capped.steps[..], steps.steps[..3]);
     }

@@ -7,3 +7,13 @@ pub mod arbiter;
 pub mod instrument;
 pub mod reference;
 pub mod wasmi;
+
+/// Why an engine could not run a module at all (as opposed to a run that
+/// trapped or ran out of fuel, which is an [`crate::ending::Ending`]).
+#[derive(Debug, thiserror::Error)]
+pub enum OracleError {
+    #[error(transparent)]
+    Compile(#[from] crate::compile::CompileError),
+    #[error("wasmi: {0}")]
+    Wasmi(String),
+}

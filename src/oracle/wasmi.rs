@@ -1,74 +1,81 @@
 //! The oracle: the same wasm under wasmi, with the same entry and input.
 
-use super::instrument::{OracleSteps, HOOK_MODULE, HOOK_PATH, HOOK_VALUE};
-use crate::compile::{self, Entry, SourceStep, Trap};
+use super::instrument::{self, HOOK_MODULE, HOOK_PATH, HOOK_VALUE};
+use super::OracleError;
+use crate::compile::{self, Entry, SourceMap, SourceStep, Trap};
+use crate::ending::{Ending, EngineRun, Exhaustion};
 use wasmi::{Caller, Config, Engine, Linker, Module, Store, Val};
 
-/// How a wasmi run ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OracleOutcome {
-    Finished,
-    Trap(OracleTrap),
-    /// The fuel budget ran out (a program that does not terminate soon).
-    OutOfFuel,
+/// What a wasmi run may use before it is stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Units of fuel (about one per wasm instruction).
+    pub fuel: u64,
+    /// Nested calls before the run traps as call stack exhaustion.
+    pub call_depth: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OracleTrap {
-    /// A trap hullvm also produces.
-    Known(Trap),
-    /// Any other trap, by wasmi's message (e.g. stack overflow).
-    Other(String),
-}
+impl Budget {
+    /// wasmi's own default call depth.
+    pub const DEFAULT_CALL_DEPTH: usize = 1000;
 
-impl OracleTrap {
-    pub fn message(&self) -> String {
-        match self {
-            OracleTrap::Known(t) => t.message().to_string(),
-            OracleTrap::Other(m) => m.clone(),
+    pub fn fuel(fuel: u64) -> Budget {
+        Budget {
+            fuel,
+            call_depth: Budget::DEFAULT_CALL_DEPTH,
         }
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct OracleRun {
-    pub output: Vec<u8>,
-    /// Results of the final invocation (i32 results as raw bits).
-    pub results: Vec<u32>,
-    pub outcome: OracleOutcome,
+/// wasmi's source-level trace.
+#[derive(Debug, Clone, Default)]
+pub struct OracleSteps {
+    pub steps: Vec<SourceStep>,
+    /// True when the run reported more steps than were kept.
+    pub truncated: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum OracleError {
-    #[error(transparent)]
-    Compile(#[from] compile::CompileError),
-    #[error("wasmi: {0}")]
-    Wasmi(String),
-}
-
-/// Run `wasm` (binary or text) under wasmi with at most `fuel` units of work.
+/// Run `wasm` (binary or text) under wasmi within `budget`.
 ///
 /// wasmi's translator recurses over the function body, so large functions
 /// (the sudoku corpus program, deeply nested spec modules) get a thread
 /// with a roomy stack whatever thread the caller is on.
-pub fn run(wasm: &[u8], entry: &Entry, fuel: u64) -> Result<OracleRun, OracleError> {
+pub fn run(wasm: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, OracleError> {
     let bytes = compile::to_binary(wasm)?;
-    run_binary(&bytes, entry, fuel, None).map(|(run, _)| run)
+    run_binary(&bytes, entry, budget, None).map(|(run, _)| run)
+}
+
+/// Run `wasm` rewritten by [`instrument::instrument`]: its run (the plain
+/// module's, unless instrumenting changed it, which callers check) and its
+/// source-level steps, at most `cap` of them.
+pub fn run_instrumented(
+    wasm: &[u8],
+    entry: &Entry,
+    budget: Budget,
+    map: &SourceMap,
+    cap: usize,
+) -> Result<(EngineRun, OracleSteps), OracleError> {
+    let bytes = instrument::instrument(wasm, map)?;
+    let (run, mut steps) = run_binary(&bytes, entry, budget, Some(cap))?;
+    for s in &mut steps.steps {
+        s.offset = map.op(s.func, s.instr).map_or(0, |o| o.offset);
+    }
+    Ok((run, steps))
 }
 
 /// Run a wasm binary; with `record: Some(cap)` it also links the hooks of an
-/// instrumented module ([`crate::oracle::instrument`]) and keeps up to `cap` steps.
-pub(crate) fn run_binary(
+/// instrumented module and keeps up to `cap` steps.
+fn run_binary(
     bytes: &[u8],
     entry: &Entry,
-    fuel: u64,
+    budget: Budget,
     record: Option<usize>,
-) -> Result<(OracleRun, OracleSteps), OracleError> {
+) -> Result<(EngineRun, OracleSteps), OracleError> {
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("wasmi".into())
             .stack_size(256 << 20)
-            .spawn_scoped(s, || run_here(bytes, entry, fuel, record))
+            .spawn_scoped(s, || run_here(bytes, entry, budget, record))
             .expect("spawn the wasmi thread")
             .join()
             .unwrap_or_else(|panic| {
@@ -98,28 +105,33 @@ struct Host {
 }
 
 impl Host {
-    fn record(&mut self, func: i32, instr: i32, value: Option<i32>) {
-        if self.steps.steps.len() < self.cap {
-            self.steps.steps.push(SourceStep {
-                func: func as u32,
-                instr: instr as u32,
-                offset: 0,
-                value: value.map(|v| v as u32),
-            });
-        } else {
+    /// Keep a step; past the cap, stop the run: the caller compares no
+    /// further (and wasmi has overflowed its native stack on long runs of
+    /// host calls, corpora/fuzz-regressions/smith-0-1330).
+    fn record(&mut self, func: i32, instr: i32, value: Option<i32>) -> Result<(), wasmi::Error> {
+        if self.steps.steps.len() >= self.cap {
             self.steps.truncated = true;
+            return Err(wasmi::Error::new("hullvm: the step cap is reached"));
         }
+        self.steps.steps.push(SourceStep {
+            func: func as u32,
+            instr: instr as u32,
+            offset: 0,
+            value: value.map(|v| v as u32),
+        });
+        Ok(())
     }
 }
 
 fn run_here(
     bytes: &[u8],
     entry: &Entry,
-    fuel: u64,
+    budget: Budget,
     record: Option<usize>,
-) -> Result<(OracleRun, OracleSteps), OracleError> {
+) -> Result<(EngineRun, OracleSteps), OracleError> {
     let mut config = Config::default();
     config.consume_fuel(true);
+    config.set_max_recursion_depth(budget.call_depth);
     let engine = Engine::new(&config);
     let module = Module::new(&engine, bytes).map_err(|e| OracleError::Wasmi(e.to_string()))?;
     let mut store = Store::new(
@@ -130,7 +142,7 @@ fn run_here(
         },
     );
     store
-        .set_fuel(fuel)
+        .set_fuel(budget.fuel)
         .map_err(|e| OracleError::Wasmi(e.to_string()))?;
     let mut linker = Linker::<Host>::new(&engine);
     let wasmi_err = |e: wasmi::errors::LinkerError| OracleError::Wasmi(e.to_string());
@@ -148,9 +160,13 @@ fn run_here(
             .func_wrap(
                 HOOK_MODULE,
                 HOOK_VALUE,
-                |mut caller: Caller<'_, Host>, v: i32, func: i32, instr: i32| -> i32 {
-                    caller.data_mut().record(func, instr, Some(v));
-                    v
+                |mut caller: Caller<'_, Host>,
+                 v: i32,
+                 func: i32,
+                 instr: i32|
+                 -> Result<i32, wasmi::Error> {
+                    caller.data_mut().record(func, instr, Some(v))?;
+                    Ok(v)
                 },
             )
             .map_err(wasmi_err)?;
@@ -159,32 +175,32 @@ fn run_here(
                 HOOK_MODULE,
                 HOOK_PATH,
                 |mut caller: Caller<'_, Host>, func: i32, instr: i32| {
-                    caller.data_mut().record(func, instr, None);
+                    caller.data_mut().record(func, instr, None)
                 },
             )
             .map_err(wasmi_err)?;
     }
 
     let finish = |store: &mut Store<Host>, results: Vec<u32>, err: Option<wasmi::Error>| {
-        let outcome = match err {
-            None => OracleOutcome::Finished,
+        let ending = match err {
+            None => Ending::Finished { results },
+            Some(_) if store.data().steps.truncated => Ending::Exhausted {
+                what: Exhaustion::Steps,
+            },
             Some(e) => classify(&e),
         };
         let host = std::mem::take(store.data_mut());
         (
-            OracleRun {
+            EngineRun {
                 output: host.output,
-                results,
-                outcome,
+                ending,
             },
             host.steps,
         )
     };
     let instance = match linker.instantiate_and_start(&mut store, &module) {
         Ok(i) => i,
-        Err(e) if e.as_trap_code().is_some() || is_out_of_fuel(&e) => {
-            return Ok(finish(&mut store, Vec::new(), Some(e)))
-        }
+        Err(e) if ended_the_run(&e, &store) => return Ok(finish(&mut store, Vec::new(), Some(e))),
         Err(e) => return Err(OracleError::Wasmi(e.to_string())),
     };
 
@@ -227,7 +243,7 @@ fn run_here(
         let n = func.ty(&store).results().len();
         let mut results = vec![Val::I32(0); n];
         if let Err(e) = func.call(&mut store, &params, &mut results) {
-            if e.as_trap_code().is_some() || is_out_of_fuel(&e) {
+            if ended_the_run(&e, &store) {
                 return Ok(finish(&mut store, Vec::new(), Some(e)));
             }
             return Err(OracleError::Wasmi(e.to_string()));
@@ -241,7 +257,17 @@ fn run_here(
             })
             .collect::<Result<_, _>>()?;
     }
+    // `compute`'s own result is dropped by the C convention.
+    if matches!(entry, Entry::Compute { .. }) {
+        last.clear();
+    }
     Ok(finish(&mut store, last, None))
+}
+
+/// A trap, fuel running out, or the step cap: the run's end, not a failure
+/// of wasmi's.
+fn ended_the_run(e: &wasmi::Error, store: &Store<Host>) -> bool {
+    e.as_trap_code().is_some() || is_out_of_fuel(e) || store.data().steps.truncated
 }
 
 fn is_out_of_fuel(e: &wasmi::Error) -> bool {
@@ -249,25 +275,28 @@ fn is_out_of_fuel(e: &wasmi::Error) -> bool {
         || e.to_string().to_lowercase().contains("fuel")
 }
 
-fn classify(e: &wasmi::Error) -> OracleOutcome {
+fn classify(e: &wasmi::Error) -> Ending {
     use wasmi::TrapCode as C;
+    let trap = |trap| Ending::Trap { trap };
     match e.as_trap_code() {
-        Some(C::OutOfFuel) => OracleOutcome::OutOfFuel,
-        Some(C::UnreachableCodeReached) => {
-            OracleOutcome::Trap(OracleTrap::Known(Trap::Unreachable))
-        }
-        Some(C::MemoryOutOfBounds) => {
-            OracleOutcome::Trap(OracleTrap::Known(Trap::MemoryOutOfBounds))
-        }
-        Some(C::IntegerDivisionByZero) => {
-            OracleOutcome::Trap(OracleTrap::Known(Trap::IntegerDivideByZero))
-        }
-        Some(C::IntegerOverflow) => OracleOutcome::Trap(OracleTrap::Known(Trap::IntegerOverflow)),
-        Some(C::StackOverflow) => {
-            OracleOutcome::Trap(OracleTrap::Other("call stack exhausted".into()))
-        }
-        Some(code) => OracleOutcome::Trap(OracleTrap::Other(code.trap_message().to_string())),
-        None if is_out_of_fuel(e) => OracleOutcome::OutOfFuel,
-        None => OracleOutcome::Trap(OracleTrap::Other(e.to_string())),
+        Some(C::OutOfFuel) => Ending::Exhausted {
+            what: Exhaustion::Fuel,
+        },
+        Some(C::UnreachableCodeReached) => trap(Trap::Unreachable),
+        Some(C::MemoryOutOfBounds) => trap(Trap::MemoryOutOfBounds),
+        Some(C::IntegerDivisionByZero) => trap(Trap::IntegerDivideByZero),
+        Some(C::IntegerOverflow) => trap(Trap::IntegerOverflow),
+        Some(C::StackOverflow) => Ending::Exhausted {
+            what: Exhaustion::CallStack,
+        },
+        Some(code) => Ending::OtherTrap {
+            message: code.trap_message().to_string(),
+        },
+        None if is_out_of_fuel(e) => Ending::Exhausted {
+            what: Exhaustion::Fuel,
+        },
+        None => Ending::OtherTrap {
+            message: e.to_string(),
+        },
     }
 }

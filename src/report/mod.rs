@@ -177,6 +177,9 @@ pub struct CorpusRow {
     /// instrumented run, and the first that differs.
     pub source_steps: u64,
     pub source_divergence: Option<SourceDivergence>,
+    /// The first disagreement the check found, in words.
+    #[serde(default)]
+    pub disagreement: Option<String>,
 }
 
 impl CorpusRow {

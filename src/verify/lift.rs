@@ -29,7 +29,6 @@
 
 use crate::compile::{Compiled, Report, SourceOrigin as Origin, SourceStep};
 use crate::isa::{Op, Token};
-use crate::oracle::wasmi::OracleError;
 use crate::verify::tokens::{ends_instruction, next_pc, Position};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -380,34 +379,6 @@ pub fn diff(
     }
 }
 
-/// Run `compiled`'s wasm instrumented under wasmi, lift `trace` (a flat
-/// run of `compiled.program`; `halted` when it ran to its end) and diff.
-/// Also returns wasmi's run, whose results are those of the plain module.
-/// wasmi keeps one step more than the lifted trace has (enough to see that
-/// it goes on), so memory stays proportional to the flat run.
-pub fn check(
-    compiled: &Compiled,
-    wasm: &[u8],
-    entry: &crate::compile::Entry,
-    trace: &[Token],
-    halted: bool,
-    fuel: u64,
-) -> Result<(SourceCheck, crate::oracle::wasmi::OracleRun), OracleError> {
-    let lifted = lift(compiled, trace);
-    let cap = lifted.len() + 1;
-    let (oracle, steps) =
-        crate::oracle::instrument::run(wasm, entry, fuel, &compiled.source_map, cap)?;
-    let check = diff(
-        compiled,
-        wasm,
-        &steps.steps,
-        &lifted,
-        halted,
-        !steps.truncated,
-    );
-    Ok((check, oracle))
-}
-
 /// A flat instruction as text, with the helper a call enters and whether
 /// it belongs to a lowering: `call +14 -> hullvm.rem_u (lowered)`.
 fn flat_text(compiled: &Compiled, pc: u32) -> String {
@@ -553,18 +524,28 @@ mod tests {
     fn lifting_reads_values_from_the_trace_being_lifted() {
         let compiled = compile(MODULE.as_bytes(), &entry()).unwrap();
         let run = crate::oracle::reference::run(&compiled.program, 100_000);
-        let (check, oracle) = check(
-            &compiled,
+        let (oracle, steps) = crate::oracle::wasmi::run_instrumented(
             MODULE.as_bytes(),
             &entry(),
-            &run.trace,
-            true,
-            1 << 20,
+            crate::oracle::wasmi::Budget::fuel(1 << 20),
+            &compiled.source_map,
+            1000,
         )
         .unwrap();
-        assert_eq!(oracle.results, vec![18]);
-        assert!(check.divergence.is_none(), "{:?}", check.divergence);
+        assert_eq!(
+            oracle.ending,
+            crate::ending::Ending::Finished { results: vec![18] }
+        );
         let lifted = lift(&compiled, &run.trace);
+        let check = diff(
+            &compiled,
+            MODULE.as_bytes(),
+            &steps.steps,
+            &lifted,
+            true,
+            true,
+        );
+        assert!(check.divergence.is_none(), "{:?}", check.divergence);
         assert_eq!(check.steps_compared, lifted.len() as u64);
         // Path through the call: `local.get 0` in f, then sq's steps, then
         // the call's result, 16.
@@ -584,14 +565,6 @@ mod tests {
         let mut bad = run.trace.clone();
         assert_eq!(bad[add.at.token_index], Token::byte(0x13, false));
         bad[add.at.token_index] = Token::byte(0x14, false);
-        let (_, steps) = crate::oracle::instrument::run(
-            MODULE.as_bytes(),
-            &entry(),
-            1 << 20,
-            &compiled.source_map,
-            1000,
-        )
-        .unwrap();
         let got = lift(&compiled, &bad);
         let d = diff(&compiled, MODULE.as_bytes(), &steps.steps, &got, true, true)
             .divergence

@@ -1,0 +1,281 @@
+//! `hullvm run`: programs on one engine; with `--verify`, the whole check.
+
+use anyhow::{bail, Result};
+use clap::ValueEnum;
+use hullvm::decode::Decoder;
+use hullvm::ending::EngineRun;
+use hullvm::harness::input::{self, Source};
+use hullvm::isa::format_trace;
+use hullvm::oracle::wasmi;
+use hullvm::pipeline::{self, Cache, Checked, Checks, Config, Limits, Subject};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Token programs (.txt), .wasm, .wat or .c files; several run in
+    /// parallel.
+    #[arg(required = true)]
+    programs: Vec<PathBuf>,
+    /// Input string (replaces a token file's own input section).
+    #[arg(long)]
+    input: Option<String>,
+    /// Which engine executes the program.
+    #[arg(long, value_enum, default_value_t = Engine::Transformer)]
+    engine: Engine,
+    /// The transformer's KV cache.
+    #[arg(long, value_enum, default_value_t = Attention::Hull)]
+    attention: Attention,
+    /// Load the transformer from MODEL.safetensors + MODEL.json instead
+    /// of building it.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Write the transformer's run in the _ref.txt layout here.
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    /// Check the transformer's run: token by token against the reference
+    /// tracer and, for wasm input, wasm instruction by instruction against
+    /// wasmi's instrumented run and at the end against wasmi's run of the
+    /// original module; exit non-zero at the first disagreement.
+    #[arg(long)]
+    verify: bool,
+    /// Stop after this many trace tokens.
+    #[arg(long, default_value_t = 50_000_000)]
+    max_tokens: usize,
+    /// Print a machine-readable summary to stdout instead of the output bytes.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum Attention {
+    /// Convex hulls: O(log n) per token; heads keyed by position or by a
+    /// constant are answered without a search.
+    Hull,
+    /// Scan every cached key: O(n) per token, the reference cache.
+    Brute,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum Engine {
+    /// The transformer: every token is the argmax of its logits.
+    Transformer,
+    /// The direct ISA interpreter (the token-level oracle).
+    Reference,
+    /// wasmi running the original wasm (needs .wasm, .wat or .c input).
+    Wasmi,
+}
+
+#[derive(Serialize)]
+struct RunSummary {
+    engine: String,
+    program: String,
+    /// Output bytes, lossily decoded as UTF-8.
+    output: String,
+    /// Output bytes in hex.
+    output_hex: String,
+    #[serde(skip)]
+    output_bytes: Vec<u8>,
+    /// Tokens generated (the input section included), or 0 for wasmi.
+    tokens: usize,
+    steps: u64,
+    verdict: String,
+    seconds: f64,
+    tokens_per_second: f64,
+}
+
+impl RunSummary {
+    fn new(engine: &str, run: EngineRun, tokens: usize, steps: u64, seconds: f64) -> RunSummary {
+        RunSummary {
+            engine: engine.into(),
+            program: String::new(),
+            output: String::from_utf8_lossy(&run.output).into_owned(),
+            output_hex: run.output.iter().map(|b| format!("{b:02x}")).collect(),
+            output_bytes: run.output,
+            tokens,
+            steps,
+            verdict: run.ending.to_string(),
+            seconds,
+            tokens_per_second: tokens as f64 / seconds.max(1e-9),
+        }
+    }
+}
+
+pub fn run(args: Args) -> Result<()> {
+    if args.programs.len() > 1 && args.trace.is_some() {
+        bail!("--trace takes a single program");
+    }
+    let decoder = match (args.engine, &args.model) {
+        (Engine::Transformer, Some(path)) => {
+            Some(Decoder::new(hullvm::weights::Model::load(path)?))
+        }
+        (Engine::Transformer, None) => Some(Decoder::new(hullvm::build_model())),
+        _ => None,
+    };
+    let one = |program: &PathBuf| -> Result<RunSummary> {
+        let src = input::load(program, args.input.as_deref().map(str::as_bytes))?;
+        let summary = match &decoder {
+            Some(decoder) => run_transformer(decoder, &src, &args)?,
+            None if args.engine == Engine::Reference => run_reference(&src, args.max_tokens),
+            None => run_wasmi(&src)?,
+        };
+        Ok(RunSummary {
+            program: program.display().to_string(),
+            ..summary
+        })
+    };
+    // Several programs decode in parallel, one per thread; each decode
+    // stays single-threaded.
+    let results: Vec<Result<RunSummary>> = args.programs.par_iter().map(one).collect();
+    report(&args, results)
+}
+
+/// Print each run's line, then the outputs (or the JSON summaries).
+fn report(args: &Args, results: Vec<Result<RunSummary>>) -> Result<()> {
+    let several = args.programs.len() > 1;
+    let mut failed = 0;
+    let mut summaries = Vec::new();
+    for (program, result) in args.programs.iter().zip(results) {
+        let prefix = if several {
+            format!("{}: ", program.display())
+        } else {
+            String::new()
+        };
+        match result {
+            Ok(s) => {
+                eprintln!(
+                    "{prefix}{}: {} tokens, {} steps, {:.3} s ({:.0} tok/s), {}",
+                    s.engine, s.tokens, s.steps, s.seconds, s.tokens_per_second, s.verdict
+                );
+                summaries.push(s);
+            }
+            Err(e) if !several => return Err(e),
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {prefix}{}", super::one_line(&e));
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        match summaries.as_slice() {
+            [one] if !several => serde_json::to_writer_pretty(&mut out, one)?,
+            all => serde_json::to_writer_pretty(&mut out, all)?,
+        }
+        writeln!(out)?;
+    } else {
+        for s in &summaries {
+            if several {
+                writeln!(out, "== {}", s.program)?;
+            }
+            out.write_all(&s.output_bytes)?;
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} of {} programs failed", args.programs.len());
+    }
+    Ok(())
+}
+
+fn run_reference(src: &Source, max_tokens: usize) -> RunSummary {
+    let t = Instant::now();
+    let run = pipeline::trace(&src.program, max_tokens, src.compiled.as_ref());
+    let seconds = t.elapsed().as_secs_f64();
+    RunSummary::new("reference", run.run, run.trace.len(), run.steps, seconds)
+}
+
+fn run_wasmi(src: &Source) -> Result<RunSummary> {
+    let Some((wasm, entry)) = &src.wasm else {
+        bail!("the wasmi engine needs a .wasm, .wat or .c program, not a token file");
+    };
+    let t = Instant::now();
+    let limits = Limits::default();
+    let budget = wasmi::Budget {
+        fuel: limits.max_fuel,
+        call_depth: limits.call_depth,
+    };
+    let run = wasmi::run(wasm, entry, budget)?;
+    Ok(RunSummary::new(
+        "wasmi",
+        run,
+        0,
+        0,
+        t.elapsed().as_secs_f64(),
+    ))
+}
+
+fn run_transformer(decoder: &Decoder, src: &Source, args: &Args) -> Result<RunSummary> {
+    let config = Config {
+        cache: match args.attention {
+            Attention::Hull => Cache::Hull,
+            Attention::Brute => Cache::Brute,
+        },
+        limits: Limits::tokens(args.max_tokens),
+        checks: if args.verify {
+            Checks::ALL
+        } else {
+            Checks::NONE
+        },
+    };
+    let subject = match &src.wasm {
+        Some((wasm, entry)) => Subject::wasm(wasm, entry),
+        None => Subject::Program(&src.program),
+    };
+    let t = Instant::now();
+    let checked = pipeline::check(decoder, subject, &config)?;
+    let verification = t.elapsed().as_secs_f64() - checked.transformer.seconds;
+    if let Some(path) = &args.trace {
+        write_trace(path, src, &checked)?;
+    }
+    if args.verify {
+        verified(&checked, verification)?;
+    }
+    let t = &checked.transformer;
+    let steps = hullvm::verify::tokens::locate(&t.trace, t.trace.len()).step;
+    let generated = t.trace.len() - src.program.input_section().len();
+    Ok(RunSummary {
+        tokens_per_second: generated as f64 / t.seconds.max(1e-9),
+        ..RunSummary::new(
+            "transformer",
+            t.run.clone(),
+            t.trace.len(),
+            steps,
+            t.seconds,
+        )
+    })
+}
+
+fn write_trace(path: &Path, src: &Source, checked: &Checked) -> Result<()> {
+    let text = format_trace(&src.program, &checked.transformer.trace);
+    hullvm::files::write_atomically(path, text.as_bytes())
+}
+
+/// Say what `--verify` compared, or fail at the first disagreement.
+fn verified(checked: &Checked, seconds: f64) -> Result<()> {
+    if let Some(d) = checked.disagreement() {
+        bail!("{d}");
+    }
+    eprintln!(
+        "{} tokens agree with the reference tracer",
+        checked.transformer.trace.len()
+    );
+    match &checked.source {
+        Some(s) => eprintln!(
+            "{} source steps agree with wasmi's instrumented run",
+            s.steps_compared
+        ),
+        None => eprintln!("note: a token program has no wasm: source steps not compared"),
+    }
+    if let Some(d) = checked.wasmi_disagreement() {
+        eprintln!("warning: wasmi 2 disagrees, and wasmi 0.31 agrees with the transformer (wasmi 2 overruled): {d}");
+    } else if let Some(pipeline::Comparison::Incomparable(why)) = &checked.wasmi_comparison {
+        eprintln!("note: the run's end was not compared with wasmi's: {why}");
+    } else if checked.wasmi.is_some() {
+        eprintln!("wasmi's run of the original module ends the same, with the same output");
+    }
+    eprintln!("verification: {seconds:.3} s");
+    Ok(())
+}
