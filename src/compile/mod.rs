@@ -37,7 +37,7 @@ pub use source_map::{Report, SourceMap, SourceOp, SourceStep};
 
 /// How to compile: which wasm features the validator accepts, and
 /// deliberate faults for tests of the checks themselves.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
     /// The features a module may use (the spec suite validates each version
     /// with exactly its own).
@@ -46,15 +46,6 @@ pub struct Options {
     /// so a test can show that the source-level diff against wasmi names
     /// the exact wasm instruction.
     pub plant_rem_u_bug: bool,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            features: WasmFeatures::default(),
-            plant_rem_u_bug: false,
-        }
-    }
 }
 
 /// Largest linear memory we compile: memory keys stay small enough for the
