@@ -110,6 +110,9 @@ fn cpu_model() -> String {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
     pub pass: usize,
+    /// Spec modules hullvm refused as the suite asks (nothing decoded).
+    #[serde(default)]
+    pub refused: usize,
     pub fail: usize,
     pub unsupported: usize,
     pub oracle_mismatch: usize,
@@ -137,6 +140,7 @@ impl Summary {
         for r in &spec.results {
             match r.verdict {
                 spec::Verdict::Pass => s.pass += 1,
+                spec::Verdict::Refused(_) => s.refused += 1,
                 spec::Verdict::Fail(_) => s.fail += 1,
                 spec::Verdict::Unsupported(_) => s.unsupported += 1,
                 spec::Verdict::OracleMismatch(_) => s.oracle_mismatch += 1,
