@@ -613,8 +613,9 @@ fn check(out_dir: &std::path::Path, config: &hullvm::harness::check::Config) -> 
     let s = &results.summary;
     let page = hullvm::report::write(out_dir, &results)?;
     eprintln!(
-        "{} pass, {} fail, {} unsupported, {} oracle mismatch; {} tokens at {:.0} tok/s per thread; {:.1} s",
-        s.pass,
+        "{} decoded and exact, {} refused, {} fail, {} unsupported, {} oracle mismatch; {} tokens at {:.0} tok/s per thread; {:.1} s",
+        s.exact,
+        s.refused,
         s.fail,
         s.unsupported,
         s.oracle_mismatch,
@@ -731,14 +732,15 @@ fn spec(
     eprintln!();
     let summary = hullvm::harness::spec::Summary::new(version, results, t.elapsed().as_secs_f64());
     println!(
-        "{:<28} {:>6} {:>6} {:>12} {:>16} {:>10} {:>10}",
-        "file", "pass", "fail", "unsupported", "oracle-mismatch", "tokens", "tok/s"
+        "{:<28} {:>6} {:>7} {:>6} {:>12} {:>16} {:>10} {:>10}",
+        "file", "pass", "refused", "fail", "unsupported", "oracle-mismatch", "tokens", "tok/s"
     );
     for f in &summary.files {
         println!(
-            "{:<28} {:>6} {:>6} {:>12} {:>16} {:>10} {:>10.0}",
+            "{:<28} {:>6} {:>7} {:>6} {:>12} {:>16} {:>10} {:>10.0}",
             f.file,
             f.pass,
+            f.refused,
             f.fail,
             f.unsupported,
             f.oracle_mismatch,
@@ -769,6 +771,12 @@ fn spec(
     {
         println!("{}: {}", r.name, r.verdict);
     }
+    println!(
+        "{} assertions hold: {} decoded and exact, {} refused",
+        summary.passed(),
+        summary.total("pass"),
+        summary.total("refused")
+    );
     println!(
         "{} trials, {} tokens decoded, {:.1} s wall ({:.0} tok/s)",
         summary.results.len(),
