@@ -1,10 +1,23 @@
 //! The wasm spec suite (v1) as cargo tests: one trial per assertion, named
-//! `v1/<file>/<kind>/L<line>`. Unsupported trials are ignored with their
-//! reason; `spec-tests/baseline.txt` lists the trials that pass, and a
-//! baseline trial that stops passing fails the run. Works with
-//! `cargo nextest` and its `--partition`.
+//! `v1/<file>/<kind>/L<line>`. Works with `cargo nextest` and its
+//! `--partition`.
 //!
-//! Regenerate the baseline with `HULLVM_WRITE_BASELINE=1 cargo test --test spec`.
+//! - A trial passes when its assertion holds on hullvm: the transformer's
+//!   run decoded exactly and matched ([`Verdict::Pass`]), or hullvm itself
+//!   refused a module the suite says is invalid, malformed or unlinkable
+//!   ([`Verdict::Refused`]). So the passed count equals `hullvm spec`'s
+//!   "pass" plus "refused".
+//! - A trial hullvm cannot run is ignored, its reason shown as the trial's
+//!   kind: support is decided when collecting ([`spec::collect`]). One that
+//!   still turns out unsupported only when run fails, saying so: the
+//!   collection has to learn to decide it.
+//! - `spec-tests/baseline.txt` lists the trials that pass; one of them that
+//!   no longer passes (fails, or is now ignored as unsupported) fails the
+//!   run, and a baseline name no longer collected stops it before it
+//!   starts. The file must exist.
+//!
+//! Regenerate the baseline with `HULLVM_WRITE_BASELINE=1 cargo test --test spec`
+//! (the whole suite: not with a filter, `--skip` or `--ignored`).
 
 use hullvm::decode::Decoder;
 use hullvm::harness::spec::{self, Verdict};
@@ -22,6 +35,52 @@ fn baseline_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("spec-tests/baseline.txt")
 }
 
+/// Stop before running anything.
+fn fatal(message: String) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(101)
+}
+
+/// The baseline's trial names. A missing file is an error (an empty
+/// baseline would let every trial stop passing unnoticed), except when
+/// writing a new one.
+fn read_baseline(writing: bool) -> BTreeSet<String> {
+    let path = baseline_path();
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if writing && e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => fatal(format!(
+            "cannot read {}: {e}. It lists the spec trials that must pass; \
+             write it with HULLVM_WRITE_BASELINE=1 cargo test --test spec",
+            path.display()
+        )),
+    };
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// What a trial's verdict means for cargo test.
+fn outcome(verdict: Verdict, known_unsupported: bool, in_baseline: bool) -> Result<(), Failed> {
+    match verdict {
+        Verdict::Pass | Verdict::Refused(_) => Ok(()),
+        Verdict::Unsupported(reason) if in_baseline => Err(Failed::from(format!(
+            "in spec-tests/baseline.txt but now unsupported: {reason}"
+        ))),
+        Verdict::Unsupported(reason) if known_unsupported => {
+            // Only reached with --ignored or --include-ignored.
+            Err(Failed::from(format!("unsupported: {reason}")))
+        }
+        Verdict::Unsupported(reason) => Err(Failed::from(format!(
+            "unsupported, found only at run time: {reason}. spec::collect must decide this \
+             when collecting, so the trial is ignored rather than run"
+        ))),
+        other => Err(Failed::from(other.to_string())),
+    }
+}
+
 fn main() {
     // Deeply nested spec modules need more than the default 2 MiB per test
     // thread (read once, before the first thread starts).
@@ -29,42 +88,50 @@ fn main() {
         std::env::set_var("RUST_MIN_STACK", "33554432");
     }
     let args = Arguments::from_args();
-    let baseline: BTreeSet<String> = std::fs::read_to_string(baseline_path())
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
+    let writing = std::env::var_os("HULLVM_WRITE_BASELINE").is_some();
+    if writing && (args.filter.is_some() || !args.skip.is_empty() || args.ignored) {
+        fatal("HULLVM_WRITE_BASELINE writes the baseline from the whole suite: run it without a filter, --skip or --ignored".into());
+    }
+    let baseline = read_baseline(writing);
+    let collected = spec::collect(1);
+
+    let names: BTreeSet<&str> = collected.iter().map(|t| t.name.as_str()).collect();
+    let gone: Vec<&String> = baseline
+        .iter()
+        .filter(|n| !names.contains(n.as_str()))
         .collect();
+    if !gone.is_empty() && !writing {
+        let list: Vec<&str> = gone.iter().take(20).map(|n| n.as_str()).collect();
+        fatal(format!(
+            "{} trials of spec-tests/baseline.txt are no longer collected: {}",
+            gone.len(),
+            list.join(", ")
+        ));
+    }
+
     let baseline = Arc::new(baseline);
     let passing = Arc::new(Mutex::new(BTreeSet::new()));
-    let trials: Vec<Trial> = spec::collect(1)
+    let trials: Vec<Trial> = collected
         .into_iter()
         .map(|t| {
             let name = t.name.clone();
-            let (baseline, passing) = (baseline.clone(), passing.clone());
+            let in_baseline = baseline.contains(&name);
             let unsupported = t.unsupported_reason();
+            let known = unsupported.is_some();
+            let passing = passing.clone();
             let trial = Trial::test(name.clone(), move || {
-                let result = spec::run(decoder(), &t);
-                match result.verdict {
-                    Verdict::Pass => {
-                        passing.lock().unwrap().insert(name);
-                        Ok(())
-                    }
-                    Verdict::Unsupported(reason) if !baseline.contains(&name) => {
-                        // Known before running only for some trials; the rest
-                        // are discovered here and are not failures.
-                        let _ = reason;
-                        Ok(())
-                    }
-                    Verdict::Unsupported(reason) => Err(Failed::from(format!(
-                        "in the baseline but now unsupported: {reason}"
-                    ))),
-                    other => Err(Failed::from(other.to_string())),
+                let verdict = spec::run(decoder(), &t).verdict;
+                let passed = verdict.passed();
+                let result = outcome(verdict, known, in_baseline);
+                if passed {
+                    passing.lock().unwrap().insert(name);
                 }
+                result
             });
             match unsupported {
-                Some(reason) => trial.with_kind(reason).with_ignored_flag(true),
-                None => trial,
+                // A baseline trial runs (and fails) rather than hiding.
+                Some(reason) if !in_baseline => trial.with_kind(reason).with_ignored_flag(true),
+                _ => trial,
             }
         })
         .collect();
@@ -80,14 +147,15 @@ fn main() {
             println!("  {n}");
         }
     }
-    if std::env::var_os("HULLVM_WRITE_BASELINE").is_some() {
+    if writing {
         let mut text =
-            String::from("# Spec trials that pass on the transformer; see spec-tests/spec.rs.\n");
+            String::from("# Spec trials whose assertion holds on hullvm (decoded exactly, or refused as asked); see spec-tests/spec.rs.\n");
         for n in passing.iter() {
             text.push_str(n);
             text.push('\n');
         }
         std::fs::write(baseline_path(), text).expect("write baseline");
+        println!("wrote {} trials to spec-tests/baseline.txt", passing.len());
     }
     conclusion.exit();
 }

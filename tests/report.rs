@@ -40,7 +40,21 @@ fn results_json_reads_back_into_its_structs() {
     let r = results();
     assert_eq!(r.corpus.len(), 3);
     assert!(r.corpus.iter().all(|c| c.ok()), "a corpus program failed");
-    assert!(r.summary.pass > 3 && !r.summary.failed());
+    assert!(r.summary.exact > 3 && !r.summary.failed());
+    // The headline keeps apart what was decoded and what hullvm refused.
+    let exact_corpus = r.corpus.iter().filter(|c| c.ok()).count();
+    assert_eq!(r.summary.exact, exact_corpus + r.spec.total("pass"));
+    assert_eq!(r.summary.refused, r.spec.total("refused"));
+    assert!(r.spec.total("pass") > 0 && r.summary.refused > 0);
+    assert_eq!(r.summary.unsupported, r.spec.total("unsupported"));
+    let page = report::render(r);
+    for label in [
+        "decoded and exact",
+        "refused (nothing decoded)",
+        "unsupported",
+    ] {
+        assert!(page.contains(label), "the summary has no {label:?} count");
+    }
     assert!(r.spec.results.len() > 10);
     let speed = r.speed.as_ref().expect("the benchmark ran");
     assert!(speed.speeds.iter().any(|s| s.cache == "brute"));

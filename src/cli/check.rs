@@ -56,8 +56,9 @@ fn check(out_dir: &std::path::Path, config: &hullvm::harness::check::Config) -> 
     let s = &results.summary;
     let page = hullvm::report::write(out_dir, &results)?;
     eprintln!(
-        "{} pass, {} fail, {} unsupported, {} oracle mismatch; {} tokens at {:.0} tok/s per thread; {:.1} s",
-        s.pass,
+        "{} decoded and exact, {} refused, {} fail, {} unsupported, {} oracle mismatch; {} tokens at {:.0} tok/s per thread; {:.1} s",
+        s.exact,
+        s.refused,
         s.fail,
         s.unsupported,
         s.oracle_mismatch,

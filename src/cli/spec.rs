@@ -71,14 +71,15 @@ fn spec(
     eprintln!();
     let summary = hullvm::harness::spec::Summary::new(version, results, t.elapsed().as_secs_f64());
     println!(
-        "{:<28} {:>6} {:>6} {:>12} {:>16} {:>10} {:>10}",
-        "file", "pass", "fail", "unsupported", "oracle-mismatch", "tokens", "tok/s"
+        "{:<28} {:>6} {:>7} {:>6} {:>12} {:>16} {:>10} {:>10}",
+        "file", "pass", "refused", "fail", "unsupported", "oracle-mismatch", "tokens", "tok/s"
     );
     for f in &summary.files {
         println!(
-            "{:<28} {:>6} {:>6} {:>12} {:>16} {:>10} {:>10.0}",
+            "{:<28} {:>6} {:>7} {:>6} {:>12} {:>16} {:>10} {:>10.0}",
             f.file,
             f.pass,
+            f.refused,
             f.fail,
             f.unsupported,
             f.oracle_mismatch,
@@ -109,6 +110,12 @@ fn spec(
     {
         println!("{}: {}", r.name, r.verdict);
     }
+    println!(
+        "{} assertions hold: {} decoded and exact, {} refused",
+        summary.passed(),
+        summary.total("pass"),
+        summary.total("refused")
+    );
     println!(
         "{} trials, {} tokens decoded, {:.1} s wall ({:.0} tok/s)",
         summary.results.len(),

@@ -934,6 +934,36 @@ pub fn unresolved_import(wasm: &[u8]) -> Option<String> {
     None
 }
 
+/// Why hullvm will not instantiate a module.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    /// Refused before linking: not text hullvm reads, not a binary, or not
+    /// valid with the features asked for.
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+    /// An import hullvm does not provide (named `module.field`).
+    #[error("unlinkable: import {0} is not one hullvm provides (it links only env.output_byte, [i32] -> [])")]
+    Import(String),
+}
+
+/// The link step of instantiation as hullvm would do it: the module must
+/// read and validate with `options.features`, and every import must be one
+/// hullvm provides ([`unresolved_import`]; the wasmi oracle links the same
+/// one). [`compile`] is lazier: it refuses an import only where a compiled
+/// function calls it, so pure exports of a module with other imports still
+/// run; this is the strict check, for modules the spec suite asserts
+/// cannot be linked.
+pub fn link(wasm: &[u8], options: &Options) -> Result<(), LinkError> {
+    let bytes = to_binary(wasm)?;
+    Validator::new_with_features(options.features)
+        .validate_all(&bytes)
+        .map_err(|e| CompileError::Invalid(e.to_string()))?;
+    match unresolved_import(&bytes) {
+        Some(import) => Err(LinkError::Import(import)),
+        None => Ok(()),
+    }
+}
+
 /// Whether calling `export` can change memory or globals: some function it
 /// can reach (through direct calls) stores, sets a global or grows memory.
 /// Unknown or unparsable cases count as writing.

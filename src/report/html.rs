@@ -7,7 +7,7 @@ use crate::harness::spec::{TrialResult, Verdict};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 const STYLE: &str = r#"
-:root { --pass:#2e8b57; --fail:#c0392b; --unsup:#b0b7c3; --mism:#e67e22; --hull:#2f6fb0; --brute:#c0392b; }
+:root { --pass:#2e8b57; --refused:#8fb3d9; --fail:#c0392b; --unsup:#b0b7c3; --mism:#e67e22; --hull:#2f6fb0; --brute:#c0392b; }
 body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1100px; padding: 0 24px 48px; color: #1d2330; }
 h1 { margin: 24px 0 4px; } h2 { margin-top: 36px; border-bottom: 1px solid #dde; padding-bottom: 4px; }
 .meta { color: #5a6270; }
@@ -23,7 +23,7 @@ td.bad { color: var(--fail); font-weight: 600; } td.good { color: var(--pass); }
 pre { background: #f6f7fb; padding: 8px; overflow-x: auto; font-size: 12px; }
 .chart text { font: 11px system-ui, sans-serif; fill: #1d2330; } .chart .tick { fill: #5a6270; }
 .chart .grid { stroke: #e4e7ee; } .chart .line { fill: none; stroke-width: 2; }
-.s-pass { fill: var(--pass); } .s-fail { fill: var(--fail); } .s-unsup { fill: var(--unsup); } .s-mism { fill: var(--mism); }
+.s-pass { fill: var(--pass); } .s-ref { fill: var(--refused); } .s-fail { fill: var(--fail); } .s-unsup { fill: var(--unsup); } .s-mism { fill: var(--mism); }
 .s-hull { fill: var(--hull); stroke: var(--hull); } .s-brute { fill: var(--brute); stroke: var(--brute); }
 .legend span { display: inline-block; margin-right: 14px; } .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
 details { margin: 6px 0; } summary { cursor: pointer; }
@@ -62,7 +62,10 @@ pub fn page(r: &Results) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "hullvm check: " (r.summary.pass) " pass, " (r.summary.fail) " fail" }
+                title {
+                    "hullvm check: " (r.summary.exact) " decoded and exact, " (r.summary.refused)
+                    " refused, " (r.summary.fail) " fail"
+                }
                 style { (PreEscaped(STYLE)) }
             }
             body {
@@ -90,18 +93,28 @@ fn card(value: impl maud::Render, label: &str, class: &str) -> Markup {
 
 fn summary(r: &Results) -> Markup {
     let s = &r.summary;
+    let exact_corpus = r.corpus.iter().filter(|c| c.ok()).count();
     html! {
         section #summary {
             h2 { "Summary" }
             div.cards {
-                (card(s.pass, "pass", "good"))
-                (card(s.fail, "fail", if s.fail > 0 { "bad" } else { "" }))
+                (card(s.exact, "decoded and exact", "good"))
+                (card(s.refused, "refused (nothing decoded)", ""))
                 (card(s.unsupported, "unsupported", ""))
+                (card(s.fail, "fail", if s.fail > 0 { "bad" } else { "" }))
                 (card(s.oracle_mismatch, "oracle mismatch", if s.oracle_mismatch > 0 { "bad" } else { "" }))
                 (card(s.fuzz_findings, "fuzz findings", if s.fuzz_findings > 0 { "bad" } else { "" }))
                 (card(si(s.tokens as f64), "tokens decoded", ""))
                 (card(si(s.tokens_per_second), "tok/s per thread", ""))
                 (card(format!("{:.1} s", r.meta.wall_seconds), "wall time", ""))
+            }
+            p #summary-counts {
+                b { (s.exact) } " runs decoded and exact ("
+                (exact_corpus) " corpus programs, " (r.spec.total("pass"))
+                " spec assertions); " b { (s.refused) } " spec modules refused by hullvm's own "
+                "reader, validator or link check, as the suite asks (these assertions hold, but "
+                "nothing runs or is decoded); " b { (s.unsupported) } " spec assertions unsupported; "
+                b { (s.fail) } " failed; " b { (s.oracle_mismatch) } " where wasmi disagrees with the suite."
             }
             p {
                 "Every token is the argmax of logits computed from the weights; each run is compared "
@@ -124,7 +137,8 @@ fn exactness(r: &Results) -> Markup {
         .map(|f| StackRow {
             label: &f.file,
             parts: vec![
-                (f.pass, "s-pass", "pass"),
+                (f.pass, "s-pass", "decoded and exact"),
+                (f.refused, "s-ref", "refused"),
                 (f.fail, "s-fail", "fail"),
                 (f.oracle_mismatch, "s-mism", "oracle mismatch"),
                 (f.unsupported, "s-unsup", "unsupported"),
@@ -161,7 +175,8 @@ fn exactness(r: &Results) -> Markup {
             }
             h3 { "Spec suite v" (r.spec.version) ", per file" }
             p.legend {
-                span { i.s-pass style="background:var(--pass)" {} "pass" }
+                span { i.s-pass style="background:var(--pass)" {} "decoded and exact" }
+                span { i style="background:var(--refused)" {} "refused" }
                 span { i style="background:var(--fail)" {} "fail" }
                 span { i style="background:var(--mism)" {} "oracle mismatch" }
                 span { i style="background:var(--unsup)" {} "unsupported" }
@@ -171,12 +186,13 @@ fn exactness(r: &Results) -> Markup {
             details {
                 summary { "Per-file table (click a header to sort)" }
                 table.sortable #spec-files {
-                    thead { tr { th { "file" } th { "pass" } th { "fail" } th { "oracle mismatch" } th { "unsupported" } th { "tokens" } th { "seconds" } } }
+                    thead { tr { th { "file" } th { "decoded and exact" } th { "refused" } th { "fail" } th { "oracle mismatch" } th { "unsupported" } th { "tokens" } th { "seconds" } } }
                     tbody {
                         @for f in &r.spec.files {
                             tr {
                                 td { (f.file) }
                                 td data-v=(f.pass) { (f.pass) }
+                                td data-v=(f.refused) { (f.refused) }
                                 td data-v=(f.fail) class=(if f.fail > 0 { "bad" } else { "" }) { (f.fail) }
                                 td data-v=(f.oracle_mismatch) { (f.oracle_mismatch) }
                                 td data-v=(f.unsupported) { (f.unsupported) }
@@ -233,10 +249,14 @@ fn exactness(r: &Results) -> Markup {
 }
 
 fn spec_totals(r: &Results) -> Markup {
-    let verdicts = ["pass", "fail", "oracle_mismatch", "unsupported"];
+    let verdicts = ["pass", "refused", "fail", "oracle_mismatch", "unsupported"];
+    let heading = |v: &str| match v {
+        "pass" => "decoded and exact".to_string(),
+        v => v.replace('_', " "),
+    };
     html! {
         table #spec-totals {
-            thead { tr { th { "assertion kind" } @for v in verdicts { th { (v.replace('_', " ")) } } } }
+            thead { tr { th { "assertion kind" } @for v in verdicts { th { (heading(v)) } } } }
             tbody {
                 @for (kind, counts) in &r.spec.totals {
                     tr {
