@@ -4,7 +4,8 @@
 
 use hullvm::harness::bench::Budget;
 use hullvm::harness::check::{self, Config};
-use hullvm::report::{self, Results};
+use hullvm::harness::results::Results;
+use hullvm::report;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

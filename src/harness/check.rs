@@ -6,9 +6,9 @@
 use crate::decode::Decoder;
 use crate::ending::EngineRun;
 use crate::harness::input::{self as source, Source};
+use crate::harness::results::{CorpusRow, Meta, ModelCard, Results, Summary};
 use crate::harness::{bench, corpus, spec};
 use crate::pipeline::{self, Subject};
-use crate::report::{CorpusRow, Meta, ModelCard, Results, Summary};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;

@@ -6,4 +6,5 @@ pub mod bench;
 pub mod check;
 pub mod corpus;
 pub mod input;
+pub mod results;
 pub mod spec;

@@ -2,7 +2,7 @@
 //! SVG, and one small inline script that sorts tables.
 
 use super::chart::{log_bars, log_log_lines, si, stacked_rows, Bar, Series, StackRow};
-use super::Results;
+use crate::harness::results::Results;
 use crate::harness::spec::{TrialResult, Verdict};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
