@@ -120,7 +120,7 @@ fn main() {
             let known = unsupported.is_some();
             let passing = passing.clone();
             let trial = Trial::test(name.clone(), move || {
-                let verdict = spec::run(decoder(), &t).verdict;
+                let verdict = spec::run_trial(decoder(), &t).verdict;
                 let passed = verdict.passed();
                 let result = outcome(verdict, known, in_baseline);
                 if passed {

@@ -43,7 +43,7 @@ fn bench(quick: bool, json: Option<&std::path::Path>, filter: Option<&str>) -> R
     } else {
         hullvm::harness::bench::Budget::FULL
     };
-    let report = hullvm::harness::bench::run(&decoder, &programs, budget);
+    let report = hullvm::harness::bench::measure(&decoder, &programs, budget);
     println!(
         "{:<20} {:>6} {:>10} {:>9} {:>12}",
         "program", "cache", "tokens", "seconds", "tokens/s"

@@ -125,7 +125,7 @@ fn fuzz(args: Args) -> Result<()> {
             p.seconds
         );
     };
-    let summaries = fuzz::run(&config, &decoder, &progress);
+    let summaries = fuzz::round(&config, &decoder, &progress);
     eprintln!();
     let mut findings = 0;
     for s in &summaries {

@@ -53,7 +53,7 @@ fn spec(
         trials
             .par_iter()
             .map(|trial| {
-                let r = hullvm::harness::spec::run(&decoder, trial);
+                let r = hullvm::harness::spec::run_trial(&decoder, trial);
                 if r.seconds > 5.0 {
                     eprintln!(
                         "\nslow: {} took {:.1} s ({} tokens)",

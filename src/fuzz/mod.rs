@@ -248,7 +248,7 @@ pub fn input_for(target: Target, seed: u64, index: u64) -> Vec<u8> {
 
 /// Run every configured target, one after the other, each for its share
 /// of the time budget.
-pub fn run(
+pub fn round(
     config: &FuzzConfig,
     decoder: &Decoder,
     progress: &(dyn Fn(&Progress) + Sync),

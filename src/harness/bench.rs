@@ -175,7 +175,7 @@ impl Budget {
 }
 
 /// Run the standard benchmark on `programs` (name, program).
-pub fn run(decoder: &Decoder, programs: &[(String, Program)], budget: Budget) -> BenchReport {
+pub fn measure(decoder: &Decoder, programs: &[(String, Program)], budget: Budget) -> BenchReport {
     let mut speeds = Vec::new();
     // The brute cache is O(n) per token, so O(n^2) per run: it only runs
     // where the prompt is short.

@@ -92,7 +92,7 @@ pub fn run(config: &Config) -> Result<Results> {
     let results: Vec<_> = trials
         .par_iter()
         .map(|trial| {
-            let r = spec::run(&decoder, trial);
+            let r = spec::run_trial(&decoder, trial);
             bar.inc(1);
             r
         })
@@ -133,7 +133,7 @@ pub fn run(config: &Config) -> Result<Results> {
             .iter()
             .map(|(n, s)| (n.clone(), s.program.clone()))
             .collect();
-        let report = bench::run(&decoder, &programs, budget);
+        let report = bench::measure(&decoder, &programs, budget);
         bar.finish_and_clear();
         report
     });
@@ -148,7 +148,7 @@ pub fn run(config: &Config) -> Result<Results> {
                     p.target, p.executions, p.findings
                 ))
             };
-            let summaries = crate::fuzz::run(fuzz_config, &decoder, &progress);
+            let summaries = crate::fuzz::round(fuzz_config, &decoder, &progress);
             bar.finish_and_clear();
             summaries
         }

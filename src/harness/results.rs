@@ -32,14 +32,14 @@ pub struct Meta {
     pub hullvm_version: String,
     /// `git describe`-style commit of the working tree, or "unknown".
     pub commit: String,
-    pub machine: Machine,
+    pub machine: Host,
     /// RFC 3339, UTC.
     pub started: String,
     pub wall_seconds: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Machine {
+pub struct Host {
     pub cpu: String,
     pub cores: usize,
     pub os: String,
@@ -51,7 +51,7 @@ impl Meta {
         Meta {
             hullvm_version: env!("CARGO_PKG_VERSION").into(),
             commit: commit(),
-            machine: Machine {
+            machine: Host {
                 cpu: cpu_model(),
                 cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
                 os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),

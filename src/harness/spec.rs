@@ -495,7 +495,7 @@ fn trap_matches(expected: &str, ours: &str) -> bool {
 }
 
 /// Run one trial on the transformer (hull cache) and the references.
-pub fn run(decoder: &Decoder, trial: &Trial) -> TrialResult {
+pub fn run_trial(decoder: &Decoder, trial: &Trial) -> TrialResult {
     let t = std::time::Instant::now();
     let (verdict, tokens, source_steps) = match &trial.job {
         Job::Unsupported(f) => (Verdict::Unsupported(f.clone()), 0, 0),

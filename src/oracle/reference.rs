@@ -106,7 +106,7 @@ pub fn sub_borrows(a: u32, b: u32) -> [bool; 4] {
     out
 }
 
-struct Machine<'a> {
+struct Interpreter<'a> {
     instrs: &'a [Instr],
     tok: Tokens,
     trace: Vec<Token>,
@@ -124,7 +124,7 @@ enum Step {
     Halt,
 }
 
-impl Machine<'_> {
+impl Interpreter<'_> {
     fn bytes(&mut self, value: u32, n: usize, flags: [bool; 4]) {
         for (i, &flag) in flags.iter().enumerate().take(n) {
             let b = (value >> (8 * i)) as u8;
@@ -383,7 +383,7 @@ pub fn run_with_memory(program: &Program, max_tokens: usize) -> (Run, Vec<u8>) {
         .max()
         .unwrap_or(0)
         .min(1 << 16);
-    let mut m = Machine {
+    let mut m = Interpreter {
         instrs,
         tok: Tokens::new(),
         trace: Vec::with_capacity(max_tokens.min(1 << 22)),
