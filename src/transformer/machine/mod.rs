@@ -20,8 +20,11 @@
 //! the program at depth 1, so the slot under an empty stack reads 0 (the
 //! base address `input_base` writes its input at).
 
+mod embedding;
+
 use crate::isa::{Op, Token, TokenKind, Vocab};
 use crate::transformer::graph::{step_units, unit, Dim, Expr, Graph, Unit};
+use embedding::Inputs;
 
 /// Squared radius of the circle the opcodes sit on: a lattice circle with
 /// enough integer points for every opcode.
@@ -57,109 +60,6 @@ pub struct Machine {
     pub embedding: Vec<Vec<(Dim, f64)>>,
     /// Per token id: its output score.
     pub scores: Vec<Expr>,
-}
-
-struct Inputs {
-    byte1: Dim,
-    flag: Dim,
-    boundary: Dim,
-    start: Dim,
-    d_pc: Dim,
-    d_sp: Dim,
-    /// 1 unless the token is a commit that writes the stack.
-    not_sts: Dim,
-    jump: Dim,
-    bt_token: Dim,
-    d_call: Dim,
-    op_x: Dim,
-    op_y: Dim,
-}
-
-impl Inputs {
-    fn new(g: &mut Graph) -> Inputs {
-        Inputs {
-            byte1: g.input("byte1"),
-            flag: g.input("flag"),
-            boundary: g.input("boundary"),
-            start: g.input("start"),
-            d_pc: g.input("d_pc"),
-            d_sp: g.input("d_sp"),
-            not_sts: g.input("not_sts"),
-            jump: g.input("jump"),
-            bt_token: g.input("bt_token"),
-            d_call: g.input("d_call"),
-            op_x: g.input("op_x"),
-            op_y: g.input("op_y"),
-        }
-    }
-
-    /// What the embedding writes for one token.
-    fn embed(&self, kind: TokenKind, points: &[(i64, i64)]) -> Vec<(Dim, f64)> {
-        let mut e = vec![(Graph::ONE, 1.0), (self.not_sts, 1.0)];
-        match kind {
-            TokenKind::Byte { value, flag } => {
-                e.push((self.byte1, value as f64 + 1.0));
-                if flag {
-                    e.push((self.flag, 1.0));
-                }
-                return merge(e);
-            }
-            TokenKind::Char(c) => {
-                e.push((self.byte1, c as f64 + 1.0));
-                return merge(e);
-            }
-            _ => {}
-        }
-        e.push((self.boundary, 1.0));
-        match kind {
-            TokenKind::Open => {
-                e.push((self.start, 1.0));
-                e.push((self.not_sts, -1.0));
-            }
-            TokenKind::Close => e.push((self.d_sp, 1.0)),
-            TokenKind::Op(op) => {
-                let (x, y) = points[op.index()];
-                e.push((self.op_x, x as f64));
-                e.push((self.op_y, y as f64));
-            }
-            TokenKind::Commit(c) => {
-                e.push((self.d_pc, 1.0));
-                e.push((self.d_sp, c.stack_delta as f64));
-                e.push((self.not_sts, -(c.store_to_stack as u8 as f64)));
-                e.push((self.jump, c.branch_taken as u8 as f64));
-            }
-            TokenKind::Out(_) => {
-                e.push((self.d_pc, 1.0));
-                e.push((self.d_sp, -1.0));
-            }
-            TokenKind::BranchTaken => e.push((self.bt_token, 1.0)),
-            TokenKind::CallCommit => {
-                e.push((self.d_pc, 1.0));
-                e.push((self.jump, 1.0));
-                e.push((self.d_call, 1.0));
-            }
-            TokenKind::ReturnCommit => {
-                e.push((self.d_pc, 1.0));
-                e.push((self.jump, 1.0));
-                e.push((self.d_call, -1.0));
-            }
-            TokenKind::Byte { .. } | TokenKind::Char(_) => unreachable!(),
-        }
-        merge(e)
-    }
-}
-
-/// Sum the values written to the same dim and drop zeros.
-fn merge(e: Vec<(Dim, f64)>) -> Vec<(Dim, f64)> {
-    let mut out: Vec<(Dim, f64)> = Vec::new();
-    for (d, v) in e {
-        match out.iter_mut().find(|(x, _)| *x == d) {
-            Some(slot) => slot.1 += v,
-            None => out.push((d, v)),
-        }
-    }
-    out.retain(|&(_, v)| v != 0.0);
-    out
 }
 
 /// Builds the machine graph step by step; each method is one part of the
@@ -656,11 +556,7 @@ pub fn build() -> Machine {
         g.mark_output(d);
     }
     let vocab = Vocab::get();
-    let points = b.points.clone();
-    let embedding = vocab
-        .tokens()
-        .map(|t| b.i.embed(t.kind(), &points))
-        .collect();
+    let embedding = b.i.embedding(&b.points);
     let matching = |x: f64, target: Expr| target * (2.0 * x) - x * x;
     let scores = vocab
         .tokens()
