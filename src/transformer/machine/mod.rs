@@ -21,10 +21,12 @@
 //! base address `input_base` writes its input at).
 
 mod embedding;
+mod fetch;
 
 use crate::isa::{Op, Token, TokenKind, Vocab};
 use crate::transformer::graph::{step_units, unit, Dim, Expr, Graph, Unit};
 use embedding::Inputs;
+use fetch::{fetch, place_in_instruction, previous_tokens, running_sums, Fetched, Place};
 
 /// Squared radius of the circle the opcodes sit on: a lattice circle with
 /// enough integer points for every opcode.
@@ -62,8 +64,8 @@ pub struct Machine {
     pub scores: Vec<Expr>,
 }
 
-/// Builds the machine graph step by step; each method is one part of the
-/// circuit.
+/// The graph once the instruction is fetched: the stages after fetch build
+/// on it and test its opcode.
 struct Builder {
     g: Graph,
     i: Inputs,
@@ -73,6 +75,16 @@ struct Builder {
 }
 
 impl Builder {
+    fn new(g: Graph, i: Inputs, fetched: &Fetched) -> Builder {
+        Builder {
+            g,
+            i,
+            points: opcode_points(),
+            op_x: fetched.op_x,
+            op_y: fetched.op_y,
+        }
+    }
+
     /// 1 when the fetched opcode is `op`, <= 0 otherwise (a gate, not a dim).
     fn is(&self, op: Op) -> Expr {
         let (x, y) = self.points[op.index()];
@@ -87,6 +99,30 @@ impl Builder {
             .collect();
         self.g.ffn(name, units)
     }
+}
+
+fn one() -> Expr {
+    Expr::from(Graph::ONE)
+}
+
+fn p() -> Expr {
+    Expr::from(Graph::POSITION)
+}
+
+fn p_sq() -> Expr {
+    Expr::from(Graph::POSITION_SQ)
+}
+
+/// `[x == 0]` for integer x.
+fn is_zero(g: &mut Graph, name: &str, x: Expr) -> Dim {
+    g.ffn(
+        name,
+        vec![
+            unit(x.clone() + 1.0, Graph::ONE, 1.0),
+            unit(x.clone(), Graph::ONE, -2.0),
+            unit(x - 1.0, Graph::ONE, 1.0),
+        ],
+    )
 }
 
 /// Ops whose result is 4 value bytes (no branch), closed by a commit.
@@ -120,117 +156,30 @@ const FOUR_BYTE_OPS: [Op; 24] = [
 pub fn build() -> Machine {
     let mut g = Graph::new();
     let i = Inputs::new(&mut g);
-    let points = opcode_points();
-    let one = || Expr::from(Graph::ONE);
-    let p = || Expr::from(Graph::POSITION);
-    let p_sq = || Expr::from(Graph::POSITION_SQ);
-
-    // ── The previous four tokens and the instruction's first token ──────
-    let prev1_byte1 = g.lookup("prev1", p() - 1.0, p(), p_sq(), None, vec![i.byte1.into()])[0];
+    let prev = previous_tokens(&mut g, &i);
+    let place = place_in_instruction(&mut g, &i);
+    let sums = running_sums(&mut g, &i, &prev);
+    let fetched = fetch(&mut g, &i, sums.pc, &place.byte_index);
+    let mut b = Builder::new(g, i, &fetched);
+    let Place {
+        byte_index,
+        in_bt,
+        k0,
+        k1,
+        k2,
+        k4,
+        k_le3,
+        k_le1,
+    } = place;
+    let (word, sp, call, imm, imm_byte1) = (
+        prev.word,
+        sums.sp,
+        sums.call,
+        fetched.imm,
+        fetched.imm_byte1,
+    );
     // The byte just emitted is this token; its flag is the carry into the next.
-    let carry_in = i.flag;
-    let prev2 = g.lookup("prev2", p() - 2.0, p(), p_sq(), None, vec![i.byte1.into()])[0];
-    let prev3 = g.lookup("prev3", p() - 3.0, p(), p_sq(), None, vec![i.byte1.into()])[0];
-    let prev4 = g.lookup("prev4", p() - 4.0, p(), p_sq(), None, vec![i.byte1.into()])[0];
-    // The u32 whose bytes are the four tokens before this one (low first);
-    // `{` reads as 0 so that it can seed the stack.
-    let word = Expr::from(prev4)
-        + Expr::from(prev3) * 256.0
-        + Expr::from(prev2) * 65536.0
-        + Expr::from(prev1_byte1) * 16777216.0
-        + (i.start - 1.0) * 16843009.0;
-    let boundary = g.lookup(
-        "last_boundary",
-        Expr::zero(),
-        Expr::zero(),
-        Expr::zero(),
-        Some(one() - i.boundary),
-        vec![p(), i.bt_token.into()],
-    );
-    let byte_index = p() - boundary[0];
-    let in_bt = boundary[1];
-    let k_is = |g: &mut Graph, name: &str, k: f64| {
-        // [byte_index == k] for integer byte_index >= 0
-        let b = byte_index.clone();
-        g.ffn(
-            name,
-            vec![
-                unit(b.clone() - k + 1.0, Graph::ONE, 1.0),
-                unit(b.clone() - k, Graph::ONE, -2.0),
-                unit(b - k - 1.0, Graph::ONE, 1.0),
-            ],
-        )
-    };
-    let k0 = k_is(&mut g, "k==0", 0.0);
-    let k1 = k_is(&mut g, "k==1", 1.0);
-    let k2 = k_is(&mut g, "k==2", 2.0);
-    let k4 = k_is(&mut g, "k==4", 4.0);
-    let k_le3 = g.step("k<=3", Graph::ONE, Expr::constant(3.0) - byte_index.clone());
-    let k_le1 = g.step("k<=1", Graph::ONE, Expr::constant(1.0) - byte_index.clone());
-
-    // ── Program counter, stack depth, call depth: running sums ───────────
-    // A jump commits its offset: the u32 in the 4 bytes before it, signed
-    // by its high byte. (Testing the high byte, not the whole word, keeps
-    // every product in this FFN below 2^53, so its sum is exact.)
-    let mut pc_units = vec![
-        unit(Graph::ONE, i.d_pc, 1.0),
-        unit(i.jump, word.clone(), 1.0),
-    ];
-    for mut u in step_units(i.jump, Expr::from(prev1_byte1) - 129.0) {
-        u.coef *= -4294967296.0;
-        pc_units.push(u);
-    }
-    let pc_delta = g.ffn("pc_delta", pc_units);
-    let sums = g.cumsum("sums", vec![i.d_sp.into(), pc_delta.into()]);
-    let (sp, pc) = (sums[0], sums[1]);
-    let call = g.cumsum("call_depth", vec![i.d_call.into()])[0];
-
-    // ── Instruction fetch from the prompt: opcode at 5pc+1, immediate
-    //    bytes at 5pc+2 .. 5pc+5 ─────────────────────────────────────────────
-    let op = g.lookup(
-        "fetch_op",
-        pc * 5.0 + 1.0,
-        p(),
-        p_sq(),
-        None,
-        vec![i.op_x.into(), i.op_y.into()],
-    );
-    // The immediate's four bytes, each read from its prompt token (a value
-    // that depends on the token alone needs no per-position storage in the
-    // decoder).
-    let imm_bytes: Vec<Dim> = (0..4)
-        .map(|j| {
-            g.lookup(
-                &format!("fetch_imm[{j}]"),
-                pc * 5.0 + 2.0 + j as f64,
-                p(),
-                p_sq(),
-                None,
-                vec![i.byte1.into()],
-            )[0]
-        })
-        .collect();
-    let imm = imm_bytes
-        .iter()
-        .enumerate()
-        .fold(Expr::constant(-16843009.0), |e, (j, &b)| {
-            e + Expr::from(b) * 256f64.powi(j as i32)
-        });
-    let imm_byte1 = g.lookup(
-        "fetch_imm_byte",
-        pc * 5.0 + 2.0 + byte_index.clone(),
-        p(),
-        p_sq(),
-        None,
-        vec![i.byte1.into()],
-    )[0];
-    let mut b = Builder {
-        g,
-        i,
-        points,
-        op_x: op[0],
-        op_y: op[1],
-    };
+    let carry_in = b.i.flag;
 
     // ── Operand stack ──────────────────────────────────────────────────
     let sp_sq = b.g.square("sp^2", sp);
