@@ -22,11 +22,13 @@
 
 mod embedding;
 mod fetch;
+mod read;
 
 use crate::isa::{Op, Token, TokenKind, Vocab};
 use crate::transformer::graph::{step_units, unit, Dim, Expr, Graph, Unit};
 use embedding::Inputs;
 use fetch::{fetch, place_in_instruction, previous_tokens, running_sums, Fetched, Place};
+use read::{locals, memory, operand_stack, return_addresses, Operands, Stack};
 
 /// Squared radius of the circle the opcodes sit on: a lattice circle with
 /// enough integer points for every opcode.
@@ -181,90 +183,25 @@ pub fn build() -> Machine {
     // The byte just emitted is this token; its flag is the carry into the next.
     let carry_in = b.i.flag;
 
-    // ── Operand stack ──────────────────────────────────────────────────
-    let sp_sq = b.g.square("sp^2", sp);
-    let not_sts = Expr::from(b.i.not_sts);
-    let stack = |b: &mut Builder, name: &str, depth: Expr, values: Vec<Expr>| {
-        b.g.lookup(name, depth, sp, sp_sq, Some(not_sts.clone()), values)
+    let stack = operand_stack(&mut b, sp, &word, &byte_index);
+    let local_b1 = locals(&mut b, call, &imm, &byte_index);
+    let call_b1 = return_addresses(&mut b, call, &byte_index);
+    let memory = memory(&mut b, &stack, &imm, &byte_index);
+    let read = Operands {
+        stack,
+        local_b1,
+        call_b1,
+        memory,
     };
-    let top = stack(&mut b, "top", sp.into(), vec![word.clone(), p()]);
-    let second = stack(&mut b, "second", sp - 1.0, vec![word.clone(), p()]);
-    let third_pos = stack(&mut b, "third", sp - 2.0, vec![p()])[0];
-    let (top_val, top_pos, sec_val, sec_pos) = (top[0], top[1], second[0], second[1]);
-    // Byte k of a stack value sits k tokens after the start of its bytes.
-    let byte_at = |b: &mut Builder, name: &str, commit_pos: Expr| {
-        b.g.lookup(
-            name,
-            commit_pos - 4.0 + byte_index.clone(),
-            p(),
-            p_sq(),
-            None,
-            vec![b.i.byte1.into()],
-        )[0]
-    };
-    let top_b1 = byte_at(&mut b, "top_byte", top_pos.into());
-    let sec_b1 = byte_at(&mut b, "second_byte", sec_pos.into());
-    let third_b1 = byte_at(&mut b, "third_byte", third_pos.into());
-
-    // ── Locals: the bytes local.set/tee emitted, keyed by frame and index ─
-    let local_write = b.is_any("is_local_write", &[Op::LocalSet, Op::LocalTee]);
-    let frame_base = Expr::from(call) * LOCAL_STRIDE + imm.clone() * 4.0;
-    let local_key = frame_base.clone() + byte_index.clone() - 1.0;
-    let local_key_sq = b.g.square("local_key^2", local_key.clone());
-    let local_b1 = b.g.lookup(
-        "local_byte",
-        frame_base + byte_index.clone(),
-        local_key,
-        local_key_sq,
-        Some(one() - local_write + b.i.boundary),
-        vec![b.i.byte1.into()],
-    )[0];
-
-    // ── Return addresses: the bytes of each call's immediate, by depth ───
-    let is_call = b.is_any("is_call", &[Op::Call]);
-    let cs_key = Expr::from(call) * 4.0 + byte_index.clone() - 1.0;
-    let cs_key_sq = b.g.square("call_key^2", cs_key.clone());
-    let call_b1 = b.g.lookup(
-        "call_byte",
-        (Expr::from(call) - 1.0) * 4.0 + byte_index.clone(),
-        cs_key,
-        cs_key_sq,
-        Some(one() - is_call + b.i.boundary),
-        vec![b.i.byte1.into()],
-    )[0];
-
-    // ── Memory: the bytes stores and input_base emitted, by address ──────
-    let mem_write = b.is_any(
-        "is_memory_write",
-        &[Op::I32Store, Op::I32Store8, Op::I32Store16, Op::InputBase],
-    );
-    let mem_clear = one() - mem_write + b.i.boundary;
-    let write_addr = Expr::from(sec_val) + imm.clone() + byte_index.clone() - 1.0;
-    let write_addr_sq = b.g.square("write_addr^2", write_addr.clone());
-    let read_addr = Expr::from(top_val) + imm + byte_index.clone();
-    // A tag far from any address marks rows that are not writes, so a read
-    // of never-written memory can tell it found nothing.
-    let tag = write_addr.clone() - mem_clear.clone() * 1099511627776.0;
-    let mem = b.g.lookup(
-        "memory_byte",
-        read_addr.clone(),
-        write_addr,
-        write_addr_sq,
-        Some(mem_clear),
-        vec![b.i.byte1.into(), tag],
-    );
-    let (mem_b1, mem_tag) = (mem[0], mem[1]);
-    let miss = Expr::from(mem_tag) - read_addr;
-    let found = b.g.ffn(
-        "memory_found",
-        vec![
-            unit(miss.clone() + 1.0, Graph::ONE, 1.0),
-            unit(miss.clone(), Graph::ONE, -2.0),
-            unit(miss - 1.0, Graph::ONE, 1.0),
-        ],
-    );
-    let mem_sign =
-        b.g.step("memory_sign", Graph::ONE, Expr::from(mem_b1) - 129.0);
+    let Stack {
+        top_val,
+        sec_val,
+        top_b1,
+        sec_b1,
+        third_b1,
+    } = read.stack;
+    let (mem_b1, found, mem_sign) = (read.memory.byte1, read.memory.found, read.memory.sign);
+    let (local_b1, call_b1) = (read.local_b1, read.call_b1);
 
     // ── Arithmetic, byte-serial with the carry of the previous token ─────
     let top_byte = Expr::from(top_b1) - 1.0;
