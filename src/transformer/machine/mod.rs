@@ -21,14 +21,16 @@
 //! base address `input_base` writes its input at).
 
 mod embedding;
+mod execute;
 mod fetch;
 mod read;
 
 use crate::isa::{Op, Token, TokenKind, Vocab};
-use crate::transformer::graph::{step_units, unit, Dim, Expr, Graph, Unit};
+use crate::transformer::graph::{unit, Dim, Expr, Graph};
 use embedding::Inputs;
+use execute::{arithmetic, comparisons, result_byte};
 use fetch::{fetch, place_in_instruction, previous_tokens, running_sums, Fetched, Place};
-use read::{locals, memory, operand_stack, return_addresses, Operands, Stack};
+use read::{locals, memory, operand_stack, return_addresses, Operands};
 
 /// Squared radius of the circle the opcodes sit on: a lattice circle with
 /// enough integer points for every opcode.
@@ -115,6 +117,11 @@ fn p_sq() -> Expr {
     Expr::from(Graph::POSITION_SQ)
 }
 
+/// The value of the byte a `byte1` dim holds.
+fn byte(b1: Dim) -> Expr {
+    Expr::from(b1) - 1.0
+}
+
 /// `[x == 0]` for integer x.
 fn is_zero(g: &mut Graph, name: &str, x: Expr) -> Dim {
     g.ffn(
@@ -163,8 +170,24 @@ pub fn build() -> Machine {
     let sums = running_sums(&mut g, &i, &prev);
     let fetched = fetch(&mut g, &i, sums.pc, &place.byte_index);
     let mut b = Builder::new(g, i, &fetched);
+
+    let stack = operand_stack(&mut b, sums.sp, &prev.word, &place.byte_index);
+    let local_b1 = locals(&mut b, sums.call, &fetched.imm, &place.byte_index);
+    let call_b1 = return_addresses(&mut b, sums.call, &place.byte_index);
+    let memory = memory(&mut b, &stack, &fetched.imm, &place.byte_index);
+    let read = Operands {
+        stack,
+        local_b1,
+        call_b1,
+        memory,
+    };
+
+    let arith = arithmetic(&mut b, &fetched, &read);
+    let cmp = comparisons(&mut b.g, &read.stack);
+    let result_bf = result_byte(&mut b, &place, &fetched, &read, &arith, &cmp);
+    let (result, result_flag, nonzero) = (result_bf.value, result_bf.flag, cmp.nonzero);
+    let is = |b: &Builder, op: Op| b.is(op);
     let Place {
-        byte_index,
         in_bt,
         k0,
         k1,
@@ -172,177 +195,9 @@ pub fn build() -> Machine {
         k4,
         k_le3,
         k_le1,
+        ..
     } = place;
-    let (word, sp, call, imm, imm_byte1) = (
-        prev.word,
-        sums.sp,
-        sums.call,
-        fetched.imm,
-        fetched.imm_byte1,
-    );
-    // The byte just emitted is this token; its flag is the carry into the next.
-    let carry_in = b.i.flag;
-
-    let stack = operand_stack(&mut b, sp, &word, &byte_index);
-    let local_b1 = locals(&mut b, call, &imm, &byte_index);
-    let call_b1 = return_addresses(&mut b, call, &byte_index);
-    let memory = memory(&mut b, &stack, &imm, &byte_index);
-    let read = Operands {
-        stack,
-        local_b1,
-        call_b1,
-        memory,
-    };
-    let Stack {
-        top_val,
-        sec_val,
-        top_b1,
-        sec_b1,
-        third_b1,
-    } = read.stack;
-    let (mem_b1, found, mem_sign) = (read.memory.byte1, read.memory.found, read.memory.sign);
-    let (local_b1, call_b1) = (read.local_b1, read.call_b1);
-
-    // ── Arithmetic, byte-serial with the carry of the previous token ─────
-    let top_byte = Expr::from(top_b1) - 1.0;
-    let sec_byte = Expr::from(sec_b1) - 1.0;
-    let add_sum = sec_byte.clone() + top_byte.clone() + carry_in;
-    let add_carry = b.g.step("add_carry", Graph::ONE, add_sum.clone() - 256.0);
-    let sub_diff = sec_byte.clone() - top_byte.clone() - carry_in;
-    let sub_borrow = b.g.ffn("sub_borrow", {
-        let mut u = vec![unit(Graph::ONE, Graph::ONE, 1.0)];
-        u.extend(
-            step_units(Graph::ONE, sub_diff.clone())
-                .into_iter()
-                .map(|mut x| {
-                    x.coef = -x.coef;
-                    x
-                }),
-        );
-        u
-    });
-    let imm_byte = Expr::from(imm_byte1) - 1.0;
-    let ret_diff = imm_byte.clone() - (Expr::from(call_b1) - 1.0) - carry_in;
-    let ret_borrow = b.g.ffn("return_borrow", {
-        let mut u = vec![unit(Graph::ONE, Graph::ONE, 1.0)];
-        u.extend(
-            step_units(Graph::ONE, ret_diff.clone())
-                .into_iter()
-                .map(|mut x| {
-                    x.coef = -x.coef;
-                    x
-                }),
-        );
-        u
-    });
-
-    // ── Comparisons on whole u32 values ──────────────────────────────────
-    let nonzero = b.g.step("top!=0", Graph::ONE, Expr::from(top_val) - 1.0);
-    let top_neg =
-        b.g.step("top<0", Graph::ONE, Expr::from(top_val) - 2147483648.0);
-    let sec_neg =
-        b.g.step("second<0", Graph::ONE, Expr::from(sec_val) - 2147483648.0);
-    let (a, bb) = (Expr::from(sec_val), Expr::from(top_val));
-    let gt_u = b.g.step("a>b", Graph::ONE, a.clone() - bb.clone() - 1.0);
-    let lt_u = b.g.step("a<b", Graph::ONE, bb.clone() - a.clone() - 1.0);
-    let a_s = a - Expr::from(sec_neg) * 4294967296.0;
-    let b_s = bb - Expr::from(top_neg) * 4294967296.0;
-    let gt_s =
-        b.g.step("a>b signed", Graph::ONE, a_s.clone() - b_s.clone() - 1.0);
-    let lt_s = b.g.step("a<b signed", Graph::ONE, b_s - a_s - 1.0);
-    let eq = one() - gt_u - lt_u;
-
-    // ── The result byte and its flag ─────────────────────────────────────
-    let is = |b: &Builder, op: Op| b.is(op);
-    let mut r: Vec<Unit> = Vec::new();
-    let mut f: Vec<Unit> = Vec::new();
-    r.push(unit(is(&b, Op::I32Const), imm_byte.clone(), 1.0));
-    r.push(unit(is(&b, Op::LocalGet), Expr::from(local_b1) - 1.0, 1.0));
-    for op in [
-        Op::LocalSet,
-        Op::LocalTee,
-        Op::I32Store,
-        Op::I32Store8,
-        Op::I32Store16,
-    ] {
-        r.push(unit(is(&b, op), top_byte.clone(), 1.0));
-    }
-    r.push(unit(
-        is(&b, Op::Select) + nonzero - 1.0,
-        Expr::from(third_b1) - 1.0,
-        1.0,
-    ));
-    r.push(unit(is(&b, Op::Select) - nonzero, sec_byte.clone(), 1.0));
-    r.push(unit(
-        is(&b, Op::I32Add),
-        add_sum - Expr::from(add_carry) * 256.0,
-        1.0,
-    ));
-    f.push(unit(is(&b, Op::I32Add), add_carry, 1.0));
-    r.push(unit(
-        is(&b, Op::I32Sub),
-        sub_diff + Expr::from(sub_borrow) * 256.0,
-        1.0,
-    ));
-    f.push(unit(is(&b, Op::I32Sub), sub_borrow, 1.0));
-    let bools: [(Op, Expr); 11] = [
-        (Op::I32Eqz, one() - nonzero),
-        (Op::I32Eq, eq.clone()),
-        (Op::I32Ne, one() - eq),
-        (Op::I32GtU, gt_u.into()),
-        (Op::I32LeU, one() - gt_u),
-        (Op::I32LtU, lt_u.into()),
-        (Op::I32GeU, one() - lt_u),
-        (Op::I32GtS, gt_s.into()),
-        (Op::I32LeS, one() - gt_s),
-        (Op::I32LtS, lt_s.into()),
-        (Op::I32GeS, one() - lt_s),
-    ];
-    for (op, value) in bools {
-        r.push(unit(is(&b, op) + k0 - 1.0, value, 1.0));
-    }
-    let mem_byte = Expr::from(mem_b1) - 1.0;
-    r.push(unit(
-        is(&b, Op::I32Load) + found - 1.0,
-        mem_byte.clone(),
-        1.0,
-    ));
-    for op in [Op::I32Load8U, Op::I32Load8S] {
-        r.push(unit(is(&b, op) + found + k0 - 2.0, mem_byte.clone(), 1.0));
-    }
-    for op in [Op::I32Load16U, Op::I32Load16S] {
-        r.push(unit(
-            is(&b, op) + found + k_le1 - 2.0,
-            mem_byte.clone(),
-            1.0,
-        ));
-    }
-    // Sign extension: later bytes repeat the sign the earlier byte flagged.
-    r.push(unit(is(&b, Op::I32Load8S) - k0, carry_in, 255.0));
-    f.push(unit(
-        is(&b, Op::I32Load8S) + found + k0 - 2.0,
-        mem_sign,
-        1.0,
-    ));
-    f.push(unit(is(&b, Op::I32Load8S) - k0, carry_in, 1.0));
-    r.push(unit(is(&b, Op::I32Load16S) - k_le1, carry_in, 255.0));
-    f.push(unit(
-        is(&b, Op::I32Load16S) + found + k1 - 2.0,
-        mem_sign,
-        1.0,
-    ));
-    f.push(unit(is(&b, Op::I32Load16S) - k_le1, carry_in, 1.0));
-    for op in [Op::Br, Op::BrIf, Op::Call] {
-        r.push(unit(is(&b, op) + in_bt - 1.0, imm_byte.clone(), 1.0));
-    }
-    r.push(unit(
-        is(&b, Op::Return) + in_bt - 1.0,
-        ret_diff + Expr::from(ret_borrow) * 256.0,
-        1.0,
-    ));
-    f.push(unit(is(&b, Op::Return) + in_bt - 1.0, ret_borrow, 1.0));
-    let result = b.g.ffn("result_byte", r);
-    let result_flag = b.g.ffn("result_flag", f);
+    let top_b1 = read.stack.top_b1;
 
     // ── What kind of token comes next ────────────────────────────────────
     let four = b.is_any("four_byte_op", &FOUR_BYTE_OPS);
