@@ -21,15 +21,17 @@
 //! base address `input_base` writes its input at).
 
 mod embedding;
+mod emit;
 mod execute;
 mod fetch;
 mod read;
 
-use crate::isa::{Op, Token, TokenKind, Vocab};
+use crate::isa::{Op, Token};
 use crate::transformer::graph::{unit, Dim, Expr, Graph};
 use embedding::Inputs;
+use emit::{next_token_kind, output_scores};
 use execute::{arithmetic, comparisons, result_byte};
-use fetch::{fetch, place_in_instruction, previous_tokens, running_sums, Fetched, Place};
+use fetch::{fetch, place_in_instruction, previous_tokens, running_sums, Fetched};
 use read::{locals, memory, operand_stack, return_addresses, Operands};
 
 /// Squared radius of the circle the opcodes sit on: a lattice circle with
@@ -38,10 +40,6 @@ const OP_RADIUS_SQ: i64 = 32045;
 
 /// Locals of one call frame occupy this many consecutive memory-like keys.
 pub const LOCAL_STRIDE: f64 = 256.0;
-
-/// Score bonus of the token kind that must come next; larger than any
-/// byte-matching score (at most 255^2 + 1).
-const EMIT: f64 = 1048576.0;
 
 /// Integer points on the opcode circle, one per opcode, in a fixed order.
 pub fn opcode_points() -> Vec<(i64, i64)> {
@@ -134,34 +132,11 @@ fn is_zero(g: &mut Graph, name: &str, x: Expr) -> Dim {
     )
 }
 
-/// Ops whose result is 4 value bytes (no branch), closed by a commit.
-const FOUR_BYTE_OPS: [Op; 24] = [
-    Op::I32Const,
-    Op::LocalGet,
-    Op::LocalSet,
-    Op::LocalTee,
-    Op::Select,
-    Op::I32Add,
-    Op::I32Sub,
-    Op::I32Eqz,
-    Op::I32Eq,
-    Op::I32Ne,
-    Op::I32LtS,
-    Op::I32LtU,
-    Op::I32GtS,
-    Op::I32GtU,
-    Op::I32LeS,
-    Op::I32LeU,
-    Op::I32GeS,
-    Op::I32GeU,
-    Op::I32Load,
-    Op::I32Load8S,
-    Op::I32Load8U,
-    Op::I32Load16S,
-    Op::I32Load16U,
-    Op::I32Store,
-];
-
+/// The machine, stage by stage: where we are and which instruction runs
+/// (`fetch.rs`), what it reads (`read.rs`), what it computes (`execute.rs`),
+/// what comes next (`emit.rs`). Each stage adds its nodes in turn, and that
+/// order decides residual slots and unit placement: reordering the stages
+/// changes the written weights.
 pub fn build() -> Machine {
     let mut g = Graph::new();
     let i = Inputs::new(&mut g);
@@ -184,146 +159,11 @@ pub fn build() -> Machine {
 
     let arith = arithmetic(&mut b, &fetched, &read);
     let cmp = comparisons(&mut b.g, &read.stack);
-    let result_bf = result_byte(&mut b, &place, &fetched, &read, &arith, &cmp);
-    let (result, result_flag, nonzero) = (result_bf.value, result_bf.flag, cmp.nonzero);
-    let is = |b: &Builder, op: Op| b.is(op);
-    let Place {
-        in_bt,
-        k0,
-        k1,
-        k2,
-        k4,
-        k_le3,
-        k_le1,
-        ..
-    } = place;
-    let top_b1 = read.stack.top_b1;
+    let result = result_byte(&mut b, &place, &fetched, &read, &arith, &cmp);
+    let next = next_token_kind(&mut b, &place, cmp.nonzero);
 
-    // ── What kind of token comes next ────────────────────────────────────
-    let four = b.is_any("four_byte_op", &FOUR_BYTE_OPS);
-    let store16 = b.is_any("is_store16", &[Op::I32Store16]);
-    let store8 = b.is_any("is_store8", &[Op::I32Store8]);
-    let emit_byte = b.g.ffn(
-        "emit_byte",
-        vec![
-            unit(Expr::from(four) + k_le3 - 1.0, Graph::ONE, 1.0),
-            unit(Expr::from(store16) + k_le1 - 1.0, Graph::ONE, 1.0),
-            unit(Expr::from(store8) + k0 - 1.0, Graph::ONE, 1.0),
-            unit(Expr::from(in_bt) + k_le3 - 1.0, Graph::ONE, 1.0),
-        ],
-    );
-    let emit_commit = b.g.ffn(
-        "emit_commit",
-        vec![
-            unit(Expr::from(four) + k4 - 1.0, Graph::ONE, 1.0),
-            unit(Expr::from(store16) + k2 - 1.0, Graph::ONE, 1.0),
-            unit(Expr::from(store8) + k1 - 1.0, Graph::ONE, 1.0),
-            unit(is(&b, Op::Drop) + k0 - 1.0, Graph::ONE, 1.0),
-            unit(is(&b, Op::GlobalSet) + k0 - 1.0, Graph::ONE, 1.0),
-            unit(
-                is(&b, Op::BrIf) + k0 - nonzero - in_bt - 1.0,
-                Graph::ONE,
-                1.0,
-            ),
-            unit(is(&b, Op::Br) + k4 + in_bt - 2.0, Graph::ONE, 1.0),
-            unit(is(&b, Op::BrIf) + k4 + in_bt - 2.0, Graph::ONE, 1.0),
-        ],
-    );
-    let emit_halt = b.g.ffn(
-        "emit_halt",
-        vec![unit(is(&b, Op::Halt) + k0 - 1.0, Graph::ONE, 1.0)],
-    );
-    let emit_out = b.g.ffn(
-        "emit_out",
-        vec![unit(is(&b, Op::Output) + k0 - 1.0, Graph::ONE, 1.0)],
-    );
-    let emit_bt = b.g.ffn(
-        "emit_branch_taken",
-        vec![
-            unit(is(&b, Op::Br) + k0 - 1.0 - in_bt, Graph::ONE, 1.0),
-            unit(is(&b, Op::Call) + k0 - 1.0 - in_bt, Graph::ONE, 1.0),
-            unit(is(&b, Op::Return) + k0 - 1.0 - in_bt, Graph::ONE, 1.0),
-            unit(
-                is(&b, Op::BrIf) + k0 + nonzero - 2.0 - in_bt,
-                Graph::ONE,
-                1.0,
-            ),
-        ],
-    );
-    let emit_call = b.g.ffn(
-        "emit_call_commit",
-        vec![unit(is(&b, Op::Call) + k4 + in_bt - 2.0, Graph::ONE, 1.0)],
-    );
-    let emit_return = b.g.ffn(
-        "emit_return_commit",
-        vec![unit(is(&b, Op::Return) + k4 + in_bt - 2.0, Graph::ONE, 1.0)],
-    );
-    // The commit's fields, from the opcode.
-    let commit_sd = b.g.ffn(
-        "commit_stack_delta",
-        Op::ALL
-            .iter()
-            .filter(|op| op.stack_delta() != 0)
-            .map(|&op| unit(b.is(op), Graph::ONE, op.stack_delta() as f64))
-            .collect(),
-    );
-    let commit_sts = b.is_any(
-        "commit_sts",
-        &Op::ALL
-            .iter()
-            .copied()
-            .filter(|op| op.stores_to_stack())
-            .collect::<Vec<_>>(),
-    );
-
-    // ── Output scores ────────────────────────────────────────────────────
-    let g = &mut b.g;
-    let outputs = [
-        result,
-        result_flag,
-        emit_byte,
-        emit_commit,
-        emit_halt,
-        emit_out,
-        emit_bt,
-        emit_call,
-        emit_return,
-        commit_sd,
-        commit_sts,
-        top_b1,
-        in_bt,
-    ];
-    for d in outputs {
-        g.mark_output(d);
-    }
-    let vocab = Vocab::get();
+    let scores = output_scores(&mut b.g, &result, &next, read.stack.top_b1, place.in_bt);
     let embedding = b.i.embedding(&b.points);
-    let matching = |x: f64, target: Expr| target * (2.0 * x) - x * x;
-    let scores = vocab
-        .tokens()
-        .map(|t: Token| match t.kind() {
-            TokenKind::Byte { value, flag } => {
-                Expr::from(emit_byte) * EMIT
-                    + matching(value as f64, result.into())
-                    + matching(flag as u8 as f64, result_flag.into())
-            }
-            TokenKind::Out(v) => {
-                Expr::from(emit_out) * EMIT + matching(v as f64, Expr::from(top_b1) - 1.0)
-            }
-            TokenKind::Commit(c) => {
-                Expr::from(emit_commit) * EMIT
-                    + matching(c.stack_delta as f64, commit_sd.into())
-                    + matching(c.store_to_stack as u8 as f64, commit_sts.into())
-                    + matching(c.branch_taken as u8 as f64, in_bt.into())
-            }
-            TokenKind::Op(Op::Halt) => Expr::from(emit_halt) * EMIT,
-            TokenKind::BranchTaken => Expr::from(emit_bt) * EMIT,
-            TokenKind::CallCommit => Expr::from(emit_call) * EMIT,
-            TokenKind::ReturnCommit => Expr::from(emit_return) * EMIT,
-            // Prompt-only tokens are never generated.
-            _ => Expr::constant(-EMIT * 4.0),
-        })
-        .collect();
     Machine {
         graph: b.g,
         embedding,
