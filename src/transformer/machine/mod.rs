@@ -39,10 +39,10 @@ use read::{locals, memory, operand_stack, return_addresses, Operands};
 const OP_RADIUS_SQ: i64 = 32045;
 
 /// Locals of one call frame occupy this many consecutive memory-like keys.
-pub const LOCAL_STRIDE: f64 = 256.0;
+pub(crate) const LOCAL_STRIDE: f64 = 256.0;
 
 /// Integer points on the opcode circle, one per opcode, in a fixed order.
-pub fn opcode_points() -> Vec<(i64, i64)> {
+pub(crate) fn opcode_points() -> Vec<(i64, i64)> {
     let r = (OP_RADIUS_SQ as f64).sqrt() as i64 + 1;
     let mut pts = Vec::new();
     for x in -r..=r {
@@ -59,11 +59,11 @@ pub fn opcode_points() -> Vec<(i64, i64)> {
 /// The machine: its graph, the embedding of every token, and the score of
 /// every token as an expression over the final residual stream.
 pub struct Machine {
-    pub graph: Graph,
+    pub(crate) graph: Graph,
     /// Per token id: the input dims it sets and their values.
-    pub embedding: Vec<Vec<(Dim, f64)>>,
+    pub(crate) embedding: Vec<Vec<(Dim, f64)>>,
     /// Per token id: its output score.
-    pub scores: Vec<Expr>,
+    pub(crate) scores: Vec<Expr>,
 }
 
 /// The graph once the instruction is fetched: the stages after fetch build
