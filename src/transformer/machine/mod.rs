@@ -1,0 +1,254 @@
+//! The WASM machine of the 36 core ops, written as a computation graph.
+//!
+//! Each position holds one token. From the token so far the graph computes
+//! which instruction is executing (the program counter is a running sum of
+//! the commits' deltas), how far into its tokens we are (`byte_index`), the
+//! operand-stack depth and call depth (running sums too), and reads what it
+//! needs by exact-match lookups: the opcode and immediate from the prompt,
+//! stack values from the commits that wrote them, locals and memory bytes
+//! from the byte tokens that wrote them. The output scores then pick the
+//! next token.
+//!
+//! Invariants that keep everything exact:
+//! - every dim is an integer (running sums are rounded right after their
+//!   averaging head), so scores are exact and ties are real ties;
+//! - lookup keys are exact integers: positions, depths, addresses;
+//! - a byte token `vv` carries `byte1 = vv + 1`, so 0 means "not a byte".
+//!
+//! Stack: every commit with `sts=1` writes the value of the 4 bytes before
+//! it at the depth reached after it. `{` writes 0 at depth 0 and `}` starts
+//! the program at depth 1, so the slot under an empty stack reads 0 (the
+//! base address `input_base` writes its input at).
+
+mod embedding;
+mod emit;
+mod execute;
+mod fetch;
+mod read;
+
+use crate::isa::{Op, Token};
+use crate::transformer::graph::{unit, Dim, Expr, Graph};
+use embedding::Inputs;
+use emit::{next_token_kind, output_scores};
+use execute::{arithmetic, comparisons, result_byte};
+use fetch::{fetch, place_in_instruction, previous_tokens, running_sums, Fetched};
+use read::{locals, memory, operand_stack, return_addresses, Operands};
+
+/// Squared radius of the circle the opcodes sit on: a lattice circle with
+/// enough integer points for every opcode.
+const OP_RADIUS_SQ: i64 = 32045;
+
+/// Locals of one call frame occupy this many consecutive memory-like keys.
+pub(crate) const LOCAL_STRIDE: f64 = 256.0;
+
+/// Integer points on the opcode circle, one per opcode, in a fixed order.
+pub(crate) fn opcode_points() -> Vec<(i64, i64)> {
+    let r = (OP_RADIUS_SQ as f64).sqrt() as i64 + 1;
+    let mut pts = Vec::new();
+    for x in -r..=r {
+        for y in -r..=r {
+            if x * x + y * y == OP_RADIUS_SQ {
+                pts.push((x, y));
+            }
+        }
+    }
+    assert!(pts.len() >= Op::ALL.len(), "not enough lattice points");
+    pts
+}
+
+/// The machine: its graph, the embedding of every token, and the score of
+/// every token as an expression over the final residual stream.
+pub struct Machine {
+    pub(crate) graph: Graph,
+    /// Per token id: the input dims it sets and their values.
+    pub(crate) embedding: Vec<Vec<(Dim, f64)>>,
+    /// Per token id: its output score.
+    pub(crate) scores: Vec<Expr>,
+}
+
+/// The graph once the instruction is fetched: the stages after fetch build
+/// on it and test its opcode.
+struct Builder {
+    g: Graph,
+    i: Inputs,
+    points: Vec<(i64, i64)>,
+    op_x: Dim,
+    op_y: Dim,
+}
+
+impl Builder {
+    fn new(g: Graph, i: Inputs, fetched: &Fetched) -> Builder {
+        Builder {
+            g,
+            i,
+            points: opcode_points(),
+            op_x: fetched.op_x,
+            op_y: fetched.op_y,
+        }
+    }
+
+    /// 1 when the fetched opcode is `op`, <= 0 otherwise (a gate, not a dim).
+    fn is(&self, op: Op) -> Expr {
+        let (x, y) = self.points[op.index()];
+        self.op_x * x as f64 + self.op_y * y as f64 - (OP_RADIUS_SQ - 1) as f64
+    }
+
+    /// A dim that is 1 when the fetched opcode is one of `ops`, else 0.
+    fn is_any(&mut self, name: &str, ops: &[Op]) -> Dim {
+        let units = ops
+            .iter()
+            .map(|&op| unit(self.is(op), Graph::ONE, 1.0))
+            .collect();
+        self.g.ffn(name, units)
+    }
+}
+
+fn one() -> Expr {
+    Expr::from(Graph::ONE)
+}
+
+fn p() -> Expr {
+    Expr::from(Graph::POSITION)
+}
+
+fn p_sq() -> Expr {
+    Expr::from(Graph::POSITION_SQ)
+}
+
+/// The value of the byte a `byte1` dim holds.
+fn byte(b1: Dim) -> Expr {
+    Expr::from(b1) - 1.0
+}
+
+/// `[x == 0]` for integer x.
+fn is_zero(g: &mut Graph, name: &str, x: Expr) -> Dim {
+    g.ffn(
+        name,
+        vec![
+            unit(x.clone() + 1.0, Graph::ONE, 1.0),
+            unit(x.clone(), Graph::ONE, -2.0),
+            unit(x - 1.0, Graph::ONE, 1.0),
+        ],
+    )
+}
+
+/// The machine, stage by stage: where we are and which instruction runs
+/// (`fetch.rs`), what it reads (`read.rs`), what it computes (`execute.rs`),
+/// what comes next (`emit.rs`). Each stage adds its nodes in turn, and that
+/// order decides residual slots and unit placement: reordering the stages
+/// changes the written weights.
+pub fn build() -> Machine {
+    let mut g = Graph::new();
+    let i = Inputs::new(&mut g);
+    let prev = previous_tokens(&mut g, &i);
+    let place = place_in_instruction(&mut g, &i);
+    let sums = running_sums(&mut g, &i, &prev);
+    let fetched = fetch(&mut g, &i, sums.pc, &place.byte_index);
+    let mut b = Builder::new(g, i, &fetched);
+
+    let stack = operand_stack(&mut b, sums.sp, &prev.word, &place.byte_index);
+    let local_b1 = locals(&mut b, sums.call, &fetched.imm, &place.byte_index);
+    let call_b1 = return_addresses(&mut b, sums.call, &place.byte_index);
+    let memory = memory(&mut b, &stack, &fetched.imm, &place.byte_index);
+    let read = Operands {
+        stack,
+        local_b1,
+        call_b1,
+        memory,
+    };
+
+    let arith = arithmetic(&mut b, &fetched, &read);
+    let cmp = comparisons(&mut b.g, &read.stack);
+    let result = result_byte(&mut b, &place, &fetched, &read, &arith, &cmp);
+    let next = next_token_kind(&mut b, &place, cmp.nonzero);
+
+    let scores = output_scores(&mut b.g, &result, &next, read.stack.top_b1, place.in_bt);
+    let embedding = b.i.embedding(&b.points);
+    Machine {
+        graph: b.g,
+        embedding,
+        scores,
+    }
+}
+
+/// Run a program on the graph evaluator (exact arithmetic, no weights):
+/// returns the trace after `}` (input section, then generated tokens).
+pub fn evaluate(machine: &Machine, program: &crate::isa::Program, max_tokens: usize) -> Vec<Token> {
+    use crate::transformer::graph::Evaluator;
+    use std::collections::HashMap;
+    let mut ev = Evaluator::new(&machine.graph);
+    let prompt = program.prompt();
+    let section = program.input_section().len();
+    let mut trace: Vec<Token> = prompt[prompt.len() - section..].to_vec();
+    let feed = |ev: &mut Evaluator, t: Token| -> Token {
+        let inputs: HashMap<Dim, f64> = machine.embedding[t.id()].iter().copied().collect();
+        let values = ev.step(&inputs);
+        let score = |e: &Expr| -> f64 {
+            e.terms
+                .iter()
+                .map(|&(d, c)| values[d.0 as usize].to_f64() * c)
+                .sum()
+        };
+        let mut best = (f64::NEG_INFINITY, Token(0));
+        for (id, e) in machine.scores.iter().enumerate() {
+            let s = score(e);
+            if s > best.0 {
+                best = (s, Token(id as u16));
+            }
+        }
+        best.1
+    };
+    let mut next = Token(0);
+    for &t in &prompt {
+        next = feed(&mut ev, t);
+    }
+    while trace.len() < max_tokens {
+        trace.push(next);
+        if next == Token::halt() {
+            break;
+        }
+        next = feed(&mut ev, next);
+    }
+    trace
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::isa::Program;
+
+    #[test]
+    fn opcode_points_are_distinct_lattice_points() {
+        let pts = opcode_points();
+        assert!(pts.len() >= 36);
+        for &(x, y) in &pts {
+            assert_eq!(x * x + y * y, OP_RADIUS_SQ);
+        }
+    }
+
+    #[test]
+    fn graph_evaluator_matches_the_reference_on_a_small_program() {
+        let wat = r#"(module
+          (import "env" "output_byte" (func $out (param i32)))
+          (memory 1)
+          (func $add3 (param i32 i32 i32) (result i32)
+            local.get 0 local.get 1 i32.add local.get 2 i32.sub)
+          (func (export "compute")
+            (local i32)
+            i32.const 300 i32.const 5 i32.const 7 call $add3 local.set 0
+            i32.const 16 local.get 0 i32.store16 offset=2
+            i32.const 16 i32.load8_s offset=2 call $out
+            i32.const 16 i32.load16_u offset=2 call $out
+            local.get 0 i32.const 298 i32.lt_s (if (then i32.const 65 call $out))
+            i32.const -5 i32.const 3 i32.gt_u call $out))"#;
+        let compiled = crate::compile::compile_compute(wat.as_bytes(), b"").unwrap();
+        let program: Program = compiled.program;
+        let reference = crate::oracle::reference::run(&program, 100_000);
+        let m = build();
+        let got = evaluate(&m, &program, reference.trace.len() + 5);
+        for (i, (a, b)) in reference.trace.iter().zip(&got).enumerate() {
+            assert_eq!(a, b, "token {i}: expected {a} got {b}");
+        }
+        assert_eq!(got.len(), reference.trace.len());
+    }
+}
