@@ -494,8 +494,9 @@ fn run_transformer(
         hullvm::files::write_atomically(path, format_trace(&src.program, &run.trace).as_bytes())?;
     }
     let generated = run.trace.len() - src.program.input_section().len();
-    let verdict = match run.stop {
+    let verdict = match &run.stop {
         Stop::TokenLimit => "token limit reached".to_string(),
+        Stop::Inexact { .. } => run.stop.to_string(),
         Stop::Halted => {
             let pc = hullvm::verify::tokens::locate(&run.trace, run.trace.len() - 1).pc;
             verdict(&Outcome::Halted { pc }, Some(src))

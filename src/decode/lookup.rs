@@ -1,91 +1,132 @@
-//! Heads answered without a KV cache: their keys are known in advance, so
-//! the winner follows from the query and the position.
+//! Heads answered without a KV cache: the weights prove their keys (see
+//! `plan`), so the winner follows from the query and the position. Each
+//! answer is the one a cache holding those keys gives, refusals included.
 
-use super::attention::compare_scores;
+use super::attention::{scale_query, ExactSum, Inexact};
 use crate::weights::Tie;
+use std::cmp::Ordering;
 
-/// Sum, count and latest of every value so far.
+/// Sum, count and latest of every value so far, summed in insertion order
+/// as the brute-force cache sums ties.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Running {
-    sum: [f64; 2],
-    count: u64,
+    sum: ExactSum,
     last: [f64; 2],
 }
 
 impl Running {
     pub(crate) fn push(&mut self, v: [f64; 2]) {
-        self.sum[0] += v[0];
-        self.sum[1] += v[1];
-        self.count += 1;
+        self.sum.add(v);
         self.last = v;
     }
 
-    pub(crate) fn resolve(&self, tie: Tie) -> [f64; 2] {
-        match (tie, self.count) {
-            (_, 0) => [0.0; 2],
-            (Tie::Latest, _) => self.last,
-            (Tie::Average, n) => [self.sum[0] / n as f64, self.sum[1] / n as f64],
+    /// Every value so far tied for the top.
+    pub(crate) fn resolve(&self, tie: Tie) -> Result<[f64; 2], Inexact> {
+        match tie {
+            Tie::Latest => Ok(self.last),
+            Tie::Average => self.sum.average(),
         }
     }
 }
 
+/// The largest position whose square is exact in f64 (p^2 < 2^53): beyond
+/// it the keys (2p, -p^2) the embedding writes are rounded.
+pub(crate) const EXACT_SQUARES: usize = 94_906_265;
+
 /// A head whose keys are (2j, -j^2) for positions j = 0..=t: score(j) =
 /// 2 qx j - qy j^2, concave for qy > 0 (the best j is next to qx/qy),
-/// otherwise best at an end. Candidates are compared exactly, as the brute
-/// cache would.
+/// otherwise best at an end. The query is scaled to integers as the caches
+/// scale it, and candidates are compared exactly.
 pub(crate) fn position_lookup(
     q: [f64; 2],
     t: usize,
     tie: Tie,
     all: &Running,
     value_at: impl Fn(usize) -> [f64; 2],
-) -> [f64; 2] {
-    let key = |j: usize| [2.0 * j as f64, -((j as f64) * (j as f64))];
-    let mut candidates: [usize; 2] = if q[1] > 0.0 {
-        // floor(qx / qy), exactly when both are integers.
-        let centre = match (q[0].fract() == 0.0, q[1].fract() == 0.0) {
-            (true, true) if q[0].abs() < 9e15 && q[1] < 9e15 => {
-                (q[0] as i64).div_euclid(q[1] as i64) as f64
+) -> Result<[f64; 2], Inexact> {
+    if t > EXACT_SQUARES {
+        return Err(Inexact::PositionSquare(t));
+    }
+    let (q, _) = scale_query(q)?;
+    if q == [0, 0] {
+        return all.resolve(tie);
+    }
+    let [a, b] = candidates(q, t);
+    match compare(q, a, b) {
+        Ordering::Less => Ok(value_at(a)),
+        Ordering::Greater => Ok(value_at(b)),
+        Ordering::Equal if a == b => Ok(value_at(a)),
+        Ordering::Equal => match tie {
+            Tie::Latest => Ok(value_at(b)),
+            Tie::Average => {
+                let mut pair = ExactSum::one(value_at(a));
+                pair.add(value_at(b));
+                pair.average()
             }
-            _ => (q[0] / q[1]).floor(),
-        };
-        let lo = centre.clamp(0.0, t as f64) as usize;
+        },
+    }
+}
+
+/// The positions a <= b that can score highest: the integers around
+/// qx / qy when the scores are concave (qy > 0), else the two ends.
+fn candidates([qx, qy]: [i128; 2], t: usize) -> [usize; 2] {
+    if qy > 0 {
+        let lo = qx.div_euclid(qy).clamp(0, t as i128) as usize;
         [lo, (lo + 1).min(t)]
     } else {
         [0, t]
-    };
-    if q == [0.0, 0.0] {
-        return all.resolve(tie);
     }
-    if candidates[0] > candidates[1] {
-        candidates.swap(0, 1);
-    }
-    let [a, b] = candidates;
-    let order = if a == b {
-        std::cmp::Ordering::Equal
-    } else {
-        // score(b) - score(a) = 2 qx (b - a) - qy (b^2 - a^2): exact in f64
-        // while every term is an integer below 2^53.
-        let (fa, fb) = (a as f64, b as f64);
-        let (t1, t2) = (2.0 * q[0] * (fb - fa), q[1] * (fb * fb - fa * fa));
-        if q[0].fract() == 0.0 && q[1].fract() == 0.0 && t1.abs() < 4e15 && t2.abs() < 4e15 {
-            (t1 - t2)
-                .partial_cmp(&0.0)
-                .unwrap_or(std::cmp::Ordering::Equal)
-        } else {
-            compare_scores(q, key(b), key(a))
-        }
-    };
-    match order {
-        std::cmp::Ordering::Greater => value_at(b),
-        std::cmp::Ordering::Less => value_at(a),
-        std::cmp::Ordering::Equal if a == b => value_at(a),
-        std::cmp::Ordering::Equal => match tie {
-            Tie::Latest => value_at(b),
-            Tie::Average => {
-                let (va, vb) = (value_at(a), value_at(b));
-                [(va[0] + vb[0]) / 2.0, (va[1] + vb[1]) / 2.0]
+}
+
+/// score(b) against score(a): score(b) - score(a) = 2 qx (b - a) -
+/// qy (b^2 - a^2), as exact 256-bit products.
+fn compare([qx, qy]: [i128; 2], a: usize, b: usize) -> Ordering {
+    let (a, b) = (a as i128, b as i128);
+    super::attention::cmp_products(qx, 2 * (b - a), qy, b * b - a * a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::attention::{BruteCache, KvCache};
+
+    /// The shortcut against a brute-force cache holding the same keys,
+    /// for integer, fractional and zero queries and both tie rules.
+    #[test]
+    fn the_position_lookup_answers_as_brute_force() {
+        let values: Vec<[f64; 2]> = (0..40)
+            .map(|j| [(j * 7 % 11) as f64 * 0.5, j as f64])
+            .collect();
+        let mut brute = BruteCache::default();
+        let mut all = Running::default();
+        let queries = [
+            [3.0, 1.0],
+            [2.6, 0.6],
+            [2.25, 0.5],
+            [7.0 * 1.3, 1.3],
+            [-5.0, 1.0],
+            [100.0, 1.0],
+            [3.0, -2.0],
+            [0.0, -1.0],
+            [-1.0, 0.0],
+            [1.0, 0.0],
+            [0.0, 0.0],
+        ];
+        for (t, &v) in values.iter().enumerate() {
+            let j = t as f64;
+            brute.insert([2.0 * j, -j * j], v).unwrap();
+            all.push(v);
+            for q in queries {
+                for tie in [Tie::Latest, Tie::Average] {
+                    let fast = position_lookup(q, t, tie, &all, |j| values[j]);
+                    assert_eq!(fast, brute.query(q, tie), "t {t}, q {q:?}, {tie:?}");
+                }
             }
-        },
+        }
+        let far = position_lookup([1.0, 1.0], EXACT_SQUARES + 1, Tie::Latest, &all, |_| {
+            [0.0; 2]
+        });
+        assert_eq!(far, Err(Inexact::PositionSquare(EXACT_SQUARES + 1)));
+        assert_eq!(94_906_265f64 * 94_906_265f64, 9007199136250225.0);
     }
 }

@@ -18,7 +18,7 @@ pub use plan::HeadCard;
 
 use crate::isa::{Program, Token, TokenKind};
 use crate::weights::{Model, Tie};
-use attention::KvCache;
+use attention::{Inexact, KvCache};
 use lookup::{position_lookup, Running};
 use plan::{HeadPlan, ProjectionRows};
 use sparse::{Csc, Csr};
@@ -216,6 +216,34 @@ pub struct Session<'d, C: KvCache> {
 pub enum Stop {
     Halted,
     TokenLimit,
+    /// A head could not be answered exactly from what the weights compute
+    /// (a key, query or tied average outside the exact domain), so no next
+    /// token is emitted. `token` is the position of the token being fed
+    /// (prompt included); layer and head name the head.
+    Inexact {
+        token: usize,
+        layer: usize,
+        head: usize,
+        detail: String,
+    },
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::Halted => write!(f, "halted"),
+            Stop::TokenLimit => write!(f, "token limit reached"),
+            Stop::Inexact {
+                token,
+                layer,
+                head,
+                detail,
+            } => write!(
+                f,
+                "no exact answer at token {token} (layer {layer}, head {head}): {detail}"
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -230,7 +258,7 @@ pub struct Decoded {
 
 impl<C: KvCache> Session<'_, C> {
     /// Feed one token through every layer.
-    fn feed(&mut self, token: Token) {
+    fn feed(&mut self, token: Token) -> Result<(), Stop> {
         let dec = self.decoder;
         self.tokens.push(token.0);
         self.x.copy_from_slice(&dec.embedding[token.id()]);
@@ -238,14 +266,15 @@ impl<C: KvCache> Session<'_, C> {
         self.x[dec.position_slots[0]] += p;
         self.x[dec.position_slots[1]] += p * p;
         for l in 0..dec.layers.len() {
-            self.attend(l);
+            self.attend(l)?;
             self.ffn(l);
         }
         self.position += 1;
+        Ok(())
     }
 
     /// Layer `l`'s attention heads, added to the residual stream.
-    fn attend(&mut self, l: usize) {
+    fn attend(&mut self, l: usize) -> Result<(), Stop> {
         let dec = self.decoder;
         let layer = &dec.layers[l];
         let rows = &self.projections[l];
@@ -260,22 +289,30 @@ impl<C: KvCache> Session<'_, C> {
         }
         let heads = dec.heads();
         for h in 0..heads {
-            let out = self.head(l * heads + h, h, layer.ties[h]);
+            let out = self
+                .head(l * heads + h, h, layer.ties[h])
+                .map_err(|e| Stop::Inexact {
+                    token: self.position,
+                    layer: l,
+                    head: h,
+                    detail: e.to_string(),
+                })?;
             self.heads_out[2 * h] = out[0];
             self.heads_out[2 * h + 1] = out[1];
         }
         layer.output.mul_add_into(&self.heads_out, &mut self.x);
+        Ok(())
     }
 
     /// One head's output: `index` over all heads, `h` within the layer.
-    fn head(&mut self, index: usize, h: usize, tie: Tie) -> [f64; 2] {
+    fn head(&mut self, index: usize, h: usize, tie: Tie) -> Result<[f64; 2], Inexact> {
         let i = 2 * h;
         let key = [self.k[i], self.k[i + 1]];
         let value = [self.v[i], self.v[i + 1]];
         let query = [self.q[i], self.q[i + 1]];
         let plan = &self.decoder.plans[index];
         match &mut self.heads[index] {
-            Head::Unused => [0.0; 2],
+            Head::Unused => Ok([0.0; 2]),
             Head::Constant(run) => {
                 run.push(value);
                 run.resolve(tie)
@@ -299,7 +336,7 @@ impl<C: KvCache> Session<'_, C> {
                 position_lookup(query, self.position, tie, all, value_at)
             }
             Head::General(cache) => {
-                cache.insert(key, value);
+                cache.insert(key, value)?;
                 cache.query(query, tie)
             }
         }
@@ -356,25 +393,31 @@ impl<C: KvCache> Session<'_, C> {
         let prompt = program.prompt();
         let section = program.input_section().len();
         let mut trace: Vec<Token> = prompt[prompt.len() - section..].to_vec();
-        for &t in &prompt {
-            self.feed(t);
-            observe(self.position);
-        }
         let mut output = Vec::new();
-        let stop = loop {
-            if trace.len() >= max_tokens {
-                break Stop::TokenLimit;
+        let stop = 'run: {
+            for &t in &prompt {
+                if let Err(stop) = self.feed(t) {
+                    break 'run stop;
+                }
+                observe(self.position);
             }
-            let next = self.next_token();
-            trace.push(next);
-            if let TokenKind::Out(b) = next.kind() {
-                output.push(b);
+            loop {
+                if trace.len() >= max_tokens {
+                    break Stop::TokenLimit;
+                }
+                let next = self.next_token();
+                trace.push(next);
+                if let TokenKind::Out(b) = next.kind() {
+                    output.push(b);
+                }
+                if next == self.decoder.stop {
+                    break Stop::Halted;
+                }
+                if let Err(stop) = self.feed(next) {
+                    break stop;
+                }
+                observe(self.position);
             }
-            if next == self.decoder.stop {
-                break Stop::Halted;
-            }
-            self.feed(next);
-            observe(self.position);
         };
         Decoded {
             trace,

@@ -28,13 +28,13 @@ pub fn numerics(decoder: &Decoder, name: &str, program: &Program, max_tokens: us
     let mut session = decoder.session::<MarginCache>();
     let prompt = program.prompt();
     let section = program.input_section().len();
-    for &t in &prompt {
-        session.feed(t);
-    }
+    let mut fed = prompt.iter().all(|&t| session.feed(t).is_ok());
     let mut tokens = section;
     let mut logit_gap: Option<(f64, usize)> = None;
     let mut logit_ties = 0;
-    while tokens < max_tokens {
+    // A run that leaves the exact domain ends there: the margins so far
+    // are still what they measure.
+    while fed && tokens < max_tokens {
         let (gap, tied) = session.logit_margin();
         logit_ties += usize::from(tied);
         if logit_gap.is_none_or(|(g, _)| gap < g) {
@@ -45,7 +45,7 @@ pub fn numerics(decoder: &Decoder, name: &str, program: &Program, max_tokens: us
         if next == decoder.stop {
             break;
         }
-        session.feed(next);
+        fed = session.feed(next).is_ok();
     }
     let attention_gap = session
         .attention_margins()

@@ -208,8 +208,9 @@ fn check_program(
     };
     let compiled = src.compiled.as_ref();
     let reference_verdict = verdict(&reference.outcome, compiled);
-    let transformer_verdict = match run.stop {
+    let transformer_verdict = match &run.stop {
         Stop::TokenLimit => "token limit reached".to_string(),
+        Stop::Inexact { .. } => run.stop.to_string(),
         Stop::Halted => {
             let pc = verify::locate(&run.trace, run.trace.len() - 1).pc;
             verdict(&Outcome::Halted { pc }, compiled)

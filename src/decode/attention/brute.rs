@@ -1,73 +1,86 @@
 //! The reference cache: every key scanned on every query.
 
-use super::{compare_scores, KvCache};
+use super::exact::{bit_length, raise, scale_query, wide_add, wide_mul, KeyScale, Wide};
+use super::{ExactSum, Inexact, KvCache};
 use crate::weights::Tie;
+use std::cmp::Ordering;
 
-/// The plain O(n) cache.
+/// The plain O(n) cache. Keys are kept as integers at their common
+/// power-of-two scale, so every score is exact.
 #[derive(Default, Clone)]
 pub struct BruteCache {
-    pub(super) keys: Vec<[f64; 2]>,
+    keys: Vec<[i128; 2]>,
     values: Vec<[f64; 2]>,
-    /// Per key: both coordinates are integers below 2^25, so scores
-    /// against a small query are exact in f64.
-    small: Vec<bool>,
+    scale: KeyScale,
 }
 
-fn is_small(v: f64) -> bool {
-    v.abs() < 33554432.0 && v.fract() == 0.0
+/// Keys and queries below 2^62: scores fit an i128.
+const NARROW: u32 = 62;
+
+impl BruteCache {
+    /// The tied winners' values (summed) and the latest of them.
+    fn winners<S: Ord + Copy>(&self, score: impl Fn(&[i128; 2]) -> S) -> (ExactSum, [f64; 2]) {
+        let mut best: Option<S> = None;
+        let mut tied = ExactSum::default();
+        let mut latest = [0.0; 2];
+        for (k, v) in self.keys.iter().zip(&self.values) {
+            let s = score(k);
+            match best.map_or(Ordering::Greater, |b| s.cmp(&b)) {
+                Ordering::Greater => {
+                    best = Some(s);
+                    tied = ExactSum::one(*v);
+                    latest = *v;
+                }
+                Ordering::Equal => {
+                    tied.add(*v);
+                    latest = *v;
+                }
+                Ordering::Less => {}
+            }
+        }
+        (tied, latest)
+    }
+
+    /// Every key's score against a scaled query, exactly, in insertion
+    /// order; and the power of two the scores are scaled by.
+    pub(super) fn wide_scores(
+        &self,
+        q: [f64; 2],
+    ) -> Result<(impl Iterator<Item = Wide> + '_, u32), Inexact> {
+        let (q, shift) = scale_query(q)?;
+        let scores = self
+            .keys
+            .iter()
+            .map(move |k| wide_add(wide_mul(q[0], k[0]), wide_mul(q[1], k[1])));
+        Ok((scores, shift + self.scale.shift()))
+    }
 }
 
 impl KvCache for BruteCache {
-    fn insert(&mut self, key: [f64; 2], value: [f64; 2]) {
-        self.keys.push(key);
-        self.values.push(value);
-        self.small.push(is_small(key[0]) && is_small(key[1]));
-    }
-
-    fn query(&mut self, q: [f64; 2], tie: Tie) -> [f64; 2] {
-        let q_small = is_small(q[0]) && is_small(q[1]);
-        let mut best_small = false;
-        let mut best: Option<([f64; 2], f64, f64)> = None; // key, score, magnitude
-        let mut sum = [0.0; 2];
-        let mut count = 0usize;
-        let mut latest = [0.0; 2];
-        for ((k, v), &small) in self.keys.iter().zip(&self.values).zip(&self.small) {
-            let (a, b) = (q[0] * k[0], q[1] * k[1]);
-            let (score, magnitude) = (a + b, a.abs() + b.abs());
-            let order = match best {
-                None => std::cmp::Ordering::Greater,
-                // Both scores exact in f64.
-                Some((_, s, _)) if q_small && small && best_small => {
-                    score.partial_cmp(&s).unwrap_or(std::cmp::Ordering::Less)
-                }
-                // Far apart in f64 means far apart exactly; near-ties are
-                // decided exactly.
-                Some((_, s, m)) if (score - s).abs() > (magnitude + m) * 1e-14 => {
-                    score.partial_cmp(&s).unwrap_or(std::cmp::Ordering::Less)
-                }
-                Some((bk, _, _)) => compare_scores(q, *k, bk),
-            };
-            match order {
-                std::cmp::Ordering::Greater => {
-                    best = Some((*k, score, magnitude));
-                    best_small = small;
-                    sum = *v;
-                    count = 1;
-                    latest = *v;
-                }
-                std::cmp::Ordering::Equal => {
-                    sum[0] += v[0];
-                    sum[1] += v[1];
-                    count += 1;
-                    latest = *v;
-                }
-                std::cmp::Ordering::Less => {}
+    fn insert(&mut self, key: [f64; 2], value: [f64; 2]) -> Result<(), Inexact> {
+        let (k, by) = self.scale.admit(key)?;
+        if by > 0 {
+            for k in &mut self.keys {
+                *k = [raise(k[0], by), raise(k[1], by)];
             }
         }
-        match (tie, count) {
-            (_, 0) => [0.0; 2],
-            (Tie::Latest, _) => latest,
-            (Tie::Average, n) => [sum[0] / n as f64, sum[1] / n as f64],
+        self.keys.push(k);
+        self.values.push(value);
+        Ok(())
+    }
+
+    fn query(&mut self, q: [f64; 2], tie: Tie) -> Result<[f64; 2], Inexact> {
+        let (q, _) = scale_query(q)?;
+        let narrow =
+            self.scale.bits() <= NARROW && bit_length(q[0]).max(bit_length(q[1])) <= NARROW;
+        let (tied, latest) = if narrow {
+            self.winners(|k| q[0] * k[0] + q[1] * k[1])
+        } else {
+            self.winners(|k| wide_add(wide_mul(q[0], k[0]), wide_mul(q[1], k[1])))
+        };
+        match tie {
+            Tie::Latest => Ok(latest),
+            Tie::Average => tied.average(),
         }
     }
 }

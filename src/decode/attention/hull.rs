@@ -1,15 +1,13 @@
 //! Incremental convex hulls: O(log n) queries for 2D hardmax heads.
 
-use super::exact::{cmp_products, exact};
-use super::KvCache;
+use super::exact::{cmp_products, raise, scale_query, KeyScale};
+use super::{ExactSum, Inexact, KvCache};
 use crate::weights::Tie;
 
-/// Values that tie at one place: their sum and count (for averages) and
-/// the latest one.
+/// Values that tie at one place: their sum (for averages) and the latest.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Meta {
-    sum: [f64; 2],
-    count: u64,
+    sum: ExactSum,
     last_seq: u64,
     last: [f64; 2],
 }
@@ -17,35 +15,31 @@ struct Meta {
 impl Meta {
     fn one(value: [f64; 2], seq: u64) -> Meta {
         Meta {
-            sum: value,
-            count: 1,
+            sum: ExactSum::one(value),
             last_seq: seq,
             last: value,
         }
     }
 
     fn merge(&mut self, o: &Meta) {
-        if o.count == 0 {
+        if o.sum.count() == 0 {
             return;
         }
-        if self.count == 0 {
+        if self.sum.count() == 0 {
             *self = *o;
             return;
         }
-        self.sum[0] += o.sum[0];
-        self.sum[1] += o.sum[1];
-        self.count += o.count;
+        self.sum.merge(&o.sum);
         if o.last_seq > self.last_seq {
             self.last_seq = o.last_seq;
             self.last = o.last;
         }
     }
 
-    fn resolve(&self, tie: Tie) -> [f64; 2] {
-        match (tie, self.count) {
-            (_, 0) => [0.0; 2],
-            (Tie::Latest, _) => self.last,
-            (Tie::Average, n) => [self.sum[0] / n as f64, self.sum[1] / n as f64],
+    fn resolve(&self, tie: Tie) -> Result<[f64; 2], Inexact> {
+        match tie {
+            Tie::Latest => Ok(self.last),
+            Tie::Average => self.sum.average(),
         }
     }
 }
@@ -188,10 +182,9 @@ fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
 /// queries, amortised O(log n) inserts (plus a memmove of the hull), and
 /// only keys that can still win are kept.
 ///
-/// Exact for keys and queries whose coordinates are integers below 2^120
-/// (every predicate is a 256-bit integer comparison), which is the domain
-/// the model's heads live in. Outside it the cache reports
-/// [`HullCache::left_exact_domain`] and answers by rounding to integers.
+/// Every predicate is a 256-bit integer comparison on keys and queries
+/// scaled to integers by powers of two, so the answer is exact; keys or
+/// queries that do not fit are refused as [`Inexact`].
 #[derive(Debug, Clone, Default)]
 pub struct HullCache {
     upper: Chain,
@@ -201,7 +194,7 @@ pub struct HullCache {
     max_x: Option<(i128, Meta)>,
     min_x: Option<(i128, Meta)>,
     seq: u64,
-    inexact: bool,
+    scale: KeyScale,
 }
 
 impl HullCache {
@@ -211,25 +204,28 @@ impl HullCache {
         self.upper.v.len() + self.lower.v.len()
     }
 
-    pub fn left_exact_domain(&self) -> bool {
-        self.inexact
-    }
-
-    fn coord(&mut self, v: f64) -> i128 {
-        exact(v).unwrap_or_else(|| {
-            self.inexact = true;
-            v.round().clamp(-(2f64.powi(120)), 2f64.powi(120)) as i128
-        })
+    /// Moves every stored key to a scale `by` bits finer: scaling keeps
+    /// the hulls' shape, so only coordinates change.
+    fn raise_keys(&mut self, by: u32) {
+        for v in self.upper.v.iter_mut().chain(self.lower.v.iter_mut()) {
+            (v.x, v.y) = (raise(v.x, by), raise(v.y, by));
+        }
+        for (x, _) in self.max_x.iter_mut().chain(self.min_x.iter_mut()) {
+            *x = raise(*x, by);
+        }
     }
 }
 
 impl KvCache for HullCache {
     const SHORTCUTS: bool = true;
 
-    fn insert(&mut self, key: [f64; 2], value: [f64; 2]) {
+    fn insert(&mut self, key: [f64; 2], value: [f64; 2]) -> Result<(), Inexact> {
+        let ([x, y], by) = self.scale.admit(key)?;
+        if by > 0 {
+            self.raise_keys(by);
+        }
         self.seq += 1;
         let meta = Meta::one(value, self.seq);
-        let (x, y) = (self.coord(key[0]), self.coord(key[1]));
         self.all.merge(&meta);
         let more = x > self.max_x.map_or(i128::MIN, |m| m.0);
         let less = x < self.min_x.map_or(i128::MAX, |m| m.0);
@@ -242,10 +238,11 @@ impl KvCache for HullCache {
         }
         self.upper.insert(x, y, meta);
         self.lower.insert(x, -y, meta);
+        Ok(())
     }
 
-    fn query(&mut self, q: [f64; 2], tie: Tie) -> [f64; 2] {
-        let (qx, qy) = (self.coord(q[0]), self.coord(q[1]));
+    fn query(&mut self, q: [f64; 2], tie: Tie) -> Result<[f64; 2], Inexact> {
+        let ([qx, qy], _) = scale_query(q)?;
         let m = match qy.cmp(&0) {
             std::cmp::Ordering::Greater => self.upper.best(qx, qy),
             std::cmp::Ordering::Less => self.lower.best(qx, -qy),
@@ -273,15 +270,70 @@ mod tests {
         ]
     }
 
+    /// Coordinates off the integers: dyadic fractions, a 1.3 scale (52
+    /// binary digits), and ones too fine to share a scale with large keys.
+    fn fractional() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            4 => coord(),
+            2 => (-64i64..64).prop_map(|v| v as f64 / 8.0),
+            2 => (-1000i64..1000).prop_map(|v| v as f64 * 1.3),
+            1 => prop::sample::select(vec![1e-30, 0.1, -2f64.powi(-70)]),
+        ]
+    }
+
+    /// Keys on a small grid tie often, so averages are taken.
+    fn tying_key() -> impl Strategy<Value = [f64; 2]> {
+        (0i64..3, 0i64..2).prop_map(|(x, y)| [x as f64 / 2.0, y as f64])
+    }
+
+    /// Values whose sums often round.
+    fn value() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            fractional(),
+            (-1000i64..1000, 0i32..60).prop_map(|(m, e)| m as f64 * 0.1 * 2f64.powi(e)),
+        ]
+    }
+
     fn point() -> impl Strategy<Value = [f64; 2]> {
         [coord(), coord()]
+    }
+
+    /// Hull and brute force on the same inserts and queries: the same
+    /// answer, or an exactness refusal. Keys and queries are refused by
+    /// both alike; an average only by the cache whose summation rounded.
+    fn agree(
+        keys: &[[f64; 2]],
+        values: &[[f64; 2]],
+        queries: &[[f64; 2]],
+    ) -> Result<(), TestCaseError> {
+        let mut hull = HullCache::default();
+        let mut brute = BruteCache::default();
+        for (i, (&k, &v)) in keys.iter().zip(values).enumerate() {
+            let inserted = hull.insert(k, v);
+            prop_assert_eq!(inserted, brute.insert(k, v));
+            if inserted.is_err() {
+                return Ok(());
+            }
+            for &q in queries {
+                for tie in [Tie::Latest, Tie::Average] {
+                    match (hull.query(q, tie), brute.query(q, tie)) {
+                        (Err(Inexact::Average), _) | (_, Err(Inexact::Average)) => {}
+                        (h, b) => {
+                            prop_assert_eq!(h, b, "keys {:?} query {:?} {:?}", &keys[..=i], q, tie)
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
-        /// Random keys (duplicates, collinear runs, huge and tiny values),
-        /// queries after every insert: the hull answers what brute force does.
+        /// Random integer keys (duplicates, collinear runs, huge and tiny
+        /// values), queries after every insert: the hull answers what brute
+        /// force does, and never refuses.
         #[test]
         fn hull_matches_brute_force(
             keys in prop::collection::vec(point(), 1..60),
@@ -291,16 +343,27 @@ mod tests {
             let mut brute = BruteCache::default();
             for (i, k) in keys.iter().enumerate() {
                 let value = [i as f64, (i * i % 7) as f64];
-                hull.insert(*k, value);
-                brute.insert(*k, value);
+                hull.insert(*k, value).unwrap();
+                brute.insert(*k, value).unwrap();
                 for &(qx, qy) in &queries {
                     let q = [qx as f64, qy as f64];
                     for tie in [Tie::Latest, Tie::Average] {
-                        prop_assert_eq!(hull.query(q, tie), brute.query(q, tie), "keys {:?} query {:?} {:?}", &keys[..=i], q, tie);
+                        let h = hull.query(q, tie).unwrap();
+                        prop_assert_eq!(h, brute.query(q, tie).unwrap(), "keys {:?} query {:?} {:?}", &keys[..=i], q, tie);
                     }
                 }
             }
-            prop_assert!(!hull.left_exact_domain());
+        }
+
+        /// Fractional keys, queries and values: still the same answers,
+        /// and refusals instead of rounding.
+        #[test]
+        fn hull_matches_brute_force_off_the_integers(
+            keys in prop::collection::vec(prop_oneof![[fractional(), fractional()], tying_key()], 1..40),
+            values in prop::collection::vec([value(), value()], 40),
+            queries in prop::collection::vec([fractional(), fractional()], 1..6),
+        ) {
+            agree(&keys, &values, &queries)?;
         }
     }
 
@@ -308,20 +371,58 @@ mod tests {
     fn collinear_points_all_tie_and_interior_points_are_dropped() {
         let mut hull = HullCache::default();
         for i in 0..100 {
-            hull.insert([i as f64, 0.0], [i as f64, 1.0]);
+            hull.insert([i as f64, 0.0], [i as f64, 1.0]).unwrap();
         }
         // A query perpendicular to the line: every point ties.
-        assert_eq!(hull.query([0.0, 1.0], Tie::Average), [49.5, 1.0]);
-        assert_eq!(hull.query([0.0, 1.0], Tie::Latest), [99.0, 1.0]);
-        assert_eq!(hull.query([1.0, 1.0], Tie::Latest), [99.0, 1.0]);
+        assert_eq!(hull.query([0.0, 1.0], Tie::Average), Ok([49.5, 1.0]));
+        assert_eq!(hull.query([0.0, 1.0], Tie::Latest), Ok([99.0, 1.0]));
+        assert_eq!(hull.query([1.0, 1.0], Tie::Latest), Ok([99.0, 1.0]));
         // Only the two ends are vertices (the rest live in the edge).
         assert!(hull.vertices() <= 4, "{}", hull.vertices());
         // A parabola: every point is a vertex of the upper hull only.
         let mut parabola = HullCache::default();
         for k in 0..50i64 {
-            parabola.insert([2.0 * k as f64, -(k * k) as f64], [k as f64, 0.0]);
+            let key = [2.0 * k as f64, -(k * k) as f64];
+            parabola.insert(key, [k as f64, 0.0]).unwrap();
         }
-        assert_eq!(parabola.query([17.0, 1.0], Tie::Latest), [17.0, 0.0]);
+        assert_eq!(parabola.query([17.0, 1.0], Tie::Latest), Ok([17.0, 0.0]));
         assert!(parabola.vertices() <= 52);
+    }
+
+    /// A query scaled by 1.3 is answered as the weights say, not rounded
+    /// back to the integer query it came from.
+    #[test]
+    fn a_fractional_query_is_not_rounded() {
+        let mut hull = HullCache::default();
+        let mut brute = BruteCache::default();
+        for k in 0..10i64 {
+            let key = [2.0 * k as f64, -(k * k) as f64];
+            hull.insert(key, [k as f64, 0.0]).unwrap();
+            brute.insert(key, [k as f64, 0.0]).unwrap();
+        }
+        // score(j) = 2 qx j - qy j^2 peaks at qx / qy = 4.33: j = 4.
+        // Rounding the query to (3, 1) would pick 3.
+        let q = [2.6, 0.6];
+        assert_eq!(hull.query(q, Tie::Latest), Ok([4.0, 0.0]));
+        assert_eq!(brute.query(q, Tie::Latest), Ok([4.0, 0.0]));
+        // Peak at 4.5: 4 and 5 tie exactly.
+        let q = [2.25, 0.5];
+        assert_eq!(hull.query(q, Tie::Average), Ok([4.5, 0.0]));
+        assert_eq!(brute.query(q, Tie::Average), Ok([4.5, 0.0]));
+    }
+
+    /// Values whose sum rounds in f64 are not averaged: the order of the
+    /// additions would decide the result.
+    #[test]
+    fn averages_of_rounding_sums_are_refused() {
+        let mut hull = HullCache::default();
+        let mut brute = BruteCache::default();
+        for v in [1e16, 1.0, -1e16] {
+            hull.insert([0.0, 0.0], [v, 0.0]).unwrap();
+            brute.insert([0.0, 0.0], [v, 0.0]).unwrap();
+        }
+        assert_eq!(brute.query([1.0, 1.0], Tie::Average), Err(Inexact::Average));
+        assert_eq!(hull.query([1.0, 1.0], Tie::Average), Err(Inexact::Average));
+        assert_eq!(hull.query([1.0, 1.0], Tie::Latest), Ok([-1e16, 0.0]));
     }
 }

@@ -1,6 +1,7 @@
 //! Brute force that also measures how close each argmax came to flipping.
 
-use super::{compare_scores, BruteCache, KvCache, Margin};
+use super::exact::{wide_sub, wide_to_f64};
+use super::{BruteCache, Inexact, KvCache, Margin};
 use crate::weights::Tie;
 
 /// The brute cache, also recording the smallest gap between the winning
@@ -10,42 +11,44 @@ use crate::weights::Tie;
 #[derive(Default, Clone)]
 pub struct MarginCache {
     brute: BruteCache,
+    keys: usize,
     smallest: Option<Margin>,
 }
 
-impl KvCache for MarginCache {
-    fn insert(&mut self, key: [f64; 2], value: [f64; 2]) {
-        self.brute.insert(key, value);
-    }
-
-    fn query(&mut self, q: [f64; 2], tie: Tie) -> [f64; 2] {
-        use std::cmp::Ordering::{Equal, Greater, Less};
-        let keys = &self.brute.keys;
-        let mut best: Option<[f64; 2]> = None;
-        let mut runner_up: Option<[f64; 2]> = None;
-        for &k in keys {
-            match best.map_or(Greater, |b| compare_scores(q, k, b)) {
-                Greater => {
-                    runner_up = best;
-                    best = Some(k);
-                }
-                Equal => {}
-                Less => {
-                    if runner_up.is_none_or(|r| compare_scores(q, k, r) == Greater) {
-                        runner_up = Some(k);
-                    }
-                }
+impl MarginCache {
+    /// The winning score minus the runner-up, when there is one.
+    fn gap(&self, q: [f64; 2]) -> Result<Option<f64>, Inexact> {
+        let (scores, shift) = self.brute.wide_scores(q)?;
+        let mut best = None;
+        let mut runner_up = None;
+        for s in scores {
+            if best.is_none_or(|b| s > b) {
+                runner_up = best;
+                best = Some(s);
+            } else if best != Some(s) && runner_up.is_none_or(|r| s > r) {
+                runner_up = Some(s);
             }
         }
-        if let (Some(b), Some(r)) = (best, runner_up) {
-            // The difference of the two scores, from coordinate
-            // differences: exact where the coordinates are integers of
-            // similar size, unlike a difference of two large scores.
-            let gap = q[0] * (b[0] - r[0]) + q[1] * (b[1] - r[1]);
+        // Scores are exact integers: their difference is, too, before it
+        // is rounded once for the report.
+        Ok(best
+            .zip(runner_up)
+            .map(|(b, r)| wide_to_f64(wide_sub(b, r)) * 2f64.powi(-(shift as i32))))
+    }
+}
+
+impl KvCache for MarginCache {
+    fn insert(&mut self, key: [f64; 2], value: [f64; 2]) -> Result<(), Inexact> {
+        self.keys += 1;
+        self.brute.insert(key, value)
+    }
+
+    fn query(&mut self, q: [f64; 2], tie: Tie) -> Result<[f64; 2], Inexact> {
+        if let Some(gap) = self.gap(q)? {
             if self.smallest.is_none_or(|m| gap < m.gap) {
                 self.smallest = Some(Margin {
                     gap,
-                    keys: keys.len(),
+                    keys: self.keys,
                 });
             }
         }
