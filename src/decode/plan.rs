@@ -1,6 +1,7 @@
 //! How each attention head is answered, read from the weights alone.
 
-use crate::weights::Model;
+use crate::weights::{Layer, Model};
+use ndarray::{Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 
 /// How a head can be answered.
@@ -41,61 +42,112 @@ pub(crate) struct ProjectionRows {
     pub(crate) value: Vec<u32>,
 }
 
-/// Classify every head from the weights alone.
+/// Classify every head from the weights alone. A shortcut is taken only
+/// where the weights prove the keys (and, for values by token, the values)
+/// it assumes; anything else is searched by the KV cache.
 pub(crate) fn plan_heads(model: &Model) -> Vec<HeadPlan> {
-    let d = model.config.d_model;
-    let [pos, pos_sq] = model.config.position_slots;
-    // Slots no layer before `l` has written: they still hold the embedding.
-    let mut pristine = vec![true; d];
-    pristine[pos] = false;
-    pristine[pos_sq] = false;
+    let mut slots = Slots::new(model);
     let mut plans = Vec::new();
     for layer in &model.layers {
-        for h in 0..model.config.heads {
-            let row = |m: &ndarray::Array2<f64>, r: usize| -> Vec<(usize, f64)> {
-                m.row(r)
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &v)| v != 0.0)
-                    .map(|(i, &v)| (i, v))
-                    .collect()
-            };
-            let (k0, k1) = (row(&layer.key, 2 * h), row(&layer.key, 2 * h + 1));
-            let (v0, v1) = (row(&layer.value, 2 * h), row(&layer.value, 2 * h + 1));
-            let (q0, q1) = (row(&layer.query, 2 * h), row(&layer.query, 2 * h + 1));
-            let unused = [&k0, &k1, &v0, &v1, &q0, &q1].iter().all(|r| r.is_empty());
-            let plan = if unused {
-                HeadPlan::Unused
-            } else if k0.is_empty() && k1.is_empty() {
-                HeadPlan::Constant
-            } else if k0 == [(pos, 2.0)] && k1 == [(pos_sq, -1.0)] {
-                let token_only = v0.iter().chain(&v1).all(|&(s, _)| pristine[s]);
-                let token_values = token_only.then(|| {
-                    model
-                        .embedding
-                        .rows()
-                        .into_iter()
-                        .map(|e| {
-                            let dot = |r: &[(usize, f64)]| r.iter().map(|&(s, c)| c * e[s]).sum();
-                            [dot(&v0), dot(&v1)]
-                        })
-                        .collect()
-                });
-                HeadPlan::Position { token_values }
-            } else {
-                HeadPlan::General
-            };
-            plans.push(plan);
+        plans.extend((0..model.config.heads).map(|h| plan_head(model, layer, h, &slots)));
+        slots.written_by(layer);
+    }
+    plans
+}
+
+/// What the residual slots hold when a layer's attention reads them.
+struct Slots {
+    position: [usize; 2],
+    /// Slots holding exactly the token's embedding: no position feature
+    /// is added there and no earlier layer writes them.
+    embedding_only: Vec<bool>,
+    /// The position slots hold exactly p and p^2: they are distinct, the
+    /// embedding is zero there for every token, and no earlier layer
+    /// writes them.
+    exact_positions: bool,
+}
+
+impl Slots {
+    fn new(model: &Model) -> Slots {
+        let position = model.config.position_slots;
+        let [pos, pos_sq] = position;
+        let zero_column = |s: usize| model.embedding.column(s).iter().all(|&v| v == 0.0);
+        let mut embedding_only = vec![true; model.config.d_model];
+        embedding_only[pos] = false;
+        embedding_only[pos_sq] = false;
+        Slots {
+            position,
+            embedding_only,
+            exact_positions: pos != pos_sq && zero_column(pos) && zero_column(pos_sq),
         }
-        for (s, clean) in pristine.iter_mut().enumerate() {
-            if layer.output.row(s).iter().any(|&v| v != 0.0)
+    }
+
+    /// After `layer`: the slots its attention output or FFN writes no
+    /// longer hold what they held.
+    fn written_by(&mut self, layer: &Layer) {
+        let writes = |s: usize| {
+            layer.output.row(s).iter().any(|&v| v != 0.0)
                 || layer.ffn_out.row(s).iter().any(|&v| v != 0.0)
-            {
-                *clean = false;
+        };
+        for s in 0..self.embedding_only.len() {
+            if writes(s) {
+                self.embedding_only[s] = false;
+                self.exact_positions &= !self.position.contains(&s);
             }
         }
     }
-    plans
+}
+
+/// The non-zero entries of row r, by ascending column.
+fn sparse_row(m: &Array2<f64>, r: usize) -> Vec<(usize, f64)> {
+    m.row(r)
+        .iter()
+        .enumerate()
+        .filter(|(_, &v)| v != 0.0)
+        .map(|(i, &v)| (i, v))
+        .collect()
+}
+
+fn plan_head(model: &Model, layer: &Layer, h: usize, slots: &Slots) -> HeadPlan {
+    let pair = |m: &Array2<f64>| [sparse_row(m, 2 * h), sparse_row(m, 2 * h + 1)];
+    let (query, key, value) = (pair(&layer.query), pair(&layer.key), pair(&layer.value));
+    let [pos, pos_sq] = slots.position;
+    if query.iter().chain(&key).chain(&value).all(|r| r.is_empty()) {
+        HeadPlan::Unused
+    } else if key.iter().all(|r| r.is_empty()) {
+        // Every key is (0, 0), whatever the residual holds.
+        HeadPlan::Constant
+    } else if key == [vec![(pos, 2.0)], vec![(pos_sq, -1.0)]] && slots.exact_positions {
+        HeadPlan::Position {
+            token_values: token_values(model, &value, slots),
+        }
+    } else {
+        HeadPlan::General
+    }
+}
+
+/// Each vocabulary token's value, when the value rows read only slots that
+/// hold the embedding: computed as the decoder computes a projection row
+/// (from 0.0, ascending columns), so it is the same bit for bit.
+fn token_values(
+    model: &Model,
+    value: &[Vec<(usize, f64)>; 2],
+    slots: &Slots,
+) -> Option<Vec<[f64; 2]>> {
+    let reads_embedding = value
+        .iter()
+        .flatten()
+        .all(|&(s, _)| slots.embedding_only[s]);
+    let dot =
+        |r: &[(usize, f64)], e: ArrayView1<f64>| r.iter().fold(0.0, |acc, &(s, c)| acc + c * e[s]);
+    reads_embedding.then(|| {
+        model
+            .embedding
+            .rows()
+            .into_iter()
+            .map(|e| [dot(&value[0], e), dot(&value[1], e)])
+            .collect()
+    })
 }
 
 /// Per layer, the projection rows a session computes: all of them without
