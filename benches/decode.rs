@@ -56,17 +56,17 @@ fn cache_growth(c: &mut Criterion) {
             }
         };
         let mut hull = HullCache::default();
-        fill(&mut |k, v| hull.insert(k, v));
+        fill(&mut |k, v| hull.insert(k, v).expect("integer keys"));
         g.bench_with_input(BenchmarkId::new("hull", n), &n, |b, _| {
             b.iter(|| {
                 let mut h = hull.clone();
-                h.insert([20.0, -100.0], [1.0, 0.0]);
+                h.insert([20.0, -100.0], [1.0, 0.0]).expect("integer key");
                 h.query([1234.0, 1.0], Tie::Latest)
             })
         });
         if n <= 10_000 {
             let mut brute = BruteCache::default();
-            fill(&mut |k, v| brute.insert(k, v));
+            fill(&mut |k, v| brute.insert(k, v).expect("integer keys"));
             g.bench_with_input(BenchmarkId::new("brute", n), &n, |b, _| {
                 b.iter(|| brute.query([1234.0, 1.0], Tie::Latest))
             });

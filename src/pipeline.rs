@@ -366,12 +366,15 @@ fn decode(
         Cache::Brute => decoder.session::<BruteCache>().run(program, max_tokens),
     };
     let seconds = start.elapsed().as_secs_f64();
-    let stopped = match decoded.stop {
+    let stopped = match &decoded.stop {
         Stop::Halted => {
             let pc = tokens::locate(&decoded.trace, decoded.trace.len() - 1).pc;
             Stopped::Halt(pc)
         }
         Stop::TokenLimit => Stopped::Limit,
+        // The weights asked for arithmetic the decoder cannot do exactly:
+        // the run ends there rather than emit a token that may be wrong.
+        inexact @ Stop::Inexact { .. } => Stopped::Fault(inexact.to_string()),
     };
     TransformerRun {
         run: ended(stopped, decoded.output, compiled),

@@ -127,3 +127,33 @@ fn brute_and_hull_agree_on_the_corpus() {
     }
     assert!(compared >= 9, "only {compared} programs have short prompts");
 }
+
+/// The model saved as safetensors + JSON and loaded back is the same model
+/// and decodes the same tokens as the one built in memory.
+#[test]
+fn a_saved_and_loaded_model_decodes_the_same_tokens() {
+    let built = hullvm::build_model();
+    let dir = std::env::temp_dir().join(format!("hullvm-roundtrip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = dir.join("model");
+    built.save(&base).unwrap();
+    let loaded = hullvm::weights::Model::load(&base).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        loaded == built,
+        "the loaded weights differ from the saved ones"
+    );
+    let wasm = corpus::repo_root().join("corpora/c/addition.wasm");
+    let src = hullvm::harness::input::load(&wasm, Some(b"12345+6789")).unwrap();
+    let runs: Vec<_> = [built, loaded]
+        .into_iter()
+        .map(|m| {
+            Decoder::new(m)
+                .session::<HullCache>()
+                .run(&src.program, 1_000_000)
+        })
+        .collect();
+    assert_eq!(runs[0].stop, Stop::Halted);
+    assert!(runs[0].trace == runs[1].trace, "traces differ");
+    assert_eq!(runs[1].output, b"19134\n");
+}

@@ -432,8 +432,13 @@ pub fn hull(data: &[u8]) -> Result<Exec, Finding> {
                 break;
             };
             let value = [inserted as f64, (inserted % 5) as f64];
-            hull.insert(k, value);
-            brute.insert(k, value);
+            let (h, b) = (hull.insert(k, value), brute.insert(k, value));
+            if h.is_err() || b.is_err() {
+                return Err(Finding::new(
+                    "hull inexact",
+                    format!("integer key {k:?} below 2^120 refused: hull {h:?}, brute force {b:?}"),
+                ));
+            }
             log.push(format!("insert {k:?}"));
             inserted += 1;
         } else {
@@ -456,12 +461,6 @@ pub fn hull(data: &[u8]) -> Result<Exec, Finding> {
                 }
             }
         }
-    }
-    if hull.left_exact_domain() {
-        return Err(Finding::new(
-            "hull inexact",
-            "integer keys below 2^120 left the exact domain",
-        ));
     }
     Ok(Exec {
         outcome: format!(

@@ -1,0 +1,217 @@
+//! How each attention head is answered, read from the weights alone.
+
+use crate::weights::{Layer, Model};
+use ndarray::{Array2, ArrayView1};
+use serde::{Deserialize, Serialize};
+
+/// How a head can be answered.
+#[derive(Debug, Clone)]
+pub(crate) enum HeadPlan {
+    /// No keys at all (an unused head slot).
+    Unused,
+    /// Every key is (0, 0): all positions tie on every query.
+    Constant,
+    /// Keys are (2p, -p^2): the winner is the position nearest the query,
+    /// found by arithmetic. `token_values` holds the value of each vocabulary
+    /// token when the values depend on the token alone.
+    Position { token_values: Option<Vec<[f64; 2]>> },
+    /// Anything else: the KV cache searches.
+    General,
+}
+
+/// One attention head, as the model card shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HeadCard {
+    pub layer: usize,
+    pub head: usize,
+    /// The graph lookup the head implements.
+    pub looks_up: String,
+    /// How ties at the top score resolve: latest or average.
+    pub tie: String,
+    /// hull, running sum, position lookup, or unused.
+    pub answered_by: String,
+}
+
+/// The query, key and value rows a layer needs, given how its heads are
+/// answered: heads answered without a search need no key (position heads)
+/// or neither key nor query (constant heads).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ProjectionRows {
+    pub(crate) query: Vec<u32>,
+    pub(crate) key: Vec<u32>,
+    pub(crate) value: Vec<u32>,
+}
+
+/// Classify every head from the weights alone. A shortcut is taken only
+/// where the weights prove the keys (and, for values by token, the values)
+/// it assumes; anything else is searched by the KV cache.
+pub(crate) fn plan_heads(model: &Model) -> Vec<HeadPlan> {
+    let mut slots = Slots::new(model);
+    let mut plans = Vec::new();
+    for layer in &model.layers {
+        plans.extend((0..model.config.heads).map(|h| plan_head(model, layer, h, &slots)));
+        slots.written_by(layer);
+    }
+    plans
+}
+
+/// What the residual slots hold when a layer's attention reads them.
+struct Slots {
+    position: [usize; 2],
+    /// Slots holding exactly the token's embedding: no position feature
+    /// is added there and no earlier layer writes them.
+    embedding_only: Vec<bool>,
+    /// The position slots hold exactly p and p^2: they are distinct, the
+    /// embedding is zero there for every token, and no earlier layer
+    /// writes them.
+    exact_positions: bool,
+}
+
+impl Slots {
+    fn new(model: &Model) -> Slots {
+        let position = model.config.position_slots;
+        let [pos, pos_sq] = position;
+        let zero_column = |s: usize| model.embedding.column(s).iter().all(|&v| v == 0.0);
+        let mut embedding_only = vec![true; model.config.d_model];
+        embedding_only[pos] = false;
+        embedding_only[pos_sq] = false;
+        Slots {
+            position,
+            embedding_only,
+            exact_positions: pos != pos_sq && zero_column(pos) && zero_column(pos_sq),
+        }
+    }
+
+    /// After `layer`: the slots its attention output or FFN writes no
+    /// longer hold what they held.
+    fn written_by(&mut self, layer: &Layer) {
+        let writes = |s: usize| {
+            layer.output.row(s).iter().any(|&v| v != 0.0)
+                || layer.ffn_out.row(s).iter().any(|&v| v != 0.0)
+        };
+        for s in 0..self.embedding_only.len() {
+            if writes(s) {
+                self.embedding_only[s] = false;
+                self.exact_positions &= !self.position.contains(&s);
+            }
+        }
+    }
+}
+
+/// The non-zero entries of row r, by ascending column.
+fn sparse_row(m: &Array2<f64>, r: usize) -> Vec<(usize, f64)> {
+    m.row(r)
+        .iter()
+        .enumerate()
+        .filter(|(_, &v)| v != 0.0)
+        .map(|(i, &v)| (i, v))
+        .collect()
+}
+
+fn plan_head(model: &Model, layer: &Layer, h: usize, slots: &Slots) -> HeadPlan {
+    let pair = |m: &Array2<f64>| [sparse_row(m, 2 * h), sparse_row(m, 2 * h + 1)];
+    let (query, key, value) = (pair(&layer.query), pair(&layer.key), pair(&layer.value));
+    let [pos, pos_sq] = slots.position;
+    if query.iter().chain(&key).chain(&value).all(|r| r.is_empty()) {
+        HeadPlan::Unused
+    } else if key.iter().all(|r| r.is_empty()) {
+        // Every key is (0, 0), whatever the residual holds.
+        HeadPlan::Constant
+    } else if key == [vec![(pos, 2.0)], vec![(pos_sq, -1.0)]] && slots.exact_positions {
+        HeadPlan::Position {
+            token_values: token_values(model, &value, slots),
+        }
+    } else {
+        HeadPlan::General
+    }
+}
+
+/// Each vocabulary token's value, when the value rows read only slots that
+/// hold the embedding: computed as the decoder computes a projection row
+/// (from 0.0, ascending columns), so it is the same bit for bit.
+fn token_values(
+    model: &Model,
+    value: &[Vec<(usize, f64)>; 2],
+    slots: &Slots,
+) -> Option<Vec<[f64; 2]>> {
+    let reads_embedding = value
+        .iter()
+        .flatten()
+        .all(|&(s, _)| slots.embedding_only[s]);
+    let dot =
+        |r: &[(usize, f64)], e: ArrayView1<f64>| r.iter().fold(0.0, |acc, &(s, c)| acc + c * e[s]);
+    reads_embedding.then(|| {
+        model
+            .embedding
+            .rows()
+            .into_iter()
+            .map(|e| [dot(&value[0], e), dot(&value[1], e)])
+            .collect()
+    })
+}
+
+/// Per layer, the projection rows a session computes: all of them without
+/// shortcuts, else only those its heads' plans read.
+pub(crate) fn projection_rows(
+    plans: &[HeadPlan],
+    heads: usize,
+    shortcuts: bool,
+) -> Vec<ProjectionRows> {
+    plans
+        .chunks(heads)
+        .map(|layer| {
+            let mut rows = ProjectionRows::default();
+            for (h, plan) in layer.iter().enumerate() {
+                let (need_q, need_k, need_v) = match (shortcuts, plan) {
+                    (false, _) | (true, HeadPlan::General) => (true, true, true),
+                    (true, HeadPlan::Position { token_values }) => {
+                        (true, false, token_values.is_none())
+                    }
+                    (true, HeadPlan::Constant) => (false, false, true),
+                    (true, HeadPlan::Unused) => (false, false, false),
+                };
+                // Every needed row is written, zero rows included: the
+                // q, k, v buffers are shared by all layers.
+                for r in [2 * h as u32, 2 * h as u32 + 1] {
+                    if need_q {
+                        rows.query.push(r);
+                    }
+                    if need_k {
+                        rows.key.push(r);
+                    }
+                    if need_v {
+                        rows.value.push(r);
+                    }
+                }
+            }
+            rows
+        })
+        .collect()
+}
+
+/// What each head looks up and how the decoder answers it.
+pub(crate) fn head_cards(model: &Model, plans: &[HeadPlan]) -> Vec<HeadCard> {
+    let h = model.config.heads;
+    let mut cards = Vec::new();
+    for (l, info) in model.config.head_info.iter().enumerate() {
+        for (i, head) in info.iter().enumerate() {
+            let answered_by = match &plans[l * h + i] {
+                HeadPlan::Unused => "unused",
+                HeadPlan::Constant => "running sum",
+                HeadPlan::Position {
+                    token_values: Some(_),
+                } => "position, by token",
+                HeadPlan::Position { token_values: None } => "position, stored",
+                HeadPlan::General => "hull",
+            };
+            cards.push(HeadCard {
+                layer: l,
+                head: i,
+                looks_up: head.name.clone(),
+                tie: format!("{:?}", head.tie).to_lowercase(),
+                answered_by: answered_by.into(),
+            });
+        }
+    }
+    cards
+}
