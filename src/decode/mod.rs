@@ -154,7 +154,7 @@ impl Decoder {
             open: Vec::with_capacity(f),
             ffn_acc: vec![0.0; d],
             logits: vec![0.0; self.unembedding.vocab],
-            follow: vec![0; self.unembedding.blocks.len()],
+            follow: vec![0; self.unembedding.block_count()],
             last_block: 0,
             projections: plan::projection_rows(&self.plans, h, C::SHORTCUTS),
         }
