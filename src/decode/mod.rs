@@ -161,10 +161,13 @@ impl Decoder {
     }
 }
 
-/// One head's state during a run.
+/// One head's state during a run. The shortcuts stand for a cache only
+/// where `plan` proved the keys from the weights.
 enum Head<C> {
     Unused,
+    /// Every key is (0, 0): every value ties.
     Constant(Running),
+    /// Keys (2j, -j^2) for positions j.
     Position {
         /// Values by position, unless they are a function of the token.
         stored: Option<Vec<[f64; 2]>>,
