@@ -6,25 +6,36 @@ use super::attention::{scale_query, ExactSum, Inexact};
 use crate::weights::Tie;
 use std::cmp::Ordering;
 
-/// Sum, count and latest of every value so far, summed in insertion order
-/// as the brute-force cache sums ties.
-#[derive(Debug, Clone, Copy, Default)]
+/// Every value so far, as a head that ties them all answers: the latest,
+/// or their average (summed in insertion order, as brute force sums ties).
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Running {
-    sum: ExactSum,
+    /// Kept only for averaging heads: the sum costs an exactness check
+    /// per token.
+    sum: Option<ExactSum>,
     last: [f64; 2],
 }
 
 impl Running {
+    pub(crate) fn new(tie: Tie) -> Running {
+        Running {
+            sum: (tie == Tie::Average).then(ExactSum::default),
+            last: [0.0; 2],
+        }
+    }
+
     pub(crate) fn push(&mut self, v: [f64; 2]) {
-        self.sum.add(v);
+        if let Some(sum) = &mut self.sum {
+            sum.add(v);
+        }
         self.last = v;
     }
 
-    /// Every value so far tied for the top.
-    pub(crate) fn resolve(&self, tie: Tie) -> Result<[f64; 2], Inexact> {
-        match tie {
-            Tie::Latest => Ok(self.last),
-            Tie::Average => self.sum.average(),
+    /// The head's answer when every value so far ties.
+    pub(crate) fn resolve(&self) -> Result<[f64; 2], Inexact> {
+        match &self.sum {
+            None => Ok(self.last),
+            Some(sum) => sum.average(),
         }
     }
 }
@@ -49,7 +60,7 @@ pub(crate) fn position_lookup(
     }
     let (q, _) = scale_query(q)?;
     if q == [0, 0] {
-        return all.resolve(tie);
+        return all.resolve();
     }
     let [a, b] = candidates(q, t);
     match compare(q, a, b) {
@@ -71,7 +82,12 @@ pub(crate) fn position_lookup(
 /// qx / qy when the scores are concave (qy > 0), else the two ends.
 fn candidates([qx, qy]: [i128; 2], t: usize) -> [usize; 2] {
     if qy > 0 {
-        let lo = qx.div_euclid(qy).clamp(0, t as i128) as usize;
+        // floor(qx / qy); i128 division is a slow library call.
+        let centre = match (i64::try_from(qx), i64::try_from(qy)) {
+            (Ok(x), Ok(y)) => x.div_euclid(y) as i128,
+            _ => qx.div_euclid(qy),
+        };
+        let lo = centre.clamp(0, t as i128) as usize;
         [lo, (lo + 1).min(t)]
     } else {
         [0, t]
@@ -79,9 +95,15 @@ fn candidates([qx, qy]: [i128; 2], t: usize) -> [usize; 2] {
 }
 
 /// score(b) against score(a): score(b) - score(a) = 2 qx (b - a) -
-/// qy (b^2 - a^2), as exact 256-bit products.
+/// qy (b^2 - a^2), exactly.
+#[inline(always)]
 fn compare([qx, qy]: [i128; 2], a: usize, b: usize) -> Ordering {
     let (a, b) = (a as i128, b as i128);
+    // Positions are below 2^27 (EXACT_SQUARES): with a query below 2^64
+    // both products fit an i128.
+    if qx.unsigned_abs() >> 64 == 0 && qy.unsigned_abs() >> 64 == 0 {
+        return (2 * qx * (b - a)).cmp(&(qy * (b * b - a * a)));
+    }
     super::attention::cmp_products(qx, 2 * (b - a), qy, b * b - a * a)
 }
 
@@ -98,7 +120,7 @@ mod tests {
             .map(|j| [(j * 7 % 11) as f64 * 0.5, j as f64])
             .collect();
         let mut brute = BruteCache::default();
-        let mut all = Running::default();
+        let mut all = [Running::new(Tie::Latest), Running::new(Tie::Average)];
         let queries = [
             [3.0, 1.0],
             [2.6, 0.6],
@@ -115,15 +137,15 @@ mod tests {
         for (t, &v) in values.iter().enumerate() {
             let j = t as f64;
             brute.insert([2.0 * j, -j * j], v).unwrap();
-            all.push(v);
+            all.iter_mut().for_each(|a| a.push(v));
             for q in queries {
-                for tie in [Tie::Latest, Tie::Average] {
-                    let fast = position_lookup(q, t, tie, &all, |j| values[j]);
+                for (tie, all) in [Tie::Latest, Tie::Average].into_iter().zip(&all) {
+                    let fast = position_lookup(q, t, tie, all, |j| values[j]);
                     assert_eq!(fast, brute.query(q, tie), "t {t}, q {q:?}, {tie:?}");
                 }
             }
         }
-        let far = position_lookup([1.0, 1.0], EXACT_SQUARES + 1, Tie::Latest, &all, |_| {
+        let far = position_lookup([1.0, 1.0], EXACT_SQUARES + 1, Tie::Latest, &all[0], |_| {
             [0.0; 2]
         });
         assert_eq!(far, Err(Inexact::PositionSquare(EXACT_SQUARES + 1)));

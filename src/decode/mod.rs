@@ -64,6 +64,7 @@ impl SparseLayer {
         .all(|m| m.n_cols == d_model)
             && self.output.n_cols == 2 * heads
             && self.ffn_out_by_unit.cols.len() == d_ffn
+            && self.ties.len() == heads
     }
 }
 
@@ -136,7 +137,8 @@ impl Decoder {
         let heads = self
             .plans
             .iter()
-            .map(|p| Head::new(p, C::SHORTCUTS))
+            .zip(self.layers.iter().flat_map(|l| &l.ties))
+            .map(|(p, &tie)| Head::new(p, tie, C::SHORTCUTS))
             .collect();
         Session {
             decoder: self,
@@ -152,17 +154,20 @@ impl Decoder {
             open: Vec::with_capacity(f),
             ffn_acc: vec![0.0; d],
             logits: vec![0.0; self.unembedding.vocab],
-            follow: vec![0; self.unembedding.blocks.len()],
+            follow: vec![0; self.unembedding.block_count()],
             last_block: 0,
             projections: plan::projection_rows(&self.plans, h, C::SHORTCUTS),
         }
     }
 }
 
-/// One head's state during a run.
+/// One head's state during a run. The shortcuts stand for a cache only
+/// where `plan` proved the keys from the weights.
 enum Head<C> {
     Unused,
+    /// Every key is (0, 0): every value ties.
     Constant(Running),
+    /// Keys (2j, -j^2) for positions j.
     Position {
         /// Values by position, unless they are a function of the token.
         stored: Option<Vec<[f64; 2]>>,
@@ -173,13 +178,13 @@ enum Head<C> {
 
 impl<C: KvCache> Head<C> {
     /// A cache for every head unless the cache allows shortcuts.
-    fn new(plan: &HeadPlan, shortcuts: bool) -> Head<C> {
+    fn new(plan: &HeadPlan, tie: Tie, shortcuts: bool) -> Head<C> {
         match (shortcuts, plan) {
             (true, HeadPlan::Unused) => Head::Unused,
-            (true, HeadPlan::Constant) => Head::Constant(Running::default()),
+            (true, HeadPlan::Constant) => Head::Constant(Running::new(tie)),
             (true, HeadPlan::Position { token_values }) => Head::Position {
                 stored: token_values.is_none().then(Vec::new),
-                all: Running::default(),
+                all: Running::new(tie),
             },
             _ => Head::General(C::default()),
         }
@@ -315,7 +320,7 @@ impl<C: KvCache> Session<'_, C> {
             Head::Unused => Ok([0.0; 2]),
             Head::Constant(run) => {
                 run.push(value);
-                run.resolve(tie)
+                run.resolve()
             }
             Head::Position { stored, all } => {
                 all.push(value);

@@ -54,27 +54,46 @@ fn scaled(v: f64, shift: u32) -> Option<i128> {
 
 /// The pair as integers at the smallest power-of-two scale of at least
 /// 2^min_shift that makes both integers, with that shift.
+#[inline]
 fn integer_pair(p: [f64; 2], min_shift: u32) -> Option<([i128; 2], u32)> {
-    // Most coordinates are small integers: no scale to find.
+    // Most coordinates are integers: no scale to find.
     if min_shift == 0 {
-        if let [Some(x), Some(y)] = p.map(small_integer) {
+        if let (Some(x), Some(y)) = (whole(p[0]), whole(p[1])) {
             return Some(([x, y], 0));
         }
     }
+    scaled_pair(p, min_shift)
+}
+
+fn scaled_pair(p: [f64; 2], min_shift: u32) -> Option<([i128; 2], u32)> {
     let shift = min_shift
         .max(fraction_bits(p[0])?)
         .max(fraction_bits(p[1])?);
     Some(([scaled(p[0], shift)?, scaled(p[1], shift)?], shift))
 }
 
-fn small_integer(v: f64) -> Option<i128> {
-    // Below 2^53 an i64 round trip tells integers apart (NaN fails the
-    // comparison, infinities the bound).
-    let i = v as i64;
-    (v.abs() < 9.007199254740992e15 && i as f64 == v).then_some(i as i128)
+/// v as an integer below 2^BITS, if it is one.
+#[inline]
+fn whole(v: f64) -> Option<i128> {
+    const EXACT: f64 = 9007199254740992.0; // 2^53
+    const LIMIT: f64 = 1.329227995784916e36; // 2^BITS
+    let a = v.abs();
+    if a < EXACT {
+        // SAFETY: |v| < 2^53 (so v is not NaN) truncates into an i64;
+        // unchecked, the conversion is one instruction. The round trip
+        // tells integers apart.
+        let i: i64 = unsafe { v.to_int_unchecked() };
+        (i as f64 == v).then_some(i as i128)
+    } else if a < LIMIT {
+        // Every f64 from 2^52 up is an integer, converted exactly.
+        Some(v as i128)
+    } else {
+        None // too large, infinite or NaN
+    }
 }
 
 /// A query as integers, and the power of two it was scaled by.
+#[inline]
 pub(crate) fn scale_query(q: [f64; 2]) -> Result<([i128; 2], u32), Inexact> {
     integer_pair(q, 0).ok_or(Inexact::Query(q))
 }
@@ -92,6 +111,7 @@ pub(crate) struct KeyScale {
 impl KeyScale {
     /// The key as integers at the common scale, and how many bits every
     /// stored key must be shifted left to stay at that scale (usually 0).
+    #[inline]
     pub(crate) fn admit(&mut self, key: [f64; 2]) -> Result<([i128; 2], u32), Inexact> {
         let (k, shift) = integer_pair(key, self.shift).ok_or(Inexact::Key(key))?;
         let raise = shift - self.shift;
@@ -169,6 +189,7 @@ pub(crate) fn wide_to_f64(a: Wide) -> f64 {
 }
 
 /// The sign of a*b - c*d, exactly.
+#[inline]
 pub(crate) fn cmp_products(a: i128, b: i128, c: i128, d: i128) -> Ordering {
     const FITS: u128 = 1 << 62;
     if a.unsigned_abs() < FITS
@@ -196,6 +217,21 @@ mod tests {
         assert_eq!(wide_add(p, q), wide_mul(big, -2));
         assert_eq!(wide_sub(p, q), wide_mul(big, 8));
         assert_eq!(wide_to_f64(wide_mul(big, -2)), -(2f64.powi(111)));
+    }
+
+    #[test]
+    fn whole_numbers_convert_exactly() {
+        assert_eq!(whole(-3.0), Some(-3));
+        assert_eq!(whole(0.5), None);
+        assert_eq!(whole(2f64.powi(53) + 2.0), Some((1 << 53) + 2));
+        assert_eq!(
+            whole(-1e30),
+            Some(-1_000_000_000_000_000_019_884_624_838_656)
+        );
+        assert_eq!(whole(2f64.powi(119)), Some(1 << 119));
+        assert_eq!(whole(2f64.powi(120)), None);
+        assert_eq!(whole(f64::NAN), None);
+        assert_eq!(whole(f64::NEG_INFINITY), None);
     }
 
     #[test]

@@ -62,6 +62,7 @@ struct Chain {
 }
 
 /// (b - a) x (p - a): positive when p is above the line a -> b (a.x < b.x).
+#[inline]
 fn cross(a: (i128, i128), b: (i128, i128), p: (i128, i128)) -> std::cmp::Ordering {
     cmp_products(b.0 - a.0, p.1 - a.1, b.1 - a.1, p.0 - a.0)
 }

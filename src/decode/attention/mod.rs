@@ -112,7 +112,15 @@ impl ExactSum {
 
     #[inline]
     pub(crate) fn add(&mut self, v: [f64; 2]) {
-        self.merge(&ExactSum::one(v));
+        if self.count == 0 {
+            *self = ExactSum::one(v);
+            return;
+        }
+        let (x, x_exact) = add_exactly(self.sum[0], v[0]);
+        let (y, y_exact) = add_exactly(self.sum[1], v[1]);
+        self.sum = [x, y];
+        self.count += 1;
+        self.rounded |= !x_exact | !y_exact;
     }
 
     #[inline]
@@ -129,7 +137,7 @@ impl ExactSum {
         let (y, y_exact) = add_exactly(self.sum[1], o.sum[1]);
         self.sum = [x, y];
         self.count += o.count;
-        self.rounded |= o.rounded || !(x_exact && y_exact);
+        self.rounded |= o.rounded | !x_exact | !y_exact;
     }
 
     pub(crate) fn count(&self) -> u64 {
@@ -148,11 +156,33 @@ impl ExactSum {
 
 /// a + b, and whether it is exact (Knuth's TwoSum: the rounding error is
 /// itself an f64, zero exactly when nothing was lost). A non-finite sum
-/// counts as rounded.
+/// counts as rounded: an infinity or NaN anywhere makes the error NaN.
 #[inline]
 fn add_exactly(a: f64, b: f64) -> (f64, bool) {
     let s = a + b;
     let b_part = s - a;
     let error = (a - (s - b_part)) + (b - b_part);
-    (s, error == 0.0 && s.is_finite())
+    (s, error == 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_sums_are_told_from_rounded_ones() {
+        assert_eq!(add_exactly(1.5, 2.25), (3.75, true));
+        assert_eq!(add_exactly(1e16, 1.0), (1e16, false));
+        assert!(!add_exactly(0.1, 0.2).1);
+        assert!(!add_exactly(1e308, 1e308).1);
+        assert!(!add_exactly(f64::INFINITY, 1.0).1);
+        assert!(!add_exactly(f64::INFINITY, f64::INFINITY).1);
+        assert!(!add_exactly(f64::NAN, 1.0).1);
+        let mut s = ExactSum::one([-0.0, 1.0]);
+        assert_eq!(s.average(), Ok([-0.0, 1.0]));
+        s.add([0.5, 0.25]);
+        assert_eq!(s.average(), Ok([0.25, 0.625]));
+        s.add([1e300, 0.0]);
+        assert_eq!(s.average(), Err(Inexact::Average));
+    }
 }
