@@ -152,8 +152,6 @@ pub struct TransformerRun {
     /// Every token after `}`: the input section, then generated tokens.
     pub trace: Vec<Token>,
     pub run: EngineRun,
-    /// Prompt tokens fed before the first generated one.
-    pub prompt_tokens: usize,
     /// Wall time of the decode alone.
     pub seconds: f64,
 }
@@ -379,7 +377,6 @@ fn decode(
     TransformerRun {
         run: ended(stopped, decoded.output, compiled),
         trace: decoded.trace,
-        prompt_tokens: decoded.prompt_tokens,
         seconds,
     }
 }
@@ -487,7 +484,7 @@ fn source_steps(
 }
 
 /// The transformer's run against another engine's.
-pub fn compare(transformer: &EngineRun, other: &EngineRun) -> Comparison {
+pub(crate) fn compare(transformer: &EngineRun, other: &EngineRun) -> Comparison {
     let limit = |e: &Ending| match e {
         Ending::TokenLimit => Some("the token limit".to_string()),
         Ending::Exhausted {

@@ -6,7 +6,7 @@ use crate::isa::{Instr, Op};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Label(u32);
+pub(crate) struct Label(u32);
 
 /// Where a `br`, `br_if` or `call` goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,7 +22,7 @@ pub struct Origin {
     /// Index of the compiled function in the program's function table.
     pub function: Option<u32>,
     /// Byte offset of the wasm instruction in the module (0 for glue).
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// Index of the wasm instruction in its function body (operators in
     /// order, the final `end` included), for instructions compiled from a
     /// user function's operator; `None` for entry glue, trap exits, a
@@ -37,7 +37,7 @@ pub struct Origin {
 }
 
 #[derive(Default)]
-pub struct Asm {
+pub(crate) struct Asm {
     code: Vec<Instr>,
     targets: Vec<Option<Target>>,
     origins: Vec<Origin>,
@@ -47,7 +47,7 @@ pub struct Asm {
     /// Labels are placed at increasing pcs; the latest one tells whether
     /// anything jumps to the current pc.
     last_placed: Option<u32>,
-    pub origin: Origin,
+    pub(crate) origin: Origin,
 }
 
 impl Asm {
@@ -60,12 +60,12 @@ impl Asm {
         self.push(Instr::new(op, imm), None);
     }
 
-    pub fn emit_jump(&mut self, op: Op, target: Target) {
+    pub(crate) fn emit_jump(&mut self, op: Op, target: Target) {
         self.push(Instr::new(op, 0), Some(target));
     }
 
     /// `return`; its immediate is fixed once the layout is known.
-    pub fn emit_return(&mut self, func_start: u32) {
+    pub(crate) fn emit_return(&mut self, func_start: u32) {
         self.returns.push((self.code.len(), func_start));
         self.push(Instr::new(Op::Return, 0), None);
     }
@@ -76,12 +76,12 @@ impl Asm {
         self.origins.push(self.origin);
     }
 
-    pub fn new_label(&mut self) -> Label {
+    pub(crate) fn new_label(&mut self) -> Label {
         self.labels.push(None);
         Label(self.labels.len() as u32 - 1)
     }
 
-    pub fn place(&mut self, label: Label) {
+    pub(crate) fn place(&mut self, label: Label) {
         debug_assert!(self.labels[label.0 as usize].is_none());
         self.labels[label.0 as usize] = Some(self.pc());
         self.last_placed = Some(self.pc());
@@ -89,14 +89,14 @@ impl Asm {
 
     /// The last instruction emitted, if it is `i32.const` and nothing jumps
     /// to the current pc (so a peephole may fold it).
-    pub fn last_const(&self) -> Option<u32> {
+    pub(crate) fn last_const(&self) -> Option<u32> {
         let ins = self.code.last()?;
         let pc = self.pc();
         (ins.op == Op::I32Const && self.last_placed != Some(pc)).then_some(ins.imm)
     }
 
     /// Remove the last instruction; returns where it came from.
-    pub fn pop_last(&mut self) -> Origin {
+    pub(crate) fn pop_last(&mut self) -> Origin {
         self.code.pop();
         self.targets.pop();
         self.origins.pop().unwrap_or_default()

@@ -54,7 +54,7 @@ pub enum Report {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SourceOp {
     /// Byte offset of the instruction in the module.
-    pub offset: u32,
+    pub(crate) offset: u32,
     pub report: Report,
 }
 
@@ -70,14 +70,6 @@ impl SourceMap {
     pub fn op(&self, func: u32, instr: u32) -> Option<&SourceOp> {
         self.functions.get(&func)?.get(instr as usize)
     }
-
-    /// Whether any instruction reports a step.
-    pub fn reports_anything(&self) -> bool {
-        self.functions
-            .values()
-            .flatten()
-            .any(|o| o.report != Report::None)
-    }
 }
 
 /// One executed wasm instruction as the source-level diff sees it: which
@@ -90,6 +82,6 @@ pub struct SourceStep {
     /// Instruction index in the function body.
     pub instr: u32,
     /// Byte offset of the instruction in the module.
-    pub offset: u32,
+    pub(crate) offset: u32,
     pub value: Option<u32>,
 }

@@ -257,8 +257,6 @@ pub struct Decoded {
     pub trace: Vec<Token>,
     pub output: Vec<u8>,
     pub stop: Stop,
-    /// Prompt tokens fed.
-    pub prompt_tokens: usize,
 }
 
 impl<C: KvCache> Session<'_, C> {
@@ -389,7 +387,7 @@ impl<C: KvCache> Session<'_, C> {
 
     /// [`Session::run`], calling `observe(tokens fed so far)` after every
     /// token (benchmarks time windows of the trace with it).
-    pub fn run_observed(
+    pub(crate) fn run_observed(
         &mut self,
         program: &Program,
         max_tokens: usize,
@@ -428,7 +426,6 @@ impl<C: KvCache> Session<'_, C> {
             trace,
             output,
             stop,
-            prompt_tokens: prompt.len(),
         }
     }
 }

@@ -14,12 +14,12 @@ pub struct Numerics {
     /// key of every head, O(n^2)).
     pub tokens: usize,
     /// Smallest attention gap: (gap, layer, head, keys in the cache then).
-    pub attention_gap: Option<(f64, usize, usize, usize)>,
+    pub(crate) attention_gap: Option<(f64, usize, usize, usize)>,
     /// Smallest gap between the chosen token's logit and the next lower one,
     /// and the trace index where it occurred.
-    pub logit_gap: Option<(f64, usize)>,
+    pub(crate) logit_gap: Option<(f64, usize)>,
     /// Steps where two tokens tied for the top logit (resolved by lowest id).
-    pub logit_ties: usize,
+    pub(crate) logit_ties: usize,
 }
 
 /// Decode `program` for at most `max_tokens` with the margin-measuring

@@ -25,7 +25,7 @@ pub struct HeadCard {
     pub layer: usize,
     pub head: usize,
     /// The graph lookup the head implements.
-    pub looks_up: String,
+    pub(crate) looks_up: String,
     /// How ties at the top score resolve: latest or average.
     pub tie: String,
     /// hull, running sum, position lookup, or unused.

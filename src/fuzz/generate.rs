@@ -52,17 +52,17 @@ pub struct Generated {
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// User functions besides the import.
-    pub max_funcs: u32,
+    pub(crate) max_funcs: u32,
     /// Syntax nodes (statements and expressions) per module.
-    pub max_nodes: u32,
+    pub(crate) max_nodes: u32,
     /// Nesting of blocks, loops and ifs.
-    pub max_depth: u32,
+    pub(crate) max_depth: u32,
     /// Nesting of expressions.
-    pub max_expr_depth: u32,
+    pub(crate) max_expr_depth: u32,
     /// Iterations of one loop.
-    pub max_trip: u32,
+    pub(crate) max_trip: u32,
     /// Calls the whole run may make.
-    pub max_calls: u32,
+    pub(crate) max_calls: u32,
 }
 
 impl Default for Limits {
@@ -167,7 +167,7 @@ fn constant(u: &mut Unstructured) -> Result<i32> {
 }
 
 /// Generate one module from `u` within `limits`.
-pub fn generate(u: &mut Unstructured, limits: &Limits) -> Result<Generated> {
+pub(crate) fn generate(u: &mut Unstructured, limits: &Limits) -> Result<Generated> {
     let n_funcs = u.int_in_range(1..=limits.max_funcs.max(1))?;
     let mut sigs = Vec::new();
     for i in 0..n_funcs {
@@ -808,7 +808,7 @@ const UNARY: [Instruction<'static>; 6] = [
 ];
 
 /// The wasm text name of every instruction the generator emits.
-pub fn op_name(ins: &Instruction) -> &'static str {
+pub(crate) fn op_name(ins: &Instruction) -> &'static str {
     use Instruction as I;
     match ins {
         I::Unreachable => "unreachable",
@@ -878,7 +878,7 @@ pub fn op_name(ins: &Instruction) -> &'static str {
 
 /// Every operator and construct the generator must reach (the histogram
 /// test checks each occurs).
-pub const EXPECTED_OPS: [&str; 62] = [
+pub(crate) const EXPECTED_OPS: [&str; 62] = [
     "unreachable",
     "block",
     "loop",

@@ -66,7 +66,7 @@ impl Target {
     }
 
     /// Run the target on `data` with `decoder`; a panic is a finding too.
-    pub fn execute(self, decoder: &Decoder, data: &[u8]) -> Result<Exec, Finding> {
+    pub(crate) fn execute(self, decoder: &Decoder, data: &[u8]) -> Result<Exec, Finding> {
         let run = || match self {
             Target::Differential => targets::differential_with(decoder, data),
             Target::Smith => targets::smith_with(decoder, data),
@@ -425,7 +425,7 @@ fn record(
 /// Save `data` as `DIR/<target>-<seed>-<index>.bin`, with a `.txt` beside
 /// it saying what it found and how to replay it (and, for generated
 /// modules, the `.wasm`).
-pub fn save_reproducer(
+pub(crate) fn save_reproducer(
     dir: &Path,
     target: Target,
     seed: u64,

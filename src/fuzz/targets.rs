@@ -18,9 +18,9 @@ use std::fmt;
 /// Tokens one differential program may generate (the input section
 /// included). Generated programs are far shorter; a run that reaches it on
 /// both engines is counted, not reported.
-pub const DIFFERENTIAL_TOKENS: usize = 100_000;
+pub(crate) const DIFFERENTIAL_TOKENS: usize = 100_000;
 /// Tokens a wasm-smith module may generate (they often loop forever).
-pub const SMITH_TOKENS: usize = 30_000;
+pub(crate) const SMITH_TOKENS: usize = 30_000;
 
 /// Something a target found: a disagreement or a panic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +84,7 @@ pub fn generated(data: &[u8]) -> generate::Generated {
         .expect("the generator never runs out of bytes")
 }
 
-pub fn differential_with(decoder: &Decoder, data: &[u8]) -> Result<Exec, Finding> {
+pub(crate) fn differential_with(decoder: &Decoder, data: &[u8]) -> Result<Exec, Finding> {
     let g = generated(data);
     // The generator stays inside what hullvm compiles: any refusal is a
     // finding (a generator bug or a compiler regression).
@@ -95,7 +95,7 @@ pub fn differential_with(decoder: &Decoder, data: &[u8]) -> Result<Exec, Finding
 
 /// An invocation entry as one line of JSON (`[["export", [args]], ...]`),
 /// for reproducer notes.
-pub fn entry_line(entry: &Entry) -> String {
+pub(crate) fn entry_line(entry: &Entry) -> String {
     let calls: Vec<(&str, &[u32])> = match entry {
         Entry::Invoke(calls) => calls
             .iter()
@@ -121,7 +121,7 @@ pub fn parse_entry_line(line: &str) -> Option<Entry> {
 /// result bytes) where wasmi 2 is wrong: the transformer must follow the
 /// reference tracer token for token and print `expected`, and wasmi 2 must
 /// agree or be overruled by the arbiter.
-pub fn module_expecting(
+pub(crate) fn module_expecting(
     decoder: &Decoder,
     wasm: &[u8],
     entry: &Entry,
@@ -248,7 +248,7 @@ pub fn smith(data: &[u8]) -> Result<Exec, Finding> {
 }
 
 /// The wasm-smith module for `data` and its entry, when it has one.
-pub fn smith_module(data: &[u8]) -> Option<(Vec<u8>, Entry)> {
+pub(crate) fn smith_module(data: &[u8]) -> Option<(Vec<u8>, Entry)> {
     let mut u = Unstructured::new(data);
     let mut config: wasm_smith::Config = u.arbitrary().ok()?;
     // Its default memory may be 4 GiB; hullvm compiles at most 16 MiB and
@@ -350,7 +350,7 @@ fn first_i32_export(wasm: &[u8]) -> Option<(String, usize)> {
     None
 }
 
-pub fn smith_with(decoder: &Decoder, data: &[u8]) -> Result<Exec, Finding> {
+pub(crate) fn smith_with(decoder: &Decoder, data: &[u8]) -> Result<Exec, Finding> {
     let Some((wasm, entry)) = smith_module(data) else {
         return Ok(Exec::outcome("no entry"));
     };

@@ -50,7 +50,7 @@ pub struct Parallel {
 }
 
 /// Time one decode.
-pub fn time_run<C: KvCache>(
+pub(crate) fn time_run<C: KvCache>(
     decoder: &Decoder,
     name: &str,
     program: &Program,
@@ -70,7 +70,7 @@ pub fn time_run<C: KvCache>(
     }
 }
 
-pub fn cache_name<C: KvCache>() -> &'static str {
+pub(crate) fn cache_name<C: KvCache>() -> &'static str {
     if C::SHORTCUTS {
         "hull"
     } else {
@@ -79,7 +79,7 @@ pub fn cache_name<C: KvCache>() -> &'static str {
 }
 
 /// Per-token cost in windows of `window` tokens, up to `max_tokens`.
-pub fn cost_curve<C: KvCache>(
+pub(crate) fn cost_curve<C: KvCache>(
     decoder: &Decoder,
     name: &str,
     program: &Program,

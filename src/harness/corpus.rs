@@ -32,7 +32,7 @@ impl CorpusProgram {
 }
 
 /// The corpus directories shipped in the repository, relative to its root.
-pub const BUNDLED: [&str; 2] = ["corpora/c", "corpora/wat"];
+pub(crate) const BUNDLED: [&str; 2] = ["corpora/c", "corpora/wat"];
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -17,7 +17,7 @@ pub struct Source {
 }
 
 /// The header every corpus C program is compiled with.
-pub const C_RUNTIME_HEADER: &str = include_str!("../../corpora/c/runtime.h");
+pub(crate) const C_RUNTIME_HEADER: &str = include_str!("../../corpora/c/runtime.h");
 
 /// Load `path` by its extension. `input` replaces a token file's own input
 /// section, and is the input string for wasm/C programs.
@@ -69,7 +69,7 @@ fn from_wasm(wasm: Vec<u8>, input: Option<&[u8]>, path: &Path) -> Result<Source>
 }
 
 /// Compile C to wasm32 with the published toolchain's flags.
-pub fn compile_c(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn compile_c(path: &Path) -> Result<Vec<u8>> {
     let clang = std::env::var_os("CLANG")
         .map(PathBuf::from)
         .unwrap_or_else(|| "clang".into());

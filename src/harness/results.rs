@@ -29,7 +29,7 @@ pub struct Results {
 /// Where and when the results were made.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Meta {
-    pub hullvm_version: String,
+    pub(crate) hullvm_version: String,
     /// `git describe`-style commit of the working tree, or "unknown".
     pub commit: String,
     pub machine: Host,
@@ -40,9 +40,9 @@ pub struct Meta {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Host {
-    pub cpu: String,
+    pub(crate) cpu: String,
     pub cores: usize,
-    pub os: String,
+    pub(crate) os: String,
 }
 
 impl Meta {
@@ -117,11 +117,11 @@ pub struct Summary {
     /// Spec trials where wasmi disagrees with the `.wast` file.
     pub oracle_mismatch: usize,
     /// Fuzz findings (each also counted in `fail`).
-    pub fuzz_findings: u64,
+    pub(crate) fuzz_findings: u64,
     /// Trace tokens decoded by the transformer (corpus and spec).
     pub tokens: usize,
     /// Seconds spent decoding them, summed over threads.
-    pub decode_seconds: f64,
+    pub(crate) decode_seconds: f64,
     pub tokens_per_second: f64,
 }
 
@@ -169,18 +169,18 @@ pub struct CorpusRow {
     pub seconds: f64,
     pub tokens_per_second: f64,
     pub transformer_verdict: String,
-    pub reference_verdict: String,
-    pub wasmi_verdict: String,
+    pub(crate) reference_verdict: String,
+    pub(crate) wasmi_verdict: String,
     /// The transformer's trace equals the reference tracer's, token for token.
     pub exact: bool,
     /// Output and exit agree between transformer, reference and wasmi.
-    pub outputs_agree: bool,
-    pub matches_manifest: bool,
+    pub(crate) outputs_agree: bool,
+    pub(crate) matches_manifest: bool,
     pub divergence: Option<Divergence>,
     /// Source steps of the transformer's run compared with wasmi's
     /// instrumented run, and the first that differs.
     pub source_steps: u64,
-    pub source_divergence: Option<SourceDivergence>,
+    pub(crate) source_divergence: Option<SourceDivergence>,
     /// The first disagreement the check found, in words.
     #[serde(default)]
     pub disagreement: Option<String>,
@@ -200,18 +200,18 @@ impl CorpusRow {
 pub struct ModelCard {
     pub layers: usize,
     pub d_model: usize,
-    pub heads_per_layer: usize,
+    pub(crate) heads_per_layer: usize,
     pub d_ffn: usize,
     pub vocab: usize,
-    pub matrices: Vec<MatrixCard>,
+    pub(crate) matrices: Vec<MatrixCard>,
     pub heads: Vec<HeadCard>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct MatrixCard {
+pub(crate) struct MatrixCard {
     pub name: String,
     pub rows: usize,
-    pub cols: usize,
+    pub(crate) cols: usize,
     pub nonzeros: usize,
 }
 

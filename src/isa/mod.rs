@@ -138,7 +138,7 @@ impl Op {
     }
 
     /// Net change of the value-stack height when the instruction commits.
-    pub fn stack_delta(self) -> i8 {
+    pub(crate) fn stack_delta(self) -> i8 {
         use Op::*;
         match self {
             I32Const | LocalGet | GlobalGet => 1,
@@ -152,7 +152,7 @@ impl Op {
 
     /// True when the instruction leaves a value on the stack that later
     /// stack reads must find ("store to stack").
-    pub fn stores_to_stack(self) -> bool {
+    pub(crate) fn stores_to_stack(self) -> bool {
         use Op::*;
         matches!(
             self,
@@ -190,12 +190,12 @@ impl Op {
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Op> {
+    pub(crate) fn from_name(name: &str) -> Option<Op> {
         Op::ALL.iter().copied().find(|op| op.name() == name)
     }
 
     /// Branch-like ops whose immediate is a signed offset from the next instruction.
-    pub fn is_relative_jump(self) -> bool {
+    pub(crate) fn is_relative_jump(self) -> bool {
         matches!(self, Op::Br | Op::BrIf | Op::Call)
     }
 }
@@ -210,7 +210,7 @@ impl fmt::Display for Op {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Instr {
     pub op: Op,
-    pub imm: u32,
+    pub(crate) imm: u32,
 }
 
 impl Instr {
@@ -233,15 +233,15 @@ impl fmt::Display for Instr {
 /// `commit(SD,sts=S,bt=B)`: closes an executed instruction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Commit {
-    pub stack_delta: i8,
-    pub store_to_stack: bool,
-    pub branch_taken: bool,
+    pub(crate) stack_delta: i8,
+    pub(crate) store_to_stack: bool,
+    pub(crate) branch_taken: bool,
 }
 
 impl Commit {
     /// The (stack delta, store-to-stack) pairs that some op produces; only
     /// these commits are in the vocabulary.
-    pub const SHAPES: [(i8, bool); 7] = [
+    pub(crate) const SHAPES: [(i8, bool); 7] = [
         (1, true),
         (0, false),
         (0, true),
@@ -304,7 +304,7 @@ impl TokenKind {
     }
 
     /// The byte value a byte-like token stands for (hex bytes and input chars).
-    pub fn byte_value(&self) -> Option<u8> {
+    pub(crate) fn byte_value(&self) -> Option<u8> {
         match *self {
             TokenKind::Byte { value, .. } => Some(value),
             TokenKind::Char(c) => Some(c),
@@ -313,7 +313,7 @@ impl TokenKind {
     }
 
     /// Tokens that end one executed instruction's line in a trace file.
-    pub fn ends_line(&self) -> bool {
+    pub(crate) fn ends_line(&self) -> bool {
         matches!(
             self,
             TokenKind::Commit(_)
@@ -328,7 +328,7 @@ impl TokenKind {
 
 /// Bytes written as a bare character in the input section: 0x21..0x7E but
 /// not the program delimiters.
-pub fn is_input_char(b: u8) -> bool {
+pub(crate) fn is_input_char(b: u8) -> bool {
     is_printable(b) && b != b'{' && b != b'}'
 }
 
@@ -350,10 +350,10 @@ impl Token {
     pub fn name(self) -> &'static str {
         &Vocab::get().names[self.id()]
     }
-    pub fn from_name(name: &str) -> Option<Token> {
+    pub(crate) fn from_name(name: &str) -> Option<Token> {
         Vocab::get().by_name.get(name).copied()
     }
-    pub fn byte(value: u8, flag: bool) -> Token {
+    pub(crate) fn byte(value: u8, flag: bool) -> Token {
         Vocab::get().byte[value as usize * 2 + flag as usize]
     }
     pub fn out(value: u8) -> Token {
@@ -371,7 +371,7 @@ impl Token {
         v.commit[shape * 2 + c.branch_taken as usize]
     }
     /// An input-section byte: the character itself where the format allows.
-    pub fn input_byte(value: u8) -> Token {
+    pub(crate) fn input_byte(value: u8) -> Token {
         if is_input_char(value) {
             Vocab::get().char_[value as usize]
         } else {
@@ -381,19 +381,19 @@ impl Token {
     pub fn halt() -> Token {
         Token::op(Op::Halt)
     }
-    pub fn branch_taken() -> Token {
+    pub(crate) fn branch_taken() -> Token {
         Vocab::get().branch_taken
     }
-    pub fn call_commit() -> Token {
+    pub(crate) fn call_commit() -> Token {
         Vocab::get().call_commit
     }
-    pub fn return_commit() -> Token {
+    pub(crate) fn return_commit() -> Token {
         Vocab::get().return_commit
     }
-    pub fn open() -> Token {
+    pub(crate) fn open() -> Token {
         Vocab::get().open
     }
-    pub fn close() -> Token {
+    pub(crate) fn close() -> Token {
         Vocab::get().close
     }
 }
@@ -412,7 +412,7 @@ impl fmt::Display for Token {
 
 /// The vocabulary: every token the model reads or writes, ids in the order of
 /// the published model (names sorted), so ids agree with its vocabulary file.
-pub struct Vocab {
+pub(crate) struct Vocab {
     names: Vec<String>,
     kinds: Vec<TokenKind>,
     by_name: HashMap<String, Token>,
@@ -436,10 +436,6 @@ impl Vocab {
 
     pub fn len(&self) -> usize {
         self.names.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
     }
 
     pub fn tokens(&self) -> impl Iterator<Item = Token> + '_ {
@@ -560,7 +556,7 @@ impl Program {
         }
     }
 
-    pub fn takes_input(&self) -> bool {
+    pub(crate) fn takes_input(&self) -> bool {
         self.instrs.first().map(|i| i.op) == Some(Op::InputBase)
     }
 

@@ -27,9 +27,9 @@ use wasm_encoder::reencode::{self, Reencode};
 use wasm_encoder::{EntityType, ImportSection, Instruction, SectionId, TypeSection, ValType};
 
 /// Module and field names of the hooks (distinct from `env` and `hullvm`).
-pub const HOOK_MODULE: &str = "hullvm_oracle";
-pub const HOOK_VALUE: &str = "value";
-pub const HOOK_PATH: &str = "path";
+pub(crate) const HOOK_MODULE: &str = "hullvm_oracle";
+pub(crate) const HOOK_VALUE: &str = "value";
+pub(crate) const HOOK_PATH: &str = "path";
 
 /// Rewrite `wasm` (binary or text) so that it reports the steps `map` marks.
 pub fn instrument(wasm: &[u8], map: &SourceMap) -> Result<Vec<u8>, OracleError> {

@@ -10,7 +10,7 @@ use crate::isa::{Instr, Op, Program, Token};
 /// Memory the interpreter is willing to touch. Compiled programs stay inside
 /// their declared wasm memory; a token program that wanders past this is
 /// reported as a fault rather than allocating gigabytes.
-pub const MEMORY_CAP: usize = 256 << 20;
+pub(crate) const MEMORY_CAP: usize = 256 << 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -84,7 +84,7 @@ impl Tokens {
 }
 
 /// Carry (add) or borrow (sub) out of each byte of a byte-serial operation.
-pub fn add_carries(a: u32, b: u32) -> [bool; 4] {
+pub(crate) fn add_carries(a: u32, b: u32) -> [bool; 4] {
     let mut out = [false; 4];
     let mut carry = 0u32;
     for (i, o) in out.iter_mut().enumerate() {
@@ -95,7 +95,7 @@ pub fn add_carries(a: u32, b: u32) -> [bool; 4] {
     out
 }
 
-pub fn sub_borrows(a: u32, b: u32) -> [bool; 4] {
+pub(crate) fn sub_borrows(a: u32, b: u32) -> [bool; 4] {
     let mut out = [false; 4];
     let mut borrow = 0i32;
     for (i, o) in out.iter_mut().enumerate() {
@@ -374,7 +374,7 @@ pub fn run(program: &Program, max_tokens: usize) -> Run {
 /// [`run`], also returning memory as it was when the run stopped (without
 /// trailing zeros). Compiled programs keep every piece of wasm state
 /// (linear memory and globals) in it.
-pub fn run_with_memory(program: &Program, max_tokens: usize) -> (Run, Vec<u8>) {
+pub(crate) fn run_with_memory(program: &Program, max_tokens: usize) -> (Run, Vec<u8>) {
     let instrs = &program.instrs[..];
     let frame_size = instrs
         .iter()

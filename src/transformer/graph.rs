@@ -23,13 +23,13 @@ use std::collections::HashMap;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Dim(pub u32);
+pub(crate) struct Dim(pub u32);
 
 /// A linear combination of dims. The constant term is the coefficient of
 /// [`Graph::ONE`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Expr {
-    pub terms: Vec<(Dim, f64)>,
+    pub(crate) terms: Vec<(Dim, f64)>,
 }
 
 impl Expr {
@@ -54,16 +54,8 @@ impl Expr {
         Expr { terms: out }
     }
 
-    pub fn dims(&self) -> impl Iterator<Item = Dim> + '_ {
+    pub(crate) fn dims(&self) -> impl Iterator<Item = Dim> + '_ {
         self.terms.iter().map(|t| t.0)
-    }
-
-    pub fn coefficient(&self, d: Dim) -> f64 {
-        self.terms.iter().find(|t| t.0 == d).map_or(0.0, |t| t.1)
-    }
-
-    pub fn is_zero(&self) -> bool {
-        self.terms.is_empty()
     }
 }
 
@@ -149,11 +141,11 @@ impl std::ops::Mul<f64> for Dim {
 /// One 2D attention head: score `q . k` over positions up to the current
 /// one, hardmax with the given tie rule, up to two values.
 #[derive(Debug, Clone)]
-pub struct Lookup {
+pub(crate) struct Lookup {
     pub name: String,
     pub query: [Expr; 2],
     pub key: [Expr; 2],
-    pub values: Vec<Expr>,
+    pub(crate) values: Vec<Expr>,
     pub tie: Tie,
     pub outputs: Vec<Dim>,
 }
@@ -161,21 +153,20 @@ pub struct Lookup {
 /// `coef * relu(gate) * value`: one FFN neuron pair.
 #[derive(Debug, Clone)]
 pub struct Unit {
-    pub gate: Expr,
+    pub(crate) gate: Expr,
     pub value: Expr,
-    pub coef: f64,
+    pub(crate) coef: f64,
 }
 
 /// An FFN node: the sum of its units, written into one dim.
 #[derive(Debug, Clone)]
-pub struct Ffn {
-    pub name: String,
-    pub units: Vec<Unit>,
+pub(crate) struct Ffn {
+    pub(crate) units: Vec<Unit>,
     pub output: Dim,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Producer {
+pub(crate) enum Producer {
     /// Set by the token embedding.
     Input,
     /// A position feature added to the embedding.
@@ -185,7 +176,7 @@ pub enum Producer {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum PositionFeature {
+pub(crate) enum PositionFeature {
     /// p
     Linear,
     /// p^2
@@ -202,32 +193,34 @@ impl PositionFeature {
 }
 
 #[derive(Debug, Clone)]
-pub struct DimInfo {
+pub(crate) struct DimInfo {
+    // Named in test messages (the FFN or lookup that produces the dim).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub name: String,
-    pub producer: Producer,
+    pub(crate) producer: Producer,
 }
 
 /// Subtracted from the key of a position that must not match.
-pub const CLEAR: f64 = 1e30;
+pub(crate) const CLEAR: f64 = 1e30;
 
 /// Adding and removing this constant rounds an f64 to the nearest integer
 /// (the spacing of doubles near it is exactly 1).
-pub const ROUNDING: f64 = 6755399441055744.0; // 1.5 * 2^52
+pub(crate) const ROUNDING: f64 = 6755399441055744.0; // 1.5 * 2^52
 
 #[derive(Debug, Clone, Default)]
-pub struct Graph {
-    pub dims: Vec<DimInfo>,
-    pub lookups: Vec<Lookup>,
-    pub ffns: Vec<Ffn>,
+pub(crate) struct Graph {
+    pub(crate) dims: Vec<DimInfo>,
+    pub(crate) lookups: Vec<Lookup>,
+    pub(crate) ffns: Vec<Ffn>,
     /// Dims the output scores read (kept alive to the end).
     pub outputs: Vec<Dim>,
 }
 
 impl Graph {
     /// The constant 1 (an input every token sets).
-    pub const ONE: Dim = Dim(0);
-    pub const POSITION: Dim = Dim(1);
-    pub const POSITION_SQ: Dim = Dim(2);
+    pub(crate) const ONE: Dim = Dim(0);
+    pub(crate) const POSITION: Dim = Dim(1);
+    pub(crate) const POSITION_SQ: Dim = Dim(2);
 
     pub fn new() -> Graph {
         let mut g = Graph::default();
@@ -245,7 +238,9 @@ impl Graph {
         Dim(self.dims.len() as u32 - 1)
     }
 
-    pub fn name(&self, d: Dim) -> &str {
+    /// A dim's name, for test messages.
+    #[cfg(test)]
+    pub(crate) fn name(&self, d: Dim) -> &str {
         &self.dims[d.0 as usize].name
     }
 
@@ -257,16 +252,12 @@ impl Graph {
     /// A sum of ReGLU units.
     pub fn ffn(&mut self, name: &str, units: Vec<Unit>) -> Dim {
         let output = self.new_dim(name, Producer::Ffn(self.ffns.len()));
-        self.ffns.push(Ffn {
-            name: name.to_string(),
-            units,
-            output,
-        });
+        self.ffns.push(Ffn { units, output });
         output
     }
 
     /// `a * relu(b)`; equals `a * b` when b is known to be non-negative.
-    pub fn relu_mul(&mut self, name: &str, a: impl Into<Expr>, b: impl Into<Expr>) -> Dim {
+    pub(crate) fn relu_mul(&mut self, name: &str, a: impl Into<Expr>, b: impl Into<Expr>) -> Dim {
         self.ffn(name, vec![unit(b, a, 1.0)])
     }
 
@@ -285,7 +276,7 @@ impl Graph {
     }
 
     /// Materialise a linear expression in a slot of its own.
-    pub fn persist(&mut self, name: &str, e: impl Into<Expr>) -> Dim {
+    pub(crate) fn persist(&mut self, name: &str, e: impl Into<Expr>) -> Dim {
         self.ffn(name, vec![unit(Graph::ONE, e, 1.0)])
     }
 
@@ -302,7 +293,7 @@ impl Graph {
     }
 
     /// A raw 2D head.
-    pub fn lookup2d(
+    pub(crate) fn lookup2d(
         &mut self,
         name: &str,
         query: [Expr; 2],
@@ -339,7 +330,7 @@ impl Graph {
     /// The values at the latest position whose `key` equals `query`,
     /// ignoring positions where `clear` is positive (clear must be 0 or a
     /// positive integer). `key_sq` must equal key^2 at every position.
-    pub fn lookup(
+    pub(crate) fn lookup(
         &mut self,
         name: &str,
         query: impl Into<Expr>,
@@ -371,7 +362,7 @@ impl Graph {
 
     /// Running sums over every position so far, as exact integers: an
     /// averaging head, times the number of positions, rounded.
-    pub fn cumsum(&mut self, name: &str, values: Vec<Expr>) -> Vec<Dim> {
+    pub(crate) fn cumsum(&mut self, name: &str, values: Vec<Expr>) -> Vec<Dim> {
         let zero = || Expr::zero();
         let avgs = self.lookup2d(
             &format!("{name}.avg"),
@@ -392,12 +383,12 @@ impl Graph {
     }
 
     /// The square of an expression (for a lookup key), as a dim.
-    pub fn square(&mut self, name: &str, e: impl Into<Expr>) -> Dim {
+    pub(crate) fn square(&mut self, name: &str, e: impl Into<Expr>) -> Dim {
         let e = e.into();
         self.mul(name, e.clone(), e)
     }
 
-    pub fn mark_output(&mut self, d: Dim) {
+    pub(crate) fn mark_output(&mut self, d: Dim) {
         if !self.outputs.contains(&d) {
             self.outputs.push(d);
         }
@@ -413,7 +404,7 @@ pub fn unit(gate: impl Into<Expr>, value: impl Into<Expr>, coef: f64) -> Unit {
 }
 
 /// The two units of `a * [b >= 0]` (b integer).
-pub fn step_units(a: impl Into<Expr>, b: impl Into<Expr>) -> Vec<Unit> {
+pub(crate) fn step_units(a: impl Into<Expr>, b: impl Into<Expr>) -> Vec<Unit> {
     let (a, b) = (a.into(), b.into());
     vec![unit(b.clone() + 1.0, a.clone(), 1.0), unit(b, a, -1.0)]
 }
@@ -435,7 +426,7 @@ impl fmt::Display for Expr {
 
 /// Evaluates a graph token by token with exact rational arithmetic and no
 /// weights: the second reference between the ISA interpreter and the model.
-pub struct Evaluator<'g> {
+pub(crate) struct Evaluator<'g> {
     graph: &'g Graph,
     /// Node order: each lookup and ffn after the dims it reads.
     order: Vec<Producer>,
@@ -534,7 +525,7 @@ fn eval(e: &Expr, values: &[Rational]) -> Rational {
 }
 
 /// Lookups and ffns in an order where each comes after what it reads.
-pub fn topological_order(g: &Graph) -> Vec<Producer> {
+pub(crate) fn topological_order(g: &Graph) -> Vec<Producer> {
     let mut done = vec![false; g.dims.len()];
     for (i, d) in g.dims.iter().enumerate() {
         done[i] = matches!(d.producer, Producer::Input | Producer::Position(_));
@@ -591,13 +582,13 @@ pub fn topological_order(g: &Graph) -> Vec<Producer> {
 /// An exact rational number (small numerators: the machine's values are
 /// integers below 2^40 and averages of them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rational {
+pub(crate) struct Rational {
     num: i128,
     den: i128,
 }
 
 impl Rational {
-    pub const ZERO: Rational = Rational { num: 0, den: 1 };
+    pub(crate) const ZERO: Rational = Rational { num: 0, den: 1 };
 
     pub fn new(num: i128, den: i128) -> Rational {
         let g = gcd(num.unsigned_abs(), den.unsigned_abs()).max(1) as i128;
@@ -609,7 +600,7 @@ impl Rational {
     }
 
     /// Exact for the dyadic values the graph uses (integers, halves, 1e30).
-    pub fn from_f64(x: f64) -> Rational {
+    pub(crate) fn from_f64(x: f64) -> Rational {
         if x.fract() == 0.0 {
             return Rational::new(x as i128, 1);
         }
@@ -622,15 +613,16 @@ impl Rational {
         Rational::new(y as i128, den)
     }
 
-    pub fn to_f64(self) -> f64 {
+    pub(crate) fn to_f64(self) -> f64 {
         self.num as f64 / self.den as f64
     }
 
-    pub fn is_positive(self) -> bool {
+    pub(crate) fn is_positive(self) -> bool {
         self.num > 0
     }
 
-    pub fn is_integer(self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_integer(self) -> bool {
         self.den == 1
     }
 }

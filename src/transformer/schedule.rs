@@ -32,12 +32,14 @@ pub struct Schedule {
     pub d_model: usize,
     /// Residual slot of every dim.
     pub slot: Vec<usize>,
-    pub lookup_layer: Vec<usize>,
-    pub ffn_layer: Vec<usize>,
+    pub(crate) lookup_layer: Vec<usize>,
+    pub(crate) ffn_layer: Vec<usize>,
     /// Per layer: dims whose (dead) value its FFN erases, with their slot.
-    pub erase: Vec<Vec<(Dim, usize)>>,
+    pub(crate) erase: Vec<Vec<(Dim, usize)>>,
     /// Birth and last read of every dim.
-    pub lifetime: Vec<(Time, Time)>,
+    // Read by the tests that check no two live dims share a slot.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) lifetime: Vec<(Time, Time)>,
 }
 
 impl Schedule {
@@ -91,7 +93,7 @@ fn ready_layer(birth: Time, attention: bool) -> usize {
     layer.max(0) as usize
 }
 
-pub fn schedule(g: &Graph) -> Schedule {
+pub(crate) fn schedule(g: &Graph) -> Schedule {
     let order = crate::transformer::graph::topological_order(g);
     let n = g.dims.len();
     let mut birth: Vec<Time> = vec![-1; n];

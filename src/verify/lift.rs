@@ -457,7 +457,7 @@ impl WatTexts {
 /// An operator as wat text: its name and the immediates that matter for
 /// locating it (`i32.const 5`, `local.get 2`, `call 3`, `br_if 1`,
 /// `i32.load offset=4`).
-pub fn wat_text(op: &wasmparser::Operator) -> String {
+pub(crate) fn wat_text(op: &wasmparser::Operator) -> String {
     use wasmparser::Operator as O;
     let name = crate::compile::operator_name(op);
     let memarg = |m: &wasmparser::MemArg| {

@@ -9,7 +9,7 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Position {
     /// Index in the trace (the tokens after `}`).
-    pub token_index: usize,
+    pub(crate) token_index: usize,
     /// Executed instructions before this one (the input section is step 0).
     pub step: u64,
     pub pc: u32,

@@ -42,7 +42,7 @@ pub trait KvCache: Default + Send {
 /// minus the best strictly lower one.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Margin {
-    pub gap: f64,
+    pub(crate) gap: f64,
     /// Keys in the cache when the smallest gap was seen.
     pub keys: usize,
 }
