@@ -468,14 +468,17 @@ fn source_steps(
     let cap = lifted.len() + 1;
     match wasmi::run_instrumented(wasm, entry, budget, &compiled.source_map, cap) {
         Ok((run, steps)) => {
-            let complete = transformer.run.ending.is_complete();
+            // Each side's steps are whole only if its run reached an end;
+            // a run stopped by a limit is compared as a prefix.
+            let lifted_complete = transformer.run.ending.is_complete();
+            let oracle_complete = !steps.truncated && run.ending.is_complete();
             let source = lift::diff(
                 compiled,
                 wasm,
                 &steps.steps,
                 &lifted,
-                complete,
-                !steps.truncated,
+                lifted_complete,
+                oracle_complete,
             );
             (source, Ok(run))
         }

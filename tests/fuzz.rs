@@ -54,6 +54,20 @@ fn the_arbiter_overrules_wasmi_on_its_known_miscompiles() {
     assert!(settled >= 5, "{settled} known miscompiles");
 }
 
+/// wasm-smith modules that loop until the token cap: wasmi's instrumented
+/// run ran out of fuel first, and its shorter step list was read as a run
+/// that ended (found by `hullvm check`'s fuzz round, seed 0). A run
+/// stopped by a limit is compared as a prefix.
+#[test]
+fn a_wasmi_run_stopped_by_fuel_is_a_prefix_not_an_end() {
+    use hullvm::fuzz::{input_for, targets, Target};
+    for index in [1998, 2461, 3771, 5145] {
+        let data = input_for(Target::Smith, 0, index);
+        let exec = targets::smith(&data).unwrap_or_else(|f| panic!("smith #{index}: {f}"));
+        assert_eq!(exec.outcome, "token limit", "smith #{index}");
+    }
+}
+
 #[test]
 fn a_bounded_round_finds_nothing() {
     let decoder = fuzz::shared_decoder();
