@@ -238,6 +238,27 @@ impl Graph {
         Dim(self.dims.len() as u32 - 1)
     }
 
+    /// The dims a lookup or an FFN reads.
+    pub(crate) fn reads(&self, p: Producer) -> Vec<Dim> {
+        match p {
+            Producer::Lookup(l) => {
+                let l = &self.lookups[l];
+                l.query
+                    .iter()
+                    .chain(&l.key)
+                    .chain(&l.values)
+                    .flat_map(|e| e.dims())
+                    .collect()
+            }
+            Producer::Ffn(f) => self.ffns[f]
+                .units
+                .iter()
+                .flat_map(|u| u.gate.dims().chain(u.value.dims()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// A dim's name, for test messages.
     #[cfg(test)]
     pub(crate) fn name(&self, d: Dim) -> &str {
@@ -530,25 +551,7 @@ pub(crate) fn topological_order(g: &Graph) -> Vec<Producer> {
     for (i, d) in g.dims.iter().enumerate() {
         done[i] = matches!(d.producer, Producer::Input | Producer::Position(_));
     }
-    let reads = |p: Producer| -> Vec<Dim> {
-        match p {
-            Producer::Lookup(l) => {
-                let l = &g.lookups[l];
-                l.query
-                    .iter()
-                    .chain(&l.key)
-                    .chain(&l.values)
-                    .flat_map(|e| e.dims())
-                    .collect()
-            }
-            Producer::Ffn(f) => g.ffns[f]
-                .units
-                .iter()
-                .flat_map(|u| u.gate.dims().chain(u.value.dims()))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
+    let reads = |p: Producer| g.reads(p);
     let outputs = |p: Producer| -> Vec<Dim> {
         match p {
             Producer::Lookup(l) => g.lookups[l].outputs.clone(),

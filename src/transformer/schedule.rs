@@ -52,26 +52,6 @@ impl Schedule {
     }
 }
 
-fn reads_of(g: &Graph, p: Producer) -> Vec<Dim> {
-    match p {
-        Producer::Lookup(l) => {
-            let l = &g.lookups[l];
-            l.query
-                .iter()
-                .chain(&l.key)
-                .chain(&l.values)
-                .flat_map(|e| e.dims())
-                .collect()
-        }
-        Producer::Ffn(f) => g.ffns[f]
-            .units
-            .iter()
-            .flat_map(|u| u.gate.dims().chain(u.value.dims()))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn outputs_of(g: &Graph, p: Producer) -> Vec<Dim> {
     match p {
         Producer::Lookup(l) => g.lookups[l].outputs.clone(),
@@ -103,7 +83,8 @@ pub(crate) fn schedule(g: &Graph) -> Schedule {
     // As soon as possible.
     for &node in &order {
         let attention = matches!(node, Producer::Lookup(_));
-        let layer = reads_of(g, node)
+        let layer = g
+            .reads(node)
             .iter()
             .map(|d| ready_layer(birth[d.0 as usize], attention))
             .max()
@@ -124,7 +105,7 @@ pub(crate) fn schedule(g: &Graph) -> Schedule {
     // As late as possible, consumers first.
     let mut consumers: Vec<Vec<Producer>> = vec![Vec::new(); n];
     for &node in &order {
-        for d in reads_of(g, node) {
+        for d in g.reads(node) {
             consumers[d.0 as usize].push(node);
         }
     }
@@ -165,7 +146,7 @@ pub(crate) fn schedule(g: &Graph) -> Schedule {
     let mut last_read: Vec<Time> = birth.clone();
     for &node in &order {
         let t = time_of(node, &lookup_layer, &ffn_layer);
-        for d in reads_of(g, node) {
+        for d in g.reads(node) {
             last_read[d.0 as usize] = last_read[d.0 as usize].max(t);
         }
     }
@@ -246,7 +227,7 @@ mod tests {
                 Producer::Ffn(f) => (ffn_time(s.ffn_layer[f]), false),
                 _ => continue,
             };
-            for d in reads_of(g, node) {
+            for d in g.reads(node) {
                 let born = s.lifetime[d.0 as usize].0;
                 assert!(born < t, "{} read before it exists", g.name(d));
                 if attention {
