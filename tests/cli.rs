@@ -248,3 +248,27 @@ fn fuzz_stops_cleanly_on_ctrl_c() {
     assert_eq!(summaries[0]["interrupted"], true);
     assert!(summaries[0]["executions"].as_u64().unwrap() > 0);
 }
+
+/// A `__heap_base` near 2^32 must not wrap the input round to address 0:
+/// every engine refuses the input with one line, and `compile` too.
+#[test]
+fn heap_base_near_the_top_of_memory_is_refused_not_wrapped() {
+    let wat = scratch("heap-top.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+  (import "env" "output_byte" (func $out (param i32)))
+  (memory (export "memory") 1)
+  (global (export "__heap_base") i32 (i32.const -8))
+  (func (export "compute") (param i32)
+    (call $out (i32.load8_u (local.get 0)))))"#,
+    )
+    .unwrap();
+    let wat = wat.to_str().unwrap();
+    for engine in ["transformer", "reference", "wasmi"] {
+        let out = hullvm(&["run", wat, "--input", "x", "--engine", engine]);
+        assert_one_line_error(&out, "input bytes do not fit in memory above __heap_base");
+    }
+    let out = hullvm(&["compile", wat, "--input", "x"]);
+    assert_one_line_error(&out, "do not fit");
+}
