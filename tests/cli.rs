@@ -272,3 +272,119 @@ fn heap_base_near_the_top_of_memory_is_refused_not_wrapped() {
     let out = hullvm(&["compile", wat, "--input", "x"]);
     assert_one_line_error(&out, "do not fit");
 }
+
+/// The exit code of a finished process (not killed by a signal).
+fn code(out: &Output) -> i32 {
+    out.status
+        .code()
+        .expect("hullvm exited (not killed by a signal)")
+}
+
+/// A module that prints "A" and then traps.
+fn trapping_module() -> PathBuf {
+    let wat = scratch("trap-after-a.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+  (import "env" "output_byte" (func $out (param i32)))
+  (func (export "compute") (call $out (i32.const 65)) unreachable))"#,
+    )
+    .unwrap();
+    wat
+}
+
+/// A module that prints "A" and then never ends.
+fn endless_module() -> PathBuf {
+    let wat = scratch("endless-after-a.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+  (import "env" "output_byte" (func $out (param i32)))
+  (func (export "compute") (local i32)
+    (call $out (i32.const 65))
+    (loop $l
+      (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+      (br $l))))"#,
+    )
+    .unwrap();
+    wat
+}
+
+/// `hullvm run` exits 0 only when the program finished: 3 for a trap, 4
+/// at the token limit, on every engine, and the output is still printed.
+#[test]
+fn run_exit_status_says_how_the_program_ended() {
+    let out = hullvm(&["run", "corpora/c/hello.wasm", "--input", "World"]);
+    assert_eq!(code(&out), 0);
+    let trap = trapping_module();
+    for engine in ["transformer", "reference", "wasmi"] {
+        let out = hullvm(&["run", trap.to_str().unwrap(), "--engine", engine]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 3, "{engine}: {err}");
+        assert_eq!(out.stdout, b"A", "{engine}");
+        assert!(err.contains("trap: unreachable"), "{engine}: {err}");
+    }
+    let endless = endless_module();
+    for engine in ["transformer", "reference"] {
+        let args = ["run", endless.to_str().unwrap(), "--engine", engine];
+        let out = hullvm(&[&args[..], &["--max-tokens", "5000"]].concat());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 4, "{engine}: {err}");
+        assert_eq!(out.stdout, b"A", "{engine}");
+        assert!(err.contains("token limit reached"), "{engine}: {err}");
+    }
+    // --json is printed too, and says which status the run gives.
+    let out = hullvm(&["run", trap.to_str().unwrap(), "--json"]);
+    assert_eq!(code(&out), 3);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "trap: unreachable");
+    assert_eq!(v["exit_status"], 3);
+    assert_eq!(v["output"], "A");
+}
+
+/// With several programs the worst status wins (1, 5, 4, 3, 0), and every
+/// program's output is printed first.
+#[test]
+fn run_several_programs_exit_with_the_worst_status() {
+    let trap = trapping_module();
+    let endless = endless_module();
+    let (trap, endless) = (trap.to_str().unwrap(), endless.to_str().unwrap());
+    let hello = "corpora/c/hello.wasm";
+    let several = |programs: &[&str], engine: &str| {
+        let mut args = vec!["run", "--engine", engine, "--max-tokens", "200000"];
+        args.extend(["--input", "W"]);
+        args.extend(programs);
+        hullvm(&args)
+    };
+    let out = several(&[hello, trap], "reference");
+    assert_eq!(code(&out), 3);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout, format!("== {hello}\nHello W!\n== {trap}\nA"));
+    assert_eq!(code(&several(&[trap, endless, hello], "reference")), 4);
+    let out = several(&[hello, "no/such.wasm", endless, trap], "reference");
+    assert_eq!(code(&out), 1);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Hello W!"), "{stdout}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1 of 4 programs failed"), "{err}");
+}
+
+/// `hullvm run --help` documents every exit status.
+#[test]
+fn run_help_documents_the_exit_status() {
+    let out = hullvm(&["run", "--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "Exit status:",
+        "0  every program finished",
+        "1  an error",
+        "2  bad usage",
+        "3  the program trapped",
+        "4  the token limit",
+        "5  wasmi ran out of fuel",
+        "the worst status wins, in the order 1, 5, 4, 3, 0",
+    ] {
+        assert!(help.contains(line), "{line:?} missing from {help}");
+    }
+}

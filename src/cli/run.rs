@@ -1,9 +1,10 @@
 //! `hullvm run`: programs on one engine; with `--verify`, the whole check.
+//! The exit status says how the runs ended ([`Status`]).
 
 use anyhow::{bail, Result};
 use clap::ValueEnum;
 use hullvm::decode::Decoder;
-use hullvm::ending::EngineRun;
+use hullvm::ending::{Ending, EngineRun};
 use hullvm::harness::input::{self, Source};
 use hullvm::isa::format_trace;
 use hullvm::oracle::wasmi;
@@ -14,7 +15,21 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// How `hullvm run` exits; shown at the end of `hullvm run --help`.
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  every program finished (its entry returned)
+  1  an error: a program could not be loaded, compiled or run, --verify
+     found a disagreement, or the engine stopped where no run may stop
+  2  bad usage (unknown flag, missing argument)
+  3  the program trapped (unreachable, out of bounds, divide by zero, ...)
+  4  the token limit (--max-tokens) was reached before the run ended
+  5  wasmi ran out of fuel or of call stack
+With several programs the worst status wins, in the order 1, 5, 4, 3, 0.
+The output (or the --json summary) is printed whatever the status.";
+
 #[derive(clap::Args)]
+#[command(after_help = EXIT_STATUS)]
 pub struct Args {
     /// Token programs (.txt), .wasm, .wat or .c files; several run in
     /// parallel.
@@ -42,7 +57,7 @@ pub struct Args {
     /// original module; exit non-zero at the first disagreement.
     #[arg(long)]
     verify: bool,
-    /// Stop after this many trace tokens.
+    /// Stop after this many trace tokens (exit status 4 when reached).
     #[arg(long, default_value_t = 50_000_000)]
     max_tokens: usize,
     /// Print a machine-readable summary to stdout instead of the output bytes.
@@ -69,6 +84,41 @@ enum Engine {
     Wasmi,
 }
 
+/// How a run, or a set of runs, ended, ordered from best to worst: the
+/// worst of several runs decides the exit status.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Status {
+    Finished,
+    Trap,
+    TokenLimit,
+    Exhausted,
+    Error,
+}
+
+impl Status {
+    /// The run's status from how it ended.
+    pub fn of(ending: &Ending) -> Status {
+        match ending {
+            Ending::Finished { .. } => Status::Finished,
+            Ending::Trap { .. } | Ending::OtherTrap { .. } => Status::Trap,
+            Ending::TokenLimit => Status::TokenLimit,
+            Ending::Exhausted { .. } => Status::Exhausted,
+            Ending::Fault { .. } => Status::Error,
+        }
+    }
+
+    /// The process exit code (see [`EXIT_STATUS`]).
+    pub fn code(self) -> u8 {
+        match self {
+            Status::Finished => 0,
+            Status::Error => 1,
+            Status::Trap => 3,
+            Status::TokenLimit => 4,
+            Status::Exhausted => 5,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct RunSummary {
     engine: String,
@@ -83,6 +133,10 @@ struct RunSummary {
     tokens: usize,
     steps: u64,
     verdict: String,
+    /// The exit status this run alone gives (see `hullvm run --help`).
+    exit_status: u8,
+    #[serde(skip)]
+    status: Status,
     seconds: f64,
     tokens_per_second: f64,
 }
@@ -98,13 +152,17 @@ impl RunSummary {
             tokens,
             steps,
             verdict: run.ending.to_string(),
+            exit_status: Status::of(&run.ending).code(),
+            status: Status::of(&run.ending),
             seconds,
             tokens_per_second: tokens as f64 / seconds.max(1e-9),
         }
     }
 }
 
-pub fn run(args: Args) -> Result<()> {
+/// Run every program; `Ok` carries the exit code (0, 3, 4 or 5), an error
+/// exits 1.
+pub fn run(args: Args) -> Result<u8> {
     if args.programs.len() > 1 && args.trace.is_some() {
         bail!("--trace takes a single program");
     }
@@ -133,8 +191,9 @@ pub fn run(args: Args) -> Result<()> {
     report(&args, results)
 }
 
-/// Print each run's line, then the outputs (or the JSON summaries).
-fn report(args: &Args, results: Vec<Result<RunSummary>>) -> Result<()> {
+/// Print each run's line, then the outputs (or the JSON summaries); the
+/// exit code is the worst run's.
+fn report(args: &Args, results: Vec<Result<RunSummary>>) -> Result<u8> {
     let several = args.programs.len() > 1;
     let mut failed = 0;
     let mut summaries = Vec::new();
@@ -174,10 +233,12 @@ fn report(args: &Args, results: Vec<Result<RunSummary>>) -> Result<()> {
             out.write_all(&s.output_bytes)?;
         }
     }
+    out.flush()?;
     if failed > 0 {
         bail!("{failed} of {} programs failed", args.programs.len());
     }
-    Ok(())
+    let worst = summaries.iter().map(|s| s.status).max();
+    Ok(worst.unwrap_or(Status::Finished).code())
 }
 
 fn run_reference(src: &Source, max_tokens: usize) -> RunSummary {
