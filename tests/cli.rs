@@ -342,6 +342,47 @@ fn run_exit_status_says_how_the_program_ended() {
     assert_eq!(v["output"], "A");
 }
 
+/// `--engine wasmi` on a module that never ends stops at `--fuel` with
+/// "out of fuel" and exit status 5, its output printed.
+#[test]
+fn run_wasmi_stops_at_its_fuel() {
+    let endless = endless_module();
+    let started = std::time::Instant::now();
+    let out = hullvm(&[
+        "run",
+        endless.to_str().unwrap(),
+        "--engine",
+        "wasmi",
+        "--fuel",
+        "20000000",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 5, "{err}");
+    assert_eq!(out.stdout, b"A");
+    assert!(err.contains("out of fuel"), "{err}");
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "the fuel did not stop wasmi"
+    );
+    let out = hullvm(&[
+        "run",
+        endless.to_str().unwrap(),
+        "--engine",
+        "wasmi",
+        "--fuel",
+        "1000",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 5);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "out of fuel");
+    assert_eq!(v["exit_status"], 5);
+    // The default is bounded, and stated.
+    let help = String::from_utf8_lossy(&hullvm(&["run", "--help"]).stdout).into_owned();
+    assert!(help.contains("--fuel <FUEL>"), "{help}");
+    assert!(help.contains("[default: 10000000000]"), "{help}");
+}
+
 /// With several programs the worst status wins (1, 5, 4, 3, 0), and every
 /// program's output is printed first.
 #[test]
@@ -352,7 +393,7 @@ fn run_several_programs_exit_with_the_worst_status() {
     let hello = "corpora/c/hello.wasm";
     let several = |programs: &[&str], engine: &str| {
         let mut args = vec!["run", "--engine", engine, "--max-tokens", "200000"];
-        args.extend(["--input", "W"]);
+        args.extend(["--fuel", "5000000", "--input", "W"]);
         args.extend(programs);
         hullvm(&args)
     };
@@ -361,6 +402,7 @@ fn run_several_programs_exit_with_the_worst_status() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout, format!("== {hello}\nHello W!\n== {trap}\nA"));
     assert_eq!(code(&several(&[trap, endless, hello], "reference")), 4);
+    assert_eq!(code(&several(&[endless, trap], "wasmi")), 5);
     let out = several(&[hello, "no/such.wasm", endless, trap], "reference");
     assert_eq!(code(&out), 1);
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -24,7 +24,7 @@ Exit status:
   2  bad usage (unknown flag, missing argument)
   3  the program trapped (unreachable, out of bounds, divide by zero, ...)
   4  the token limit (--max-tokens) was reached before the run ended
-  5  wasmi ran out of fuel or of call stack
+  5  wasmi ran out of fuel (--fuel) or of call stack
 With several programs the worst status wins, in the order 1, 5, 4, 3, 0.
 The output (or the --json summary) is printed whatever the status.";
 
@@ -60,6 +60,12 @@ pub struct Args {
     /// Stop after this many trace tokens (exit status 4 when reached).
     #[arg(long, default_value_t = 50_000_000)]
     max_tokens: usize,
+    /// wasmi's fuel, about one unit per wasm instruction: `--engine wasmi`
+    /// stops with "out of fuel" (exit status 5) after this many; under
+    /// `--verify` it caps what wasmi gets. The default, 10^10, is 5-10 s
+    /// of wasmi (a release build burns 1-2 x 10^9 units a second).
+    #[arg(long, default_value_t = DEFAULT_FUEL)]
+    fuel: u64,
     /// Print a machine-readable summary to stdout instead of the output bytes.
     #[arg(long)]
     json: bool,
@@ -83,6 +89,12 @@ enum Engine {
     /// wasmi running the original wasm (needs .wasm, .wat or .c input).
     Wasmi,
 }
+
+/// wasmi's default fuel. Measured with a release build on 2 shared cores:
+/// a loop of adds burns 10^10 units in 4.9 s, a loop of calls, loads and
+/// stores in 9.9 s; so a module that never ends stops within seconds,
+/// while every bundled corpus program needs under 2 x 10^6.
+const DEFAULT_FUEL: u64 = 10_000_000_000;
 
 /// How a run, or a set of runs, ended, ordered from best to worst: the
 /// worst of several runs decides the exit status.
@@ -178,7 +190,7 @@ pub fn run(args: Args) -> Result<u8> {
         let summary = match &decoder {
             Some(decoder) => run_transformer(decoder, &src, &args)?,
             None if args.engine == Engine::Reference => run_reference(&src, args.max_tokens),
-            None => run_wasmi(&src)?,
+            None => run_wasmi(&src, &args)?,
         };
         Ok(RunSummary {
             program: program.display().to_string(),
@@ -248,12 +260,12 @@ fn run_reference(src: &Source, max_tokens: usize) -> RunSummary {
     RunSummary::new("reference", run.run, run.trace.len(), run.steps, seconds)
 }
 
-fn run_wasmi(src: &Source) -> Result<RunSummary> {
+fn run_wasmi(src: &Source, args: &Args) -> Result<RunSummary> {
     let Some((wasm, entry)) = &src.wasm else {
         bail!("the wasmi engine needs a .wasm, .wat or .c program, not a token file");
     };
     let t = Instant::now();
-    let limits = Limits::default();
+    let limits = limits(args);
     let budget = wasmi::Budget {
         fuel: limits.max_fuel,
         call_depth: limits.call_depth,
@@ -274,7 +286,7 @@ fn run_transformer(decoder: &Decoder, src: &Source, args: &Args) -> Result<RunSu
             Attention::Hull => Cache::Hull,
             Attention::Brute => Cache::Brute,
         },
-        limits: Limits::tokens(args.max_tokens),
+        limits: limits(args),
         checks: if args.verify {
             Checks::ALL
         } else {
@@ -307,6 +319,14 @@ fn run_transformer(decoder: &Decoder, src: &Source, args: &Args) -> Result<RunSu
             t.seconds,
         )
     })
+}
+
+/// The one set of limits every engine of a run gets.
+fn limits(args: &Args) -> Limits {
+    Limits {
+        max_fuel: args.fuel,
+        ..Limits::tokens(args.max_tokens)
+    }
 }
 
 fn write_trace(path: &Path, src: &Source, checked: &Checked) -> Result<()> {
