@@ -430,3 +430,251 @@ fn run_help_documents_the_exit_status() {
         assert!(help.contains(line), "{line:?} missing from {help}");
     }
 }
+
+/// The tensors of a safetensors file: (name, shape, values), all F64.
+type Tensors = Vec<(String, Vec<usize>, Vec<f64>)>;
+
+fn read_safetensors(path: &std::path::Path) -> Tensors {
+    let raw = std::fs::read(path).unwrap();
+    let n = u64::from_le_bytes(raw[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&raw[8..8 + n]).unwrap();
+    let data = &raw[8 + n..];
+    let mut tensors: Vec<(usize, String, Vec<usize>, Vec<f64>)> = header
+        .into_iter()
+        .filter(|(name, _)| name != "__metadata__")
+        .map(|(name, t)| {
+            assert_eq!(t["dtype"], "F64");
+            let shape = t["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_u64().unwrap() as usize)
+                .collect();
+            let at = |i: usize| t["data_offsets"][i].as_u64().unwrap() as usize;
+            let values = data[at(0)..at(1)]
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+                .collect();
+            (at(0), name, shape, values)
+        })
+        .collect();
+    tensors.sort_by_key(|t| t.0);
+    tensors.into_iter().map(|(_, n, s, v)| (n, s, v)).collect()
+}
+
+fn write_safetensors(path: &std::path::Path, tensors: &Tensors) {
+    let mut header = serde_json::Map::new();
+    let mut data = Vec::new();
+    for (name, shape, values) in tensors {
+        let start = data.len();
+        data.extend(values.iter().flat_map(|x| x.to_le_bytes()));
+        header.insert(
+            name.clone(),
+            serde_json::json!({"dtype": "F64", "shape": shape, "data_offsets": [start, data.len()]}),
+        );
+    }
+    let mut head = serde_json::to_vec(&header).unwrap();
+    while !head.len().is_multiple_of(8) {
+        head.push(b' ');
+    }
+    let mut raw = (head.len() as u64).to_le_bytes().to_vec();
+    raw.extend(head);
+    raw.extend(data);
+    std::fs::write(path, raw).unwrap();
+}
+
+/// A model saved by `hullvm model -o`, with its config or tensors broken,
+/// is refused by `hullvm run --model` with one line naming what is wrong:
+/// no panic in the decoder, no garbage run that exits 0.
+#[test]
+fn run_refuses_a_model_that_disagrees_with_its_config() {
+    let dir = scratch("models");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let saved = dir.join("m");
+    let out = hullvm(&["model", "-o", saved.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(saved.with_extension("json")).unwrap()).unwrap();
+    let tensors = read_safetensors(&saved.with_extension("safetensors"));
+    let run = |base: &std::path::Path| {
+        let model = base.to_str().unwrap();
+        let hello = "corpora/c/hello.wasm";
+        // A wrong model that slips through must not decode for minutes.
+        let cap = ["--max-tokens", "100000"];
+        hullvm(&[&["run", "--model", model, hello, "--input", "W"][..], &cap].concat())
+    };
+
+    // The saved model, read back and rewritten by these helpers, runs.
+    let copy = dir.join("copy");
+    std::fs::write(copy.with_extension("json"), json.to_string()).unwrap();
+    write_safetensors(&copy.with_extension("safetensors"), &tensors);
+    let out = run(&copy);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, b"Hello W!\n");
+
+    type JsonEdit = Box<dyn Fn(&mut serde_json::Value)>;
+    type TensorEdit = Box<dyn Fn(&mut Tensors)>;
+    let none_j: fn() -> JsonEdit = || Box::new(|_| {});
+    let none_t: fn() -> TensorEdit = || Box::new(|_| {});
+    let tensor = |t: &mut Tensors, name: &str| t.iter().position(|x| x.0 == name).unwrap();
+    let cases: Vec<(&str, JsonEdit, TensorEdit, &str)> = vec![
+        (
+            "layers-6",
+            Box::new(|j| j["config"]["layers"] = 6.into()),
+            none_t(),
+            "says 6 layers",
+        ),
+        (
+            "layers-8",
+            Box::new(|j| j["config"]["layers"] = 8.into()),
+            none_t(),
+            "says 8 layers",
+        ),
+        (
+            "dropped-layer",
+            none_j(),
+            Box::new(|t| t.retain(|x| !x.0.starts_with("layers.6."))),
+            "says 7 layers",
+        ),
+        (
+            "missing-tensor",
+            none_j(),
+            Box::new(|t| t.retain(|x| x.0 != "layers.4.ffn.out")),
+            "missing tensor layers.4.ffn.out",
+        ),
+        (
+            "extra-tensor",
+            none_j(),
+            Box::new(|t| t.push(("layers.0.attn.bias".into(), vec![1, 1], vec![0.0]))),
+            "unexpected tensor layers.0.attn.bias",
+        ),
+        (
+            "d_model",
+            Box::new(|j| j["config"]["d_model"] = 60.into()),
+            none_t(),
+            "tensor embedding is 915 x 59, the config makes it 915 x 60",
+        ),
+        (
+            "d_ffn",
+            Box::new(|j| j["config"]["d_ffn"] = 105.into()),
+            none_t(),
+            "tensor layers.0.ffn.gate is 106 x 59, the config makes it 105 x 59",
+        ),
+        (
+            "heads",
+            Box::new(|j| j["config"]["heads"] = 6.into()),
+            none_t(),
+            "layers.0: 7 tie rules for 6 heads",
+        ),
+        (
+            "transposed",
+            none_j(),
+            Box::new(move |t| {
+                let i = tensor(t, "layers.1.attn.output");
+                t[i].1.reverse();
+            }),
+            "tensor layers.1.attn.output is 14 x 59, the config makes it 59 x 14",
+        ),
+        (
+            "nan",
+            none_j(),
+            Box::new(move |t| {
+                let i = tensor(t, "layers.3.ffn.gate");
+                t[i].2[5] = f64::NAN;
+            }),
+            "tensor layers.3.ffn.gate: weight (0, 5) is NaN, not finite",
+        ),
+        (
+            "infinity",
+            none_j(),
+            Box::new(move |t| {
+                let i = tensor(t, "unembedding");
+                t[i].2[59 * 2 + 1] = f64::INFINITY;
+            }),
+            "tensor unembedding: weight (2, 1) is inf, not finite",
+        ),
+        (
+            "vocab-renamed",
+            Box::new(|j| j["config"]["vocab"][3] = "frobnicate".into()),
+            none_t(),
+            "vocabulary token 3 is \"frobnicate\"",
+        ),
+        (
+            "vocab-short",
+            Box::new(|j| {
+                j["config"]["vocab"].as_array_mut().unwrap().pop();
+            }),
+            none_t(),
+            "the vocabulary has 914 tokens, hullvm's has 915",
+        ),
+        (
+            "stop-token",
+            Box::new(|j| j["config"]["stop_token"] = 915.into()),
+            none_t(),
+            "stop_token 915 is outside the vocabulary",
+        ),
+        (
+            "position-slots",
+            Box::new(|j| j["config"]["position_slots"][1] = 59.into()),
+            none_t(),
+            "position_slots[1] is 59, outside d_model 59",
+        ),
+        (
+            "ties",
+            Box::new(|j| {
+                j["ties"]["layers.2"].as_array_mut().unwrap().pop();
+            }),
+            none_t(),
+            "layers.2: 6 tie rules for 7 heads",
+        ),
+        (
+            "ties-missing",
+            Box::new(|j| {
+                j["ties"].as_object_mut().unwrap().remove("layers.5");
+            }),
+            none_t(),
+            "no ties for layers.5",
+        ),
+        (
+            "head-info-tie",
+            Box::new(|j| j["config"]["head_info"][0][0]["tie"] = "Average".into()),
+            none_t(),
+            "head_info's tie is Average, the layer's is Latest",
+        ),
+        (
+            "head-info-layers",
+            Box::new(|j| {
+                j["config"]["head_info"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(vec![0; 0].into())
+            }),
+            none_t(),
+            "head_info describes 8 layers, the config says 7",
+        ),
+    ];
+    for (name, edit_json, edit_tensors, needle) in cases {
+        let base = dir.join(name);
+        let mut j = json.clone();
+        edit_json(&mut j);
+        std::fs::write(base.with_extension("json"), j.to_string()).unwrap();
+        let mut t = tensors.clone();
+        edit_tensors(&mut t);
+        write_safetensors(&base.with_extension("safetensors"), &t);
+        let out = run(&base);
+        assert_eq!(
+            code(&out),
+            1,
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_one_line_error(&out, needle);
+        assert_one_line_error(&out, "is not a model hullvm can run");
+    }
+}
