@@ -678,3 +678,135 @@ fn run_refuses_a_model_that_disagrees_with_its_config() {
         assert_one_line_error(&out, "is not a model hullvm can run");
     }
 }
+
+/// Every output path creates its missing folders; a path that cannot be
+/// written fails at once, before the work, in one line, writing nothing.
+#[test]
+fn outputs_create_their_folders_and_are_checked_before_the_work() {
+    let root = scratch("outputs");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let at = |p: &str| root.join(p).to_str().unwrap().to_string();
+    let ok = |args: &[&str]| {
+        let out = hullvm(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let hello = ["corpora/c/hello.wasm", "--input", "World"];
+    ok(&[&["compile"][..], &hello, &["-o", &at("a/b/hello.txt")]].concat());
+    ok(&["run", &at("a/b/hello.txt"), "--trace", &at("c/d/trace.txt")]);
+    ok(&["model", "-o", &at("e/f/m")]);
+    ok(&[
+        "spec",
+        "--filter",
+        "no such trial",
+        "--json",
+        &at("g/spec.json"),
+    ]);
+    ok(&[
+        "bench",
+        "--quick",
+        "--filter",
+        "hello",
+        "--json",
+        &at("h/bench.json"),
+    ]);
+    ok(&[
+        "fuzz",
+        "--target",
+        "parse",
+        "--execs",
+        "20",
+        "--jobs",
+        "1",
+        "--save",
+        &at("i/findings"),
+        "--json",
+        &at("j/fuzz.json"),
+    ]);
+    ok(&[
+        "check",
+        "--corpus-filter",
+        "hello",
+        "--spec-filter",
+        "no such trial",
+        "--no-bench",
+        "--fuzz-time",
+        "0",
+        "--out",
+        &at("k/l"),
+    ]);
+    ok(&[
+        "report",
+        "--from",
+        &at("k/l/results.json"),
+        "--out",
+        &at("m/n"),
+    ]);
+    for file in [
+        "a/b/hello.txt",
+        "c/d/trace.txt",
+        "e/f/m.json",
+        "e/f/m.safetensors",
+        "g/spec.json",
+        "h/bench.json",
+        "j/fuzz.json",
+        "k/l/results.json",
+        "k/l/index.html",
+        "m/n/index.html",
+    ] {
+        assert!(root.join(file).is_file(), "{file} was not written");
+    }
+    assert!(root.join("i/findings").is_dir());
+
+    // Under a plain file nothing can be created: each command says so at
+    // once (the full spec suite, check and a 60 s fuzz round would take
+    // minutes before writing anything).
+    std::fs::write(root.join("plain"), "").unwrap();
+    let bad = |p: &str| at(&format!("plain/{p}"));
+    for args in [
+        vec!["spec", "--json", &bad("spec.json")],
+        vec!["check", "--out", &bad("reports")],
+        vec!["fuzz", "--time", "60", "--json", &bad("fuzz.json")],
+        vec!["fuzz", "--time", "60", "--save", &bad("findings")],
+        vec!["bench", "--json", &bad("bench.json")],
+        vec!["compile", hello[0], "-o", &bad("hello.txt")],
+        vec!["run", hello[0], "--trace", &bad("trace.txt")],
+        vec!["model", "-o", &bad("m")],
+        vec![
+            "report",
+            "--from",
+            &at("k/l/results.json"),
+            "--out",
+            &bad("page"),
+        ],
+    ] {
+        let started = std::time::Instant::now();
+        let out = hullvm(&args);
+        assert_one_line_error(&out, "cannot create");
+        assert_eq!(code(&out), 1, "{args:?}");
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "{args:?} did the work first"
+        );
+    }
+    // Nothing was left behind: no temporary files anywhere.
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(
+                !name.contains(".tmp") && !name.contains("probe"),
+                "left behind: {}",
+                path.display()
+            );
+            if path.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+}

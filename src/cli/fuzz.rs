@@ -51,6 +51,7 @@ static FUZZ_STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool:
 
 fn fuzz(args: Args) -> Result<()> {
     use hullvm::fuzz::{self, Target};
+    super::prepare(args.json.as_deref())?;
     let targets: Vec<Target> = if args.target == "all" {
         Target::ALL.to_vec()
     } else {
@@ -96,6 +97,8 @@ fn fuzz(args: Args) -> Result<()> {
         }
         return Ok(());
     }
+    // Findings are saved as they are found: their folder must take them.
+    hullvm::files::prepare_dir(&args.save)?;
     let config = fuzz::FuzzConfig {
         targets,
         seconds: args.time.or(args.execs.is_none().then_some(60.0)),
@@ -156,10 +159,7 @@ fn fuzz(args: Args) -> Result<()> {
         findings += s.findings_total;
     }
     if let Some(path) = &args.json {
-        hullvm::files::write_atomically(
-            path,
-            serde_json::to_string_pretty(&summaries)?.as_bytes(),
-        )?;
+        super::write_json(path, &summaries)?;
     }
     if findings > 0 {
         bail!("{findings} findings");

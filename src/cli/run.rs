@@ -178,6 +178,7 @@ pub fn run(args: Args) -> Result<u8> {
     if args.programs.len() > 1 && args.trace.is_some() {
         bail!("--trace takes a single program");
     }
+    super::prepare(args.trace.as_deref())?;
     let decoder = match (args.engine, &args.model) {
         (Engine::Transformer, Some(path)) => {
             Some(Decoder::new(hullvm::weights::Model::load(path)?))

@@ -22,6 +22,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    super::prepare(args.json.as_deref())?;
     spec(
         args.version,
         args.filter.as_deref(),

@@ -254,11 +254,14 @@ impl Model {
             ties.insert(format!("layers.{l}"), layer.ties.clone());
         }
         let config = serde_json::json!({ "config": self.config, "ties": ties });
-        crate::files::write_atomically(&base.with_extension("safetensors"), &st)?;
-        crate::files::write_atomically(
-            &base.with_extension("json"),
-            serde_json::to_string_pretty(&config)?.as_bytes(),
-        )
+        // The two files are one model: replaced together or not at all.
+        crate::files::write_all_atomically(&[
+            (&base.with_extension("safetensors"), &st),
+            (
+                &base.with_extension("json"),
+                serde_json::to_string_pretty(&config)?.as_bytes(),
+            ),
+        ])
     }
 
     /// Read `<base>.safetensors` and `<base>.json`, and [`Model::validate`]
