@@ -219,10 +219,23 @@ fn report_refuses_missing_and_foreign_results() {
 /// written and says so, and the exit is non-zero.
 #[test]
 fn fuzz_stops_cleanly_on_ctrl_c() {
-    let json = scratch("interrupted.json");
+    fuzz_stops_cleanly_on("INT");
+}
+
+/// SIGTERM (a CI timeout, `kill`) ends a fuzz round as Ctrl-C does.
+#[test]
+fn fuzz_stops_cleanly_on_sigterm() {
+    fuzz_stops_cleanly_on("TERM");
+}
+
+fn fuzz_stops_cleanly_on(signal: &str) {
+    let json = scratch(&format!("interrupted-{signal}.json"));
     let child = Command::new(env!("CARGO_BIN_EXE_hullvm"))
         .args(["fuzz", "--target", "hull", "--jobs", "1", "--time", "120"])
-        .args(["--save", scratch("findings").to_str().unwrap()])
+        .args([
+            "--save",
+            scratch(&format!("findings-{signal}")).to_str().unwrap(),
+        ])
         .args(["--json", json.to_str().unwrap()])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(std::process::Stdio::piped())
@@ -232,13 +245,14 @@ fn fuzz_stops_cleanly_on_ctrl_c() {
     std::thread::sleep(std::time::Duration::from_secs(2));
     let started = std::time::Instant::now();
     let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(kill.success());
     let out = child.wait_with_output().unwrap();
     assert!(started.elapsed().as_secs() < 30, "the round did not stop");
-    assert!(!out.status.success());
+    // Exited with an error, not killed by the signal.
+    assert_eq!(out.status.code(), Some(1), "{signal}: {:?}", out.status);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with("hull "), "{stdout}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));

@@ -46,7 +46,7 @@ pub fn run(args: Args) -> Result<()> {
     fuzz(args)
 }
 
-/// Set by Ctrl-C during `hullvm fuzz`.
+/// Set by Ctrl-C (SIGINT), SIGTERM or SIGHUP during `hullvm fuzz`.
 static FUZZ_STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn fuzz(args: Args) -> Result<()> {
@@ -110,13 +110,16 @@ fn fuzz(args: Args) -> Result<()> {
         max_findings: 10,
         stop: Some(&FUZZ_STOP),
     };
-    // The first Ctrl-C ends the round cleanly (summary and JSON written);
-    // a second one exits at once.
+    // The first Ctrl-C or SIGTERM (a CI timeout, `kill`) ends the round
+    // cleanly (summary and JSON written, marked interrupted); a second one
+    // exits at once.
     ctrlc::set_handler(|| {
         if FUZZ_STOP.swap(true, std::sync::atomic::Ordering::Relaxed) {
             std::process::exit(130);
         }
-        eprintln!("\ninterrupted: finishing the running executions (Ctrl-C again to quit now)");
+        eprintln!(
+            "\ninterrupted: finishing the running executions (Ctrl-C or SIGTERM again to quit now)"
+        );
     })?;
     let progress = |p: &fuzz::Progress| {
         eprint!(
