@@ -824,3 +824,79 @@ fn outputs_create_their_folders_and_are_checked_before_the_work() {
         }
     }
 }
+
+/// Whether some line of `text` starts with `prefix`.
+fn has_line(text: &str, prefix: &str) -> bool {
+    text.lines().any(|l| l.starts_with(prefix))
+}
+
+/// With stderr not a terminal (a CI log), progress is plain lines: one
+/// per stage of `check` when it starts and ends (and every few seconds),
+/// and no `\r` from `spec` or `fuzz`.
+#[test]
+fn progress_is_plain_lines_when_stderr_is_not_a_terminal() {
+    let out = hullvm(&[
+        "check",
+        "--corpus-filter",
+        "hello",
+        "--spec-filter",
+        "v1/br_if/",
+        "--no-bench",
+        "--fuzz-time",
+        "2",
+        "--out",
+        scratch("progress-report").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains('\r'), "{err:?}");
+    for prefix in [
+        "corpus: 0/1 programs, ",
+        "corpus: 1/1 programs, ",
+        "spec v1: 0/",
+        "numerics: 0/1 programs, ",
+        "numerics: 1/1 programs, ",
+        "fuzz: started",
+        "fuzz: done, ",
+    ] {
+        assert!(has_line(&err, prefix), "no {prefix:?} line in {err}");
+    }
+    let trials = err
+        .lines()
+        .find_map(|l| l.strip_prefix("spec v1: 0/"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap();
+    assert!(
+        err.contains(&format!("spec v1: {trials}/{trials} trials")),
+        "{err}"
+    );
+
+    let out = hullvm(&["spec", "--filter", "v1/br_if/"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains('\r'), "{err:?}");
+    assert!(
+        err.contains(&format!("spec v1: 0/{trials} trials")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("spec v1: {trials}/{trials} trials")),
+        "{err}"
+    );
+
+    let findings = scratch("progress-findings");
+    let out = hullvm(
+        &["fuzz", "--target", "hull", "--jobs", "1", "--time", "2"]
+            .into_iter()
+            .chain(["--save", findings.to_str().unwrap()])
+            .collect::<Vec<_>>(),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains('\r'), "{err:?}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("hull: ") && l.contains(" execs, ")),
+        "{err}"
+    );
+}

@@ -121,18 +121,29 @@ fn fuzz(args: Args) -> Result<()> {
             "\ninterrupted: finishing the running executions (Ctrl-C or SIGTERM again to quit now)"
         );
     })?;
+    // On a terminal one line redrawn in place; in a log, a plain line
+    // every few seconds.
+    let terminal = hullvm::harness::progress::on_terminal();
+    let every = hullvm::harness::progress::Every::new(hullvm::harness::progress::EVERY);
     let progress = |p: &fuzz::Progress| {
-        eprint!(
-            "\r{}: {} execs, {:.0} execs/s, {} findings, {:.0} s   ",
+        let line = format!(
+            "{}: {} execs, {:.0} execs/s, {} findings, {:.0} s",
             p.target,
             p.executions,
             p.executions as f64 / p.seconds.max(1e-9),
             p.findings,
             p.seconds
         );
+        if terminal {
+            eprint!("\r{line}   ");
+        } else if every.ready() {
+            eprintln!("{line}");
+        }
     };
     let summaries = fuzz::run(&config, &decoder, &progress);
-    eprintln!();
+    if terminal {
+        eprintln!();
+    }
     let mut findings = 0;
     for s in &summaries {
         println!(
