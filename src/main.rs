@@ -4,6 +4,7 @@
 mod cli;
 
 use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
@@ -26,7 +27,9 @@ enum Command {
     /// Run a token program on the reference tracer and print its trace in
     /// the _ref.txt layout.
     Trace(cli::trace::Args),
-    /// Run a program and print its output bytes to stdout (diagnostics go to stderr).
+    /// Run a program and print its output bytes to stdout (diagnostics go to
+    /// stderr); the exit status says how it ended (0 finished, 3 trap, 4
+    /// token limit, 5 out of fuel, 1 error).
     Run(cli::run::Args),
     /// The main job: every bundled corpus program and all of spec v1 on the
     /// transformer (hull cache), in parallel, checked token for token against
@@ -54,20 +57,25 @@ enum Command {
     Report(cli::report::Args),
 }
 
-fn main() {
+fn main() -> ExitCode {
+    let done = |r: anyhow::Result<()>| r.map(|()| 0);
     let result = match Cli::parse().command {
-        Command::Compile(args) => cli::compile::run(args),
-        Command::Trace(args) => cli::trace::run(args),
+        Command::Compile(args) => done(cli::compile::run(args)),
+        Command::Trace(args) => done(cli::trace::run(args)),
+        // `run` says how the program ended in its exit code.
         Command::Run(args) => cli::run::run(args),
-        Command::Check(args) => cli::check::run(args),
-        Command::Spec(args) => cli::spec::run(args),
-        Command::Fuzz(args) => cli::fuzz::run(args),
-        Command::Bench(args) => cli::bench::run(args),
-        Command::Model(args) => cli::model::run(args),
-        Command::Report(args) => cli::report::run(args),
+        Command::Check(args) => done(cli::check::run(args)),
+        Command::Spec(args) => done(cli::spec::run(args)),
+        Command::Fuzz(args) => done(cli::fuzz::run(args)),
+        Command::Bench(args) => done(cli::bench::run(args)),
+        Command::Model(args) => done(cli::model::run(args)),
+        Command::Report(args) => done(cli::report::run(args)),
     };
-    if let Err(e) = result {
-        eprintln!("error: {}", cli::one_line(&e));
-        std::process::exit(1);
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {}", cli::one_line(&e));
+            ExitCode::FAILURE
+        }
     }
 }

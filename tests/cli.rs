@@ -219,10 +219,23 @@ fn report_refuses_missing_and_foreign_results() {
 /// written and says so, and the exit is non-zero.
 #[test]
 fn fuzz_stops_cleanly_on_ctrl_c() {
-    let json = scratch("interrupted.json");
+    fuzz_stops_cleanly_on("INT");
+}
+
+/// SIGTERM (a CI timeout, `kill`) ends a fuzz round as Ctrl-C does.
+#[test]
+fn fuzz_stops_cleanly_on_sigterm() {
+    fuzz_stops_cleanly_on("TERM");
+}
+
+fn fuzz_stops_cleanly_on(signal: &str) {
+    let json = scratch(&format!("interrupted-{signal}.json"));
     let child = Command::new(env!("CARGO_BIN_EXE_hullvm"))
         .args(["fuzz", "--target", "hull", "--jobs", "1", "--time", "120"])
-        .args(["--save", scratch("findings").to_str().unwrap()])
+        .args([
+            "--save",
+            scratch(&format!("findings-{signal}")).to_str().unwrap(),
+        ])
         .args(["--json", json.to_str().unwrap()])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(std::process::Stdio::piped())
@@ -232,13 +245,14 @@ fn fuzz_stops_cleanly_on_ctrl_c() {
     std::thread::sleep(std::time::Duration::from_secs(2));
     let started = std::time::Instant::now();
     let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(kill.success());
     let out = child.wait_with_output().unwrap();
     assert!(started.elapsed().as_secs() < 30, "the round did not stop");
-    assert!(!out.status.success());
+    // Exited with an error, not killed by the signal.
+    assert_eq!(out.status.code(), Some(1), "{signal}: {:?}", out.status);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with("hull "), "{stdout}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
@@ -247,4 +261,642 @@ fn fuzz_stops_cleanly_on_ctrl_c() {
     assert_eq!(summaries[0]["target"], "hull");
     assert_eq!(summaries[0]["interrupted"], true);
     assert!(summaries[0]["executions"].as_u64().unwrap() > 0);
+}
+
+/// A `__heap_base` near 2^32 must not wrap the input round to address 0:
+/// every engine refuses the input with one line, and `compile` too.
+#[test]
+fn heap_base_near_the_top_of_memory_is_refused_not_wrapped() {
+    let wat = scratch("heap-top.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+  (import "env" "output_byte" (func $out (param i32)))
+  (memory (export "memory") 1)
+  (global (export "__heap_base") i32 (i32.const -8))
+  (func (export "compute") (param i32)
+    (call $out (i32.load8_u (local.get 0)))))"#,
+    )
+    .unwrap();
+    let wat = wat.to_str().unwrap();
+    for engine in ["transformer", "reference", "wasmi"] {
+        let out = hullvm(&["run", wat, "--input", "x", "--engine", engine]);
+        assert_one_line_error(&out, "input bytes do not fit in memory above __heap_base");
+    }
+    let out = hullvm(&["compile", wat, "--input", "x"]);
+    assert_one_line_error(&out, "do not fit");
+}
+
+/// The exit code of a finished process (not killed by a signal).
+fn code(out: &Output) -> i32 {
+    out.status
+        .code()
+        .expect("hullvm exited (not killed by a signal)")
+}
+
+/// A module that prints "A" and then traps.
+fn trapping_module() -> PathBuf {
+    let wat = scratch("trap-after-a.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+  (import "env" "output_byte" (func $out (param i32)))
+  (func (export "compute") (call $out (i32.const 65)) unreachable))"#,
+    )
+    .unwrap();
+    wat
+}
+
+/// A module that prints "A" and then never ends.
+fn endless_module() -> PathBuf {
+    let wat = scratch("endless-after-a.wat");
+    std::fs::write(
+        &wat,
+        r#"(module
+  (import "env" "output_byte" (func $out (param i32)))
+  (func (export "compute") (local i32)
+    (call $out (i32.const 65))
+    (loop $l
+      (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+      (br $l))))"#,
+    )
+    .unwrap();
+    wat
+}
+
+/// `hullvm run` exits 0 only when the program finished: 3 for a trap, 4
+/// at the token limit, on every engine, and the output is still printed.
+#[test]
+fn run_exit_status_says_how_the_program_ended() {
+    let out = hullvm(&["run", "corpora/c/hello.wasm", "--input", "World"]);
+    assert_eq!(code(&out), 0);
+    let trap = trapping_module();
+    for engine in ["transformer", "reference", "wasmi"] {
+        let out = hullvm(&["run", trap.to_str().unwrap(), "--engine", engine]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 3, "{engine}: {err}");
+        assert_eq!(out.stdout, b"A", "{engine}");
+        assert!(err.contains("trap: unreachable"), "{engine}: {err}");
+    }
+    let endless = endless_module();
+    for engine in ["transformer", "reference"] {
+        let args = ["run", endless.to_str().unwrap(), "--engine", engine];
+        let out = hullvm(&[&args[..], &["--max-tokens", "5000"]].concat());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 4, "{engine}: {err}");
+        assert_eq!(out.stdout, b"A", "{engine}");
+        assert!(err.contains("token limit reached"), "{engine}: {err}");
+    }
+    // --json is printed too, and says which status the run gives.
+    let out = hullvm(&["run", trap.to_str().unwrap(), "--json"]);
+    assert_eq!(code(&out), 3);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "trap: unreachable");
+    assert_eq!(v["exit_status"], 3);
+    assert_eq!(v["output"], "A");
+}
+
+/// `--engine wasmi` on a module that never ends stops at `--fuel` with
+/// "out of fuel" and exit status 5, its output printed.
+#[test]
+fn run_wasmi_stops_at_its_fuel() {
+    let endless = endless_module();
+    let started = std::time::Instant::now();
+    let out = hullvm(&[
+        "run",
+        endless.to_str().unwrap(),
+        "--engine",
+        "wasmi",
+        "--fuel",
+        "20000000",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 5, "{err}");
+    assert_eq!(out.stdout, b"A");
+    assert!(err.contains("out of fuel"), "{err}");
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "the fuel did not stop wasmi"
+    );
+    let out = hullvm(&[
+        "run",
+        endless.to_str().unwrap(),
+        "--engine",
+        "wasmi",
+        "--fuel",
+        "1000",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 5);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["verdict"], "out of fuel");
+    assert_eq!(v["exit_status"], 5);
+    // The default is bounded, and stated.
+    let help = String::from_utf8_lossy(&hullvm(&["run", "--help"]).stdout).into_owned();
+    assert!(help.contains("--fuel <FUEL>"), "{help}");
+    assert!(help.contains("[default: 10000000000]"), "{help}");
+}
+
+/// With several programs the worst status wins (1, 5, 4, 3, 0), and every
+/// program's output is printed first.
+#[test]
+fn run_several_programs_exit_with_the_worst_status() {
+    let trap = trapping_module();
+    let endless = endless_module();
+    let (trap, endless) = (trap.to_str().unwrap(), endless.to_str().unwrap());
+    let hello = "corpora/c/hello.wasm";
+    let several = |programs: &[&str], engine: &str| {
+        let mut args = vec!["run", "--engine", engine, "--max-tokens", "200000"];
+        args.extend(["--fuel", "5000000", "--input", "W"]);
+        args.extend(programs);
+        hullvm(&args)
+    };
+    let out = several(&[hello, trap], "reference");
+    assert_eq!(code(&out), 3);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout, format!("== {hello}\nHello W!\n== {trap}\nA"));
+    assert_eq!(code(&several(&[trap, endless, hello], "reference")), 4);
+    assert_eq!(code(&several(&[endless, trap], "wasmi")), 5);
+    let out = several(&[hello, "no/such.wasm", endless, trap], "reference");
+    assert_eq!(code(&out), 1);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Hello W!"), "{stdout}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1 of 4 programs failed"), "{err}");
+}
+
+/// `hullvm run --help` documents every exit status.
+#[test]
+fn run_help_documents_the_exit_status() {
+    let out = hullvm(&["run", "--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "Exit status:",
+        "0  every program finished",
+        "1  an error",
+        "2  bad usage",
+        "3  the program trapped",
+        "4  the token limit",
+        "5  wasmi ran out of fuel",
+        "the worst status wins, in the order 1, 5, 4, 3, 0",
+    ] {
+        assert!(help.contains(line), "{line:?} missing from {help}");
+    }
+}
+
+/// The tensors of a safetensors file: (name, shape, values), all F64.
+type Tensors = Vec<(String, Vec<usize>, Vec<f64>)>;
+
+fn read_safetensors(path: &std::path::Path) -> Tensors {
+    let raw = std::fs::read(path).unwrap();
+    let n = u64::from_le_bytes(raw[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&raw[8..8 + n]).unwrap();
+    let data = &raw[8 + n..];
+    let mut tensors: Vec<(usize, String, Vec<usize>, Vec<f64>)> = header
+        .into_iter()
+        .filter(|(name, _)| name != "__metadata__")
+        .map(|(name, t)| {
+            assert_eq!(t["dtype"], "F64");
+            let shape = t["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_u64().unwrap() as usize)
+                .collect();
+            let at = |i: usize| t["data_offsets"][i].as_u64().unwrap() as usize;
+            let values = data[at(0)..at(1)]
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+                .collect();
+            (at(0), name, shape, values)
+        })
+        .collect();
+    tensors.sort_by_key(|t| t.0);
+    tensors.into_iter().map(|(_, n, s, v)| (n, s, v)).collect()
+}
+
+fn write_safetensors(path: &std::path::Path, tensors: &Tensors) {
+    let mut header = serde_json::Map::new();
+    let mut data = Vec::new();
+    for (name, shape, values) in tensors {
+        let start = data.len();
+        data.extend(values.iter().flat_map(|x| x.to_le_bytes()));
+        header.insert(
+            name.clone(),
+            serde_json::json!({"dtype": "F64", "shape": shape, "data_offsets": [start, data.len()]}),
+        );
+    }
+    let mut head = serde_json::to_vec(&header).unwrap();
+    while !head.len().is_multiple_of(8) {
+        head.push(b' ');
+    }
+    let mut raw = (head.len() as u64).to_le_bytes().to_vec();
+    raw.extend(head);
+    raw.extend(data);
+    std::fs::write(path, raw).unwrap();
+}
+
+/// A model saved by `hullvm model -o`, with its config or tensors broken,
+/// is refused by `hullvm run --model` with one line naming what is wrong:
+/// no panic in the decoder, no garbage run that exits 0.
+#[test]
+fn run_refuses_a_model_that_disagrees_with_its_config() {
+    let dir = scratch("models");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let saved = dir.join("m");
+    let out = hullvm(&["model", "-o", saved.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(saved.with_extension("json")).unwrap()).unwrap();
+    let tensors = read_safetensors(&saved.with_extension("safetensors"));
+    let run = |base: &std::path::Path| {
+        let model = base.to_str().unwrap();
+        let hello = "corpora/c/hello.wasm";
+        // A wrong model that slips through must not decode for minutes.
+        let cap = ["--max-tokens", "100000"];
+        hullvm(&[&["run", "--model", model, hello, "--input", "W"][..], &cap].concat())
+    };
+
+    // The saved model, read back and rewritten by these helpers, runs.
+    let copy = dir.join("copy");
+    std::fs::write(copy.with_extension("json"), json.to_string()).unwrap();
+    write_safetensors(&copy.with_extension("safetensors"), &tensors);
+    let out = run(&copy);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, b"Hello W!\n");
+
+    type JsonEdit = Box<dyn Fn(&mut serde_json::Value)>;
+    type TensorEdit = Box<dyn Fn(&mut Tensors)>;
+    let none_j: fn() -> JsonEdit = || Box::new(|_| {});
+    let none_t: fn() -> TensorEdit = || Box::new(|_| {});
+    let tensor = |t: &mut Tensors, name: &str| t.iter().position(|x| x.0 == name).unwrap();
+    let cases: Vec<(&str, JsonEdit, TensorEdit, &str)> = vec![
+        (
+            "layers-6",
+            Box::new(|j| j["config"]["layers"] = 6.into()),
+            none_t(),
+            "says 6 layers",
+        ),
+        (
+            "layers-8",
+            Box::new(|j| j["config"]["layers"] = 8.into()),
+            none_t(),
+            "says 8 layers",
+        ),
+        (
+            "dropped-layer",
+            none_j(),
+            Box::new(|t| t.retain(|x| !x.0.starts_with("layers.6."))),
+            "says 7 layers",
+        ),
+        (
+            "missing-tensor",
+            none_j(),
+            Box::new(|t| t.retain(|x| x.0 != "layers.4.ffn.out")),
+            "missing tensor layers.4.ffn.out",
+        ),
+        (
+            "extra-tensor",
+            none_j(),
+            Box::new(|t| t.push(("layers.0.attn.bias".into(), vec![1, 1], vec![0.0]))),
+            "unexpected tensor layers.0.attn.bias",
+        ),
+        (
+            "d_model",
+            Box::new(|j| j["config"]["d_model"] = 60.into()),
+            none_t(),
+            "tensor embedding is 915 x 59, the config makes it 915 x 60",
+        ),
+        (
+            "d_ffn",
+            Box::new(|j| j["config"]["d_ffn"] = 105.into()),
+            none_t(),
+            "tensor layers.0.ffn.gate is 106 x 59, the config makes it 105 x 59",
+        ),
+        (
+            "heads",
+            Box::new(|j| j["config"]["heads"] = 6.into()),
+            none_t(),
+            "layers.0: 7 tie rules for 6 heads",
+        ),
+        (
+            "transposed",
+            none_j(),
+            Box::new(move |t| {
+                let i = tensor(t, "layers.1.attn.output");
+                t[i].1.reverse();
+            }),
+            "tensor layers.1.attn.output is 14 x 59, the config makes it 59 x 14",
+        ),
+        (
+            "nan",
+            none_j(),
+            Box::new(move |t| {
+                let i = tensor(t, "layers.3.ffn.gate");
+                t[i].2[5] = f64::NAN;
+            }),
+            "tensor layers.3.ffn.gate: weight (0, 5) is NaN, not finite",
+        ),
+        (
+            "infinity",
+            none_j(),
+            Box::new(move |t| {
+                let i = tensor(t, "unembedding");
+                t[i].2[59 * 2 + 1] = f64::INFINITY;
+            }),
+            "tensor unembedding: weight (2, 1) is inf, not finite",
+        ),
+        (
+            "vocab-renamed",
+            Box::new(|j| j["config"]["vocab"][3] = "frobnicate".into()),
+            none_t(),
+            "vocabulary token 3 is \"frobnicate\"",
+        ),
+        (
+            "vocab-short",
+            Box::new(|j| {
+                j["config"]["vocab"].as_array_mut().unwrap().pop();
+            }),
+            none_t(),
+            "the vocabulary has 914 tokens, hullvm's has 915",
+        ),
+        (
+            "stop-token",
+            Box::new(|j| j["config"]["stop_token"] = 915.into()),
+            none_t(),
+            "stop_token 915 is outside the vocabulary",
+        ),
+        (
+            "position-slots",
+            Box::new(|j| j["config"]["position_slots"][1] = 59.into()),
+            none_t(),
+            "position_slots[1] is 59, outside d_model 59",
+        ),
+        (
+            "ties",
+            Box::new(|j| {
+                j["ties"]["layers.2"].as_array_mut().unwrap().pop();
+            }),
+            none_t(),
+            "layers.2: 6 tie rules for 7 heads",
+        ),
+        (
+            "ties-missing",
+            Box::new(|j| {
+                j["ties"].as_object_mut().unwrap().remove("layers.5");
+            }),
+            none_t(),
+            "no ties for layers.5",
+        ),
+        (
+            "head-info-tie",
+            Box::new(|j| j["config"]["head_info"][0][0]["tie"] = "Average".into()),
+            none_t(),
+            "head_info's tie is Average, the layer's is Latest",
+        ),
+        (
+            "head-info-layers",
+            Box::new(|j| {
+                j["config"]["head_info"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(vec![0; 0].into())
+            }),
+            none_t(),
+            "head_info describes 8 layers, the config says 7",
+        ),
+    ];
+    for (name, edit_json, edit_tensors, needle) in cases {
+        let base = dir.join(name);
+        let mut j = json.clone();
+        edit_json(&mut j);
+        std::fs::write(base.with_extension("json"), j.to_string()).unwrap();
+        let mut t = tensors.clone();
+        edit_tensors(&mut t);
+        write_safetensors(&base.with_extension("safetensors"), &t);
+        let out = run(&base);
+        assert_eq!(
+            code(&out),
+            1,
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_one_line_error(&out, needle);
+        assert_one_line_error(&out, "is not a model hullvm can run");
+    }
+}
+
+/// Every output path creates its missing folders; a path that cannot be
+/// written fails at once, before the work, in one line, writing nothing.
+#[test]
+fn outputs_create_their_folders_and_are_checked_before_the_work() {
+    let root = scratch("outputs");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let at = |p: &str| root.join(p).to_str().unwrap().to_string();
+    let ok = |args: &[&str]| {
+        let out = hullvm(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let hello = ["corpora/c/hello.wasm", "--input", "World"];
+    ok(&[&["compile"][..], &hello, &["-o", &at("a/b/hello.txt")]].concat());
+    ok(&["run", &at("a/b/hello.txt"), "--trace", &at("c/d/trace.txt")]);
+    ok(&["model", "-o", &at("e/f/m")]);
+    ok(&[
+        "spec",
+        "--filter",
+        "no such trial",
+        "--json",
+        &at("g/spec.json"),
+    ]);
+    ok(&[
+        "bench",
+        "--quick",
+        "--filter",
+        "hello",
+        "--json",
+        &at("h/bench.json"),
+    ]);
+    ok(&[
+        "fuzz",
+        "--target",
+        "parse",
+        "--execs",
+        "20",
+        "--jobs",
+        "1",
+        "--save",
+        &at("i/findings"),
+        "--json",
+        &at("j/fuzz.json"),
+    ]);
+    ok(&[
+        "check",
+        "--corpus-filter",
+        "hello",
+        "--spec-filter",
+        "no such trial",
+        "--no-bench",
+        "--fuzz-time",
+        "0",
+        "--out",
+        &at("k/l"),
+    ]);
+    ok(&[
+        "report",
+        "--from",
+        &at("k/l/results.json"),
+        "--out",
+        &at("m/n"),
+    ]);
+    for file in [
+        "a/b/hello.txt",
+        "c/d/trace.txt",
+        "e/f/m.json",
+        "e/f/m.safetensors",
+        "g/spec.json",
+        "h/bench.json",
+        "j/fuzz.json",
+        "k/l/results.json",
+        "k/l/index.html",
+        "m/n/index.html",
+    ] {
+        assert!(root.join(file).is_file(), "{file} was not written");
+    }
+    assert!(root.join("i/findings").is_dir());
+
+    // Under a plain file nothing can be created: each command says so at
+    // once (the full spec suite, check and a 60 s fuzz round would take
+    // minutes before writing anything).
+    std::fs::write(root.join("plain"), "").unwrap();
+    let bad = |p: &str| at(&format!("plain/{p}"));
+    for args in [
+        vec!["spec", "--json", &bad("spec.json")],
+        vec!["check", "--out", &bad("reports")],
+        vec!["fuzz", "--time", "60", "--json", &bad("fuzz.json")],
+        vec!["fuzz", "--time", "60", "--save", &bad("findings")],
+        vec!["bench", "--json", &bad("bench.json")],
+        vec!["compile", hello[0], "-o", &bad("hello.txt")],
+        vec!["run", hello[0], "--trace", &bad("trace.txt")],
+        vec!["model", "-o", &bad("m")],
+        vec![
+            "report",
+            "--from",
+            &at("k/l/results.json"),
+            "--out",
+            &bad("page"),
+        ],
+    ] {
+        let started = std::time::Instant::now();
+        let out = hullvm(&args);
+        assert_one_line_error(&out, "cannot create");
+        assert_eq!(code(&out), 1, "{args:?}");
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "{args:?} did the work first"
+        );
+    }
+    // Nothing was left behind: no temporary files anywhere.
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(
+                !name.contains(".tmp") && !name.contains("probe"),
+                "left behind: {}",
+                path.display()
+            );
+            if path.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+}
+
+/// Whether some line of `text` starts with `prefix`.
+fn has_line(text: &str, prefix: &str) -> bool {
+    text.lines().any(|l| l.starts_with(prefix))
+}
+
+/// With stderr not a terminal (a CI log), progress is plain lines: one
+/// per stage of `check` when it starts and ends (and every few seconds),
+/// and no `\r` from `spec` or `fuzz`.
+#[test]
+fn progress_is_plain_lines_when_stderr_is_not_a_terminal() {
+    let out = hullvm(&[
+        "check",
+        "--corpus-filter",
+        "hello",
+        "--spec-filter",
+        "v1/br_if/",
+        "--no-bench",
+        "--fuzz-time",
+        "2",
+        "--out",
+        scratch("progress-report").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains('\r'), "{err:?}");
+    for prefix in [
+        "corpus: 0/1 programs, ",
+        "corpus: 1/1 programs, ",
+        "spec v1: 0/",
+        "numerics: 0/1 programs, ",
+        "numerics: 1/1 programs, ",
+        "fuzz: started",
+        "fuzz: done, ",
+    ] {
+        assert!(has_line(&err, prefix), "no {prefix:?} line in {err}");
+    }
+    let trials = err
+        .lines()
+        .find_map(|l| l.strip_prefix("spec v1: 0/"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap();
+    assert!(
+        err.contains(&format!("spec v1: {trials}/{trials} trials")),
+        "{err}"
+    );
+
+    let out = hullvm(&["spec", "--filter", "v1/br_if/"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains('\r'), "{err:?}");
+    assert!(
+        err.contains(&format!("spec v1: 0/{trials} trials")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("spec v1: {trials}/{trials} trials")),
+        "{err}"
+    );
+
+    let findings = scratch("progress-findings");
+    let out = hullvm(
+        &["fuzz", "--target", "hull", "--jobs", "1", "--time", "2"]
+            .into_iter()
+            .chain(["--save", findings.to_str().unwrap()])
+            .collect::<Vec<_>>(),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains('\r'), "{err:?}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("hull: ") && l.contains(" execs, ")),
+        "{err}"
+    );
 }

@@ -201,3 +201,31 @@ fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// `results.json` and `index.html` are replaced as a pair: when the page
+/// cannot be written, the old results stay too, and no temporary file.
+#[test]
+fn results_and_page_are_replaced_together() {
+    let dir = tempdir("pair");
+    std::fs::write(dir.join("results.json"), "old results").unwrap();
+    std::fs::write(dir.join("index.html"), "old page").unwrap();
+    // The page's temporary sibling (named by the writing process) is taken.
+    let blocked = dir.join(format!("index.html.tmp{}", std::process::id()));
+    std::fs::create_dir(&blocked).unwrap();
+    assert!(report::write(&dir, results()).is_err());
+    std::fs::remove_dir(&blocked).unwrap();
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    assert_eq!(read("results.json"), "old results");
+    assert_eq!(read("index.html"), "old page");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["index.html", "results.json"]);
+    // Unblocked, both are replaced.
+    report::write(&dir, results()).unwrap();
+    let json = serde_json::to_string_pretty(results()).unwrap();
+    assert_eq!(read("results.json"), json);
+    assert_eq!(read("index.html"), report::render(results()));
+}

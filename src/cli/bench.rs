@@ -20,6 +20,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    super::prepare(args.json.as_deref())?;
     bench(args.quick, args.json.as_deref(), args.filter.as_deref())
 }
 

@@ -23,6 +23,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    // The report is written at the end of minutes of work: check its
+    // folder first.
+    hullvm::files::prepare_dir(&args.out)?;
     let config = hullvm::harness::check::Config {
         corpus_filter: args.corpus_filter,
         spec_filter: args.spec_filter,

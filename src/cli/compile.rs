@@ -17,6 +17,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    super::prepare(args.output.as_deref())?;
     let src = input::load(&args.input_file, Some(args.input.as_bytes()))?;
     if src.compiled.is_none() {
         bail!(

@@ -46,11 +46,12 @@ pub fn run(args: Args) -> Result<()> {
     fuzz(args)
 }
 
-/// Set by Ctrl-C during `hullvm fuzz`.
+/// Set by Ctrl-C (SIGINT), SIGTERM or SIGHUP during `hullvm fuzz`.
 static FUZZ_STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn fuzz(args: Args) -> Result<()> {
     use hullvm::fuzz::{self, Target};
+    super::prepare(args.json.as_deref())?;
     let targets: Vec<Target> = if args.target == "all" {
         Target::ALL.to_vec()
     } else {
@@ -96,6 +97,8 @@ fn fuzz(args: Args) -> Result<()> {
         }
         return Ok(());
     }
+    // Findings are saved as they are found: their folder must take them.
+    hullvm::files::prepare_dir(&args.save)?;
     let config = fuzz::FuzzConfig {
         targets,
         seconds: args.time.or(args.execs.is_none().then_some(60.0)),
@@ -107,26 +110,40 @@ fn fuzz(args: Args) -> Result<()> {
         max_findings: 10,
         stop: Some(&FUZZ_STOP),
     };
-    // The first Ctrl-C ends the round cleanly (summary and JSON written);
-    // a second one exits at once.
+    // The first Ctrl-C or SIGTERM (a CI timeout, `kill`) ends the round
+    // cleanly (summary and JSON written, marked interrupted); a second one
+    // exits at once.
     ctrlc::set_handler(|| {
         if FUZZ_STOP.swap(true, std::sync::atomic::Ordering::Relaxed) {
             std::process::exit(130);
         }
-        eprintln!("\ninterrupted: finishing the running executions (Ctrl-C again to quit now)");
+        eprintln!(
+            "\ninterrupted: finishing the running executions (Ctrl-C or SIGTERM again to quit now)"
+        );
     })?;
+    // On a terminal one line redrawn in place; in a log, a plain line
+    // every few seconds.
+    let terminal = hullvm::harness::progress::on_terminal();
+    let every = hullvm::harness::progress::Every::new(hullvm::harness::progress::EVERY);
     let progress = |p: &fuzz::Progress| {
-        eprint!(
-            "\r{}: {} execs, {:.0} execs/s, {} findings, {:.0} s   ",
+        let line = format!(
+            "{}: {} execs, {:.0} execs/s, {} findings, {:.0} s",
             p.target,
             p.executions,
             p.executions as f64 / p.seconds.max(1e-9),
             p.findings,
             p.seconds
         );
+        if terminal {
+            eprint!("\r{line}   ");
+        } else if every.ready() {
+            eprintln!("{line}");
+        }
     };
     let summaries = fuzz::round(&config, &decoder, &progress);
-    eprintln!();
+    if terminal {
+        eprintln!();
+    }
     let mut findings = 0;
     for s in &summaries {
         println!(
@@ -156,10 +173,7 @@ fn fuzz(args: Args) -> Result<()> {
         findings += s.findings_total;
     }
     if let Some(path) = &args.json {
-        hullvm::files::write_atomically(
-            path,
-            serde_json::to_string_pretty(&summaries)?.as_bytes(),
-        )?;
+        super::write_json(path, &summaries)?;
     }
     if findings > 0 {
         bail!("{findings} findings");

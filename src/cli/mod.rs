@@ -31,6 +31,13 @@ fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Before the work: an output file's missing folders are created and its
+/// folder is checked writable, so a bad path fails at once, not after
+/// minutes of work whose result it would lose.
+fn prepare(path: Option<&Path>) -> Result<()> {
+    path.map_or(Ok(()), hullvm::files::prepare_file)
+}
+
 /// `value` as pretty JSON, written whole or not at all.
 fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
     hullvm::files::write_atomically(path, serde_json::to_string_pretty(value)?.as_bytes())

@@ -13,6 +13,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let files = args.output.as_ref().map(|base| base.with_extension("json"));
+    super::prepare(files.as_deref())?;
     let model = hullvm::build_model();
     print!("{}", card(&model));
     print!("{}", Decoder::new(model.clone()).describe_plans());

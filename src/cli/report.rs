@@ -14,14 +14,15 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let results = hullvm::report::read(&args.from)?;
     let dir = match args.out {
         Some(dir) => dir,
-        None => args
-            .from
-            .parent()
-            .map_or_else(|| PathBuf::from("."), |p| p.to_path_buf()),
+        None => match args.from.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
     };
+    hullvm::files::prepare_dir(&dir)?;
+    let results = hullvm::report::read(&args.from)?;
     let page = hullvm::report::write_page(&dir, &results)?;
     eprintln!("report: {}", page.display());
     Ok(())

@@ -1,9 +1,10 @@
 //! `hullvm run`: programs on one engine; with `--verify`, the whole check.
+//! The exit status says how the runs ended ([`Status`]).
 
 use anyhow::{bail, Result};
 use clap::ValueEnum;
 use hullvm::decode::Decoder;
-use hullvm::ending::EngineRun;
+use hullvm::ending::{Ending, EngineRun};
 use hullvm::harness::input::{self, Source};
 use hullvm::isa::format_trace;
 use hullvm::oracle::wasmi;
@@ -14,7 +15,21 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// How `hullvm run` exits; shown at the end of `hullvm run --help`.
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  every program finished (its entry returned)
+  1  an error: a program could not be loaded, compiled or run, --verify
+     found a disagreement, or the engine stopped where no run may stop
+  2  bad usage (unknown flag, missing argument)
+  3  the program trapped (unreachable, out of bounds, divide by zero, ...)
+  4  the token limit (--max-tokens) was reached before the run ended
+  5  wasmi ran out of fuel (--fuel) or of call stack
+With several programs the worst status wins, in the order 1, 5, 4, 3, 0.
+The output (or the --json summary) is printed whatever the status.";
+
 #[derive(clap::Args)]
+#[command(after_help = EXIT_STATUS)]
 pub struct Args {
     /// Token programs (.txt), .wasm, .wat or .c files; several run in
     /// parallel.
@@ -42,9 +57,15 @@ pub struct Args {
     /// original module; exit non-zero at the first disagreement.
     #[arg(long)]
     verify: bool,
-    /// Stop after this many trace tokens.
+    /// Stop after this many trace tokens (exit status 4 when reached).
     #[arg(long, default_value_t = 50_000_000)]
     max_tokens: usize,
+    /// wasmi's fuel, about one unit per wasm instruction: `--engine wasmi`
+    /// stops with "out of fuel" (exit status 5) after this many; under
+    /// `--verify` it caps what wasmi gets. The default, 10^10, is 5-10 s
+    /// of wasmi (a release build burns 1-2 x 10^9 units a second).
+    #[arg(long, default_value_t = DEFAULT_FUEL)]
+    fuel: u64,
     /// Print a machine-readable summary to stdout instead of the output bytes.
     #[arg(long)]
     json: bool,
@@ -69,6 +90,47 @@ enum Engine {
     Wasmi,
 }
 
+/// wasmi's default fuel. Measured with a release build on 2 shared cores:
+/// a loop of adds burns 10^10 units in 4.9 s, a loop of calls, loads and
+/// stores in 9.9 s; so a module that never ends stops within seconds,
+/// while every bundled corpus program needs under 2 x 10^6.
+const DEFAULT_FUEL: u64 = 10_000_000_000;
+
+/// How a run, or a set of runs, ended, ordered from best to worst: the
+/// worst of several runs decides the exit status.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Status {
+    Finished,
+    Trap,
+    TokenLimit,
+    Exhausted,
+    Error,
+}
+
+impl Status {
+    /// The run's status from how it ended.
+    pub fn of(ending: &Ending) -> Status {
+        match ending {
+            Ending::Finished { .. } => Status::Finished,
+            Ending::Trap { .. } | Ending::OtherTrap { .. } => Status::Trap,
+            Ending::TokenLimit => Status::TokenLimit,
+            Ending::Exhausted { .. } => Status::Exhausted,
+            Ending::Fault { .. } => Status::Error,
+        }
+    }
+
+    /// The process exit code (see [`EXIT_STATUS`]).
+    pub fn code(self) -> u8 {
+        match self {
+            Status::Finished => 0,
+            Status::Error => 1,
+            Status::Trap => 3,
+            Status::TokenLimit => 4,
+            Status::Exhausted => 5,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct RunSummary {
     engine: String,
@@ -83,6 +145,10 @@ struct RunSummary {
     tokens: usize,
     steps: u64,
     verdict: String,
+    /// The exit status this run alone gives (see `hullvm run --help`).
+    exit_status: u8,
+    #[serde(skip)]
+    status: Status,
     seconds: f64,
     tokens_per_second: f64,
 }
@@ -98,16 +164,21 @@ impl RunSummary {
             tokens,
             steps,
             verdict: run.ending.to_string(),
+            exit_status: Status::of(&run.ending).code(),
+            status: Status::of(&run.ending),
             seconds,
             tokens_per_second: tokens as f64 / seconds.max(1e-9),
         }
     }
 }
 
-pub fn run(args: Args) -> Result<()> {
+/// Run every program; `Ok` carries the exit code (0, 3, 4 or 5), an error
+/// exits 1.
+pub fn run(args: Args) -> Result<u8> {
     if args.programs.len() > 1 && args.trace.is_some() {
         bail!("--trace takes a single program");
     }
+    super::prepare(args.trace.as_deref())?;
     let decoder = match (args.engine, &args.model) {
         (Engine::Transformer, Some(path)) => {
             Some(Decoder::new(hullvm::weights::Model::load(path)?))
@@ -120,7 +191,7 @@ pub fn run(args: Args) -> Result<()> {
         let summary = match &decoder {
             Some(decoder) => run_transformer(decoder, &src, &args)?,
             None if args.engine == Engine::Reference => run_reference(&src, args.max_tokens),
-            None => run_wasmi(&src)?,
+            None => run_wasmi(&src, &args)?,
         };
         Ok(RunSummary {
             program: program.display().to_string(),
@@ -133,8 +204,9 @@ pub fn run(args: Args) -> Result<()> {
     report(&args, results)
 }
 
-/// Print each run's line, then the outputs (or the JSON summaries).
-fn report(args: &Args, results: Vec<Result<RunSummary>>) -> Result<()> {
+/// Print each run's line, then the outputs (or the JSON summaries); the
+/// exit code is the worst run's.
+fn report(args: &Args, results: Vec<Result<RunSummary>>) -> Result<u8> {
     let several = args.programs.len() > 1;
     let mut failed = 0;
     let mut summaries = Vec::new();
@@ -174,10 +246,12 @@ fn report(args: &Args, results: Vec<Result<RunSummary>>) -> Result<()> {
             out.write_all(&s.output_bytes)?;
         }
     }
+    out.flush()?;
     if failed > 0 {
         bail!("{failed} of {} programs failed", args.programs.len());
     }
-    Ok(())
+    let worst = summaries.iter().map(|s| s.status).max();
+    Ok(worst.unwrap_or(Status::Finished).code())
 }
 
 fn run_reference(src: &Source, max_tokens: usize) -> RunSummary {
@@ -187,12 +261,12 @@ fn run_reference(src: &Source, max_tokens: usize) -> RunSummary {
     RunSummary::new("reference", run.run, run.trace.len(), run.steps, seconds)
 }
 
-fn run_wasmi(src: &Source) -> Result<RunSummary> {
+fn run_wasmi(src: &Source, args: &Args) -> Result<RunSummary> {
     let Some((wasm, entry)) = &src.wasm else {
         bail!("the wasmi engine needs a .wasm, .wat or .c program, not a token file");
     };
     let t = Instant::now();
-    let limits = Limits::default();
+    let limits = limits(args);
     let budget = wasmi::Budget {
         fuel: limits.max_fuel,
         call_depth: limits.call_depth,
@@ -213,7 +287,7 @@ fn run_transformer(decoder: &Decoder, src: &Source, args: &Args) -> Result<RunSu
             Attention::Hull => Cache::Hull,
             Attention::Brute => Cache::Brute,
         },
-        limits: Limits::tokens(args.max_tokens),
+        limits: limits(args),
         checks: if args.verify {
             Checks::ALL
         } else {
@@ -246,6 +320,14 @@ fn run_transformer(decoder: &Decoder, src: &Source, args: &Args) -> Result<RunSu
             t.seconds,
         )
     })
+}
+
+/// The one set of limits every engine of a run gets.
+fn limits(args: &Args) -> Limits {
+    Limits {
+        max_fuel: args.fuel,
+        ..Limits::tokens(args.max_tokens)
+    }
 }
 
 fn write_trace(path: &Path, src: &Source, checked: &Checked) -> Result<()> {

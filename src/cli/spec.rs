@@ -22,6 +22,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    super::prepare(args.json.as_deref())?;
     spec(
         args.version,
         args.filter.as_deref(),
@@ -49,6 +50,11 @@ fn spec(
         .build()?;
     let done = AtomicUsize::new(0);
     let total = trials.len();
+    // On a terminal one line redrawn in place; in a log, plain lines.
+    let terminal = hullvm::harness::progress::on_terminal();
+    let lines = (!terminal).then(|| {
+        hullvm::harness::progress::Lines::new(&format!("spec v{version}"), total, "trials")
+    });
     let results = pool.install(|| {
         trials
             .par_iter()
@@ -56,19 +62,29 @@ fn spec(
                 let r = hullvm::harness::spec::run_trial(&decoder, trial);
                 if r.seconds > 5.0 {
                     eprintln!(
-                        "\nslow: {} took {:.1} s ({} tokens)",
-                        r.name, r.seconds, r.tokens
+                        "{}slow: {} took {:.1} s ({} tokens)",
+                        if terminal { "\n" } else { "" },
+                        r.name,
+                        r.seconds,
+                        r.tokens
                     );
                 }
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if n.is_multiple_of(200) || n == total {
-                    eprint!("\r[{n}/{total}] {:.0} s", t.elapsed().as_secs_f64());
+                match &lines {
+                    Some(lines) => lines.inc(),
+                    None if n.is_multiple_of(200) || n == total => {
+                        eprint!("\r[{n}/{total}] {:.0} s", t.elapsed().as_secs_f64())
+                    }
+                    None => {}
                 }
                 r
             })
             .collect::<Vec<_>>()
     });
-    eprintln!();
+    match &lines {
+        Some(lines) => lines.finish(),
+        None => eprintln!(),
+    }
     let summary = hullvm::harness::spec::Summary::new(version, results, t.elapsed().as_secs_f64());
     println!(
         "{:<28} {:>6} {:>7} {:>6} {:>12} {:>16} {:>10} {:>10}",

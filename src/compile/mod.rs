@@ -694,13 +694,10 @@ fn emit_entry(cx: &mut Context, entry: &Entry) -> Result<(Vec<u8>, usize), Compi
                         .into(),
                 )
             })?;
-            let addr = base.next_multiple_of(16);
-            if addr as u64 + bytes.len() as u64 + 1 > cx.layout.memory_bytes {
-                return Err(CompileError::Entry(format!(
-                    "{} input bytes do not fit in memory above __heap_base",
-                    bytes.len()
-                )));
-            }
+            // Checked: a __heap_base near 2^32 must not wrap the input to
+            // address 0.
+            let addr = input_address(base, bytes.len(), cx.layout.memory_bytes)
+                .map_err(CompileError::Entry)?;
             cx.asm.emit(Op::InputBase, addr);
             input = bytes.clone();
             input_ptr = Some(addr);
@@ -739,6 +736,28 @@ fn emit_entry(cx: &mut Context, entry: &Entry) -> Result<(Vec<u8>, usize), Compi
         }
     };
     Ok((input, results))
+}
+
+/// Where the C convention puts `len` input bytes and their terminating NUL:
+/// `__heap_base` rounded up to 16, if they fit below `memory_bytes`. Every
+/// engine places the input here, so a base that would wrap past 2^32 or
+/// an input that runs off the end of memory is refused the same way.
+pub fn input_address(heap_base: u32, len: usize, memory_bytes: u64) -> Result<u32, String> {
+    let refuse = || {
+        format!(
+            "{len} input bytes do not fit in memory above __heap_base \
+             ({heap_base:#x}, memory of {memory_bytes} bytes)"
+        )
+    };
+    let addr = heap_base.checked_next_multiple_of(16).ok_or_else(refuse)?;
+    let end = u64::from(addr)
+        .checked_add(len as u64)
+        .and_then(|e| e.checked_add(1))
+        .ok_or_else(refuse)?;
+    if end > memory_bytes {
+        return Err(refuse());
+    }
+    Ok(addr)
 }
 
 /// Data segments and global initial values, written by plain stores.

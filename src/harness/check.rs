@@ -6,11 +6,11 @@
 use crate::decode::Decoder;
 use crate::ending::EngineRun;
 use crate::harness::input::{self as source, Source};
+use crate::harness::progress::Stage;
 use crate::harness::results::{CorpusRow, Meta, ModelCard, Results, Summary};
 use crate::harness::{bench, corpus, spec};
 use crate::pipeline::{self, Subject};
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::time::{Instant, SystemTime};
 
@@ -71,13 +71,13 @@ pub fn run(config: &Config) -> Result<Results> {
         .iter()
         .map(|p| Ok((p.name.clone(), source::load(&p.path, Some(&p.input))?)))
         .collect::<Result<_>>()?;
-    let bar = progress(sources.len(), "corpus");
+    let bar = Stage::counted("corpus", sources.len(), "programs");
     let corpus: Vec<CorpusRow> = programs
         .par_iter()
         .zip(&sources)
         .map(|(p, (_, src))| {
             let row = check_program(&decoder, p, src, config.max_tokens);
-            bar.inc(1);
+            bar.inc();
             row
         })
         .collect::<Result<_>>()?;
@@ -87,13 +87,17 @@ pub fn run(config: &Config) -> Result<Results> {
         .into_iter()
         .filter(|t| matches(&t.name, &config.spec_filter))
         .collect();
-    let bar = progress(trials.len(), &format!("spec v{}", config.spec_version));
+    let bar = Stage::counted(
+        &format!("spec v{}", config.spec_version),
+        trials.len(),
+        "trials",
+    );
     let spec_start = Instant::now();
     let results: Vec<_> = trials
         .par_iter()
         .map(|trial| {
             let r = spec::run_trial(&decoder, trial);
-            bar.inc(1);
+            bar.inc();
             r
         })
         .collect();
@@ -111,12 +115,12 @@ pub fn run(config: &Config) -> Result<Results> {
             .iter()
             .filter(|(_, s)| s.program.prompt().len() < 3_000)
             .collect();
-        let bar = progress(short.len(), "numerics");
+        let bar = Stage::counted("numerics", short.len(), "programs");
         let n = short
             .par_iter()
             .map(|(name, s)| {
                 let n = crate::decode::numerics(&decoder, name, &s.program, config.numerics_tokens);
-                bar.inc(1);
+                bar.inc();
                 n
             })
             .collect();
@@ -127,29 +131,27 @@ pub fn run(config: &Config) -> Result<Results> {
     };
 
     let speed = config.bench.map(|budget| {
-        let bar = ProgressBar::new_spinner().with_message("benchmark (quick)");
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        let bar = Stage::spinner("benchmark (quick)");
         let programs: Vec<_> = sources
             .iter()
             .map(|(n, s)| (n.clone(), s.program.clone()))
             .collect();
         let report = bench::measure(&decoder, &programs, budget);
-        bar.finish_and_clear();
+        bar.finish();
         report
     });
 
     let fuzz = match &config.fuzz {
         Some(fuzz_config) => {
-            let bar = ProgressBar::new_spinner().with_message("fuzz");
-            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            let bar = Stage::spinner("fuzz");
             let progress = |p: &crate::fuzz::Progress| {
-                bar.set_message(format!(
+                bar.message(format!(
                     "fuzz {}: {} execs, {} findings",
                     p.target, p.executions, p.findings
                 ))
             };
             let summaries = crate::fuzz::round(fuzz_config, &decoder, &progress);
-            bar.finish_and_clear();
+            bar.finish();
             summaries
         }
         None => Vec::new(),
@@ -170,16 +172,6 @@ pub fn run(config: &Config) -> Result<Results> {
 
 fn matches(name: &str, filter: &Option<String>) -> bool {
     filter.as_ref().is_none_or(|f| name.contains(f.as_str()))
-}
-
-fn progress(len: usize, what: &str) -> ProgressBar {
-    let bar = ProgressBar::new(len as u64).with_message(what.to_string());
-    bar.set_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {elapsed}")
-            .expect("a valid template")
-            .progress_chars("=> "),
-    );
-    bar
 }
 
 /// One corpus program through the pipeline, against its manifest too.

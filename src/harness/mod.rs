@@ -1,10 +1,12 @@
 //! The harness: one check of one run ([`pipeline`]), and what is built on
 //! it: the main job ([`check`]), the spec suite ([`spec`]), the corpora
-//! ([`corpus`]), inputs from files ([`input`]) and the benchmark ([`bench`]).
+//! ([`corpus`]), inputs from files ([`input`]) and the benchmark ([`bench`]);
+//! and their progress on stderr ([`progress`]).
 
 pub mod bench;
 pub mod check;
 pub mod corpus;
 pub mod input;
+pub mod progress;
 pub mod results;
 pub mod spec;

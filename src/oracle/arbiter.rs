@@ -78,10 +78,12 @@ fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Or
                     .get_global(&store, "__heap_base")
                     .and_then(|g| g.get(&store).i32())
                     .ok_or_else(|| fail(&"no __heap_base export"))?;
-                let addr = (heap_base as u32).next_multiple_of(16);
                 let memory = instance
                     .get_memory(&store, "memory")
                     .ok_or_else(|| fail(&"no memory export"))?;
+                let size = memory.data(&store).len() as u64;
+                let addr = compile::input_address(heap_base as u32, input.len(), size)
+                    .map_err(compile::CompileError::Entry)?;
                 let mut bytes = input.clone();
                 bytes.push(0);
                 memory
@@ -146,5 +148,25 @@ fn classify(code: Option<TrapCode>) -> Ending {
         None => Ending::OtherTrap {
             message: "a host error".into(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// wasmi 0.31 refuses an input that would wrap past 2^32, as wasmi 2 does.
+    #[test]
+    fn an_input_above_the_top_of_memory_is_refused() {
+        let entry = Entry::Compute {
+            input: b"x".to_vec(),
+        };
+        let wat = super::super::wasmi::tests::HEAP_AT_THE_TOP;
+        let err = run(wat.as_bytes(), &entry, Budget::fuel(1_000_000)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("do not fit in memory above __heap_base"),
+            "{err}"
+        );
     }
 }

@@ -215,10 +215,12 @@ fn run_here(
                     .get_global(&store, "__heap_base")
                     .and_then(|g| g.get(&store).i32())
                     .ok_or_else(|| OracleError::Wasmi("no __heap_base export".into()))?;
-                let addr = (heap_base as u32).next_multiple_of(16);
                 let memory = instance
                     .get_memory(&store, "memory")
                     .ok_or_else(|| OracleError::Wasmi("no memory export".into()))?;
+                let size = memory.data(&store).len() as u64;
+                let addr = compile::input_address(heap_base as u32, input.len(), size)
+                    .map_err(compile::CompileError::Entry)?;
                 let mut bytes = input.clone();
                 bytes.push(0);
                 memory
@@ -298,5 +300,32 @@ fn classify(e: &wasmi::Error) -> Ending {
         None => Ending::OtherTrap {
             message: e.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A module whose `__heap_base` is 8 bytes below 2^32.
+    pub(crate) const HEAP_AT_THE_TOP: &str = r#"(module
+  (import "env" "output_byte" (func $out (param i32)))
+  (memory (export "memory") 1)
+  (global (export "__heap_base") i32 (i32.const -8))
+  (func (export "compute") (param i32)
+    (call $out (i32.load8_u (local.get 0)))))"#;
+
+    /// Rounding such a base up to 16 must not wrap the input to address 0.
+    #[test]
+    fn an_input_above_the_top_of_memory_is_refused() {
+        let entry = Entry::Compute {
+            input: b"x".to_vec(),
+        };
+        let err = run(HEAP_AT_THE_TOP.as_bytes(), &entry, Budget::fuel(1_000_000)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("do not fit in memory above __heap_base"),
+            "{err}"
+        );
     }
 }

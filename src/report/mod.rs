@@ -7,7 +7,7 @@
 mod chart;
 mod html;
 
-use crate::files::write_atomically;
+use crate::files::{write_all_atomically, write_atomically};
 use crate::harness::results::Results;
 use anyhow::{Context as _, Result};
 use std::path::{Path, PathBuf};
@@ -17,13 +17,19 @@ pub fn render(results: &Results) -> String {
     html::page(results).into_string()
 }
 
-/// Write `results.json` and `index.html` into `dir`, each whole or not at
-/// all. Returns the page's path.
+/// Write `results.json` and `index.html` into `dir` as a pair: both are
+/// written to temporary siblings first and renamed into place only when
+/// both are written, so a failure leaves the old pair (and no temporary
+/// file). Returns the page's path.
 pub fn write(dir: &Path, results: &Results) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let json = serde_json::to_string_pretty(results)?;
-    write_atomically(&dir.join("results.json"), json.as_bytes())?;
-    write_page(dir, results)
+    let page = dir.join("index.html");
+    write_all_atomically(&[
+        (&dir.join("results.json"), json.as_bytes()),
+        (&page, render(results).as_bytes()),
+    ])?;
+    Ok(page)
 }
 
 /// Write only `index.html` into `dir`. Returns its path.
