@@ -112,7 +112,7 @@ fn spec(
     for (feature, n) in summary.unsupported.iter().take(12) {
         println!("  {n:>6}  {feature}");
     }
-    for r in summary
+    let failed: Vec<_> = summary
         .results
         .iter()
         .filter(|r| {
@@ -122,8 +122,8 @@ fn spec(
                     | hullvm::harness::spec::Verdict::OracleMismatch(_)
             )
         })
-        .take(20)
-    {
+        .collect();
+    for r in failed.iter().take(20) {
         println!("{}: {}", r.name, r.verdict);
     }
     println!(
@@ -146,19 +146,8 @@ fn spec(
     if let Some(path) = json {
         super::write_json(path, &summary)?;
     }
-    let bad = summary
-        .results
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.verdict,
-                hullvm::harness::spec::Verdict::Fail(_)
-                    | hullvm::harness::spec::Verdict::OracleMismatch(_)
-            )
-        })
-        .count();
-    if bad > 0 {
-        bail!("{bad} trials failed");
+    if !failed.is_empty() {
+        bail!("{} trials failed", failed.len());
     }
     Ok(())
 }
