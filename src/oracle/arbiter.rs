@@ -104,8 +104,9 @@ fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Or
         let func = instance
             .get_func(&store, &name)
             .ok_or_else(|| fail(&format!("no export named {name:?}")))?;
-        let params: Vec<Value> = args.iter().map(|&a| Value::I32(a as i32)).collect();
-        let mut results = vec![Value::I32(0); func.ty(&store).results().len()];
+        let ty = func.ty(&store);
+        let params = words_to_values(ty.params(), &args).ok_or_else(|| fail(&"arguments"))?;
+        let mut results: Vec<Value> = ty.results().iter().map(|&t| Value::default(t)).collect();
         match func.call(&mut store, &params, &mut results) {
             Ok(()) => {}
             Err(wasmi_stack::Error::Trap(t)) => {
@@ -113,20 +114,44 @@ fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Or
             }
             Err(e) => return Err(fail(&e)),
         }
-        last = results
-            .iter()
-            .map(|v| {
-                v.i32()
-                    .map(|x| x as u32)
-                    .ok_or_else(|| fail(&"a non-i32 result"))
-            })
-            .collect::<Result<_, _>>()?;
+        last = values_to_words(&results).ok_or_else(|| fail(&"a result that is not i32 or i64"))?;
     }
     // `compute`'s own result is dropped by the C convention.
     if matches!(entry, Entry::Compute { .. }) {
         last.clear();
     }
     Ok(ended(&mut store, Ending::Finished { results: last }))
+}
+
+/// Arguments from 32-bit words (an i64 is two, low first), as in
+/// [`super::wasmi`].
+fn words_to_values(types: &[wasmi_stack::core::ValueType], words: &[u32]) -> Option<Vec<Value>> {
+    use wasmi_stack::core::ValueType as T;
+    let mut words = words.iter().copied();
+    let values = types
+        .iter()
+        .map(|t| match t {
+            T::I32 => Some(Value::I32(words.next()? as i32)),
+            T::I64 => {
+                let lo = words.next()? as u64;
+                Some(Value::I64((lo | (words.next()? as u64) << 32) as i64))
+            }
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    words.next().is_none().then_some(values)
+}
+
+fn values_to_words(values: &[Value]) -> Option<Vec<u32>> {
+    let mut words = Vec::with_capacity(values.len());
+    for v in values {
+        match v {
+            Value::I32(x) => words.push(*x as u32),
+            Value::I64(x) => words.extend([*x as u32, (*x as u64 >> 32) as u32]),
+            _ => return None,
+        }
+    }
+    Some(words)
 }
 
 fn classify(code: Option<TrapCode>) -> Ending {

@@ -1,6 +1,6 @@
 //! The oracle: the same wasm under wasmi, with the same entry and input.
 
-use super::instrument::{self, HOOK_MODULE, HOOK_PATH, HOOK_VALUE};
+use super::instrument::{self, HOOK_MODULE, HOOK_PATH, HOOK_VALUE, HOOK_VALUE64};
 use super::OracleError;
 use crate::compile::{self, Entry, SourceMap, SourceStep, Trap};
 use crate::ending::{Ending, EngineRun, Exhaustion};
@@ -108,7 +108,7 @@ impl Host {
     /// Keep a step; past the cap, stop the run: the caller compares no
     /// further (and wasmi has overflowed its native stack on long runs of
     /// host calls, corpora/fuzz-regressions/smith-0-1330).
-    fn record(&mut self, func: i32, instr: i32, value: Option<i32>) -> Result<(), wasmi::Error> {
+    fn record(&mut self, func: i32, instr: i32, value: Option<u64>) -> Result<(), wasmi::Error> {
         if self.steps.steps.len() >= self.cap {
             self.steps.truncated = true;
             return Err(wasmi::Error::new("hullvm: the step cap is reached"));
@@ -117,7 +117,7 @@ impl Host {
             func: func as u32,
             instr: instr as u32,
             offset: 0,
-            value: value.map(|v| v as u32),
+            value,
         });
         Ok(())
     }
@@ -165,7 +165,23 @@ fn run_here(
                  func: i32,
                  instr: i32|
                  -> Result<i32, wasmi::Error> {
-                    caller.data_mut().record(func, instr, Some(v))?;
+                    caller
+                        .data_mut()
+                        .record(func, instr, Some(v as u32 as u64))?;
+                    Ok(v)
+                },
+            )
+            .map_err(wasmi_err)?;
+        linker
+            .func_wrap(
+                HOOK_MODULE,
+                HOOK_VALUE64,
+                |mut caller: Caller<'_, Host>,
+                 v: i64,
+                 func: i32,
+                 instr: i32|
+                 -> Result<i64, wasmi::Error> {
+                    caller.data_mut().record(func, instr, Some(v as u64))?;
                     Ok(v)
                 },
             )
@@ -241,29 +257,64 @@ fn run_here(
         let func = instance
             .get_func(&store, &name)
             .ok_or_else(|| OracleError::Wasmi(format!("no export named {name:?}")))?;
-        let params: Vec<Val> = args.iter().map(|&a| Val::I32(a as i32)).collect();
-        let n = func.ty(&store).results().len();
-        let mut results = vec![Val::I32(0); n];
+        let ty = func.ty(&store);
+        let params = words_to_vals(ty.params(), &args)?;
+        let mut results: Vec<Val> = ty
+            .results()
+            .iter()
+            .map(|&t| Val::default_for_ty(t))
+            .collect();
         if let Err(e) = func.call(&mut store, &params, &mut results) {
             if ended_the_run(&e, &store) {
                 return Ok(finish(&mut store, Vec::new(), Some(e)));
             }
             return Err(OracleError::Wasmi(e.to_string()));
         }
-        last = results
-            .iter()
-            .map(|v| {
-                v.i32()
-                    .map(|x| x as u32)
-                    .ok_or_else(|| OracleError::Wasmi("a non-i32 result".into()))
-            })
-            .collect::<Result<_, _>>()?;
+        last = vals_to_words(&results)?;
     }
     // `compute`'s own result is dropped by the C convention.
     if matches!(entry, Entry::Compute { .. }) {
         last.clear();
     }
     Ok(finish(&mut store, last, None))
+}
+
+/// Arguments from 32-bit words (an i64 is two, low first) as wasmi values of
+/// the parameter types.
+fn words_to_vals(types: &[wasmi::ValType], words: &[u32]) -> Result<Vec<Val>, OracleError> {
+    let mut words = words.iter().copied();
+    let mut next = || {
+        words
+            .next()
+            .ok_or_else(|| OracleError::Wasmi("fewer argument words than parameters".into()))
+    };
+    let vals = types
+        .iter()
+        .map(|t| match t {
+            wasmi::ValType::I32 => Ok(Val::I32(next()? as i32)),
+            wasmi::ValType::I64 => Ok(Val::I64((next()? as u64 | (next()? as u64) << 32) as i64)),
+            other => Err(OracleError::Wasmi(format!("a {other:?} parameter"))),
+        })
+        .collect::<Result<_, _>>()?;
+    match words.next() {
+        Some(_) => Err(OracleError::Wasmi(
+            "more argument words than parameters".into(),
+        )),
+        None => Ok(vals),
+    }
+}
+
+/// Results as 32-bit words (an i64 is two, low first).
+fn vals_to_words(vals: &[Val]) -> Result<Vec<u32>, OracleError> {
+    let mut words = Vec::with_capacity(vals.len());
+    for v in vals {
+        match v {
+            Val::I32(x) => words.push(*x as u32),
+            Val::I64(x) => words.extend([*x as u32, (*x as u64 >> 32) as u32]),
+            other => return Err(OracleError::Wasmi(format!("a {:?} result", other.ty()))),
+        }
+    }
+    Ok(words)
 }
 
 /// A trap, fuel running out, or the step cap: the run's end, not a failure
