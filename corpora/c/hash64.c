@@ -4,7 +4,7 @@
  *               64-bit FNV prime);
  *   splitmix64  the splitmix64 finalizer of that hash (shifts, xors and
  *               64-bit multiplies);
- *   xorshift64* 1000 steps of xorshift64* seeded with the FNV hash (the
+ *   xorshift64* 100 steps of xorshift64* seeded with the FNV hash (the
  *               seed is forced odd, so it is never 0).
  *
  * Every value is 64-bit unsigned: i64 locals, params, results, i64.mul,
@@ -63,5 +63,5 @@ void compute(const char *input) {
     u64 h = fnv1a64(input);
     line("fnv1a64", h);
     line("splitmix64", splitmix64(h));
-    line("xorshift64*", xorshift64star(h | 1, 1000));
+    line("xorshift64*", xorshift64star(h | 1, 100));
 }
