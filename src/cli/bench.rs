@@ -76,6 +76,18 @@ fn bench(quick: bool, json: Option<&std::path::Path>, filter: Option<&str>) -> R
             p.programs, p.threads, p.sequential_seconds, p.parallel_seconds, p.speedup
         );
     }
+    if !report.op_costs.is_empty() {
+        println!(
+            "{:<20} {:>10} {:>12}",
+            "wasm instruction", "tokens", "flat instrs"
+        );
+        for c in &report.op_costs {
+            println!(
+                "{:<20} {:>10.1} {:>12.1}",
+                c.op, c.tokens_per_instruction, c.flat_instructions_per_instruction
+            );
+        }
+    }
     if let Some(b) = report.peak_memory_bytes {
         println!("peak memory: {:.1} MB", b as f64 / 1e6);
     }

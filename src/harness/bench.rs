@@ -142,6 +142,9 @@ pub struct BenchReport {
     pub curves: Vec<CostCurve>,
     pub parallel: Option<Parallel>,
     pub peak_memory_bytes: Option<u64>,
+    /// Tokens per execution of each lowered wasm operation.
+    #[serde(default)]
+    pub op_costs: Vec<super::op_cost::OpCost>,
 }
 
 /// How long each part of the benchmark runs.
@@ -225,5 +228,8 @@ pub fn measure(decoder: &Decoder, programs: &[(String, Program)], budget: Budget
         curves,
         parallel,
         peak_memory_bytes: peak_memory_bytes(),
+        // Only a failure to compile a fixed module could stop it: a bug, so
+        // the table is left empty and the tests say why.
+        op_costs: super::op_cost::op_costs().unwrap_or_default(),
     }
 }

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod check;
 pub mod corpus;
 pub mod input;
+pub mod op_cost;
 pub mod progress;
 pub mod results;
 pub mod spec;

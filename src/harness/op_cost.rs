@@ -1,0 +1,201 @@
+//! What one wasm instruction costs on the transformer: tokens (and flat
+//! instructions) per execution, for the operations the compiler lowers.
+//!
+//! Each operation runs in a loop over fixed pseudo-random operands; the
+//! compiled program runs on the reference tracer (its tokens are the
+//! transformer's, which every check compares token for token), and the
+//! trace is lifted to source steps. An execution of the operation spans
+//! from its first flat instruction to the first of the `local.set` that
+//! takes its result, so the cost includes the runtime helper it calls and
+//! nothing of the loop around it.
+
+use crate::compile::{self, Entry, Invocation};
+use crate::oracle::reference;
+use crate::verify::lift;
+use serde::{Deserialize, Serialize};
+
+/// The cost of one operation, averaged over its executions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OpCost {
+    /// The wasm instruction, e.g. `i64.mul`.
+    pub op: String,
+    pub tokens_per_instruction: f64,
+    pub flat_instructions_per_instruction: f64,
+    /// Executions measured.
+    pub executions: usize,
+}
+
+/// The operations measured: the instruction, its operand type, how many
+/// operands it takes and the type it leaves.
+const OPS: &[(&str, &str, usize, &str)] = &[
+    ("i32.add", "i32", 2, "i32"),
+    ("i32.mul", "i32", 2, "i32"),
+    ("i32.div_u", "i32", 2, "i32"),
+    ("i32.rem_s", "i32", 2, "i32"),
+    ("i32.and", "i32", 2, "i32"),
+    ("i32.xor", "i32", 2, "i32"),
+    ("i32.shl", "i32", 2, "i32"),
+    ("i32.shr_u", "i32", 2, "i32"),
+    ("i32.rotl", "i32", 2, "i32"),
+    ("i32.clz", "i32", 1, "i32"),
+    ("i32.popcnt", "i32", 1, "i32"),
+    ("i32.lt_s", "i32", 2, "i32"),
+    ("i64.add", "i64", 2, "i64"),
+    ("i64.sub", "i64", 2, "i64"),
+    ("i64.mul", "i64", 2, "i64"),
+    ("i64.div_u", "i64", 2, "i64"),
+    ("i64.div_s", "i64", 2, "i64"),
+    ("i64.rem_u", "i64", 2, "i64"),
+    ("i64.and", "i64", 2, "i64"),
+    ("i64.or", "i64", 2, "i64"),
+    ("i64.xor", "i64", 2, "i64"),
+    ("i64.shl", "i64", 2, "i64"),
+    ("i64.shr_u", "i64", 2, "i64"),
+    ("i64.shr_s", "i64", 2, "i64"),
+    ("i64.rotl", "i64", 2, "i64"),
+    ("i64.clz", "i64", 1, "i64"),
+    ("i64.ctz", "i64", 1, "i64"),
+    ("i64.popcnt", "i64", 1, "i64"),
+    ("i64.eqz", "i64", 1, "i32"),
+    ("i64.eq", "i64", 2, "i32"),
+    ("i64.lt_s", "i64", 2, "i32"),
+    ("i64.lt_u", "i64", 2, "i32"),
+    ("i64.extend_i32_s", "i32", 1, "i64"),
+    ("i64.extend_i32_u", "i32", 1, "i64"),
+    ("i32.wrap_i64", "i64", 1, "i32"),
+    ("i64.extend8_s", "i64", 1, "i64"),
+];
+
+/// Operand pairs each operation runs on.
+const EXECUTIONS: usize = 64;
+
+/// A module whose export "run" applies `op` to each operand pair of its
+/// data, in a loop, keeping the result in a local.
+fn module(op: &str, ty: &str, arity: usize, result: &str, operands: &[u64]) -> String {
+    let data: String = operands
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .map(|b| format!("\\{b:02x}"))
+        .collect();
+    let end = operands.len() * 8;
+    let args = if arity == 2 {
+        "local.get $a local.get $b"
+    } else {
+        "local.get $a"
+    };
+    format!(
+        r#"(module
+  (memory 1)
+  (data (i32.const 0) "{data}")
+  (func (export "run")
+    (local $p i32) (local $a {ty}) (local $b {ty}) (local $r {result})
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (i32.const {end})))
+        (local.set $a ({ty}.load (local.get $p)))
+        (local.set $b ({ty}.load offset=8 (local.get $p)))
+        {args} {op} local.set $r
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $next)))))"#
+    )
+}
+
+/// splitmix64 from a fixed seed: the same operands every run.
+fn operands(n: usize) -> Vec<u64> {
+    let mut state = 0x5eed_u64;
+    (0..n)
+        .map(|_| {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        })
+        .collect()
+}
+
+/// The cost of `op`, or why it could not be measured.
+fn measure(op: &str, ty: &str, arity: usize, result: &str) -> Result<OpCost, String> {
+    let wat = module(op, ty, arity, result, &operands(2 * EXECUTIONS));
+    let entry = Entry::Invoke(vec![Invocation {
+        export: "run".into(),
+        args: vec![],
+    }]);
+    let compiled = compile::compile(wat.as_bytes(), &entry).map_err(|e| e.to_string())?;
+    let run = reference::run(&compiled.program, 200_000_000);
+    let steps = lift::lift(&compiled, &run.trace);
+    // The operation is the instruction right before `local.set $r`; find
+    // its index by name.
+    let index = op_index(&wat, op).ok_or("the operation is not in the module")?;
+    let spans: Vec<(usize, u64)> = steps
+        .windows(2)
+        .filter(|w| w[0].step.instr == index)
+        .map(|w| {
+            (
+                w[1].at.token_index - w[0].at.token_index,
+                w[1].at.step - w[0].at.step,
+            )
+        })
+        .collect();
+    if spans.len() != EXECUTIONS {
+        return Err(format!(
+            "{} executions lifted, {EXECUTIONS} expected",
+            spans.len()
+        ));
+    }
+    let n = spans.len() as f64;
+    Ok(OpCost {
+        op: op.to_string(),
+        tokens_per_instruction: spans.iter().map(|s| s.0 as f64).sum::<f64>() / n,
+        flat_instructions_per_instruction: spans.iter().map(|s| s.1 as f64).sum::<f64>() / n,
+        executions: spans.len(),
+    })
+}
+
+/// Index of `op` among the operators of the module's only function body.
+fn op_index(wat: &str, op: &str) -> Option<u32> {
+    let wasm = wat::parse_str(wat).ok()?;
+    for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
+        if let Ok(wasmparser::Payload::CodeSectionEntry(body)) = payload {
+            let mut reader = body.get_operators_reader().ok()?;
+            let mut i = 0;
+            while !reader.eof() {
+                if compile::operator_name(&reader.read().ok()?) == op {
+                    return Some(i);
+                }
+                i += 1;
+            }
+        }
+    }
+    None
+}
+
+/// Tokens per execution of every measured operation.
+pub fn op_costs() -> Result<Vec<OpCost>, String> {
+    use rayon::prelude::*;
+    OPS.par_iter()
+        .map(|&(op, ty, arity, result)| {
+            measure(op, ty, arity, result).map_err(|e| format!("{op}: {e}"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_add_costs_one_instruction_and_a_mul_a_call() {
+        let add = measure("i64.add", "i64", 2, "i64").unwrap();
+        let eqz = measure("i64.eqz", "i64", 1, "i32").unwrap();
+        let mul = measure("i64.mul", "i64", 2, "i64").unwrap();
+        // i64.eqz is seven inline flat instructions, whatever the operands.
+        assert_eq!(eqz.flat_instructions_per_instruction, 7.0);
+        assert!(add.flat_instructions_per_instruction > 7.0, "{add:?}");
+        assert!(
+            mul.tokens_per_instruction > 10.0 * add.tokens_per_instruction,
+            "{mul:?} {add:?}"
+        );
+        assert_eq!(mul.executions, EXECUTIONS);
+    }
+}
