@@ -195,7 +195,8 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(Op::LocalTee, a);
         self.emit(Op::I32Load, imm);
         self.emit(Op::LocalGet, a);
-        self.emit(Op::I32Load, imm + 4);
+        // An offset past the memory traps above; this code is then dead.
+        self.emit(Op::I32Load, imm.wrapping_add(4));
         Ok(())
     }
 
@@ -230,7 +231,7 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(Op::I32Store, imm);
         self.emit(Op::LocalGet, a);
         self.emit(Op::LocalGet, hi);
-        self.emit(Op::I32Store, imm + 4);
+        self.emit(Op::I32Store, imm.wrapping_add(4));
         Ok(())
     }
 

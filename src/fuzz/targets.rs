@@ -280,8 +280,9 @@ pub(crate) fn smith_module(data: &[u8]) -> Option<(Vec<u8>, Entry)> {
     config.reference_types_enabled = false;
     let module = wasm_smith::Module::new(config, &mut u).ok()?;
     let wasm = module.to_bytes();
-    // The entry: the first exported function whose type is all i32.
-    let export = first_i32_export(&wasm)?;
+    // The entry: the first exported function whose type is all integers;
+    // its arguments are words (an i64 takes two).
+    let export = first_integer_export(&wasm)?;
     let args = (0..export.1)
         .map(|_| u.arbitrary::<u32>().unwrap_or(0))
         .collect();
@@ -294,7 +295,7 @@ pub(crate) fn smith_module(data: &[u8]) -> Option<(Vec<u8>, Entry)> {
     ))
 }
 
-fn first_i32_export(wasm: &[u8]) -> Option<(String, usize)> {
+fn first_integer_export(wasm: &[u8]) -> Option<(String, usize)> {
     use wasmparser::{Payload, TypeRef, ValType};
     let mut types = Vec::new();
     let mut funcs = Vec::new();
@@ -334,13 +335,18 @@ fn first_i32_export(wasm: &[u8]) -> Option<(String, usize)> {
                     let ty = types
                         .get(*funcs.get(e.index as usize)? as usize)?
                         .as_ref()?;
-                    let all_i32 = ty
+                    let integers = ty
                         .params()
                         .iter()
                         .chain(ty.results())
-                        .all(|t| *t == ValType::I32);
-                    if all_i32 {
-                        return Some((e.name.to_string(), ty.params().len()));
+                        .all(|t| matches!(t, ValType::I32 | ValType::I64));
+                    if integers {
+                        let words = ty
+                            .params()
+                            .iter()
+                            .map(|t| if *t == ValType::I64 { 2 } else { 1 })
+                            .sum();
+                        return Some((e.name.to_string(), words));
                     }
                 }
             }
