@@ -2,9 +2,9 @@
 
 use super::instrument::{self, HOOK_MODULE, HOOK_PATH, HOOK_VALUE};
 use super::OracleError;
-use crate::compile::{self, Entry, SourceMap, SourceStep, Trap};
+use crate::compile::{self, Entry, Invocation, SourceMap, SourceStep, Trap};
 use crate::ending::{Ending, EngineRun, Exhaustion};
-use wasmi::{Caller, Config, Engine, Linker, Module, Store, Val};
+use wasmi::{Caller, Config, Engine, Instance, Linker, Module, Store, Val, ValType};
 
 /// What a wasmi run may use before it is stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +102,10 @@ struct Host {
     output: Vec<u8>,
     steps: OracleSteps,
     cap: usize,
+    /// Whether steps are kept: from instantiation, except for a run that
+    /// the compiled program starts from a memory image (then only from its
+    /// own calls on).
+    recording: bool,
 }
 
 impl Host {
@@ -109,6 +113,9 @@ impl Host {
     /// further (and wasmi has overflowed its native stack on long runs of
     /// host calls, corpora/fuzz-regressions/smith-0-1330).
     fn record(&mut self, func: i32, instr: i32, value: Option<i32>) -> Result<(), wasmi::Error> {
+        if !self.recording {
+            return Ok(());
+        }
         if self.steps.steps.len() >= self.cap {
             self.steps.truncated = true;
             return Err(wasmi::Error::new("hullvm: the step cap is reached"));
@@ -138,6 +145,7 @@ fn run_here(
         &engine,
         Host {
             cap: record.unwrap_or(0),
+            recording: !matches!(entry, Entry::Resume(compile::Resume { image: Some(_), .. })),
             ..Host::default()
         },
     );
@@ -204,66 +212,166 @@ fn run_here(
         Err(e) => return Err(OracleError::Wasmi(e.to_string())),
     };
 
-    let calls: Vec<(String, Vec<u32>)> = match entry {
+    let (before, calls, read) = match entry {
         Entry::Compute { input } => {
-            let mut args = Vec::new();
-            let func = instance
-                .get_func(&store, "compute")
-                .ok_or_else(|| OracleError::Wasmi("no export named \"compute\"".into()))?;
-            if func.ty(&store).params().len() == 1 {
-                let heap_base = instance
-                    .get_global(&store, "__heap_base")
-                    .and_then(|g| g.get(&store).i32())
-                    .ok_or_else(|| OracleError::Wasmi("no __heap_base export".into()))?;
-                let memory = instance
-                    .get_memory(&store, "memory")
-                    .ok_or_else(|| OracleError::Wasmi("no memory export".into()))?;
-                let size = memory.data(&store).len() as u64;
-                let addr = compile::input_address(heap_base as u32, input.len(), size)
-                    .map_err(compile::CompileError::Entry)?;
-                let mut bytes = input.clone();
-                bytes.push(0);
-                memory
-                    .write(&mut store, addr as usize, &bytes)
-                    .map_err(|e| OracleError::Wasmi(e.to_string()))?;
-                args.push(addr);
-            }
-            vec![("compute".to_string(), args)]
+            let call = compute_call(&instance, &mut store, input)?;
+            (&[][..], vec![call], None)
         }
-        Entry::Invoke(calls) => calls
-            .iter()
-            .map(|c| (c.export.clone(), c.args.clone()))
-            .collect(),
+        Entry::Invoke(calls) => (&[][..], calls.clone(), None),
+        Entry::Resume(r) => (&r.before[..], r.calls.clone(), r.read.as_deref()),
     };
-
-    let mut last = Vec::new();
-    for (name, args) in calls {
-        let func = instance
-            .get_func(&store, &name)
-            .ok_or_else(|| OracleError::Wasmi(format!("no export named {name:?}")))?;
-        let params: Vec<Val> = args.iter().map(|&a| Val::I32(a as i32)).collect();
-        let n = func.ty(&store).results().len();
-        let mut results = vec![Val::I32(0); n];
-        if let Err(e) = func.call(&mut store, &params, &mut results) {
-            if ended_the_run(&e, &store) {
-                return Ok(finish(&mut store, Vec::new(), Some(e)));
-            }
-            return Err(OracleError::Wasmi(e.to_string()));
+    for call in before {
+        // Each earlier call gets the budget anew: the budget is measured
+        // on the compiled program, which makes only `calls`.
+        store
+            .set_fuel(budget.fuel)
+            .map_err(|e| OracleError::Wasmi(e.to_string()))?;
+        match invoke(&instance, &mut store, call) {
+            Ok(_) => {}
+            // A trap ends that call, not the script.
+            Err(Call::Ended(e)) if e.as_trap_code().is_some() && !is_out_of_fuel(&e) => {}
+            Err(Call::Ended(e)) => return Ok(finish(&mut store, Vec::new(), Some(e))),
+            Err(Call::Failed(e)) => return Err(e),
         }
-        last = results
-            .iter()
-            .map(|v| {
-                v.i32()
-                    .map(|x| x as u32)
-                    .ok_or_else(|| OracleError::Wasmi("a non-i32 result".into()))
-            })
-            .collect::<Result<_, _>>()?;
+    }
+    if !before.is_empty() {
+        store
+            .set_fuel(budget.fuel)
+            .map_err(|e| OracleError::Wasmi(e.to_string()))?;
+    }
+    store.data_mut().recording = true;
+    let mut last = Vec::new();
+    for call in &calls {
+        match invoke(&instance, &mut store, call) {
+            Ok(results) => last = results,
+            Err(Call::Ended(e)) => return Ok(finish(&mut store, Vec::new(), Some(e))),
+            Err(Call::Failed(e)) => return Err(e),
+        }
+    }
+    if let Some(name) = read {
+        let global = instance
+            .get_global(&store, name)
+            .ok_or_else(|| OracleError::Wasmi(format!("no global exported as {name:?}")))?;
+        last = words(&global.get(&store))?;
     }
     // `compute`'s own result is dropped by the C convention.
     if matches!(entry, Entry::Compute { .. }) {
         last.clear();
     }
     Ok(finish(&mut store, last, None))
+}
+
+/// The C convention's call: `compute`, with the input copied above
+/// `__heap_base` when it takes a pointer.
+fn compute_call(
+    instance: &Instance,
+    store: &mut Store<Host>,
+    input: &[u8],
+) -> Result<Invocation, OracleError> {
+    let mut args = Vec::new();
+    let func = instance
+        .get_func(&*store, "compute")
+        .ok_or_else(|| OracleError::Wasmi("no export named \"compute\"".into()))?;
+    if func.ty(&*store).params().len() == 1 {
+        let heap_base = instance
+            .get_global(&*store, "__heap_base")
+            .and_then(|g| g.get(&*store).i32())
+            .ok_or_else(|| OracleError::Wasmi("no __heap_base export".into()))?;
+        let memory = instance
+            .get_memory(&*store, "memory")
+            .ok_or_else(|| OracleError::Wasmi("no memory export".into()))?;
+        let size = memory.data(&*store).len() as u64;
+        let addr = compile::input_address(heap_base as u32, input.len(), size)
+            .map_err(compile::CompileError::Entry)?;
+        let mut bytes = input.to_vec();
+        bytes.push(0);
+        memory
+            .write(&mut *store, addr as usize, &bytes)
+            .map_err(|e| OracleError::Wasmi(e.to_string()))?;
+        args.push(addr);
+    }
+    Ok(Invocation {
+        export: "compute".into(),
+        args,
+    })
+}
+
+/// How a call did not return.
+enum Call {
+    /// A trap, fuel running out or the step cap: the end of a run.
+    Ended(wasmi::Error),
+    /// wasmi could not make the call.
+    Failed(OracleError),
+}
+
+/// Call an export with its arguments as words; returns its results as
+/// words.
+fn invoke(
+    instance: &Instance,
+    store: &mut Store<Host>,
+    call: &Invocation,
+) -> Result<Vec<u32>, Call> {
+    let failed = |m: String| Call::Failed(OracleError::Wasmi(m));
+    let func = instance
+        .get_func(&*store, &call.export)
+        .ok_or_else(|| failed(format!("no export named {:?}", call.export)))?;
+    let ty = func.ty(&*store);
+    let params = values(ty.params(), &call.args).map_err(Call::Failed)?;
+    let mut results = vec![Val::I32(0); ty.results().len()];
+    if let Err(e) = func.call(&mut *store, &params, &mut results) {
+        return Err(if ended_the_run(&e, store) {
+            Call::Ended(e)
+        } else {
+            Call::Failed(OracleError::Wasmi(e.to_string()))
+        });
+    }
+    let mut words_out = Vec::new();
+    for v in &results {
+        words_out.extend(words(v).map_err(Call::Failed)?);
+    }
+    Ok(words_out)
+}
+
+/// Arguments as wasm values, from words: an i32 takes one, an i64 two
+/// (low word first).
+fn values(types: &[ValType], args: &[u32]) -> Result<Vec<Val>, OracleError> {
+    let mut rest = args;
+    let mut vals = Vec::with_capacity(types.len());
+    for ty in types {
+        let (val, n) = match (ty, rest) {
+            (ValType::I32, [w, ..]) => (Val::I32(*w as i32), 1),
+            (ValType::I64, [lo, hi, ..]) => (Val::I64(u64_of(*lo, *hi) as i64), 2),
+            (ValType::I32 | ValType::I64, _) => {
+                return Err(OracleError::Wasmi(format!(
+                    "{} argument words for parameters {types:?}",
+                    args.len()
+                )))
+            }
+            (other, _) => return Err(OracleError::Wasmi(format!("a {other:?} parameter"))),
+        };
+        vals.push(val);
+        rest = &rest[n..];
+    }
+    if !rest.is_empty() {
+        return Err(OracleError::Wasmi(format!(
+            "{} argument words for parameters {types:?}",
+            args.len()
+        )));
+    }
+    Ok(vals)
+}
+
+fn u64_of(lo: u32, hi: u32) -> u64 {
+    u64::from(lo) | (u64::from(hi) << 32)
+}
+
+/// A value as words: an i32 is one, an i64 two (low word first).
+fn words(v: &Val) -> Result<Vec<u32>, OracleError> {
+    match v {
+        Val::I32(x) => Ok(vec![*x as u32]),
+        Val::I64(x) => Ok(vec![*x as u32, (*x as u64 >> 32) as u32]),
+        other => Err(OracleError::Wasmi(format!("a {:?} result", other.ty()))),
+    }
 }
 
 /// A trap, fuel running out, or the step cap: the run's end, not a failure
