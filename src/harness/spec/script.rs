@@ -85,7 +85,8 @@ struct Instance {
     /// Stretches of calls, each ended by a call that did not finish and
     /// may have written state.
     history: Vec<Stretch>,
-    /// Calls since the last stretch (or instantiation).
+    /// Calls since the last stretch (or instantiation) that may have
+    /// written state.
     calls: Vec<Invocation>,
     /// Memory after `history` on the reference tracer: only to decide, when
     /// collecting, whether a later run fits the token budget.
@@ -253,7 +254,7 @@ impl Script<'_> {
                 // The call happened in the script: if it may have written
                 // state, no later program reproduces it.
                 if compile::export_writes_state(&instance.wasm, invoke.name) {
-                    instance.broken.get_or_insert_with(|| why.clone());
+                    instance.broken.get_or_insert_with(|| earlier(&why));
                 }
                 return Job::Unsupported(why);
             }
@@ -340,18 +341,19 @@ impl Instance {
         if !self.writes_state || self.broken.is_some() {
             return;
         }
-        if !matches!(expect, Ok(Expect::Trap(_) | Expect::Exhaustion)) {
-            self.calls.push(call);
+        if !compile::export_writes_state(&self.wasm, &call.export) {
+            // Nothing it can reach writes memory or globals: later runs
+            // need not make it.
             return;
         }
-        if !compile::export_writes_state(&self.wasm, &call.export) {
-            // It changed nothing: later runs need not make it.
+        if !matches!(expect, Ok(Expect::Trap(_) | Expect::Exhaustion)) {
+            self.calls.push(call);
             return;
         }
         let Job::Run(run) = job else {
             // The stretch cannot be decoded, so no state comes from it.
             if let Job::Unsupported(why) = job {
-                self.broken = Some(why.clone());
+                self.broken = Some(earlier(why));
             }
             return;
         };
@@ -364,6 +366,12 @@ impl Instance {
         self.history.push(stretch);
         self.calls.clear();
     }
+}
+
+/// Why runs after an unsupported call that may have written state are
+/// unsupported: the call's own reason, said of it.
+fn earlier(why: &str) -> String {
+    format!("{why} (in an earlier call that may write state)")
 }
 
 /// Names of the modules `wasm` imports from.
