@@ -228,8 +228,10 @@ type ImageCell = Arc<OnceLock<Result<Vec<u8>, Verdict>>>;
 
 /// Each stretch's image is decoded once per process and shared by every
 /// later trial of its instance (trials run in parallel; the first to need
-/// an image decodes it, the others wait for it). A stretch that failed
-/// fails every trial after it the same way.
+/// an image decodes it, the others wait for it; [`pipeline::check`] runs
+/// no rayon work, so a waiting worker is never asked to compute the cell
+/// it waits on). A stretch that failed fails every trial after it the
+/// same way.
 fn cached(
     key: ImageKey,
     compute: impl FnOnce() -> Result<Vec<u8>, Verdict>,
