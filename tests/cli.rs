@@ -425,6 +425,68 @@ fn run_several_programs_exit_with_the_worst_status() {
     assert!(err.contains("1 of 4 programs failed"), "{err}");
 }
 
+/// FNV-1a 64 of the input, printed as 16 hex digits: i64 locals, params,
+/// results and arithmetic, and a `compute` that returns an i64 (dropped by
+/// the C convention).
+const FNV1A64_WAT: &str = r#"(module
+  (import "env" "output_byte" (func $out (param i32)))
+  (memory (export "memory") 1)
+  (global (export "__heap_base") i32 (i32.const 1024))
+  (func $hash (param $p i32) (result i64) (local $h i64) (local $c i32)
+    (local.set $h (i64.const 0xcbf29ce484222325))
+    (block $done
+      (loop $next
+        (local.set $c (i32.load8_u (local.get $p)))
+        (br_if $done (i32.eqz (local.get $c)))
+        (local.set $h (i64.mul (i64.xor (local.get $h) (i64.extend_i32_u (local.get $c)))
+                               (i64.const 0x100000001b3)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $next)))
+    (local.get $h))
+  (func (export "compute") (param i32) (result i64) (local $h i64) (local $shift i64) (local $d i32)
+    (local.set $h (call $hash (local.get 0)))
+    (local.set $shift (i64.const 60))
+    (loop $digit
+      (local.set $d (i32.wrap_i64 (i64.and (i64.shr_u (local.get $h) (local.get $shift))
+                                           (i64.const 15))))
+      (call $out (i32.add (local.get $d)
+                          (select (i32.const 48) (i32.const 87) (i32.lt_u (local.get $d) (i32.const 10)))))
+      (local.set $shift (i64.sub (local.get $shift) (i64.const 4)))
+      (br_if $digit (i64.ge_s (local.get $shift) (i64.const 0))))
+    (call $out (i32.const 10))
+    (local.get $h)))"#;
+
+/// The host's FNV-1a 64, the expectation for [`FNV1A64_WAT`].
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// `--engine wasmi` runs what wasmi runs, not only what hullvm compiles:
+/// an i64 module prints the host's 64-bit hash.
+#[test]
+fn run_wasmi_runs_modules_hullvm_does_not_compile() {
+    let wat = scratch("fnv1a64.wat");
+    std::fs::write(&wat, FNV1A64_WAT).unwrap();
+    let wat = wat.to_str().unwrap();
+    for input in [
+        "",
+        "a",
+        "hullvm",
+        "The quick brown fox jumps over the lazy dog",
+    ] {
+        let out = hullvm(&["run", wat, "--engine", "wasmi", "--input", input]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 0, "{input:?}: {err}");
+        let want = format!("{:016x}\n", fnv1a64(input.as_bytes()));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{input:?}");
+        assert!(err.contains("wasmi: 0 tokens, 0 steps"), "{err}");
+    }
+    // The published FNV-1a 64 test vector, so the host function is checked too.
+    assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+}
+
 /// `hullvm run --help` documents every exit status.
 #[test]
 fn run_help_documents_the_exit_status() {

@@ -187,11 +187,13 @@ pub fn run(args: Args) -> Result<u8> {
         _ => None,
     };
     let one = |program: &PathBuf| -> Result<RunSummary> {
-        let src = input::load(program, args.input.as_deref().map(str::as_bytes))?;
+        let input = args.input.as_deref().map(str::as_bytes);
+        // wasmi runs the module itself: hullvm's compiler must not stand
+        // between it and a module it can run.
         let summary = match &decoder {
-            Some(decoder) => run_transformer(decoder, &src, &args)?,
-            None if args.engine == Engine::Reference => run_reference(&src, args.max_tokens),
-            None => run_wasmi(&src, &args)?,
+            None if args.engine == Engine::Wasmi => run_wasmi(program, input, &args)?,
+            None => run_reference(&input::load(program, input)?, args.max_tokens),
+            Some(decoder) => run_transformer(decoder, &input::load(program, input)?, &args)?,
         };
         Ok(RunSummary {
             program: program.display().to_string(),
@@ -261,17 +263,18 @@ fn run_reference(src: &Source, max_tokens: usize) -> RunSummary {
     RunSummary::new("reference", run.run, run.trace.len(), run.steps, seconds)
 }
 
-fn run_wasmi(src: &Source, args: &Args) -> Result<RunSummary> {
-    let Some((wasm, entry)) = &src.wasm else {
+fn run_wasmi(program: &Path, input: Option<&[u8]>, args: &Args) -> Result<RunSummary> {
+    if program.extension().is_some_and(|e| e == "txt") {
         bail!("the wasmi engine needs a .wasm, .wat or .c program, not a token file");
-    };
+    }
+    let (wasm, entry) = input::load_wasm(program, input)?;
     let t = Instant::now();
     let limits = limits(args);
     let budget = wasmi::Budget {
         fuel: limits.max_fuel,
         call_depth: limits.call_depth,
     };
-    let run = wasmi::run(wasm, entry, budget)?;
+    let run = wasmi::run_module(&wasm, &entry, budget)?;
     Ok(RunSummary::new(
         "wasmi",
         run,

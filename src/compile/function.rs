@@ -8,9 +8,11 @@
 
 use super::asm::{Label, Origin, Target};
 use super::source_map::{Report, SourceOp};
-use super::{i32_only, CompileError, Context, FuncKey, Import, ModuleId, Trap, MAX_LOCALS};
+use super::{
+    slot_count, slots, CompileError, Context, FuncKey, Import, ModuleId, Trap, MAX_LOCALS,
+};
 use crate::isa::Op;
-use wasmparser::{BlockType, Operator, ValType};
+use wasmparser::{BlockType, FuncValidator, Operator, ValType, ValidatorResources};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FrameKind {
@@ -53,15 +55,44 @@ const TEMP_BR_TABLE: u32 = 0;
 
 /// Largest `br_table` compiled (its dispatch is linear in the targets).
 const MAX_BR_TABLE: u32 = 256;
-const TEMP_FIRST: u32 = 1;
+pub(super) const TEMP_FIRST: u32 = 1;
 
-struct FunctionCompiler<'c, 'm, 'a> {
-    cx: &'c mut Context<'m, 'a>,
-    module_id: ModuleId,
+/// A function with more local slots than this keeps the rest in memory (a
+/// spill frame), so its temporaries still fit the machine's frame of
+/// `MAX_LOCALS` slots. Functions within it compile as they always did.
+const MACHINE_LOCALS: u32 = 48;
+
+/// Where a function keeps the locals the machine's frame cannot hold: a
+/// frame on a stack in the reserved area, found through a pointer word
+/// that starts at 0 (memory starts zeroed) and counts the bytes in use.
+/// The prologue pushes the frame, every return pops it.
+#[derive(Clone, Copy)]
+pub(super) struct Spill {
+    /// Bytes of this function's frame.
+    pub(super) frame: u32,
+    /// Address of the pointer word.
+    pub(super) pointer: u32,
+    /// The stack's base minus `frame`: the frame's own first byte is
+    /// `base + pointer`, once the prologue has pushed it.
+    pub(super) base: u32,
+}
+
+pub(super) struct FunctionCompiler<'c, 'm, 'a> {
+    pub(super) cx: &'c mut Context<'m, 'a>,
+    pub(super) module_id: ModuleId,
     start_pc: u32,
-    locals: u32,
+    /// Each wasm local's first slot and type (an i64 takes two slots).
+    local_map: Vec<(u32, ValType)>,
+    /// Slots the locals take.
+    local_slots: u32,
+    /// The first machine slot of the compiler's temporaries.
+    temp_base: u32,
     max_temp: u32,
-    height: u32,
+    /// The spill frame, for a function with more slots than the machine
+    /// frame holds.
+    spill: Option<Spill>,
+    /// Operand-stack height in machine slots.
+    pub(super) height: u32,
     frames: Vec<Frame>,
     /// Nesting depth of blocks opened inside dead code.
     dead_depth: u32,
@@ -74,6 +105,9 @@ struct FunctionCompiler<'c, 'm, 'a> {
     lowered: bool,
     /// The source map entries of this function (user functions only).
     ops: Vec<SourceOp>,
+    /// wasm's own validator, run alongside: it knows the operand types
+    /// that `drop` and `select` leave implicit.
+    validator: FuncValidator<ValidatorResources>,
 }
 
 pub(super) fn compile_function(
@@ -97,8 +131,9 @@ pub(super) fn compile_function(
         other => other,
     };
     let body_offset = body.range().start as usize;
-    let params = i32_only(ty.params()).map_err(|e| with_context(e, body_offset))?;
-    let results = i32_only(ty.results()).map_err(|e| with_context(e, body_offset))?;
+    let params = slot_count(ty.params()).map_err(|e| with_context(e, body_offset))?;
+    let results = slot_count(ty.results()).map_err(|e| with_context(e, body_offset))?;
+    let mut validator = module.func_validator(defined);
 
     let mut local_types: Vec<ValType> = ty.params().to_vec();
     let locals_reader = body
@@ -106,23 +141,40 @@ pub(super) fn compile_function(
         .map_err(|e| CompileError::Invalid(e.to_string()))?;
     for l in locals_reader {
         let (count, t) = l.map_err(|e| CompileError::Invalid(e.to_string()))?;
-        if count > MAX_LOCALS {
-            return Err(with_context(
-                CompileError::unsupported(format!("more than {MAX_LOCALS} locals")),
-                body_offset,
-            ));
-        }
+        validator
+            .define_locals(body_offset as u64, count, t)
+            .map_err(|e| CompileError::Invalid(e.to_string()))?;
         local_types.extend(std::iter::repeat_n(t, count as usize));
     }
-    i32_only(&local_types).map_err(|e| with_context(e, body_offset))?;
+    let mut local_map = Vec::with_capacity(local_types.len());
+    let mut local_slots = 0;
+    for &t in &local_types {
+        local_map.push((local_slots, t));
+        local_slots += slots(t).map_err(|e| with_context(e, body_offset))?;
+    }
 
+    let spill = match local_slots.checked_sub(MACHINE_LOCALS) {
+        Some(words) if words > 0 => Some(cx.layout.spill_frame(words).ok_or_else(|| {
+            with_context(
+                CompileError::unsupported(format!(
+                    "{local_slots} local slots (the spill stack holds {} bytes)",
+                    cx.layout.spill_bytes
+                )),
+                body_offset,
+            )
+        })?),
+        _ => None,
+    };
     let start_pc = cx.asm.pc();
     let mut fc = FunctionCompiler {
         cx,
         module_id: key.module,
         start_pc,
-        locals: local_types.len() as u32,
+        local_map,
+        local_slots,
+        temp_base: local_slots.min(MACHINE_LOCALS),
         max_temp: 0,
+        spill,
         height: 0,
         frames: Vec::new(),
         dead_depth: 0,
@@ -132,16 +184,18 @@ pub(super) fn compile_function(
         instr: None,
         lowered: false,
         ops: Vec::new(),
+        validator,
     };
     fc.set_origin();
+    fc.push_spill_frame();
     // Parameters arrive on the stack, last one on top; declared locals start
     // at zero (a fresh frame may reuse the slots of an earlier call).
     for k in (0..params).rev() {
-        fc.cx.asm.emit(Op::LocalSet, k);
+        fc.set_slot(k);
     }
-    for k in params..fc.locals {
-        fc.cx.asm.emit(Op::I32Const, 0);
-        fc.cx.asm.emit(Op::LocalSet, k);
+    for k in params..fc.local_slots {
+        fc.emit(Op::I32Const, 0);
+        fc.set_slot(k);
     }
     let end = fc.cx.asm.new_label();
     fc.frames.push(Frame {
@@ -176,13 +230,17 @@ pub(super) fn compile_function(
             report,
         });
         fc.set_origin();
-        fc.operator(op).map_err(|e| with_context(e, offset))?;
+        fc.operator(op.clone())
+            .map_err(|e| with_context(e, offset))?;
+        fc.validator
+            .op(offset as u64, &op)
+            .map_err(|e| CompileError::Invalid(e.to_string()))?;
     }
     if key.module == ModuleId::User {
         let ops = std::mem::take(&mut fc.ops);
         fc.cx.source_map.functions.insert(key.index, ops);
     }
-    let total = fc.locals + fc.max_temp;
+    let total = fc.temp_base + fc.max_temp;
     if total > MAX_LOCALS {
         return Err(with_context(
             CompileError::unsupported(format!(
@@ -206,7 +264,7 @@ impl FunctionCompiler<'_, '_, '_> {
     }
 
     /// Mark the rest of the current operator's code as a lowering.
-    fn mark_lowered(&mut self) {
+    pub(super) fn mark_lowered(&mut self) {
         self.lowered = true;
         self.set_origin();
     }
@@ -214,6 +272,38 @@ impl FunctionCompiler<'_, '_, '_> {
     /// What a reachable operator reports to the source-level diff (the rule
     /// is documented on [`Report`]).
     fn report(&self, op: &Operator) -> Report {
+        if let Some(report) = super::int64::report(op) {
+            return report;
+        }
+        let report = self.report_i32(op);
+        // Operators that move values of any type report at their width.
+        let ty = match *op {
+            Operator::LocalGet { local_index }
+            | Operator::LocalSet { local_index }
+            | Operator::LocalTee { local_index } => self.local(local_index).1,
+            Operator::GlobalGet { global_index } | Operator::GlobalSet { global_index } => {
+                self.cx.module(self.module_id).globals[global_index as usize].ty
+            }
+            Operator::Select => self.operand_type(1),
+            Operator::TypedSelect { ty } => ty,
+            Operator::Call { function_index } => {
+                let module = self.cx.module(self.module_id);
+                match module.func_type(function_index).results().last() {
+                    Some(&t) => t,
+                    None => return report,
+                }
+            }
+            _ => return report,
+        };
+        match (report, ty) {
+            (Report::After, ValType::I64) => Report::After64,
+            (Report::Before, ValType::I64) => Report::Before64,
+            (report, _) => report,
+        }
+    }
+
+    /// [`Self::report`] for operators on i32 values.
+    fn report_i32(&self, op: &Operator) -> Report {
         use Operator as O;
         match op {
             O::LocalSet { .. }
@@ -286,22 +376,108 @@ impl FunctionCompiler<'_, '_, '_> {
         }
     }
 
-    fn emit(&mut self, op: Op, imm: u32) {
+    pub(super) fn emit(&mut self, op: Op, imm: u32) {
         self.cx.asm.emit(op, imm);
     }
 
-    fn temp(&mut self, slot: u32) -> u32 {
+    pub(super) fn temp(&mut self, slot: u32) -> u32 {
         self.max_temp = self.max_temp.max(slot + 1);
-        self.locals + slot
+        self.temp_base + slot
+    }
+
+    /// The immediate that addresses a spilled slot, or None for a slot the
+    /// machine frame holds.
+    fn spilled(&self, slot: u32) -> Option<u32> {
+        let spill = self.spill?;
+        let word = slot.checked_sub(MACHINE_LOCALS)?;
+        Some(spill.base + 4 * word)
+    }
+
+    /// Push the slot's value (`local.get`).
+    fn get_slot(&mut self, slot: u32) {
+        match (self.spilled(slot), self.spill) {
+            (Some(imm), Some(spill)) => {
+                self.emit(Op::I32Const, 0);
+                self.emit(Op::I32Load, spill.pointer);
+                self.emit(Op::I32Load, imm);
+            }
+            _ => self.emit(Op::LocalGet, slot),
+        }
+    }
+
+    /// Pop into the slot (`local.set`); `keep` leaves the value on the
+    /// stack (`local.tee`).
+    fn put_slot(&mut self, slot: u32, keep: bool) {
+        match (self.spilled(slot), self.spill) {
+            (Some(imm), Some(spill)) => {
+                let t = self.temp(TEMP_FIRST);
+                self.emit(if keep { Op::LocalTee } else { Op::LocalSet }, t);
+                self.emit(Op::I32Const, 0);
+                self.emit(Op::I32Load, spill.pointer);
+                self.emit(Op::LocalGet, t);
+                self.emit(Op::I32Store, imm);
+            }
+            _ => self.emit(if keep { Op::LocalTee } else { Op::LocalSet }, slot),
+        }
+    }
+
+    fn set_slot(&mut self, slot: u32) {
+        self.put_slot(slot, false);
+    }
+
+    /// pointer += frame (or -= frame when `pop`), leaving the stack as it
+    /// was: a pop runs between a function's results and its `return`.
+    fn move_spill_pointer(&mut self, pop: bool) {
+        let Some(spill) = self.spill else { return };
+        self.emit(Op::I32Const, 0);
+        self.emit(Op::I32Const, 0);
+        self.emit(Op::I32Load, spill.pointer);
+        self.emit(Op::I32Const, spill.frame);
+        self.emit(if pop { Op::I32Sub } else { Op::I32Add }, 0);
+        self.emit(Op::I32Store, spill.pointer);
+    }
+
+    /// The prologue's push of the spill frame; past the stack's end the
+    /// run ends as a memory access out of bounds would (hullvm's stack is
+    /// its own memory), which is a trap.
+    fn push_spill_frame(&mut self) {
+        let Some(spill) = self.spill else { return };
+        self.move_spill_pointer(false);
+        self.emit(Op::I32Const, 0);
+        self.emit(Op::I32Load, spill.pointer);
+        self.emit(Op::I32Const, self.cx.layout.spill_bytes);
+        self.emit(Op::I32GtU, 0);
+        let exhausted = self.cx.trap(Trap::MemoryOutOfBounds);
+        self.cx.asm.emit_jump(Op::BrIf, exhausted);
+    }
+
+    /// Leave the function: pop the spill frame, then `return`.
+    fn emit_return(&mut self) {
+        self.move_spill_pointer(true);
+        self.cx.asm.emit_return(self.start_pc);
+    }
+
+    /// A wasm local's first slot and type.
+    fn local(&self, index: u32) -> (u32, ValType) {
+        self.local_map[index as usize]
+    }
+
+    /// The type of the operand `depth` values below the top (known in
+    /// reachable code, which is all that is compiled).
+    fn operand_type(&self, depth: usize) -> ValType {
+        self.validator
+            .get_operand_type(depth)
+            .flatten()
+            .unwrap_or(ValType::I32)
     }
 
     fn block_type(&self, bt: BlockType) -> Result<(u32, u32), CompileError> {
         match bt {
             BlockType::Empty => Ok((0, 0)),
-            BlockType::Type(t) => Ok((0, i32_only(&[t])?)),
+            BlockType::Type(t) => Ok((0, slots(t)?)),
             BlockType::FuncType(idx) => {
                 let ty = &self.cx.module(self.module_id).types[idx as usize];
-                Ok((i32_only(ty.params())?, i32_only(ty.results())?))
+                Ok((slot_count(ty.params())?, slot_count(ty.results())?))
             }
         }
     }
@@ -372,37 +548,39 @@ impl FunctionCompiler<'_, '_, '_> {
         }
         self.emit_cleanup(keep, extra);
         if is_return {
-            self.cx.asm.emit_return(self.start_pc);
+            self.emit_return();
         } else {
             self.cx.asm.emit_jump(Op::Br, Target::Label(target));
         }
         self.cx.asm.place(skip);
     }
 
-    fn trap(&mut self, trap: Trap) {
+    pub(super) fn trap(&mut self, trap: Trap) {
         let target = self.cx.trap(trap);
         self.cx.asm.emit_jump(Op::Br, target);
     }
 
-    fn call_helper(&mut self, name: &str) {
+    pub(super) fn call_helper(&mut self, name: &str) {
         self.mark_lowered();
         let key = self.cx.helper(name);
         self.cx.call(key);
     }
 
-    fn global_slot(&self, g: u32) -> Result<(Option<u32>, Option<u32>), CompileError> {
+    /// Where a global lives (its address, when it has one) and its
+    /// constant value (when it has one), with its type.
+    fn global_slot(&self, g: u32) -> Result<(Option<u32>, Option<u64>, ValType), CompileError> {
         let module = self.cx.module(self.module_id);
         let global = &module.globals[g as usize];
-        i32_only(&[global.ty])?;
+        slots(global.ty)?;
         if global.imported {
             return Err(CompileError::unsupported("imported globals"));
         }
-        Ok((self.cx.layout.globals[g as usize], global.init))
+        Ok((self.cx.layout.globals[g as usize], global.init, global.ty))
     }
 
     /// The address range check before a load or store of `size` bytes at
     /// static `offset`; the address is on top of the stack and stays there.
-    fn bounds_check(&mut self, offset: u64, size: u64) {
+    pub(super) fn bounds_check(&mut self, offset: u64, size: u64) {
         let limit = self.cx.layout.memory_bytes as i64 - offset as i64 - size as i64;
         if let Some(addr) = self.cx.asm.last_const() {
             // A constant address is checked now.
@@ -426,7 +604,7 @@ impl FunctionCompiler<'_, '_, '_> {
 
     /// The static offset a memory access compiles to, or None for a runtime
     /// helper's private scratch (no check needed).
-    fn memory_offset(&self, offset: u64) -> Result<Option<u32>, CompileError> {
+    pub(super) fn memory_offset(&self, offset: u64) -> Result<Option<u32>, CompileError> {
         match self.module_id {
             ModuleId::Runtime => Ok(Some(self.cx.layout.runtime_scratch + offset as u32)),
             ModuleId::User => {
@@ -438,7 +616,7 @@ impl FunctionCompiler<'_, '_, '_> {
         }
     }
 
-    fn load(&mut self, op: Op, offset: u64, size: u64) -> Result<(), CompileError> {
+    pub(super) fn load(&mut self, op: Op, offset: u64, size: u64) -> Result<(), CompileError> {
         match self.memory_offset(offset)? {
             Some(imm) => self.emit(op, imm),
             None => {
@@ -449,7 +627,7 @@ impl FunctionCompiler<'_, '_, '_> {
         Ok(())
     }
 
-    fn store(&mut self, op: Op, offset: u64, size: u64) -> Result<(), CompileError> {
+    pub(super) fn store(&mut self, op: Op, offset: u64, size: u64) -> Result<(), CompileError> {
         self.height -= 2;
         match self.memory_offset(offset)? {
             Some(imm) => self.emit(op, imm),
@@ -465,7 +643,7 @@ impl FunctionCompiler<'_, '_, '_> {
     }
 
     /// i32.extend8_s / extend16_s: a store and a signed load through scratch.
-    fn sign_extend(&mut self, store: Op, load: Op) {
+    pub(super) fn sign_extend(&mut self, store: Op, load: Op) {
         self.mark_lowered();
         let scratch = self.cx.layout.scratch;
         let t = self.temp(TEMP_FIRST);
@@ -569,43 +747,65 @@ impl FunctionCompiler<'_, '_, '_> {
             }
             O::Call { function_index } => self.call(function_index)?,
             O::Drop => {
-                self.height -= 1;
-                self.emit(Op::Drop, 0);
+                for _ in 0..slots(self.operand_type(0))? {
+                    self.height -= 1;
+                    self.emit(Op::Drop, 0);
+                }
             }
-            O::Select | O::TypedSelect { ty: ValType::I32 } => {
-                self.height -= 2;
-                self.emit(Op::Select, 0);
-            }
+            O::Select => self.select(self.operand_type(1))?,
+            O::TypedSelect { ty } => self.select(ty)?,
             O::LocalGet { local_index } => {
-                self.height += 1;
-                self.emit(Op::LocalGet, local_index);
+                let (slot, ty) = self.local(local_index);
+                for k in 0..slots(ty)? {
+                    self.height += 1;
+                    self.get_slot(slot + k);
+                }
             }
             O::LocalSet { local_index } => {
-                self.height -= 1;
-                self.emit(Op::LocalSet, local_index);
+                let (slot, ty) = self.local(local_index);
+                for k in (0..slots(ty)?).rev() {
+                    self.height -= 1;
+                    self.set_slot(slot + k);
+                }
             }
-            O::LocalTee { local_index } => self.emit(Op::LocalTee, local_index),
+            O::LocalTee { local_index } => match self.local(local_index) {
+                (slot, ValType::I64) => {
+                    self.set_slot(slot + 1);
+                    self.put_slot(slot, true);
+                    self.get_slot(slot + 1);
+                }
+                (slot, _) => self.put_slot(slot, true),
+            },
             O::GlobalGet { global_index } => {
-                self.height += 1;
-                match self.global_slot(global_index)? {
-                    (None, Some(value)) => self.emit(Op::I32Const, value),
-                    (Some(addr), _) => {
-                        self.emit(Op::I32Const, 0);
-                        self.emit(Op::I32Load, addr);
+                let (addr, init, ty) = self.global_slot(global_index)?;
+                for k in 0..slots(ty)? {
+                    self.height += 1;
+                    match (addr, init) {
+                        (None, Some(value)) => self.emit(Op::I32Const, (value >> (32 * k)) as u32),
+                        (Some(addr), _) => {
+                            self.emit(Op::I32Const, 0);
+                            self.emit(Op::I32Load, addr + 4 * k);
+                        }
+                        (None, None) => unreachable!("globals without a value get a slot"),
                     }
-                    (None, None) => unreachable!("globals without a value get a slot"),
                 }
             }
             O::GlobalSet { global_index } => {
-                self.height -= 1;
-                let (Some(addr), _) = self.global_slot(global_index)? else {
+                let (Some(addr), _, ty) = self.global_slot(global_index)? else {
                     unreachable!("validation rejects setting an immutable global")
                 };
-                let t = self.temp(TEMP_FIRST);
-                self.emit(Op::LocalSet, t);
-                self.emit(Op::I32Const, 0);
-                self.emit(Op::LocalGet, t);
-                self.emit(Op::I32Store, addr);
+                let n = slots(ty)?;
+                self.height -= n;
+                for k in (0..n).rev() {
+                    let t = self.temp(TEMP_FIRST + k);
+                    self.emit(Op::LocalSet, t);
+                }
+                for k in 0..n {
+                    let t = self.temp(TEMP_FIRST + k);
+                    self.emit(Op::I32Const, 0);
+                    self.emit(Op::LocalGet, t);
+                    self.emit(Op::I32Store, addr + 4 * k);
+                }
             }
             O::I32Load { memarg } => self.load(Op::I32Load, memarg.offset, 4)?,
             O::I32Load8S { memarg } => self.load(Op::I32Load8S, memarg.offset, 1)?,
@@ -666,12 +866,38 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I32Popcnt => self.call_helper("popcnt"),
             O::I32Extend8S => self.sign_extend(Op::I32Store8, Op::I32Load8S),
             O::I32Extend16S => self.sign_extend(Op::I32Store16, Op::I32Load16S),
-            other => return Err(CompileError::unsupported(operator_name(&other))),
+            other => return self.i64_operator(other),
         }
         Ok(())
     }
 
-    fn binary(&mut self, op: Op) {
+    /// `select` of a value of type `ty`: an i64 selects each word with the
+    /// same condition.
+    fn select(&mut self, ty: ValType) -> Result<(), CompileError> {
+        let n = slots(ty)?;
+        self.height -= n + 1;
+        if n == 1 {
+            self.emit(Op::Select, 0);
+            return Ok(());
+        }
+        self.mark_lowered();
+        // a_lo a_hi b_lo b_hi c -> (c ? a : b) word by word
+        let [c, b_hi, b_lo, a_hi] = [0, 1, 2, 3].map(|k| self.temp(TEMP_FIRST + k));
+        for t in [c, b_hi, b_lo, a_hi] {
+            self.emit(Op::LocalSet, t);
+        }
+        for (b, a) in [(b_lo, None), (b_hi, Some(a_hi))] {
+            if let Some(a) = a {
+                self.emit(Op::LocalGet, a);
+            }
+            self.emit(Op::LocalGet, b);
+            self.emit(Op::LocalGet, c);
+            self.emit(Op::Select, 0);
+        }
+        Ok(())
+    }
+
+    pub(super) fn binary(&mut self, op: Op) {
         self.height -= 1;
         self.emit(op, 0);
     }
@@ -679,8 +905,8 @@ impl FunctionCompiler<'_, '_, '_> {
     fn call(&mut self, function_index: u32) -> Result<(), CompileError> {
         let module = self.cx.module(self.module_id);
         let ty = module.func_type(function_index);
-        let params = i32_only(ty.params())?;
-        let results = i32_only(ty.results())?;
+        let params = slot_count(ty.params())?;
+        let results = slot_count(ty.results())?;
         self.height = self.height - params + results;
         if function_index < module.num_imported_funcs() {
             match module.imports[function_index as usize].clone() {
@@ -719,7 +945,7 @@ impl FunctionCompiler<'_, '_, '_> {
         if frame.kind == FrameKind::Function {
             self.cx.asm.place(frame.end);
             self.set_origin();
-            self.cx.asm.emit_return(self.start_pc);
+            self.emit_return();
             self.reachable = false;
             return;
         }

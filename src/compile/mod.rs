@@ -19,6 +19,7 @@
 
 mod asm;
 mod function;
+mod int64;
 pub mod source_map;
 
 use crate::isa::{Instr, Op, Program};
@@ -27,8 +28,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::sync::OnceLock;
 use wasmparser::{
-    ExternalKind, FuncType, FunctionBody, Parser, Payload, TypeRef, ValType, Validator,
-    WasmFeatures,
+    ExternalKind, FuncToValidate, FuncType, FuncValidator, FunctionBody, Parser, Payload, TypeRef,
+    ValType, ValidPayload, Validator, ValidatorResources, WasmFeatures,
 };
 
 pub use asm::Origin as SourceOrigin;
@@ -52,9 +53,15 @@ pub struct Options {
 /// model's f64 lookups to be exact.
 pub const MAX_MEMORY_BYTES: u64 = 16 << 20;
 
-/// Most locals (parameters, declared locals and compiler temporaries) one
-/// function may use; the model addresses locals in a fixed stride per frame.
+/// Most machine local slots (parameters, declared locals and compiler
+/// temporaries) one function may use; the model addresses locals in a
+/// fixed stride per frame. Functions with more locals keep the rest in a
+/// spill frame in memory.
 pub const MAX_LOCALS: u32 = 64;
+
+/// Bytes of the spill stack; a call that would push past it ends the run
+/// with a trap.
+const SPILL_STACK_BYTES: u32 = 256 << 10;
 
 /// Why a run stopped at a trap.
 #[derive(
@@ -256,8 +263,9 @@ enum Import {
 struct Global {
     ty: ValType,
     mutable: bool,
-    /// Constant initial value (i32 globals with a constant initialiser).
-    init: Option<u32>,
+    /// Constant initial value (globals with a constant initialiser; an
+    /// i32's in the low word).
+    init: Option<u64>,
     imported: bool,
 }
 
@@ -268,6 +276,8 @@ struct ModuleInfo<'a> {
     func_types: Vec<u32>,
     imports: Vec<Import>,
     bodies: Vec<FunctionBody<'a>>,
+    /// What wasm's validator needs to follow each body (same order).
+    validators: Vec<FuncToValidate<ValidatorResources>>,
     globals: Vec<Global>,
     memory_bytes: Option<u64>,
     memory_unsupported: Option<String>,
@@ -285,16 +295,20 @@ struct ModuleInfo<'a> {
 
 impl<'a> ModuleInfo<'a> {
     fn parse(bytes: &'a [u8], features: WasmFeatures) -> Result<Self, CompileError> {
-        let mut validator = Validator::new_with_features(features);
-        validator
+        Validator::new_with_features(features)
             .validate_all(bytes)
             .map_err(|e| CompileError::Invalid(e.to_string()))?;
         let invalid = |e: wasmparser::BinaryReaderError| CompileError::Invalid(e.to_string());
+        // A second pass of the validator, over a module now known valid,
+        // hands out a function validator per body for the compiler to
+        // follow (it knows operand types the operators leave implicit).
+        let mut validator = Validator::new_with_features(features);
         let mut m = ModuleInfo {
             types: Vec::new(),
             func_types: Vec::new(),
             imports: Vec::new(),
             bodies: Vec::new(),
+            validators: Vec::new(),
             globals: Vec::new(),
             memory_bytes: None,
             memory_unsupported: None,
@@ -307,7 +321,11 @@ impl<'a> ModuleInfo<'a> {
             names: HashMap::new(),
         };
         for payload in Parser::new(0).parse_all(bytes) {
-            match payload.map_err(invalid)? {
+            let payload = payload.map_err(invalid)?;
+            if let ValidPayload::Func(func, _) = validator.payload(&payload).map_err(invalid)? {
+                m.validators.push(func);
+            }
+            match payload {
                 Payload::TypeSection(r) => {
                     for ty in r.into_iter_err_on_gc_types() {
                         m.types.push(ty.map_err(invalid)?);
@@ -370,7 +388,7 @@ impl<'a> ModuleInfo<'a> {
                         m.globals.push(Global {
                             ty: g.ty.content_type,
                             mutable: g.ty.mutable,
-                            init: const_i32(&g.init_expr),
+                            init: const_value(&g.init_expr),
                             imported: false,
                         });
                     }
@@ -447,6 +465,19 @@ impl<'a> ModuleInfo<'a> {
         Ok(m)
     }
 
+    /// A fresh validator for defined function `defined` (counted without
+    /// imports), positioned before its locals.
+    fn func_validator(&self, defined: u32) -> FuncValidator<ValidatorResources> {
+        let f = &self.validators[defined as usize];
+        FuncToValidate {
+            resources: f.resources.clone(),
+            index: f.index,
+            ty: f.ty,
+            features: f.features,
+        }
+        .into_validator(Default::default())
+    }
+
     fn num_imported_funcs(&self) -> u32 {
         self.imports.len() as u32
     }
@@ -494,20 +525,36 @@ fn const_i32(expr: &wasmparser::ConstExpr) -> Option<u32> {
     }
 }
 
-/// Check that value types are all i32, naming the first that is not.
-fn i32_only(types: &[ValType]) -> Result<u32, CompileError> {
-    for t in types {
-        let name = match t {
-            ValType::I32 => continue,
-            ValType::I64 => "i64 values",
-            ValType::F32 => "f32 values",
-            ValType::F64 => "f64 values",
-            ValType::V128 => "v128 values",
-            ValType::Ref(_) => "reference types",
-        };
-        return Err(CompileError::unsupported(name));
+/// A global's constant initialiser, when it is one `i32.const` or
+/// `i64.const`.
+fn const_value(expr: &wasmparser::ConstExpr) -> Option<u64> {
+    let mut r = expr.get_operators_reader();
+    match (r.read().ok()?, r.read().ok()?) {
+        (wasmparser::Operator::I32Const { value }, wasmparser::Operator::End) => {
+            Some(value as u32 as u64)
+        }
+        (wasmparser::Operator::I64Const { value }, wasmparser::Operator::End) => Some(value as u64),
+        _ => None,
     }
-    Ok(types.len() as u32)
+}
+
+/// Machine slots (32-bit words) a value of type `t` takes: an i64 is two,
+/// its low word first. Other types are not compiled (yet).
+fn slots(t: ValType) -> Result<u32, CompileError> {
+    let name = match t {
+        ValType::I32 => return Ok(1),
+        ValType::I64 => return Ok(2),
+        ValType::F32 => "f32 values",
+        ValType::F64 => "f64 values",
+        ValType::V128 => "v128 values",
+        ValType::Ref(_) => "reference types",
+    };
+    Err(CompileError::unsupported(name))
+}
+
+/// Slots of a list of values, naming the first type that is not compiled.
+fn slot_count(types: &[ValType]) -> Result<u32, CompileError> {
+    types.iter().map(|&t| slots(t)).sum()
 }
 
 /// Where the compiler keeps what the module cannot address.
@@ -518,10 +565,18 @@ struct Layout {
     scratch: u32,
     /// Scratch for runtime helpers (8 bytes).
     runtime_scratch: u32,
-    /// Address of each mutable (or non-constant) global.
+    /// Address of each mutable (or non-constant) global: 4 bytes, or 8 for
+    /// an i64 (low word first).
     globals: Vec<Option<u32>>,
-    /// End of the reserved area: every byte a program can write lies below.
+    /// End of the module's state: linear memory, scratch and the globals'
+    /// slots lie below; the spill stack above is a call's, not state.
     end: u32,
+    /// The spill stack (locals of functions with more than the machine
+    /// frame holds): the word that counts the bytes in use, and where the
+    /// stack's bytes start.
+    spill_pointer: u32,
+    spill_base: u32,
+    spill_bytes: u32,
 }
 
 impl Layout {
@@ -534,18 +589,34 @@ impl Layout {
             .iter()
             .map(|g| {
                 (g.mutable || g.init.is_none()).then(|| {
-                    next += 4;
-                    next - 4
+                    let at = next;
+                    next += if g.ty == ValType::I64 { 8 } else { 4 };
+                    at
                 })
             })
             .collect();
+        let spill_pointer = next;
         Layout {
             memory_bytes,
             scratch: reserved,
             runtime_scratch: reserved + 8,
             globals,
-            end: next,
+            end: spill_pointer,
+            spill_pointer,
+            spill_base: (spill_pointer + 4).next_multiple_of(16),
+            spill_bytes: SPILL_STACK_BYTES,
         }
+    }
+
+    /// The frame of a function that spills `words` slots, if one fits the
+    /// stack at all.
+    fn spill_frame(&self, words: u32) -> Option<function::Spill> {
+        let frame = words.checked_mul(4).filter(|&f| f <= self.spill_bytes)?;
+        Some(function::Spill {
+            frame,
+            pointer: self.spill_pointer,
+            base: self.spill_base - frame,
+        })
     }
 }
 
@@ -706,15 +777,21 @@ fn emit_entry(cx: &mut Context, entry: &Entry) -> Result<(Vec<u8>, usize), Compi
     let mut input_ptr = None;
     if let Entry::Compute { input: bytes } = entry {
         let f = user.export_func("compute")?;
-        let params = i32_only(user.func_type(f).params())?;
-        if params > 1 {
+        let params = slot_count(user.func_type(f).params())?;
+        if params > 1
+            || user
+                .func_type(f)
+                .params()
+                .iter()
+                .any(|&t| t != ValType::I32)
+        {
             return Err(CompileError::Entry(
                 "compute takes more than one parameter".into(),
             ));
         }
         if params == 1 {
             let base = match user.exports.get("__heap_base") {
-                Some(&(ExternalKind::Global, g)) => user.globals[g as usize].init,
+                Some(&(ExternalKind::Global, g)) => user.globals[g as usize].init.map(|v| v as u32),
                 _ => None,
             }
             .ok_or_else(|| {
@@ -736,7 +813,7 @@ fn emit_entry(cx: &mut Context, entry: &Entry) -> Result<(Vec<u8>, usize), Compi
     match entry {
         Entry::Resume(Resume {
             image: Some(image), ..
-        }) => emit_image(cx, image)?,
+        }) => emit_image(cx, image),
         Entry::Resume(Resume { before, .. }) if !before.is_empty() => {
             return Err(CompileError::Entry(
                 "calls made before need the memory image they left".into(),
@@ -815,17 +892,22 @@ fn emit_global_read(cx: &mut Context, name: &str) -> Result<u32, CompileError> {
         None => return Err(CompileError::Entry(format!("no export named {name:?}"))),
     };
     let global = &cx.user.globals[g];
-    i32_only(&[global.ty])?;
-    match (cx.layout.globals[g], global.init) {
-        _ if global.imported => return Err(CompileError::unsupported("imported globals")),
-        (Some(addr), _) => {
-            cx.asm.emit(Op::I32Const, 0);
-            cx.asm.emit(Op::I32Load, addr);
-        }
-        (None, Some(value)) => cx.asm.emit(Op::I32Const, value),
-        (None, None) => return Err(CompileError::unsupported("a global without a value")),
+    if global.imported {
+        return Err(CompileError::unsupported("imported globals"));
     }
-    Ok(1)
+    // As `global.get` reads it: one word per slot, low word first.
+    let n = slots(global.ty)?;
+    for k in 0..n {
+        match (cx.layout.globals[g], global.init) {
+            (Some(addr), _) => {
+                cx.asm.emit(Op::I32Const, 0);
+                cx.asm.emit(Op::I32Load, addr + 4 * k);
+            }
+            (None, Some(value)) => cx.asm.emit(Op::I32Const, (value >> (32 * k)) as u32),
+            (None, None) => return Err(CompileError::unsupported("a global without a value")),
+        }
+    }
+    Ok(n)
 }
 
 /// Where the C convention puts `len` input bytes and their terminating NUL:
@@ -869,9 +951,15 @@ fn emit_memory_image(cx: &mut Context) -> Result<(), CompileError> {
     for (g, slot) in cx.layout.globals.clone().into_iter().enumerate() {
         let global = &cx.user.globals[g];
         match (slot, global.init) {
-            (Some(addr), Some(v)) if v != 0 => emit_store_const(cx, addr, v, 4),
-            (Some(_), Some(_)) => {}
-            (Some(_), None) if global.ty == ValType::I32 => {
+            (Some(addr), Some(v)) => {
+                for k in 0..slots(global.ty)? {
+                    let word = (v >> (32 * k)) as u32;
+                    if word != 0 {
+                        emit_store_const(cx, addr + 4 * k, word, 4);
+                    }
+                }
+            }
+            (Some(_), None) if matches!(global.ty, ValType::I32 | ValType::I64) => {
                 if global.imported {
                     // An imported global's value comes from the host; only
                     // reading it is unsupported, so it is refused at use.
@@ -886,22 +974,17 @@ fn emit_memory_image(cx: &mut Context) -> Result<(), CompileError> {
 }
 
 /// A [`Resume::image`], written by plain stores in place of the module's
-/// data segments and globals' initial values. The scratch bytes are the
-/// compiler's, not state: a program finds them zeroed.
-fn emit_image(cx: &mut Context, image: &[u8]) -> Result<(), CompileError> {
-    if image.len() as u64 > u64::from(cx.layout.end) {
-        return Err(CompileError::Entry(format!(
-            "a memory image of {} bytes, beyond the {} bytes this module's programs address",
-            image.len(),
-            cx.layout.end
-        )));
-    }
+/// data segments and globals' initial values. Only the module's state is
+/// taken: the scratch bytes and the spill stack are the compiler's, and a
+/// program finds them zeroed.
+fn emit_image(cx: &mut Context, image: &[u8]) {
     let scratch = u64::from(cx.layout.scratch)..u64::from(cx.layout.scratch) + 16;
+    let end = u64::from(cx.layout.end);
     let bytes = (0u64..)
         .zip(image.iter().copied())
+        .take_while(|&(addr, _)| addr < end)
         .filter(|(addr, _)| !scratch.contains(addr));
     emit_bytes(cx, bytes);
-    Ok(())
 }
 
 /// Store the non-zero bytes of `(address, byte)` pairs (memory starts
@@ -940,14 +1023,15 @@ fn emit_store_const(cx: &mut Context, addr: u32, value: u32, size: u32) {
     );
 }
 
-/// Push constant arguments and call a user function; returns its result count.
+/// Push constant arguments and call a user function; returns its result
+/// count in words. Arguments are words too: an i64 is two, low first.
 fn emit_call(cx: &mut Context, func: u32, args: &[u32]) -> Result<u32, CompileError> {
     let ty = cx.user.func_type(func);
-    let params = i32_only(ty.params())?;
-    let results = i32_only(ty.results())?;
+    let params = slot_count(ty.params())?;
+    let results = slot_count(ty.results())?;
     if params as usize != args.len() {
         return Err(CompileError::Entry(format!(
-            "{} takes {params} arguments, got {}",
+            "{} takes {params} argument words, got {}",
             cx.user.func_name(func),
             args.len()
         )));

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 /// What one executed wasm instruction contributes to the source-level trace.
 ///
 /// A *source step* is one execution of a reported instruction: its function,
-/// instruction index and one i32 value (or none, for [`Report::Path`]). Only
+/// instruction index and one value (or none, for [`Report::Path`]). Only
 /// values both sides see exactly are compared:
 ///
 /// - [`Report::After`]: instructions that leave an i32 on the stack (consts,
@@ -30,6 +30,9 @@ use std::collections::BTreeMap;
 ///   stores (the stored value), `br_if`, `if` (the condition), `br_table`
 ///   (the index), and `call` of the imported `env.output_byte` (the byte).
 ///   The value is the top of the stack before the instruction runs.
+/// - [`Report::After64`], [`Report::Before64`]: the same for an i64 value
+///   (`i64.const`, i64 arithmetic, loads and stores, and the moves above
+///   when they move an i64): in the flat trace, the top two words.
 /// - [`Report::Path`]: `call` of a function without results: a step without
 ///   a value, taken when the call returns.
 /// - [`Report::Jump`]: `br` and `return`: a step without a value, taken as
@@ -46,8 +49,17 @@ pub enum Report {
     None,
     Before,
     After,
+    Before64,
+    After64,
     Path,
     Jump,
+}
+
+impl Report {
+    /// Whether the reported value is an i64 (two words in the flat trace).
+    pub fn is_wide(self) -> bool {
+        matches!(self, Report::Before64 | Report::After64)
+    }
 }
 
 /// One wasm instruction of a compiled function.
@@ -83,5 +95,6 @@ pub struct SourceStep {
     pub instr: u32,
     /// Byte offset of the instruction in the module.
     pub(crate) offset: u32,
-    pub value: Option<u32>,
+    /// The value, an i32 zero-extended.
+    pub value: Option<u64>,
 }

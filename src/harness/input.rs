@@ -22,49 +22,64 @@ pub(crate) const C_RUNTIME_HEADER: &str = include_str!("../../corpora/c/runtime.
 /// Load `path` by its extension. `input` replaces a token file's own input
 /// section, and is the input string for wasm/C programs.
 pub fn load(path: &Path, input: Option<&[u8]>) -> Result<Source> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let read = || std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
-    match ext {
-        "txt" => {
-            let text = String::from_utf8(read()?)
-                .with_context(|| format!("{} is not UTF-8 text", path.display()))?;
-            let mut program = Program::parse(&text)
-                .with_context(|| format!("{} is not a valid program file", path.display()))?;
-            if let Some(input) = input {
-                program.input = input.to_vec();
-            }
-            Ok(Source {
-                program,
-                compiled: None,
-                wasm: None,
-            })
-        }
-        "wasm" => {
-            let bytes = read()?;
-            if !bytes.starts_with(b"\0asm") {
-                bail!("{} is not a wasm binary (no \\0asm header)", path.display());
-            }
-            from_wasm(bytes, input, path)
-        }
-        "wat" => from_wasm(read()?, input, path),
-        "c" => from_wasm(compile_c(path)?, input, path),
-        _ => bail!(
-            "{}: unknown kind of program (expected .txt, .wasm, .wat or .c)",
-            path.display()
-        ),
+    if extension(path) == "txt" {
+        return load_tokens(path, input);
     }
-}
-
-fn from_wasm(wasm: Vec<u8>, input: Option<&[u8]>, path: &Path) -> Result<Source> {
-    let entry = Entry::Compute {
-        input: input.unwrap_or_default().to_vec(),
-    };
+    let (wasm, entry) = load_wasm(path, input)?;
     let compiled = compile::compile(&wasm, &entry)
         .with_context(|| format!("cannot compile {}", path.display()))?;
     Ok(Source {
         program: compiled.program.clone(),
         compiled: Some(compiled),
         wasm: Some((wasm, entry)),
+    })
+}
+
+/// The module of a `.wasm`, `.wat` or `.c` program and its C-convention
+/// entry, not compiled for the transformer: for an engine that runs wasm
+/// itself, which must not be limited to what hullvm compiles.
+pub fn load_wasm(path: &Path, input: Option<&[u8]>) -> Result<(Vec<u8>, Entry)> {
+    let wasm = match extension(path) {
+        "wasm" => {
+            let bytes = read(path)?;
+            if !bytes.starts_with(b"\0asm") {
+                bail!("{} is not a wasm binary (no \\0asm header)", path.display());
+            }
+            bytes
+        }
+        "wat" => read(path)?,
+        "c" => compile_c(path)?,
+        _ => bail!(
+            "{}: unknown kind of program (expected .txt, .wasm, .wat or .c)",
+            path.display()
+        ),
+    };
+    let entry = Entry::Compute {
+        input: input.unwrap_or_default().to_vec(),
+    };
+    Ok((wasm, entry))
+}
+
+fn extension(path: &Path) -> &str {
+    path.extension().and_then(|e| e.to_str()).unwrap_or("")
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn load_tokens(path: &Path, input: Option<&[u8]>) -> Result<Source> {
+    let text = String::from_utf8(read(path)?)
+        .with_context(|| format!("{} is not UTF-8 text", path.display()))?;
+    let mut program = Program::parse(&text)
+        .with_context(|| format!("{} is not a valid program file", path.display()))?;
+    if let Some(input) = input {
+        program.input = input.to_vec();
+    }
+    Ok(Source {
+        program,
+        compiled: None,
+        wasm: None,
     })
 }
 

@@ -13,7 +13,7 @@ use super::wasmi::Budget;
 use super::OracleError;
 use crate::compile::{self, Entry, Invocation, Trap};
 use crate::ending::{Ending, EngineRun, Exhaustion};
-use wasmi_stack::core::{TrapCode, ValueType};
+use wasmi_stack::core::TrapCode;
 use wasmi_stack::errors::MemoryError;
 use wasmi_stack::{Caller, Config, Engine, Instance, Linker, Module, Store, Value};
 
@@ -114,7 +114,8 @@ fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Or
         let global = instance
             .get_global(&store, name)
             .ok_or_else(|| fail(&format!("no global exported as {name:?}")))?;
-        last = words(&global.get(&store)).map_err(|e| fail(&e))?;
+        last = values_to_words(&[global.get(&store)])
+            .ok_or_else(|| fail(&"a global that is not i32 or i64"))?;
     }
     // `compute`'s own result is dropped by the C convention.
     if matches!(entry, Entry::Compute { .. }) {
@@ -181,48 +182,42 @@ fn invoke(
         .get_func(&*store, &call.export)
         .ok_or_else(|| message(format!("no export named {:?}", call.export)))?;
     let ty = func.ty(&*store);
-    let params = values(ty.params(), &call.args).map_err(message)?;
-    let mut results = vec![Value::I32(0); ty.results().len()];
+    let params = words_to_values(ty.params(), &call.args)
+        .ok_or_else(|| message("arguments that do not fit the parameters".into()))?;
+    let mut results: Vec<Value> = ty.results().iter().map(|&t| Value::default(t)).collect();
     func.call(&mut *store, &params, &mut results)?;
-    let mut out = Vec::new();
-    for v in &results {
-        out.extend(words(v).map_err(message)?);
-    }
-    Ok(out)
+    values_to_words(&results).ok_or_else(|| message("a result that is not i32 or i64".into()))
 }
 
-/// Arguments from words: an i32 takes one, an i64 two (low word first).
-fn values(types: &[ValueType], args: &[u32]) -> Result<Vec<Value>, String> {
-    let mut rest = args;
-    let mut vals = Vec::with_capacity(types.len());
-    for ty in types {
-        let (val, n) = match (ty, rest) {
-            (ValueType::I32, [w, ..]) => (Value::I32(*w as i32), 1),
-            (ValueType::I64, [lo, hi, ..]) => (
-                Value::I64((u64::from(*lo) | (u64::from(*hi) << 32)) as i64),
-                2,
-            ),
-            (ValueType::I32 | ValueType::I64, _) => {
-                return Err(format!("{} argument words for {types:?}", args.len()))
+/// Arguments from 32-bit words (an i64 is two, low first), as in
+/// [`super::wasmi`].
+fn words_to_values(types: &[wasmi_stack::core::ValueType], words: &[u32]) -> Option<Vec<Value>> {
+    use wasmi_stack::core::ValueType as T;
+    let mut words = words.iter().copied();
+    let values = types
+        .iter()
+        .map(|t| match t {
+            T::I32 => Some(Value::I32(words.next()? as i32)),
+            T::I64 => {
+                let lo = words.next()? as u64;
+                Some(Value::I64((lo | (words.next()? as u64) << 32) as i64))
             }
-            (other, _) => return Err(format!("a {other:?} parameter")),
-        };
-        vals.push(val);
-        rest = &rest[n..];
-    }
-    if !rest.is_empty() {
-        return Err(format!("{} argument words for {types:?}", args.len()));
-    }
-    Ok(vals)
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    words.next().is_none().then_some(values)
 }
 
-/// A value as words: an i32 is one, an i64 two (low word first).
-fn words(v: &Value) -> Result<Vec<u32>, String> {
-    match v {
-        Value::I32(x) => Ok(vec![*x as u32]),
-        Value::I64(x) => Ok(vec![*x as u32, (*x as u64 >> 32) as u32]),
-        other => Err(format!("a {:?} result", other.ty())),
+fn values_to_words(values: &[Value]) -> Option<Vec<u32>> {
+    let mut words = Vec::with_capacity(values.len());
+    for v in values {
+        match v {
+            Value::I32(x) => words.push(*x as u32),
+            Value::I64(x) => words.extend([*x as u32, (*x as u64 >> 32) as u32]),
+            _ => return None,
+        }
     }
+    Some(words)
 }
 
 fn classify(code: Option<TrapCode>) -> Ending {

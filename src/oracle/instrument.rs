@@ -8,6 +8,7 @@
 //! ```text
 //! (import "hullvm_oracle" "value" (func (param i32 i32 i32) (result i32)))  ;; (v, func, instr) -> v
 //! (import "hullvm_oracle" "path"  (func (param i32 i32)))                   ;; (func, instr)
+//! (import "hullvm_oracle" "value64" (func (param i64 i32 i32) (result i64))) ;; an i64 value
 //! ```
 //!
 //! A reported value is already on top of the stack, so `i32.const func;
@@ -15,8 +16,8 @@
 //! scratch locals, no change to the stack. [`Report::After`] puts that call
 //! after the instruction, [`Report::Before`] before it, [`Report::Path`] puts
 //! `i32.const func; i32.const instr; call $path` after it, [`Report::Jump`]
-//! before it. The functions
-//! defined in the module move up by two indices; every reference to them
+//! before it; [`Report::After64`] and [`Report::Before64`] call `$value64`.
+//! The functions defined in the module move up by three indices; every reference to them
 //! (calls, exports, the start function, element segments, `ref.func`) is
 //! renumbered, custom sections (names) are dropped. Nothing else changes,
 //! so the program's output, results and traps are those of the original.
@@ -30,6 +31,10 @@ use wasm_encoder::{EntityType, ImportSection, Instruction, SectionId, TypeSectio
 pub(crate) const HOOK_MODULE: &str = "hullvm_oracle";
 pub(crate) const HOOK_VALUE: &str = "value";
 pub(crate) const HOOK_PATH: &str = "path";
+pub(crate) const HOOK_VALUE64: &str = "value64";
+
+/// The hooks' imports, appended after the module's own imported functions.
+const HOOKS: u32 = 3;
 
 /// Rewrite `wasm` (binary or text) so that it reports the steps `map` marks.
 pub fn instrument(wasm: &[u8], map: &SourceMap) -> Result<Vec<u8>, OracleError> {
@@ -87,17 +92,29 @@ impl Rewriter<'_> {
         self.imported + 1
     }
 
+    fn value64_hook(&self) -> u32 {
+        self.imported + 2
+    }
+
     fn add_types(&mut self, types: &mut TypeSection) {
         types
             .ty()
             .function([ValType::I32, ValType::I32, ValType::I32], [ValType::I32]);
         types.ty().function([ValType::I32, ValType::I32], []);
+        types
+            .ty()
+            .function([ValType::I64, ValType::I32, ValType::I32], [ValType::I64]);
         self.types_done = true;
     }
 
     fn add_imports(&mut self, imports: &mut ImportSection) {
         imports.import(HOOK_MODULE, HOOK_VALUE, EntityType::Function(self.types));
         imports.import(HOOK_MODULE, HOOK_PATH, EntityType::Function(self.types + 1));
+        imports.import(
+            HOOK_MODULE,
+            HOOK_VALUE64,
+            EntityType::Function(self.types + 2),
+        );
         self.imports_done = true;
     }
 }
@@ -108,7 +125,11 @@ impl Reencode for Rewriter<'_> {
     type Error = std::convert::Infallible;
 
     fn function_index(&mut self, func: u32) -> Result<u32, Error> {
-        Ok(if func < self.imported { func } else { func + 2 })
+        Ok(if func < self.imported {
+            func
+        } else {
+            func + HOOKS
+        })
     }
 
     fn parse_type_section(
@@ -195,6 +216,14 @@ impl Reencode for Rewriter<'_> {
                 Report::After => {
                     f.instruction(&ins);
                     hook(&mut f, self.value_hook());
+                }
+                Report::Before64 => {
+                    hook(&mut f, self.value64_hook());
+                    f.instruction(&ins);
+                }
+                Report::After64 => {
+                    f.instruction(&ins);
+                    hook(&mut f, self.value64_hook());
                 }
                 Report::Path => {
                     f.instruction(&ins);

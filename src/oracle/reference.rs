@@ -374,7 +374,7 @@ pub fn run(program: &Program, max_tokens: usize) -> Run {
 /// [`run`], also returning memory as it was when the run stopped (without
 /// trailing zeros). Compiled programs keep every piece of wasm state
 /// (linear memory and globals) in it.
-pub(crate) fn run_with_memory(program: &Program, max_tokens: usize) -> (Run, Vec<u8>) {
+pub fn run_with_memory(program: &Program, max_tokens: usize) -> (Run, Vec<u8>) {
     let instrs = &program.instrs[..];
     let frame_size = instrs
         .iter()

@@ -123,6 +123,16 @@ fn line_value(line: &[Token]) -> u32 {
     v
 }
 
+/// The value on top of the shadow stack as `report` reads it: one word, or
+/// for an i64 the top two (the high word on top).
+fn top(stack: &[u32], report: Report) -> Option<u64> {
+    match stack {
+        [.., lo, hi] if report.is_wide() => Some((*hi as u64) << 32 | *lo as u64),
+        [.., v] if !report.is_wide() => Some(*v as u64),
+        _ => None,
+    }
+}
+
 /// Lift a flat trace (the tokens after `}`) of `compiled`'s program into
 /// source steps. See the module documentation for the rule.
 pub fn lift(compiled: &Compiled, trace: &[Token]) -> Vec<LiftedStep> {
@@ -132,14 +142,14 @@ pub fn lift(compiled: &Compiled, trace: &[Token]) -> Vec<LiftedStep> {
     let mut stack: Vec<u32> = Vec::new();
     let mut frames: Vec<Frame> = Vec::new();
     let mut current: Option<Instance> = None;
-    let finish = |inst: Instance, top: Option<u32>, steps: &mut Vec<LiftedStep>| {
+    let finish = |inst: Instance, stack: &[u32], steps: &mut Vec<LiftedStep>| {
         let Some((func, instr, offset, report)) = inst.source else {
             return;
         };
         let value = match report {
-            Report::After => top,
+            Report::After | Report::After64 => top(stack, report),
             Report::Path => None,
-            Report::Before | Report::Jump | Report::None => return,
+            Report::Before | Report::Before64 | Report::Jump | Report::None => return,
         };
         steps.push(LiftedStep {
             step: SourceStep {
@@ -173,7 +183,7 @@ pub fn lift(compiled: &Compiled, trace: &[Token]) -> Vec<LiftedStep> {
             && current.map(|c| c.key) != Some(info.key)
         {
             if let Some(c) = current.take() {
-                finish(c, stack.last().copied(), &mut steps);
+                finish(c, &stack, &mut steps);
             }
             let inst = Instance {
                 key: info.key,
@@ -181,8 +191,8 @@ pub fn lift(compiled: &Compiled, trace: &[Token]) -> Vec<LiftedStep> {
                 at,
             };
             let before = match inst.source {
-                Some((func, instr, offset, Report::Before)) => {
-                    Some((func, instr, offset, stack.last().copied()))
+                Some((func, instr, offset, report @ (Report::Before | Report::Before64))) => {
+                    Some((func, instr, offset, top(&stack, report)))
                 }
                 Some((func, instr, offset, Report::Jump)) => Some((func, instr, offset, None)),
                 _ => None,
@@ -218,10 +228,10 @@ pub fn lift(compiled: &Compiled, trace: &[Token]) -> Vec<LiftedStep> {
             Op::Return => {
                 if let Some(Frame::User(caller)) = frames.pop() {
                     if let Some(c) = current.take() {
-                        finish(c, stack.last().copied(), &mut steps);
+                        finish(c, &stack, &mut steps);
                     }
                     if let Some(c) = caller {
-                        finish(c, stack.last().copied(), &mut steps);
+                        finish(c, &stack, &mut steps);
                     }
                 }
             }
@@ -256,7 +266,13 @@ impl fmt::Display for StepView {
             self.index, self.function, self.step.func, self.step.instr, self.wat, self.step.offset
         )?;
         if let Some(v) = self.step.value {
-            write!(f, " = {v:#x} ({})", v as i32)?;
+            // Signed as the value's own width (an i64 that fits 32 bits
+            // reads as an i32 here; the hex is exact either way).
+            let signed = match u32::try_from(v) {
+                Ok(w) => w as i32 as i64,
+                Err(_) => v as i64,
+            };
+            write!(f, " = {v:#x} ({signed})")?;
         }
         if let Some(at) = self.at {
             write!(

@@ -1,0 +1,256 @@
+//! i64 on a 32-bit machine: every i64 value is two machine slots, its low
+//! word first (deeper) and its high word on top; an i64 local or global is
+//! two consecutive slots or words. Moving values (locals, globals, `drop`,
+//! `select`, calls, block results) is handled where the i32 case is, by
+//! slot count; this file lowers the operators that compute on i64s.
+//!
+//! Why lower instead of extending the machine: the transformer stays the
+//! published 36-op machine, so its weights, its vocabulary and the published
+//! traces do not change, and every i64 operation is checked by the same
+//! exact machinery as i32 code. Cheap ones are inline; the rest call
+//! helpers of `runtime.wat` that take and return word pairs.
+
+use super::function::{FunctionCompiler, TEMP_FIRST};
+use super::source_map::Report;
+use super::{operator_name, CompileError};
+use crate::isa::Op;
+use wasmparser::Operator;
+
+/// How a lowered i64 operator changes the stack, in slots.
+enum Shape {
+    /// (i64, i64) -> i64
+    Binary,
+    /// (i64, i64) -> i32
+    Compare,
+    /// i64 -> i64
+    Unary,
+}
+
+/// The runtime helper of an i64 operator that calls one, with its shape.
+fn helper(op: &Operator) -> Option<(&'static str, Shape)> {
+    use Operator as O;
+    use Shape::*;
+    Some(match op {
+        O::I64Add => ("add64", Binary),
+        O::I64Sub => ("sub64", Binary),
+        O::I64Mul => ("mul64", Binary),
+        O::I64DivS => ("div_s64", Binary),
+        O::I64DivU => ("div_u64", Binary),
+        O::I64RemS => ("rem_s64", Binary),
+        O::I64RemU => ("rem_u64", Binary),
+        O::I64And => ("and64", Binary),
+        O::I64Or => ("or64", Binary),
+        O::I64Xor => ("xor64", Binary),
+        O::I64Shl => ("shl64", Binary),
+        O::I64ShrS => ("shr_s64", Binary),
+        O::I64ShrU => ("shr_u64", Binary),
+        O::I64Rotl => ("rotl64", Binary),
+        O::I64Rotr => ("rotr64", Binary),
+        O::I64Eq => ("eq64", Compare),
+        O::I64Ne => ("ne64", Compare),
+        O::I64LtS => ("lt_s64", Compare),
+        O::I64LtU => ("lt_u64", Compare),
+        O::I64GtS => ("gt_s64", Compare),
+        O::I64GtU => ("gt_u64", Compare),
+        O::I64LeS => ("le_s64", Compare),
+        O::I64LeU => ("le_u64", Compare),
+        O::I64GeS => ("ge_s64", Compare),
+        O::I64GeU => ("ge_u64", Compare),
+        O::I64Clz => ("clz64", Unary),
+        O::I64Ctz => ("ctz64", Unary),
+        O::I64Popcnt => ("popcnt64", Unary),
+        _ => return None,
+    })
+}
+
+/// What an i64 operator (or a conversion between i32 and i64) reports to the
+/// source-level diff: the value it leaves, an i64 as both words. `None`
+/// for operators this file does not compile.
+pub(super) fn report(op: &Operator) -> Option<Report> {
+    use Operator as O;
+    if let Some((_, shape)) = helper(op) {
+        return Some(match shape {
+            Shape::Compare => Report::After,
+            Shape::Binary | Shape::Unary => Report::After64,
+        });
+    }
+    Some(match op {
+        O::I64Eqz | O::I32WrapI64 => Report::After,
+        O::I64Const { .. }
+        | O::I64Load { .. }
+        | O::I64Load8S { .. }
+        | O::I64Load8U { .. }
+        | O::I64Load16S { .. }
+        | O::I64Load16U { .. }
+        | O::I64Load32S { .. }
+        | O::I64Load32U { .. }
+        | O::I64ExtendI32S
+        | O::I64ExtendI32U
+        | O::I64Extend8S
+        | O::I64Extend16S
+        | O::I64Extend32S => Report::After64,
+        O::I64Store { .. } | O::I64Store8 { .. } | O::I64Store16 { .. } | O::I64Store32 { .. } => {
+            Report::Before64
+        }
+        _ => return None,
+    })
+}
+
+impl FunctionCompiler<'_, '_, '_> {
+    /// Compile an i64 operator, or refuse what neither this nor the i32
+    /// code compiles.
+    pub(super) fn i64_operator(&mut self, op: Operator) -> Result<(), CompileError> {
+        use Operator as O;
+        if let Some((name, shape)) = helper(&op) {
+            self.height -= match shape {
+                Shape::Binary => 2,
+                Shape::Compare => 3,
+                Shape::Unary => 0,
+            };
+            self.call_helper(name);
+            return Ok(());
+        }
+        match op {
+            O::I64Const { value } => {
+                self.height += 2;
+                self.emit(Op::I32Const, value as u32);
+                self.emit(Op::I32Const, (value as u64 >> 32) as u32);
+            }
+            O::I64Eqz => self.eqz64(),
+            O::I32WrapI64 => {
+                self.height -= 1;
+                self.emit(Op::Drop, 0);
+            }
+            O::I64ExtendI32U => {
+                self.height += 1;
+                self.emit(Op::I32Const, 0);
+            }
+            O::I64ExtendI32S => self.extend_s(),
+            O::I64Extend8S => self.narrow_extend(Some((Op::I32Store8, Op::I32Load8S))),
+            O::I64Extend16S => self.narrow_extend(Some((Op::I32Store16, Op::I32Load16S))),
+            O::I64Extend32S => self.narrow_extend(None),
+            O::I64Load { memarg } => self.load64(memarg.offset)?,
+            O::I64Load8S { memarg } => self.load_narrow(Op::I32Load8S, memarg.offset, 1, true)?,
+            O::I64Load8U { memarg } => self.load_narrow(Op::I32Load8U, memarg.offset, 1, false)?,
+            O::I64Load16S { memarg } => self.load_narrow(Op::I32Load16S, memarg.offset, 2, true)?,
+            O::I64Load16U { memarg } => {
+                self.load_narrow(Op::I32Load16U, memarg.offset, 2, false)?
+            }
+            O::I64Load32S { memarg } => self.load_narrow(Op::I32Load, memarg.offset, 4, true)?,
+            O::I64Load32U { memarg } => self.load_narrow(Op::I32Load, memarg.offset, 4, false)?,
+            O::I64Store { memarg } => self.store64(memarg.offset)?,
+            O::I64Store8 { memarg } => self.store_narrow(Op::I32Store8, memarg.offset, 1)?,
+            O::I64Store16 { memarg } => self.store_narrow(Op::I32Store16, memarg.offset, 2)?,
+            O::I64Store32 { memarg } => self.store_narrow(Op::I32Store, memarg.offset, 4)?,
+            other => return Err(CompileError::unsupported(operator_name(&other))),
+        }
+        Ok(())
+    }
+
+    /// (lo, hi) -> lo == 0 && hi == 0
+    fn eqz64(&mut self) {
+        self.height -= 1;
+        self.mark_lowered();
+        let t = self.temp(TEMP_FIRST);
+        self.emit(Op::I32Eqz, 0);
+        self.emit(Op::LocalSet, t);
+        self.emit(Op::I32Eqz, 0);
+        self.emit(Op::LocalGet, t);
+        self.emit(Op::I32Add, 0);
+        self.emit(Op::I32Const, 2);
+        self.emit(Op::I32Eq, 0);
+    }
+
+    /// x -> (x, 0 - (x < 0)): the high word of x sign-extended.
+    fn extend_s(&mut self) {
+        self.height += 1;
+        self.mark_lowered();
+        let t = self.temp(TEMP_FIRST);
+        self.emit(Op::LocalTee, t);
+        self.emit(Op::I32Const, 0);
+        self.emit(Op::LocalGet, t);
+        self.emit(Op::I32Const, 0);
+        self.emit(Op::I32LtS, 0);
+        self.emit(Op::I32Sub, 0);
+    }
+
+    /// i64.extend{8,16,32}_s: the low word, narrowed and sign-extended
+    /// (through a store and a signed load), then widened.
+    fn narrow_extend(&mut self, narrow: Option<(Op, Op)>) {
+        self.height -= 1;
+        self.mark_lowered();
+        self.emit(Op::Drop, 0);
+        if let Some((store, load)) = narrow {
+            self.sign_extend(store, load);
+        }
+        self.extend_s();
+    }
+
+    /// addr -> (lo, hi): one bounds check for all 8 bytes, two word loads.
+    fn load64(&mut self, offset: u64) -> Result<(), CompileError> {
+        self.height += 1;
+        let imm = self.checked_address(offset, 8)?;
+        self.mark_lowered();
+        let a = self.temp(TEMP_FIRST + 1);
+        self.emit(Op::LocalTee, a);
+        self.emit(Op::I32Load, imm);
+        self.emit(Op::LocalGet, a);
+        self.emit(Op::I32Load, imm + 4);
+        Ok(())
+    }
+
+    fn load_narrow(
+        &mut self,
+        op: Op,
+        offset: u64,
+        size: u64,
+        signed: bool,
+    ) -> Result<(), CompileError> {
+        self.load(op, offset, size)?;
+        self.mark_lowered();
+        if signed {
+            self.extend_s();
+        } else {
+            self.height += 1;
+            self.emit(Op::I32Const, 0);
+        }
+        Ok(())
+    }
+
+    /// (addr, lo, hi) -> (): one bounds check, two word stores.
+    fn store64(&mut self, offset: u64) -> Result<(), CompileError> {
+        self.height -= 3;
+        let [hi, lo, a] = [2, 3, 4].map(|k| self.temp(TEMP_FIRST + k));
+        self.emit(Op::LocalSet, hi);
+        self.emit(Op::LocalSet, lo);
+        let imm = self.checked_address(offset, 8)?;
+        self.mark_lowered();
+        self.emit(Op::LocalTee, a);
+        self.emit(Op::LocalGet, lo);
+        self.emit(Op::I32Store, imm);
+        self.emit(Op::LocalGet, a);
+        self.emit(Op::LocalGet, hi);
+        self.emit(Op::I32Store, imm + 4);
+        Ok(())
+    }
+
+    /// (addr, lo, hi) -> (): the low word's store of `size` bytes.
+    fn store_narrow(&mut self, op: Op, offset: u64, size: u64) -> Result<(), CompileError> {
+        self.height -= 1;
+        self.emit(Op::Drop, 0);
+        self.store(op, offset, size)
+    }
+
+    /// The immediate of an access of `size` bytes at `offset` from the
+    /// address on top of the stack, after its bounds check (which leaves the
+    /// address there).
+    fn checked_address(&mut self, offset: u64, size: u64) -> Result<u32, CompileError> {
+        Ok(match self.memory_offset(offset)? {
+            Some(imm) => imm,
+            None => {
+                self.bounds_check(offset, size);
+                offset as u32
+            }
+        })
+    }
+}
