@@ -148,6 +148,32 @@ pub enum Entry {
     /// Call exports in order; the results of the last call are written as
     /// output bytes (4 per i32, little endian), earlier results dropped.
     Invoke(Vec<Invocation>),
+    /// Calls that go on from the state earlier calls left, some of which
+    /// may have trapped (a spec script goes on after a trapping call).
+    Resume(Resume),
+}
+
+/// Calls on an instance in a state that earlier calls left.
+///
+/// The compiled program starts from `image` instead of the module's data
+/// segments, the globals' initial values and its start function, makes
+/// `calls`, and writes the last call's results as [`Entry::Invoke`] does
+/// (or, with `read`, the value of that exported global). An engine that
+/// runs the module itself (wasmi) instantiates it, makes the `before` calls
+/// (a trap ends that call, not the run), then `calls`: the two runs agree
+/// only if `image` is the state `before` left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resume {
+    /// Calls made before, in order, as the module made them.
+    pub before: Vec<Invocation>,
+    /// Memory as compiled programs of this module lay it out (linear
+    /// memory, then the reserved area with the globals' slots) after
+    /// `before`; `None`: the module's own initial state, and `before` is
+    /// empty.
+    pub image: Option<Vec<u8>>,
+    pub calls: Vec<Invocation>,
+    /// An exported global read after the calls, as the results.
+    pub read: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -542,6 +568,9 @@ struct Layout {
     /// Address of each mutable (or non-constant) global: 4 bytes, or 8 for
     /// an i64 (low word first).
     globals: Vec<Option<u32>>,
+    /// End of the module's state: linear memory, scratch and the globals'
+    /// slots lie below; the spill stack above is a call's, not state.
+    end: u32,
     /// The spill stack (locals of functions with more than the machine
     /// frame holds): the word that counts the bytes in use, and where the
     /// stack's bytes start.
@@ -572,6 +601,7 @@ impl Layout {
             scratch: reserved,
             runtime_scratch: reserved + 8,
             globals,
+            end: spill_pointer,
             spill_pointer,
             spill_base: (spill_pointer + 4).next_multiple_of(16),
             spill_bytes: SPILL_STACK_BYTES,
@@ -780,9 +810,21 @@ fn emit_entry(cx: &mut Context, entry: &Entry) -> Result<(Vec<u8>, usize), Compi
         }
     }
 
-    emit_memory_image(cx)?;
-    if let Some(start) = user.start {
-        emit_call(cx, start, &[])?;
+    match entry {
+        Entry::Resume(Resume {
+            image: Some(image), ..
+        }) => emit_image(cx, image),
+        Entry::Resume(Resume { before, .. }) if !before.is_empty() => {
+            return Err(CompileError::Entry(
+                "calls made before need the memory image they left".into(),
+            ))
+        }
+        _ => {
+            emit_memory_image(cx)?;
+            if let Some(start) = user.start {
+                emit_call(cx, start, &[])?;
+            }
+        }
     }
     let results = match entry {
         Entry::Compute { .. } => {
@@ -810,8 +852,62 @@ fn emit_entry(cx: &mut Context, entry: &Entry) -> Result<(Vec<u8>, usize), Compi
             }
             results
         }
+        Entry::Resume(resume) => emit_resumed(cx, resume)?,
     };
     Ok((input, results))
+}
+
+/// A [`Resume`] entry's calls and results; returns the number of results.
+fn emit_resumed(cx: &mut Context, resume: &Resume) -> Result<usize, CompileError> {
+    let mut results = 0;
+    for (i, call) in resume.calls.iter().enumerate() {
+        let f = cx.user.export_func(&call.export)?;
+        let n = emit_call(cx, f, &call.args)?;
+        if i + 1 == resume.calls.len() && resume.read.is_none() {
+            emit_results(cx, n);
+            results = n as usize;
+        } else {
+            for _ in 0..n {
+                cx.asm.emit(Op::Drop, 0);
+            }
+        }
+    }
+    if let Some(name) = &resume.read {
+        let n = emit_global_read(cx, name)?;
+        emit_results(cx, n);
+        results = n as usize;
+    }
+    Ok(results)
+}
+
+/// Push the value of an exported global; returns the number of values.
+fn emit_global_read(cx: &mut Context, name: &str) -> Result<u32, CompileError> {
+    let g = match cx.user.exports.get(name) {
+        Some(&(ExternalKind::Global, g)) => g as usize,
+        Some(_) => {
+            return Err(CompileError::Entry(format!(
+                "export {name:?} is not a global"
+            )))
+        }
+        None => return Err(CompileError::Entry(format!("no export named {name:?}"))),
+    };
+    let global = &cx.user.globals[g];
+    if global.imported {
+        return Err(CompileError::unsupported("imported globals"));
+    }
+    // As `global.get` reads it: one word per slot, low word first.
+    let n = slots(global.ty)?;
+    for k in 0..n {
+        match (cx.layout.globals[g], global.init) {
+            (Some(addr), _) => {
+                cx.asm.emit(Op::I32Const, 0);
+                cx.asm.emit(Op::I32Load, addr + 4 * k);
+            }
+            (None, Some(value)) => cx.asm.emit(Op::I32Const, (value >> (32 * k)) as u32),
+            (None, None) => return Err(CompileError::unsupported("a global without a value")),
+        }
+    }
+    Ok(n)
 }
 
 /// Where the C convention puts `len` input bytes and their terminating NUL:
@@ -841,31 +937,17 @@ fn emit_memory_image(cx: &mut Context) -> Result<(), CompileError> {
     let mut image: BTreeMap<u64, u8> = BTreeMap::new();
     for &(offset, bytes) in &cx.user.data {
         if offset + bytes.len() as u64 > cx.layout.memory_bytes {
-            return Err(CompileError::unsupported(
-                "data segment out of bounds (instantiation fails)",
-            ));
+            // Instantiation traps; what the segments before wrote is
+            // unobservable (the instance is never made), so nothing is.
+            let trap = cx.trap(Trap::MemoryOutOfBounds);
+            cx.asm.emit_jump(Op::Br, trap);
+            return Ok(());
         }
         for (i, &b) in bytes.iter().enumerate() {
             image.insert(offset + i as u64, b);
         }
     }
-    // Whole aligned words, one store each; memory starts zeroed.
-    let mut words: BTreeMap<u64, u32> = BTreeMap::new();
-    for (&addr, &b) in image.iter().filter(|(_, &b)| b != 0) {
-        *words.entry(addr & !3).or_default() |= (b as u32) << (8 * (addr & 3));
-    }
-    for (addr, word) in words {
-        if addr + 4 <= cx.layout.memory_bytes {
-            emit_store_const(cx, addr as u32, word, 4);
-        } else {
-            for i in 0..4 {
-                let b = (word >> (8 * i)) as u8;
-                if b != 0 {
-                    emit_store_const(cx, addr as u32 + i, b as u32, 1);
-                }
-            }
-        }
-    }
+    emit_bytes(cx, image.into_iter());
     for (g, slot) in cx.layout.globals.clone().into_iter().enumerate() {
         let global = &cx.user.globals[g];
         match (slot, global.init) {
@@ -889,6 +971,43 @@ fn emit_memory_image(cx: &mut Context) -> Result<(), CompileError> {
         }
     }
     Ok(())
+}
+
+/// A [`Resume::image`], written by plain stores in place of the module's
+/// data segments and globals' initial values. Only the module's state is
+/// taken: the scratch bytes and the spill stack are the compiler's, and a
+/// program finds them zeroed.
+fn emit_image(cx: &mut Context, image: &[u8]) {
+    let scratch = u64::from(cx.layout.scratch)..u64::from(cx.layout.scratch) + 16;
+    let end = u64::from(cx.layout.end);
+    let bytes = (0u64..)
+        .zip(image.iter().copied())
+        .take_while(|&(addr, _)| addr < end)
+        .filter(|(addr, _)| !scratch.contains(addr));
+    emit_bytes(cx, bytes);
+}
+
+/// Store the non-zero bytes of `(address, byte)` pairs (memory starts
+/// zeroed): whole aligned words, one store each, where the word lies in
+/// linear memory or the reserved area.
+fn emit_bytes(cx: &mut Context, bytes: impl Iterator<Item = (u64, u8)>) {
+    let mut words: BTreeMap<u64, u32> = BTreeMap::new();
+    for (addr, b) in bytes.filter(|&(_, b)| b != 0) {
+        *words.entry(addr & !3).or_default() |= (b as u32) << (8 * (addr & 3));
+    }
+    let reserved = u64::from(cx.layout.scratch);
+    for (addr, word) in words {
+        if addr + 4 <= cx.layout.memory_bytes || addr >= reserved {
+            emit_store_const(cx, addr as u32, word, 4);
+        } else {
+            for i in 0..4 {
+                let b = (word >> (8 * i)) as u8;
+                if b != 0 {
+                    emit_store_const(cx, addr as u32 + i, b as u32, 1);
+                }
+            }
+        }
+    }
 }
 
 fn emit_store_const(cx: &mut Context, addr: u32, value: u32, size: u32) {

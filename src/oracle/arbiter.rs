@@ -11,10 +11,11 @@
 
 use super::wasmi::Budget;
 use super::OracleError;
-use crate::compile::{self, Entry, Trap};
+use crate::compile::{self, Entry, Invocation, Trap};
 use crate::ending::{Ending, EngineRun, Exhaustion};
 use wasmi_stack::core::TrapCode;
-use wasmi_stack::{Caller, Config, Engine, Linker, Module, Store, Value};
+use wasmi_stack::errors::MemoryError;
+use wasmi_stack::{Caller, Config, Engine, Instance, Linker, Module, Store, Value};
 
 /// Run `wasm` (binary or text) under wasmi 0.31 within `budget`: the same
 /// entry, input and host function as [`super::wasmi::run`].
@@ -37,7 +38,6 @@ pub fn run(wasm: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Orac
 }
 
 fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, OracleError> {
-    let fail = |e: &dyn std::fmt::Display| OracleError::Wasmi(format!("wasmi 0.31: {e}"));
     let mut config = Config::default();
     config.consume_fuel(true);
     let engine = Engine::new(&config);
@@ -64,63 +64,129 @@ fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Or
         Err(wasmi_stack::Error::Trap(t)) => {
             return Ok(ended(&mut store, classify(t.trap_code())));
         }
+        // A data segment out of bounds: instantiation traps (as wasmi 2
+        // reports it).
+        Err(wasmi_stack::Error::Memory(MemoryError::OutOfBoundsAccess)) => {
+            return Ok(ended(
+                &mut store,
+                classify(Some(TrapCode::MemoryOutOfBounds)),
+            ));
+        }
         Err(e) => return Err(fail(&e)),
     };
 
-    let calls: Vec<(String, Vec<u32>)> = match entry {
+    let (before, calls, read) = match entry {
         Entry::Compute { input } => {
-            let func = instance
-                .get_func(&store, "compute")
-                .ok_or_else(|| fail(&"no export named \"compute\""))?;
-            let mut args = Vec::new();
-            if func.ty(&store).params().len() == 1 {
-                let heap_base = instance
-                    .get_global(&store, "__heap_base")
-                    .and_then(|g| g.get(&store).i32())
-                    .ok_or_else(|| fail(&"no __heap_base export"))?;
-                let memory = instance
-                    .get_memory(&store, "memory")
-                    .ok_or_else(|| fail(&"no memory export"))?;
-                let size = memory.data(&store).len() as u64;
-                let addr = compile::input_address(heap_base as u32, input.len(), size)
-                    .map_err(compile::CompileError::Entry)?;
-                let mut bytes = input.clone();
-                bytes.push(0);
-                memory
-                    .write(&mut store, addr as usize, &bytes)
-                    .map_err(|e| fail(&e))?;
-                args.push(addr);
-            }
-            vec![("compute".to_string(), args)]
+            let call = compute_call(&instance, &mut store, input)?;
+            (&[][..], vec![call], None)
         }
-        Entry::Invoke(calls) => calls
-            .iter()
-            .map(|c| (c.export.clone(), c.args.clone()))
-            .collect(),
+        Entry::Invoke(calls) => (&[][..], calls.clone(), None),
+        Entry::Resume(r) => (&r.before[..], r.calls.clone(), r.read.as_deref()),
     };
-
+    for call in before {
+        // As wasmi 2 does: each earlier call gets the budget anew, and a
+        // trap ends that call, not the script.
+        refuel(&mut store, budget.fuel)?;
+        match invoke(&instance, &mut store, call) {
+            Ok(_) => {}
+            Err(wasmi_stack::Error::Trap(t))
+                if !matches!(t.trap_code(), Some(TrapCode::OutOfFuel)) => {}
+            Err(wasmi_stack::Error::Trap(t)) => {
+                return Ok(ended(&mut store, classify(t.trap_code())))
+            }
+            Err(e) => return Err(fail(&e)),
+        }
+    }
+    if !before.is_empty() {
+        refuel(&mut store, budget.fuel)?;
+    }
     let mut last = Vec::new();
-    for (name, args) in calls {
-        let func = instance
-            .get_func(&store, &name)
-            .ok_or_else(|| fail(&format!("no export named {name:?}")))?;
-        let ty = func.ty(&store);
-        let params = words_to_values(ty.params(), &args).ok_or_else(|| fail(&"arguments"))?;
-        let mut results: Vec<Value> = ty.results().iter().map(|&t| Value::default(t)).collect();
-        match func.call(&mut store, &params, &mut results) {
-            Ok(()) => {}
+    for call in &calls {
+        match invoke(&instance, &mut store, call) {
+            Ok(results) => last = results,
             Err(wasmi_stack::Error::Trap(t)) => {
                 return Ok(ended(&mut store, classify(t.trap_code())));
             }
             Err(e) => return Err(fail(&e)),
         }
-        last = values_to_words(&results).ok_or_else(|| fail(&"a result that is not i32 or i64"))?;
+    }
+    if let Some(name) = read {
+        let global = instance
+            .get_global(&store, name)
+            .ok_or_else(|| fail(&format!("no global exported as {name:?}")))?;
+        last = values_to_words(&[global.get(&store)])
+            .ok_or_else(|| fail(&"a global that is not i32 or i64"))?;
     }
     // `compute`'s own result is dropped by the C convention.
     if matches!(entry, Entry::Compute { .. }) {
         last.clear();
     }
     Ok(ended(&mut store, Ending::Finished { results: last }))
+}
+
+fn fail(e: &dyn std::fmt::Display) -> OracleError {
+    OracleError::Wasmi(format!("wasmi 0.31: {e}"))
+}
+
+/// Top the fuel left up to `fuel`.
+fn refuel(store: &mut Store<Vec<u8>>, fuel: u64) -> Result<(), OracleError> {
+    let left = store.consume_fuel(0).map_err(|e| fail(&e))?;
+    if left < fuel {
+        store.add_fuel(fuel - left).map_err(|e| fail(&e))?;
+    }
+    Ok(())
+}
+
+/// The C convention's call, as [`super::wasmi`] makes it.
+fn compute_call(
+    instance: &Instance,
+    store: &mut Store<Vec<u8>>,
+    input: &[u8],
+) -> Result<Invocation, OracleError> {
+    let func = instance
+        .get_func(&*store, "compute")
+        .ok_or_else(|| fail(&"no export named \"compute\""))?;
+    let mut args = Vec::new();
+    if func.ty(&*store).params().len() == 1 {
+        let heap_base = instance
+            .get_global(&*store, "__heap_base")
+            .and_then(|g| g.get(&*store).i32())
+            .ok_or_else(|| fail(&"no __heap_base export"))?;
+        let memory = instance
+            .get_memory(&*store, "memory")
+            .ok_or_else(|| fail(&"no memory export"))?;
+        let size = memory.data(&*store).len() as u64;
+        let addr = compile::input_address(heap_base as u32, input.len(), size)
+            .map_err(compile::CompileError::Entry)?;
+        let mut bytes = input.to_vec();
+        bytes.push(0);
+        memory
+            .write(&mut *store, addr as usize, &bytes)
+            .map_err(|e| fail(&e))?;
+        args.push(addr);
+    }
+    Ok(Invocation {
+        export: "compute".into(),
+        args,
+    })
+}
+
+/// Call an export with its arguments as words; its results as words.
+fn invoke(
+    instance: &Instance,
+    store: &mut Store<Vec<u8>>,
+    call: &Invocation,
+) -> Result<Vec<u32>, wasmi_stack::Error> {
+    let message = |m: String| wasmi_stack::Error::from(wasmi_stack::core::Trap::new(m));
+    let func = instance
+        .get_func(&*store, &call.export)
+        .ok_or_else(|| message(format!("no export named {:?}", call.export)))?;
+    let ty = func.ty(&*store);
+    let params = words_to_values(ty.params(), &call.args)
+        .ok_or_else(|| message("arguments that do not fit the parameters".into()))?;
+    let mut results: Vec<Value> = ty.results().iter().map(|&t| Value::default(t)).collect();
+    func.call(&mut *store, &params, &mut results)?;
+    values_to_words(&results).ok_or_else(|| message("a result that is not i32 or i64".into()))
 }
 
 /// Arguments from 32-bit words (an i64 is two, low first), as in

@@ -2,9 +2,9 @@
 
 use super::instrument::{self, HOOK_MODULE, HOOK_PATH, HOOK_VALUE, HOOK_VALUE64};
 use super::OracleError;
-use crate::compile::{self, Entry, SourceMap, SourceStep, Trap};
+use crate::compile::{self, Entry, Invocation, SourceMap, SourceStep, Trap};
 use crate::ending::{Ending, EngineRun, Exhaustion};
-use wasmi::{Caller, Config, Engine, Linker, Module, Store, Val};
+use wasmi::{Caller, Config, Engine, Instance, Linker, Module, Store, Val};
 
 /// What a wasmi run may use before it is stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +122,12 @@ fn run_module_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<Engine
             .iter()
             .map(|c| (c.export.clone(), c.args.clone()))
             .collect(),
+        // Only the spec harness makes these, and checks them with `run`.
+        Entry::Resume(_) => {
+            return Err(OracleError::Wasmi(
+                "a resumed entry runs only under the full check".into(),
+            ))
+        }
     };
     let mut last = Vec::new();
     for (name, words) in calls {
@@ -274,6 +280,10 @@ struct Host {
     output: Vec<u8>,
     steps: OracleSteps,
     cap: usize,
+    /// Whether steps are kept: from instantiation, except for a run that
+    /// the compiled program starts from a memory image (then only from its
+    /// own calls on).
+    recording: bool,
 }
 
 impl Host {
@@ -281,6 +291,9 @@ impl Host {
     /// further (and wasmi has overflowed its native stack on long runs of
     /// host calls, corpora/fuzz-regressions/smith-0-1330).
     fn record(&mut self, func: i32, instr: i32, value: Option<u64>) -> Result<(), wasmi::Error> {
+        if !self.recording {
+            return Ok(());
+        }
         if self.steps.steps.len() >= self.cap {
             self.steps.truncated = true;
             return Err(wasmi::Error::new("hullvm: the step cap is reached"));
@@ -310,6 +323,7 @@ fn run_here(
         &engine,
         Host {
             cap: record.unwrap_or(0),
+            recording: !matches!(entry, Entry::Resume(compile::Resume { image: Some(_), .. })),
             ..Host::default()
         },
     );
@@ -392,63 +406,93 @@ fn run_here(
         Err(e) => return Err(OracleError::Wasmi(e.to_string())),
     };
 
-    let calls: Vec<(String, Vec<u32>)> = match entry {
+    let (before, calls, read) = match entry {
         Entry::Compute { input } => {
-            let mut args = Vec::new();
-            let func = instance
-                .get_func(&store, "compute")
-                .ok_or_else(|| OracleError::Wasmi("no export named \"compute\"".into()))?;
-            if func.ty(&store).params().len() == 1 {
-                let heap_base = instance
-                    .get_global(&store, "__heap_base")
-                    .and_then(|g| g.get(&store).i32())
-                    .ok_or_else(|| OracleError::Wasmi("no __heap_base export".into()))?;
-                let memory = instance
-                    .get_memory(&store, "memory")
-                    .ok_or_else(|| OracleError::Wasmi("no memory export".into()))?;
-                let size = memory.data(&store).len() as u64;
-                let addr = compile::input_address(heap_base as u32, input.len(), size)
-                    .map_err(compile::CompileError::Entry)?;
-                let mut bytes = input.clone();
-                bytes.push(0);
-                memory
-                    .write(&mut store, addr as usize, &bytes)
-                    .map_err(|e| OracleError::Wasmi(e.to_string()))?;
-                args.push(addr);
-            }
-            vec![("compute".to_string(), args)]
+            let call = Invocation {
+                export: "compute".into(),
+                args: compute_args(&mut store, &instance, input)?,
+            };
+            (&[][..], vec![call], None)
         }
-        Entry::Invoke(calls) => calls
-            .iter()
-            .map(|c| (c.export.clone(), c.args.clone()))
-            .collect(),
+        Entry::Invoke(calls) => (&[][..], calls.clone(), None),
+        Entry::Resume(r) => (&r.before[..], r.calls.clone(), r.read.as_deref()),
     };
-
-    let mut last = Vec::new();
-    for (name, args) in calls {
-        let func = instance
-            .get_func(&store, &name)
-            .ok_or_else(|| OracleError::Wasmi(format!("no export named {name:?}")))?;
-        let ty = func.ty(&store);
-        let params = vals_of_words(ty.params(), &args).map_err(OracleError::Wasmi)?;
-        let mut results: Vec<Val> = ty
-            .results()
-            .iter()
-            .map(|&t| Val::default_for_ty(t))
-            .collect();
-        if let Err(e) = func.call(&mut store, &params, &mut results) {
-            if ended_the_run(&e, &store) {
-                return Ok(finish(&mut store, Vec::new(), Some(e)));
-            }
-            return Err(OracleError::Wasmi(e.to_string()));
+    for call in before {
+        // Each earlier call gets the budget anew: the budget is measured
+        // on the compiled program, which makes only `calls`.
+        store
+            .set_fuel(budget.fuel)
+            .map_err(|e| OracleError::Wasmi(e.to_string()))?;
+        match invoke(&instance, &mut store, call) {
+            Ok(_) => {}
+            // A trap ends that call, not the script.
+            Err(Call::Ended(e)) if e.as_trap_code().is_some() && !is_out_of_fuel(&e) => {}
+            Err(Call::Ended(e)) => return Ok(finish(&mut store, Vec::new(), Some(e))),
+            Err(Call::Failed(e)) => return Err(e),
         }
-        last = words_of_vals(&results).map_err(OracleError::Wasmi)?;
+    }
+    if !before.is_empty() {
+        store
+            .set_fuel(budget.fuel)
+            .map_err(|e| OracleError::Wasmi(e.to_string()))?;
+    }
+    store.data_mut().recording = true;
+    let mut last = Vec::new();
+    for call in &calls {
+        match invoke(&instance, &mut store, call) {
+            Ok(results) => last = results,
+            Err(Call::Ended(e)) => return Ok(finish(&mut store, Vec::new(), Some(e))),
+            Err(Call::Failed(e)) => return Err(e),
+        }
+    }
+    if let Some(name) = read {
+        let global = instance
+            .get_global(&store, name)
+            .ok_or_else(|| OracleError::Wasmi(format!("no global exported as {name:?}")))?;
+        last = words_of_vals(&[global.get(&store)]).map_err(OracleError::Wasmi)?;
     }
     // `compute`'s own result is dropped by the C convention.
     if matches!(entry, Entry::Compute { .. }) {
         last.clear();
     }
     Ok(finish(&mut store, last, None))
+}
+
+/// How a call did not return.
+enum Call {
+    /// A trap, fuel running out or the step cap: the end of a run.
+    Ended(wasmi::Error),
+    /// wasmi could not make the call.
+    Failed(OracleError),
+}
+
+/// Call an export with its arguments as words; returns its results as
+/// words.
+fn invoke(
+    instance: &Instance,
+    store: &mut Store<Host>,
+    call: &Invocation,
+) -> Result<Vec<u32>, Call> {
+    let failed = |m: String| Call::Failed(OracleError::Wasmi(m));
+    let func = instance
+        .get_func(&*store, &call.export)
+        .ok_or_else(|| failed(format!("no export named {:?}", call.export)))?;
+    let ty = func.ty(&*store);
+    let params = vals_of_words(ty.params(), &call.args)
+        .map_err(|e| Call::Failed(OracleError::Wasmi(e)))?;
+    let mut results: Vec<Val> = ty
+        .results()
+        .iter()
+        .map(|&t| Val::default_for_ty(t))
+        .collect();
+    if let Err(e) = func.call(&mut *store, &params, &mut results) {
+        return Err(if ended_the_run(&e, store) {
+            Call::Ended(e)
+        } else {
+            Call::Failed(OracleError::Wasmi(e.to_string()))
+        });
+    }
+    words_of_vals(&results).map_err(|e| Call::Failed(OracleError::Wasmi(e)))
 }
 
 /// A trap, fuel running out, or the step cap: the run's end, not a failure
