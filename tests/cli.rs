@@ -962,3 +962,32 @@ fn progress_is_plain_lines_when_stderr_is_not_a_terminal() {
         "{err}"
     );
 }
+
+/// `run --invoke EXPORT --arg V ...` calls any export with typed arguments
+/// and prints its results by type; every engine agrees, and --verify checks
+/// the transformer's run.
+#[test]
+fn run_invoke_calls_an_export_with_typed_arguments() {
+    let wat = scratch("invoke.wat");
+    std::fs::write(
+        &wat,
+        r#"(module (func (export "mix") (param i64 i32) (result i64 i32)
+             (i64.mul (local.get 0) (i64.extend_i32_s (local.get 1)))
+             (i32.sub (i32.const 0) (local.get 1))))"#,
+    )
+    .unwrap();
+    let wat = wat.to_str().unwrap();
+    let call = ["run", wat, "--invoke", "mix", "--arg", "0x100000001", "--arg", "-3"];
+    for engine in ["transformer", "reference", "wasmi"] {
+        let out = hullvm(&[&call[..], &["--engine", engine, "--verify"]].concat());
+        assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+        let want = format!("i64 {}\ni32 3\n", 0x1_0000_0001i64 * -3);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{engine}");
+    }
+    let wrong = hullvm(&["run", wat, "--invoke", "mix", "--arg", "1"]);
+    assert_eq!(code(&wrong), 1);
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("takes 2 arguments, got 1"));
+    let range = hullvm(&["run", wat, "--invoke", "mix", "--arg", "1", "--arg", "4294967296"]);
+    assert_eq!(code(&range), 1);
+    assert!(String::from_utf8_lossy(&range.stderr).contains("out of range for i32"));
+}

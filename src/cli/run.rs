@@ -36,8 +36,22 @@ pub struct Args {
     #[arg(required = true)]
     programs: Vec<PathBuf>,
     /// Input string (replaces a token file's own input section).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "invoke")]
     input: Option<String>,
+    /// Call this export instead of `compute` (wasm, wat or C); its results
+    /// are printed one per line as `TYPE VALUE` (e.g. `i64 -1`) after any
+    /// output bytes.
+    #[arg(long, value_name = "EXPORT")]
+    invoke: Option<String>,
+    /// An argument of the --invoke call, in order: decimal (signed or
+    /// not) or 0x hex, converted to the parameter's type.
+    #[arg(
+        long = "arg",
+        value_name = "VALUE",
+        allow_hyphen_values = true,
+        requires = "invoke"
+    )]
+    args: Vec<String>,
     /// Which engine executes the program.
     #[arg(long, value_enum, default_value_t = Engine::Transformer)]
     engine: Engine,
@@ -141,6 +155,11 @@ struct RunSummary {
     output_hex: String,
     #[serde(skip)]
     output_bytes: Vec<u8>,
+    /// The --invoke call's results, `TYPE VALUE` each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    results: Vec<String>,
+    #[serde(skip)]
+    result_words: Vec<u32>,
     /// Tokens generated (the input section included), or 0 for wasmi.
     tokens: usize,
     steps: u64,
@@ -155,8 +174,14 @@ struct RunSummary {
 
 impl RunSummary {
     fn new(engine: &str, run: EngineRun, tokens: usize, steps: u64, seconds: f64) -> RunSummary {
+        let result_words = match &run.ending {
+            Ending::Finished { results } => results.clone(),
+            _ => Vec::new(),
+        };
         RunSummary {
             engine: engine.into(),
+            results: Vec::new(),
+            result_words,
             program: String::new(),
             output: String::from_utf8_lossy(&run.output).into_owned(),
             output_hex: run.output.iter().map(|b| format!("{b:02x}")).collect(),
@@ -190,13 +215,34 @@ pub fn run(args: Args) -> Result<u8> {
         let input = args.input.as_deref().map(str::as_bytes);
         // wasmi runs the module itself: hullvm's compiler must not stand
         // between it and a module it can run.
-        let summary = match &decoder {
-            None if args.engine == Engine::Wasmi => run_wasmi(program, input, &args)?,
-            None => run_reference(&input::load(program, input)?, args.max_tokens),
-            Some(decoder) => run_transformer(decoder, &input::load(program, input)?, &args)?,
+        let (wasm, result_types) = match &args.invoke {
+            Some(export) => {
+                let (wasm, entry, types) = input::load_invocation(program, export, &args.args)?;
+                (Some((wasm, entry)), types)
+            }
+            None => (None, Vec::new()),
+        };
+        let summary = match (&decoder, wasm) {
+            (None, None) if args.engine == Engine::Wasmi => run_wasmi(program, input, &args)?,
+            // wasmi runs the module itself: hullvm's compiler must not
+            // stand between it and a module it can run.
+            (None, Some((wasm, entry))) if args.engine == Engine::Wasmi => {
+                run_wasmi_module(&wasm, &entry, &args)?
+            }
+            (decoder, wasm) => {
+                let src = match wasm {
+                    Some((wasm, entry)) => input::compiled(program, wasm, entry)?,
+                    None => input::load(program, input)?,
+                };
+                match decoder {
+                    None => run_reference(&src, args.max_tokens),
+                    Some(decoder) => run_transformer(decoder, &src, &args)?,
+                }
+            }
         };
         Ok(RunSummary {
             program: program.display().to_string(),
+            results: input::format_results(&result_types, &summary.result_words),
             ..summary
         })
     };
@@ -246,6 +292,9 @@ fn report(args: &Args, results: Vec<Result<RunSummary>>) -> Result<u8> {
                 writeln!(out, "== {}", s.program)?;
             }
             out.write_all(&s.output_bytes)?;
+            for r in &s.results {
+                writeln!(out, "{r}")?;
+            }
         }
     }
     out.flush()?;
@@ -268,13 +317,22 @@ fn run_wasmi(program: &Path, input: Option<&[u8]>, args: &Args) -> Result<RunSum
         bail!("the wasmi engine needs a .wasm, .wat or .c program, not a token file");
     }
     let (wasm, entry) = input::load_wasm(program, input)?;
+    run_wasmi_module(&wasm, &entry, args)
+}
+
+/// wasmi on a module and its entry, uncompiled.
+fn run_wasmi_module(
+    wasm: &[u8],
+    entry: &hullvm::compile::Entry,
+    args: &Args,
+) -> Result<RunSummary> {
     let t = Instant::now();
     let limits = limits(args);
     let budget = wasmi::Budget {
         fuel: limits.max_fuel,
         call_depth: limits.call_depth,
     };
-    let run = wasmi::run_module(&wasm, &entry, budget)?;
+    let run = wasmi::run_module(wasm, entry, budget)?;
     Ok(RunSummary::new(
         "wasmi",
         run,

@@ -6,6 +6,7 @@ use crate::isa::Program;
 use anyhow::{bail, Context as _, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use wasmparser::ValType;
 
 /// A program ready to run, with its wasm when it came from wasm.
 pub struct Source {
@@ -26,6 +27,11 @@ pub fn load(path: &Path, input: Option<&[u8]>) -> Result<Source> {
         return load_tokens(path, input);
     }
     let (wasm, entry) = load_wasm(path, input)?;
+    compiled(path, wasm, entry)
+}
+
+/// A module from `path` compiled for `entry`.
+pub fn compiled(path: &Path, wasm: Vec<u8>, entry: Entry) -> Result<Source> {
     let compiled = compile::compile(&wasm, &entry)
         .with_context(|| format!("cannot compile {}", path.display()))?;
     Ok(Source {
@@ -124,4 +130,128 @@ pub(crate) fn compile_c(path: &Path) -> Result<Vec<u8>> {
     };
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+/// A `.wasm`, `.wat` or `.c` module and the entry that calls `export` once
+/// with `args` (text: decimal, signed or not, or `0x` hex), each written as
+/// the words of its parameter's type; not compiled. Also returns the
+/// export's result types, to read the results back.
+pub fn load_invocation(
+    path: &Path,
+    export: &str,
+    args: &[String],
+) -> Result<(Vec<u8>, Entry, Vec<ValType>)> {
+    let (wasm, _) = load_wasm(path, None)?;
+    let binary = compile::to_binary(&wasm)?.into_owned();
+    let (params, results) = export_signature(&binary, export)?;
+    if params.len() != args.len() {
+        bail!(
+            "{export} takes {} arguments, got {}",
+            params.len(),
+            args.len()
+        );
+    }
+    let mut words = Vec::new();
+    for (ty, text) in params.iter().zip(args) {
+        words.extend(argument_words(*ty, text).with_context(|| format!("argument {text:?}"))?);
+    }
+    let entry = Entry::Invoke(vec![compile::Invocation {
+        export: export.to_string(),
+        args: words,
+    }]);
+    Ok((wasm, entry, results))
+}
+
+/// The parameter and result types of the function exported as `export`.
+fn export_signature(wasm: &[u8], export: &str) -> Result<(Vec<ValType>, Vec<ValType>)> {
+    use wasmparser::{ExternalKind, Payload, TypeRef};
+    let mut types = Vec::new();
+    let mut funcs = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload? {
+            Payload::TypeSection(r) => {
+                for ty in r.into_iter_err_on_gc_types() {
+                    types.push(ty?);
+                }
+            }
+            Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    if let TypeRef::Func(t) | TypeRef::FuncExact(t) = imp?.ty {
+                        funcs.push(t);
+                    }
+                }
+            }
+            Payload::FunctionSection(r) => {
+                for t in r {
+                    funcs.push(t?);
+                }
+            }
+            Payload::ExportSection(r) => {
+                for e in r {
+                    let e = e?;
+                    if e.name == export && e.kind == ExternalKind::Func {
+                        let ty = funcs
+                            .get(e.index as usize)
+                            .and_then(|&t| types.get(t as usize))
+                            .context("the export's type is missing")?;
+                        return Ok((ty.params().to_vec(), ty.results().to_vec()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    bail!("no function exported as {export:?}")
+}
+
+/// An argument as the words of its type (an i64 is two, low first).
+fn argument_words(ty: ValType, text: &str) -> Result<Vec<u32>> {
+    let value: i128 = match text.strip_prefix("0x") {
+        Some(hex) => i128::from_str_radix(hex, 16)?,
+        None => text.parse()?,
+    };
+    let fits = |bits: u32| value >= -(1i128 << (bits - 1)) && value < (1i128 << bits);
+    match ty {
+        ValType::I32 if fits(32) => Ok(vec![value as u32]),
+        ValType::I64 if fits(64) => Ok(vec![value as u64 as u32, (value as u64 >> 32) as u32]),
+        ValType::I32 | ValType::I64 => bail!("out of range for {ty}"),
+        other => bail!("{other} arguments are not supported"),
+    }
+}
+
+/// Result words as `TYPE VALUE` lines, e.g. `i64 -1`: signed decimal, as
+/// the spec suite writes constants.
+pub fn format_results(types: &[ValType], words: &[u32]) -> Vec<String> {
+    let mut words = words.iter().copied();
+    types
+        .iter()
+        .map(|ty| match ty {
+            ValType::I64 => {
+                let lo = words.next().unwrap_or(0) as u64;
+                let hi = words.next().unwrap_or(0) as u64;
+                format!("i64 {}", (hi << 32 | lo) as i64)
+            }
+            _ => format!("{ty} {}", words.next().unwrap_or(0) as i32),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod invoke_tests {
+    use super::*;
+
+    #[test]
+    fn arguments_become_words_by_type() {
+        let w = |ty, s: &str| argument_words(ty, s).unwrap();
+        assert_eq!(w(ValType::I32, "-1"), [u32::MAX]);
+        assert_eq!(w(ValType::I32, "4294967295"), [u32::MAX]);
+        assert_eq!(w(ValType::I64, "0x100000002"), [2, 1]);
+        assert_eq!(w(ValType::I64, "-2"), [u32::MAX - 1, u32::MAX]);
+        assert!(argument_words(ValType::I32, "4294967296").is_err());
+        assert!(argument_words(ValType::I64, "seven").is_err());
+        assert_eq!(
+            format_results(&[ValType::I64, ValType::I32], &[u32::MAX, u32::MAX, 7]),
+            ["i64 -1", "i32 7"]
+        );
+    }
 }

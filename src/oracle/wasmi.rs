@@ -478,8 +478,8 @@ fn invoke(
         .get_func(&*store, &call.export)
         .ok_or_else(|| failed(format!("no export named {:?}", call.export)))?;
     let ty = func.ty(&*store);
-    let params = vals_of_words(ty.params(), &call.args)
-        .map_err(|e| Call::Failed(OracleError::Wasmi(e)))?;
+    let params =
+        vals_of_words(ty.params(), &call.args).map_err(|e| Call::Failed(OracleError::Wasmi(e)))?;
     let mut results: Vec<Val> = ty
         .results()
         .iter()
