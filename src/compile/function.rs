@@ -6,6 +6,11 @@
 //! drops the rest and pushes them back, so the flat machine's stack height
 //! at the target is what the wasm label expects.
 
+mod depth;
+mod dispatch;
+mod indirect;
+mod memory;
+
 use super::asm::{Label, Origin, Target};
 use super::source_map::{Report, SourceOp};
 use super::{i32_only, CompileError, Context, FuncKey, Import, ModuleId, Trap, MAX_LOCALS};
@@ -51,7 +56,8 @@ impl Frame {
 /// operands of lowered ops.
 const TEMP_BR_TABLE: u32 = 0;
 
-/// Largest `br_table` compiled (its dispatch is linear in the targets).
+/// Largest `br_table` compiled as a compare chain (linear in the targets);
+/// a larger one searches its index ([`dispatch`]).
 const MAX_BR_TABLE: u32 = 256;
 const TEMP_FIRST: u32 = 1;
 
@@ -74,6 +80,9 @@ struct FunctionCompiler<'c, 'm, 'a> {
     lowered: bool,
     /// The source map entries of this function (user functions only).
     ops: Vec<SourceOp>,
+    /// Whether the function counts its frames against the call-depth limit
+    /// (it can recurse).
+    counts_depth: bool,
 }
 
 pub(super) fn compile_function(
@@ -117,6 +126,7 @@ pub(super) fn compile_function(
     i32_only(&local_types).map_err(|e| with_context(e, body_offset))?;
 
     let start_pc = cx.asm.pc();
+    let counts_depth = key.module == ModuleId::User && cx.recursive.contains(&key.index);
     let mut fc = FunctionCompiler {
         cx,
         module_id: key.module,
@@ -132,8 +142,10 @@ pub(super) fn compile_function(
         instr: None,
         lowered: false,
         ops: Vec::new(),
+        counts_depth,
     };
     fc.set_origin();
+    fc.count_frame();
     // Parameters arrive on the stack, last one on top; declared locals start
     // at zero (a fresh frame may reuse the slots of an earlier call).
     for k in (0..params).rev() {
@@ -225,6 +237,13 @@ impl FunctionCompiler<'_, '_, '_> {
             | O::If { .. }
             | O::BrTable { .. } => Report::Before,
             O::Br { .. } | O::Return => Report::Jump,
+            O::CallIndirect { type_index, .. } => {
+                let module = self.cx.module(self.module_id);
+                match module.types.get(*type_index as usize) {
+                    Some(ty) if ty.results().is_empty() => Report::Path,
+                    _ => Report::After,
+                }
+            }
             O::Call { function_index } => {
                 let module = self.cx.module(self.module_id);
                 let f = *function_index;
@@ -246,6 +265,7 @@ impl FunctionCompiler<'_, '_, '_> {
             | O::Select
             | O::TypedSelect { .. }
             | O::MemorySize { .. }
+            | O::MemoryGrow { .. }
             | O::I32Load { .. }
             | O::I32Load8S { .. }
             | O::I32Load8U { .. }
@@ -372,7 +392,7 @@ impl FunctionCompiler<'_, '_, '_> {
         }
         self.emit_cleanup(keep, extra);
         if is_return {
-            self.cx.asm.emit_return(self.start_pc);
+            self.emit_return();
         } else {
             self.cx.asm.emit_jump(Op::Br, Target::Label(target));
         }
@@ -403,6 +423,9 @@ impl FunctionCompiler<'_, '_, '_> {
     /// The address range check before a load or store of `size` bytes at
     /// static `offset`; the address is on top of the stack and stays there.
     fn bounds_check(&mut self, offset: u64, size: u64) {
+        if self.cx.layout.size.is_some() {
+            return self.growing_bounds_check(offset, size);
+        }
         let limit = self.cx.layout.memory_bytes as i64 - offset as i64 - size as i64;
         if let Some(addr) = self.cx.asm.last_const() {
             // A constant address is checked now.
@@ -543,11 +566,10 @@ impl FunctionCompiler<'_, '_, '_> {
                 self.branch(relative_depth, true);
             }
             O::BrTable { targets } => {
-                // Dispatch is a compare chain, a few instructions per target.
+                // Dispatch is a compare chain, a few instructions per target;
+                // a larger table searches the index instead.
                 if targets.len() > MAX_BR_TABLE {
-                    return Err(CompileError::unsupported(format!(
-                        "br_table with more than {MAX_BR_TABLE} targets"
-                    )));
+                    return self.br_table_search(&targets);
                 }
                 self.height -= 1;
                 let t = self.temp(TEMP_BR_TABLE);
@@ -568,6 +590,10 @@ impl FunctionCompiler<'_, '_, '_> {
                 self.reachable = false;
             }
             O::Call { function_index } => self.call(function_index)?,
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index)?,
             O::Drop => {
                 self.height -= 1;
                 self.emit(Op::Drop, 0);
@@ -617,9 +643,9 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I32Store16 { memarg } => self.store(Op::I32Store16, memarg.offset, 2)?,
             O::MemorySize { mem: 0, .. } => {
                 self.height += 1;
-                let pages = (self.cx.layout.memory_bytes >> 16) as u32;
-                self.emit(Op::I32Const, pages);
+                self.memory_size();
             }
+            O::MemoryGrow { mem: 0, .. } => self.memory_grow()?,
             O::I32Const { value } => {
                 self.height += 1;
                 self.emit(Op::I32Const, value as u32);
@@ -719,7 +745,7 @@ impl FunctionCompiler<'_, '_, '_> {
         if frame.kind == FrameKind::Function {
             self.cx.asm.place(frame.end);
             self.set_origin();
-            self.cx.asm.emit_return(self.start_pc);
+            self.emit_return();
             self.reachable = false;
             return;
         }

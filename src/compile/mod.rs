@@ -19,13 +19,16 @@
 
 mod asm;
 mod function;
+mod recursion;
 pub mod source_map;
+mod tables;
 
 use crate::isa::{Instr, Op, Program};
-use asm::{Asm, Origin, Target};
+use asm::{Asm, Label, Origin, Target};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::sync::OnceLock;
+use tables::Table;
 use wasmparser::{
     ExternalKind, FuncType, FunctionBody, Parser, Payload, TypeRef, ValType, Validator,
     WasmFeatures,
@@ -35,9 +38,10 @@ pub use asm::Origin as SourceOrigin;
 pub use function::operator_name;
 pub use source_map::{Report, SourceMap, SourceOp, SourceStep};
 
-/// How to compile: which wasm features the validator accepts, and
-/// deliberate faults for tests of the checks themselves.
-#[derive(Debug, Clone, Copy, Default)]
+/// How to compile: which wasm features the validator accepts, the
+/// call-depth limit, and deliberate faults for tests of the checks
+/// themselves.
+#[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// The features a module may use (the spec suite validates each version
     /// with exactly its own).
@@ -46,6 +50,34 @@ pub struct Options {
     /// so a test can show that the source-level diff against wasmi names
     /// the exact wasm instruction.
     pub plant_rem_u_bug: bool,
+    /// Most frames of *recursive* functions (those on a cycle of the static
+    /// call graph, where a `call_indirect` is an edge to every function of
+    /// its table with the expected type) that may be active at once. Such a
+    /// function's prologue counts itself in a reserved memory word and ends
+    /// the run at [`Exit::CallStackExhausted`] when the count would exceed
+    /// this; every return restores the count. Frames of other functions
+    /// are not counted (their nesting is bounded by the call graph), so
+    /// the limit costs nothing in programs without recursion. wasmi counts
+    /// every frame against the same number (`Limits::call_depth`), so
+    /// runaway recursion ends as exhaustion in every engine, at the same
+    /// call when every active frame is recursive; where other frames are
+    /// active too, wasmi runs out first and a run in between ends
+    /// differently on the two, which the pipeline reports as a
+    /// disagreement.
+    pub call_depth: u32,
+}
+
+/// The call-depth limit when none is given: wasmi's own default.
+pub const DEFAULT_CALL_DEPTH: u32 = 1000;
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            features: WasmFeatures::default(),
+            plant_rem_u_bug: false,
+            call_depth: DEFAULT_CALL_DEPTH,
+        }
+    }
 }
 
 /// Largest linear memory we compile: memory keys stay small enough for the
@@ -66,15 +98,34 @@ pub enum Trap {
     IntegerDivideByZero,
     IntegerOverflow,
     MemoryOutOfBounds,
+    /// `call_indirect` with an index at or past the table's size.
+    UndefinedElement,
+    /// `call_indirect` to a slot no element segment filled (or filled with
+    /// `ref.null`).
+    UninitializedElement,
+    /// `call_indirect` to a function whose type is not the expected one
+    /// (compared structurally, as wasm does).
+    IndirectCallTypeMismatch,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 4] = [
+    pub const ALL: [Trap; 7] = [
         Trap::Unreachable,
         Trap::IntegerDivideByZero,
         Trap::IntegerOverflow,
         Trap::MemoryOutOfBounds,
+        Trap::UndefinedElement,
+        Trap::UninitializedElement,
+        Trap::IndirectCallTypeMismatch,
     ];
+
+    /// Whether only `call_indirect` raises this trap.
+    pub fn is_table_trap(self) -> bool {
+        matches!(
+            self,
+            Trap::UndefinedElement | Trap::UninitializedElement | Trap::IndirectCallTypeMismatch
+        )
+    }
 
     /// The message the wasm spec tests use for this trap.
     pub fn message(self) -> &'static str {
@@ -83,6 +134,9 @@ impl Trap {
             Trap::IntegerDivideByZero => "integer divide by zero",
             Trap::IntegerOverflow => "integer overflow",
             Trap::MemoryOutOfBounds => "out of bounds memory access",
+            Trap::UndefinedElement => "undefined element",
+            Trap::UninitializedElement => "uninitialized element",
+            Trap::IndirectCallTypeMismatch => "indirect call type mismatch",
         }
     }
 
@@ -105,6 +159,9 @@ pub enum Exit {
     /// The entry finished normally.
     Finished,
     Trap(Trap),
+    /// A call would have made more frames of recursive functions active
+    /// than [`Options::call_depth`] allows (see [`Options::call_depth`]).
+    CallStackExhausted,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -177,6 +234,8 @@ pub struct Compiled {
     /// Start of the 16 scratch bytes above the module's memory (what lies
     /// there is the compiler's, not the module's state).
     pub scratch: u32,
+    /// How many bytes the memory can grow by (0 when no function grows it).
+    pub memory_growth: u64,
 }
 
 impl Compiled {
@@ -244,11 +303,15 @@ struct ModuleInfo<'a> {
     bodies: Vec<FunctionBody<'a>>,
     globals: Vec<Global>,
     memory_bytes: Option<u64>,
+    /// The declared maximum, in pages.
+    memory_max_pages: Option<u64>,
+    /// A page size other than 64 KiB (custom page sizes).
+    memory_custom_pages: bool,
     memory_unsupported: Option<String>,
     data: Vec<(u64, &'a [u8])>,
     data_unsupported: Option<String>,
-    /// Initial size of each table, imports first (None: imported).
-    tables: Vec<Option<u64>>,
+    /// Every table after instantiation, imports first.
+    tables: Vec<Table>,
     /// An active element segment that does not fit its table: instantiation
     /// fails, which hullvm does not model.
     elem_unsupported: Option<String>,
@@ -271,6 +334,8 @@ impl<'a> ModuleInfo<'a> {
             bodies: Vec::new(),
             globals: Vec::new(),
             memory_bytes: None,
+            memory_max_pages: None,
+            memory_custom_pages: false,
             memory_unsupported: None,
             data: Vec::new(),
             data_unsupported: None,
@@ -307,7 +372,7 @@ impl<'a> ModuleInfo<'a> {
                                 init: None,
                                 imported: true,
                             }),
-                            TypeRef::Table(_) => m.tables.push(None),
+                            TypeRef::Table(_) => m.tables.push(Table::imported()),
                             TypeRef::Memory(_) => {
                                 m.memory_unsupported = Some(format!("imported memory ({what})"))
                             }
@@ -336,6 +401,8 @@ impl<'a> ModuleInfo<'a> {
                             ));
                         }
                         m.memory_bytes = Some(bytes);
+                        m.memory_max_pages = mem.maximum;
+                        m.memory_custom_pages = mem.page_size_log2.is_some_and(|p| p != 16);
                     }
                 }
                 Payload::GlobalSection(r) => {
@@ -358,7 +425,7 @@ impl<'a> ModuleInfo<'a> {
                 Payload::StartSection { func, .. } => m.start = Some(func),
                 Payload::TableSection(r) => {
                     for t in r {
-                        m.tables.push(Some(t.map_err(invalid)?.ty.initial));
+                        m.tables.push(Table::defined(&t.map_err(invalid)?));
                     }
                 }
                 Payload::ElementSection(r) => {
@@ -369,16 +436,17 @@ impl<'a> ModuleInfo<'a> {
                             offset_expr,
                         } = e.kind
                         {
-                            let size = m.tables.get(table_index.unwrap_or(0) as usize).copied();
-                            let end = const_i32(&offset_expr)
-                                .map(|o| o as u64 + element_count(&e.items) as u64);
-                            if let (Some(Some(size)), Some(end)) = (size, end) {
-                                if end > size {
-                                    m.elem_unsupported = Some(
-                                        "element segment out of bounds (instantiation fails)"
-                                            .into(),
-                                    );
-                                }
+                            let offset = tables::segment_offset(&offset_expr, &m.globals);
+                            let Some(table) = m.tables.get_mut(table_index.unwrap_or(0) as usize)
+                            else {
+                                return Err(CompileError::Invalid(
+                                    "element segment for a missing table".into(),
+                                ));
+                            };
+                            if !table.apply(offset, &e.items)? {
+                                m.elem_unsupported = Some(
+                                    "element segment out of bounds (instantiation fails)".into(),
+                                );
                             }
                         }
                     }
@@ -453,13 +521,6 @@ impl<'a> ModuleInfo<'a> {
     }
 }
 
-fn element_count(items: &wasmparser::ElementItems) -> u32 {
-    match items {
-        wasmparser::ElementItems::Functions(r) => r.count(),
-        wasmparser::ElementItems::Expressions(_, r) => r.count(),
-    }
-}
-
 fn const_i32(expr: &wasmparser::ConstExpr) -> Option<u32> {
     let mut r = expr.get_operators_reader();
     match (r.read().ok()?, r.read().ok()?) {
@@ -487,35 +548,67 @@ fn i32_only(types: &[ValType]) -> Result<u32, CompileError> {
 /// Where the compiler keeps what the module cannot address.
 #[derive(Debug, Clone)]
 struct Layout {
+    /// The memory's initial size.
     memory_bytes: u64,
+    /// The most the memory can reach: its initial size when no function
+    /// grows it, else the declared maximum capped at [`MAX_MEMORY_BYTES`].
+    max_bytes: u64,
     /// Scratch for inline lowerings (8 bytes).
     scratch: u32,
     /// Scratch for runtime helpers (8 bytes).
     runtime_scratch: u32,
     /// Address of each mutable (or non-constant) global.
     globals: Vec<Option<u32>>,
+    /// When some function grows memory: the current size.
+    size: Option<SizeWords>,
+    /// When some function can recurse: the number of active frames of
+    /// recursive functions.
+    depth: Option<u32>,
+}
+
+/// Two words that hold the memory's current size, kept equal by
+/// `memory.grow`: pages for `memory.size`/`memory.grow`, bytes for the
+/// bounds checks.
+#[derive(Debug, Clone, Copy)]
+struct SizeWords {
+    pages: u32,
+    bytes: u32,
 }
 
 impl Layout {
-    fn new(module: &ModuleInfo) -> Self {
+    fn new(module: &ModuleInfo, scan: &recursion::Scan) -> Self {
         let memory_bytes = module.memory_bytes.unwrap_or(0);
-        let reserved = (memory_bytes as u32).next_multiple_of(16);
+        let grows = scan.grows_memory && module.memory_bytes.is_some();
+        let max_bytes = if grows {
+            let cap = MAX_MEMORY_BYTES >> 16;
+            module.memory_max_pages.unwrap_or(cap).min(cap) << 16
+        } else {
+            memory_bytes
+        };
+        let reserved = (max_bytes.max(memory_bytes) as u32).next_multiple_of(16);
         let mut next = reserved + 16;
+        let mut word = || {
+            next += 4;
+            next - 4
+        };
         let globals = module
             .globals
             .iter()
-            .map(|g| {
-                (g.mutable || g.init.is_none()).then(|| {
-                    next += 4;
-                    next - 4
-                })
-            })
+            .map(|g| (g.mutable || g.init.is_none()).then(&mut word))
             .collect();
+        let size = grows.then(|| SizeWords {
+            pages: word(),
+            bytes: word(),
+        });
+        let depth = (!scan.recursive.is_empty()).then(&mut word);
         Layout {
             memory_bytes,
+            max_bytes,
             scratch: reserved,
             runtime_scratch: reserved + 8,
             globals,
+            size,
+            depth,
         }
     }
 }
@@ -538,6 +631,11 @@ struct Context<'m, 'a> {
     traps_used: Vec<Trap>,
     source_map: SourceMap,
     options: Options,
+    /// Defined functions on a cycle of the call graph: they count their
+    /// frames against [`Options::call_depth`].
+    recursive: std::collections::BTreeSet<u32>,
+    /// The exit for call stack exhaustion, once some code jumps to it.
+    exhausted: Option<Label>,
 }
 
 impl<'m, 'a> Context<'m, 'a> {
@@ -560,6 +658,12 @@ impl<'m, 'a> Context<'m, 'a> {
             self.traps_used.push(trap);
         }
         Target::Trap(trap)
+    }
+
+    /// Where a call that would exceed the call-depth limit goes.
+    fn exhaustion(&mut self) -> Target {
+        let label = *self.exhausted.get_or_insert_with(|| self.asm.new_label());
+        Target::Label(label)
     }
 
     fn helper(&self, name: &str) -> FuncKey {
@@ -609,8 +713,14 @@ pub fn compile_with(
     if let Some(what) = &user.elem_unsupported {
         return Err(CompileError::unsupported(what.clone()));
     }
+    let scan = recursion::scan(&user)?;
+    if scan.grows_memory && user.memory_custom_pages {
+        return Err(CompileError::unsupported(
+            "memory.grow with a custom page size",
+        ));
+    }
     let mut cx = Context {
-        layout: Layout::new(&user),
+        layout: Layout::new(&user, &scan),
         user: &user,
         runtime: &runtime,
         asm: Asm::default(),
@@ -620,6 +730,8 @@ pub fn compile_with(
         traps_used: Vec::new(),
         source_map: SourceMap::default(),
         options: *options,
+        recursive: scan.recursive,
+        exhausted: None,
     };
 
     let (input, results) = emit_entry(&mut cx, entry)?;
@@ -655,10 +767,16 @@ pub fn compile_with(
         exits.insert(cx.asm.pc(), Exit::Trap(t));
         cx.asm.emit(Op::Halt, 0);
     }
+    if let Some(label) = cx.exhausted {
+        cx.asm.place(label);
+        exits.insert(cx.asm.pc(), Exit::CallStackExhausted);
+        cx.asm.emit(Op::Halt, 0);
+    }
     let (instrs, origins) = cx.asm.finish(&cx.starts, &trap_pcs);
     let scratch = cx.layout.scratch;
     Ok(Compiled {
         scratch,
+        memory_growth: cx.layout.max_bytes.saturating_sub(cx.layout.memory_bytes),
         program: Program { instrs, input },
         exits,
         results,
@@ -805,6 +923,11 @@ fn emit_memory_image(cx: &mut Context) -> Result<(), CompileError> {
             }
             _ => {}
         }
+    }
+    if let Some(size) = cx.layout.size {
+        let bytes = cx.layout.memory_bytes;
+        emit_store_const(cx, size.pages, (bytes >> 16) as u32, 4);
+        emit_store_const(cx, size.bytes, bytes as u32, 4);
     }
     Ok(())
 }
