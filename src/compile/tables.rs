@@ -191,16 +191,15 @@ mod tests {
         let types = [unary.clone(), unary.clone(), nullary];
         let t = table(6, &[(1, 0), (2, 1), (3, 2)]);
         let runs = outcomes(&t, &unary, |f| &types[f as usize]);
-        use Outcome::*;
         assert_eq!(
             runs,
             vec![
-                (0, Trap(Trap::UninitializedElement)),
-                (1, Call(0)),
-                (2, Call(1)),
-                (3, Trap(Trap::IndirectCallTypeMismatch)),
-                (4, Trap(Trap::UninitializedElement)),
-                (6, Trap(Trap::UndefinedElement)),
+                (0, Outcome::Trap(Trap::UninitializedElement)),
+                (1, Outcome::Call(0)),
+                (2, Outcome::Call(1)),
+                (3, Outcome::Trap(Trap::IndirectCallTypeMismatch)),
+                (4, Outcome::Trap(Trap::UninitializedElement)),
+                (6, Outcome::Trap(Trap::UndefinedElement)),
             ]
         );
     }
