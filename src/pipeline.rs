@@ -53,7 +53,10 @@ pub struct Limits {
     /// needs (every wasm instruction that costs fuel is at least one flat
     /// step), so a run that ends on our engines ends on wasmi too.
     pub max_fuel: u64,
-    /// Nested calls before wasmi reports call stack exhaustion.
+    /// Nested calls before a run ends as call stack exhaustion: wasmi's
+    /// frames of any function, and the compiled program's frames of
+    /// recursive functions (`compile::Options::call_depth` says exactly
+    /// what is counted, and why the two can disagree at the boundary).
     pub call_depth: usize,
 }
 

@@ -146,7 +146,10 @@ const GROW: &str = r#"
   (func (export "load_at_end") (result i32) (i32.load offset=131068 (i32.const 0))))
 "#;
 
-fn calls(calls: &[(&str, &[u32])]) -> Entry {
+/// Exports to invoke in order, with their arguments.
+type Calls<'a> = &'a [(&'a str, &'a [u32])];
+
+fn calls(calls: Calls) -> Entry {
     Entry::Invoke(
         calls
             .iter()
@@ -160,7 +163,7 @@ fn calls(calls: &[(&str, &[u32])]) -> Entry {
 
 #[test]
 fn memory_grows_up_to_its_maximum() {
-    let cases: [(&[(&str, &[u32])], Ending); 8] = [
+    let cases: [(Calls, Ending); 8] = [
         (&[("size", &[])], results(&[1])),
         (&[("grow", &[1])], results(&[1])),
         (&[("grow", &[1]), ("size", &[])], results(&[2])),

@@ -7,15 +7,30 @@
 //! a small runtime written in core ops (`runtime.wat`), and lays out memory:
 //!
 //! ```text
-//! 0 .. memory_size          the module's linear memory, at its own addresses
+//! 0 .. max_bytes            the module's linear memory, at its own addresses
 //! reserved + 0 .. 8         scratch for inline lowerings and result output
 //! reserved + 8 .. 16        scratch for the runtime helpers
-//! reserved + 16 ..          one 4-byte slot per mutable global
+//! reserved + 16 ..          one 4-byte slot per mutable global, then
+//!                           the current size in pages and in bytes (only
+//!                           when some function grows memory), then the
+//!                           count of active recursive frames (only when
+//!                           some function can recurse)
 //! ```
 //!
-//! Every load and store is bounds-checked against the module's memory size
-//! (no `memory.grow`), so a program can never reach the reserved area and an
-//! out-of-bounds access becomes a trap exit, as in wasm.
+//! `reserved` is `max_bytes` rounded up to 16: the largest size the memory
+//! can reach (its initial size when no function executes `memory.grow`,
+//! else its declared maximum capped at [`MAX_MEMORY_BYTES`]). Every load and
+//! store is bounds-checked, against the constant size in a module that
+//! never grows its memory, else against the current size, so a program can
+//! never reach the reserved area and an out-of-bounds access becomes a trap
+//! exit, as in wasm.
+//!
+//! Tables never change after instantiation (hullvm has no table
+//! instructions), so `call_indirect` is resolved at compile time into a
+//! search over the index ending in direct calls or trap exits
+//! (`tables.rs`, `function/indirect.rs`). Recursive functions count their
+//! frames against [`Options::call_depth`] (`recursion.rs`,
+//! `function/depth.rs`).
 
 mod asm;
 mod function;
@@ -1107,8 +1122,10 @@ pub fn link(wasm: &[u8], options: &Options) -> Result<(), LinkError> {
 }
 
 /// Whether calling `export` can change memory or globals: some function it
-/// can reach (through direct calls) stores, sets a global or grows memory.
-/// Unknown or unparsable cases count as writing.
+/// can reach (through direct calls, and `call_indirect` to every function
+/// of its table with the expected type) stores, sets a global or grows
+/// memory. Unknown or unparsable cases (a table whose contents hullvm does
+/// not know) count as writing.
 pub fn export_writes_state(wasm: &[u8], export: &str) -> bool {
     use wasmparser::Operator as O;
     let Ok(bytes) = to_binary(wasm) else {
@@ -1136,7 +1153,14 @@ pub fn export_writes_state(wasm: &[u8], export: &str) -> bool {
         while !ops.eof() {
             match ops.read() {
                 Ok(O::Call { function_index }) => todo.push(function_index),
-                Ok(op) if writes_state(&op) || matches!(op, O::CallIndirect { .. }) => return true,
+                Ok(O::CallIndirect {
+                    type_index,
+                    table_index,
+                }) => match recursion::indirect_callees(&module, type_index, table_index) {
+                    Some(callees) => todo.extend(callees),
+                    None => return true,
+                },
+                Ok(op) if writes_state(&op) => return true,
                 Ok(_) => {}
                 Err(_) => return true,
             }

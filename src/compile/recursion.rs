@@ -41,7 +41,14 @@ pub(super) fn scan(module: &ModuleInfo) -> Result<Scan, CompileError> {
                 Operator::CallIndirect {
                     type_index,
                     table_index,
-                } => edges[i].extend(indirect_callees(module, type_index, table_index)),
+                } => {
+                    let callees = indirect_callees(module, type_index, table_index);
+                    let defined = callees
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|f| f.checked_sub(imported));
+                    edges[i].extend(defined.map(|f| f as usize));
+                }
                 _ => {}
             }
         }
@@ -56,21 +63,25 @@ pub(super) fn scan(module: &ModuleInfo) -> Result<Scan, CompileError> {
     })
 }
 
-/// Defined functions (as body indices) a `call_indirect` can call.
-fn indirect_callees(module: &ModuleInfo, type_index: u32, table: u32) -> Vec<usize> {
-    let imported = module.num_imported_funcs();
-    let (Some(expected), Some(table)) = (
-        module.types.get(type_index as usize),
-        module.tables.get(table as usize),
-    ) else {
-        return Vec::new();
-    };
-    table
+/// The functions a `call_indirect` can call without trapping: those of its
+/// table with the expected type (None: the table's contents are unknown).
+pub(super) fn indirect_callees(
+    module: &ModuleInfo,
+    type_index: u32,
+    table: u32,
+) -> Option<Vec<u32>> {
+    let expected = module.types.get(type_index as usize)?;
+    let table = module.tables.get(table as usize)?;
+    if table.unknown.is_some() {
+        return None;
+    }
+    let callees = table
         .slots
         .values()
-        .filter(|&&f| f >= imported && module.func_type(f) == expected)
-        .map(|&f| (f - imported) as usize)
-        .collect()
+        .filter(|&&f| module.func_type(f) == expected)
+        .copied()
+        .collect();
+    Some(callees)
 }
 
 /// The nodes that lie on a cycle (a self-loop included): Tarjan's strongly
