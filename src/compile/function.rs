@@ -80,9 +80,9 @@ struct FunctionCompiler<'c, 'm, 'a> {
     lowered: bool,
     /// The source map entries of this function (user functions only).
     ops: Vec<SourceOp>,
-    /// Whether the function counts its frames against the call-depth limit
-    /// (it can recurse).
-    counts_depth: bool,
+    /// In a function that counts its frames against the call-depth limit
+    /// (it can recurse): the local that keeps the count as it was on entry.
+    depth_local: Option<u32>,
 }
 
 pub(super) fn compile_function(
@@ -142,10 +142,9 @@ pub(super) fn compile_function(
         instr: None,
         lowered: false,
         ops: Vec::new(),
-        counts_depth,
+        depth_local: None,
     };
     fc.set_origin();
-    fc.count_frame();
     // Parameters arrive on the stack, last one on top; declared locals start
     // at zero (a fresh frame may reuse the slots of an earlier call).
     for k in (0..params).rev() {
@@ -154,6 +153,9 @@ pub(super) fn compile_function(
     for k in params..fc.locals {
         fc.cx.asm.emit(Op::I32Const, 0);
         fc.cx.asm.emit(Op::LocalSet, k);
+    }
+    if counts_depth {
+        fc.count_frame();
     }
     let end = fc.cx.asm.new_label();
     fc.frames.push(Frame {

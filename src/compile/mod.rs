@@ -12,9 +12,9 @@
 //! reserved + 8 .. 16        scratch for the runtime helpers
 //! reserved + 16 ..          one 4-byte slot per mutable global, then
 //!                           the current size in pages and in bytes (only
-//!                           when some function grows memory), then the
-//!                           count of active recursive frames (only when
-//!                           some function can recurse)
+//!                           when some function grows memory), then how
+//!                           many more recursive frames may start (only
+//!                           when some function can recurse)
 //! ```
 //!
 //! `reserved` is `max_bytes` rounded up to 16: the largest size the memory
@@ -67,10 +67,11 @@ pub struct Options {
     pub plant_rem_u_bug: bool,
     /// Most frames of *recursive* functions (those on a cycle of the static
     /// call graph, where a `call_indirect` is an edge to every function of
-    /// its table with the expected type) that may be active at once. Such a
-    /// function's prologue counts itself in a reserved memory word and ends
-    /// the run at [`Exit::CallStackExhausted`] when the count would exceed
-    /// this; every return restores the count. Frames of other functions
+    /// its table with the expected type) that may be active at once. A
+    /// reserved memory word starts at this value; such a function's
+    /// prologue ends the run at [`Exit::CallStackExhausted`] when the word
+    /// is 0, else decrements it, and every return of the function restores
+    /// it. Frames of other functions
     /// are not counted (their nesting is bounded by the call graph), so
     /// the limit costs nothing in programs without recursion. wasmi counts
     /// every frame against the same number (`Limits::call_depth`), so
@@ -576,8 +577,8 @@ struct Layout {
     globals: Vec<Option<u32>>,
     /// When some function grows memory: the current size.
     size: Option<SizeWords>,
-    /// When some function can recurse: the number of active frames of
-    /// recursive functions.
+    /// When some function can recurse: how many more frames of recursive
+    /// functions may become active.
     depth: Option<u32>,
 }
 
@@ -943,6 +944,9 @@ fn emit_memory_image(cx: &mut Context) -> Result<(), CompileError> {
         let bytes = cx.layout.memory_bytes;
         emit_store_const(cx, size.pages, (bytes >> 16) as u32, 4);
         emit_store_const(cx, size.bytes, bytes as u32, 4);
+    }
+    if let Some(word) = cx.layout.depth {
+        emit_store_const(cx, word, cx.options.call_depth, 4);
     }
     Ok(())
 }

@@ -1,55 +1,46 @@
 //! The call-depth counter of recursive functions
 //! ([`crate::compile::Options::call_depth`]): a word in the reserved area
-//! holds how many frames of recursive functions are active. The prologue
-//! of such a function ends the run at the exhaustion exit when the count
-//! is already at the limit, else counts itself; every `return` it executes
-//! uncounts itself. A trap ends the run, so nothing else needs restoring.
+//! holds how many more frames of recursive functions may become active
+//! (the entry glue sets it to the limit). The prologue of such a function
+//! ends the run at the exhaustion exit when the word is 0, else keeps its
+//! value in a local of the frame and decrements it; every `return` the
+//! function executes stores the kept value back. A trap ends the run, so
+//! nothing else needs restoring.
 
 use super::FunctionCompiler;
 use crate::isa::Op;
 
 impl FunctionCompiler<'_, '_, '_> {
-    /// The prologue's check and count (recursive functions only).
+    /// The prologue's check and count, after the locals are set up: the
+    /// kept value takes the local after the function's own.
     pub(super) fn count_frame(&mut self) {
-        let Some(word) = self.depth_word() else {
+        let Some(word) = self.cx.layout.depth else {
             return;
         };
-        let limit = self.cx.options.call_depth;
+        let kept = self.locals;
+        self.locals += 1;
+        self.depth_local = Some(kept);
         self.emit(Op::I32Const, 0);
         self.emit(Op::I32Load, word);
-        self.emit(Op::I32Const, limit);
-        self.emit(Op::I32GeU, 0);
+        self.emit(Op::LocalTee, kept);
+        self.emit(Op::I32Eqz, 0);
         let exhausted = self.cx.exhaustion();
         self.cx.asm.emit_jump(Op::BrIf, exhausted);
-        self.add_to_count(Op::I32Add);
+        self.emit(Op::I32Const, 0);
+        self.emit(Op::LocalGet, kept);
+        self.emit(Op::I32Const, 1);
+        self.emit(Op::I32Sub, 0);
+        self.emit(Op::I32Store, word);
     }
 
-    /// `return`, after uncounting the frame in a recursive function. The
-    /// stack (the results on top) is left as it is.
+    /// `return`, after a recursive function gives its frame back. The stack
+    /// (the results on top) is left as it is.
     pub(super) fn emit_return(&mut self) {
-        if self.depth_word().is_some() {
-            self.add_to_count(Op::I32Sub);
+        if let (Some(kept), Some(word)) = (self.depth_local, self.cx.layout.depth) {
+            self.emit(Op::I32Const, 0);
+            self.emit(Op::LocalGet, kept);
+            self.emit(Op::I32Store, word);
         }
         self.cx.asm.emit_return(self.start_pc);
-    }
-
-    fn depth_word(&self) -> Option<u32> {
-        if !self.counts_depth {
-            return None;
-        }
-        self.cx.layout.depth
-    }
-
-    /// count = count + 1 (`I32Add`) or count - 1 (`I32Sub`).
-    fn add_to_count(&mut self, op: Op) {
-        let Some(word) = self.depth_word() else {
-            return;
-        };
-        self.emit(Op::I32Const, 0);
-        self.emit(Op::I32Const, 0);
-        self.emit(Op::I32Load, word);
-        self.emit(Op::I32Const, 1);
-        self.emit(op, 0);
-        self.emit(Op::I32Store, word);
     }
 }
