@@ -333,3 +333,54 @@ fn a_run_at_the_depth_boundary_is_reported_not_passed() {
     let checked = check_with(wat, &invoke("f", &[38]), limits);
     assert!(checked.disagreement().is_none());
 }
+
+/// A table that holds the output import and a function without results:
+/// `call_indirect` reports like `call` (a path step at the return), and
+/// through the import it prints.
+#[test]
+fn call_indirect_to_an_import_and_to_a_function_without_results() {
+    let wat = r#"(module
+  (import "env" "output_byte" (func $out (param i32)))
+  (type $sink (func (param i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) func $out $twice)
+  (func $twice (type $sink)
+    (call $out (local.get 0)) (call $out (local.get 0)))
+  (func (export "f") (param $slot i32)
+    (call_indirect (type $sink) (i32.const 65) (local.get $slot))
+    (call_indirect (type $sink) (i32.const 66) (i32.sub (i32.const 1) (local.get $slot)))))"#;
+    for slot in [0, 1] {
+        let checked = check_with(wat, &invoke("f", &[slot]), Limits::tokens(1_000_000));
+        assert!(
+            checked.disagreement().is_none(),
+            "{}",
+            checked.disagreement().unwrap()
+        );
+        let want: &[u8] = if slot == 0 { b"ABB" } else { b"AAB" };
+        assert_eq!(checked.transformer.run.output, want);
+        assert_eq!(checked.transformer.run.ending, results(&[]));
+    }
+}
+
+/// Whether an export can write state follows `call_indirect` into the
+/// functions of its table with the expected type, and only those.
+#[test]
+fn writing_state_is_followed_through_tables() {
+    let wat = r#"(module
+  (memory 1)
+  (type $pure (func (result i32)))
+  (type $writes (func (param i32)))
+  (table funcref (elem $one $store))
+  (func $one (type $pure) (i32.const 1))
+  (func $store (type $writes) (i32.store (i32.const 0) (local.get 0)))
+  (func (export "pure") (result i32) (call_indirect (type $pure) (i32.const 0)))
+  (func (export "writes") (call_indirect (type $writes) (i32.const 7) (i32.const 1))))"#;
+    assert!(!hullvm::compile::export_writes_state(
+        wat.as_bytes(),
+        "pure"
+    ));
+    assert!(hullvm::compile::export_writes_state(
+        wat.as_bytes(),
+        "writes"
+    ));
+}
