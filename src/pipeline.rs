@@ -53,7 +53,10 @@ pub struct Limits {
     /// needs (every wasm instruction that costs fuel is at least one flat
     /// step), so a run that ends on our engines ends on wasmi too.
     pub max_fuel: u64,
-    /// Nested calls before wasmi reports call stack exhaustion.
+    /// Nested calls before a run ends as call stack exhaustion: wasmi's
+    /// frames of any function, and the compiled program's frames of
+    /// recursive functions (`compile::Options::call_depth` says exactly
+    /// what is counted, and why the two can disagree at the boundary).
     pub call_depth: usize,
 }
 
@@ -76,12 +79,17 @@ impl Limits {
     }
 
     /// wasmi's budget for a run our engines took `steps` flat steps over
-    /// (`None`: the reference tracer did not run).
-    fn budget(&self, steps: Option<u64>) -> Budget {
+    /// (`None`: the reference tracer did not run) in a memory that can grow
+    /// by `growth` bytes.
+    fn budget(&self, steps: Option<u64>, growth: u64) -> Budget {
         const FUEL_BASE: u64 = 100_000;
         const FUEL_PER_STEP: u64 = 16;
         let fuel = steps.map_or(self.max_fuel, |s| {
-            FUEL_BASE.saturating_add(s.saturating_mul(FUEL_PER_STEP))
+            // wasmi charges `memory.grow` by the bytes it adds (at least one
+            // per unit of fuel).
+            FUEL_BASE
+                .saturating_add(growth)
+                .saturating_add(s.saturating_mul(FUEL_PER_STEP))
         });
         Budget {
             fuel: fuel.min(self.max_fuel),
@@ -297,6 +305,12 @@ pub fn check(
             entry,
             options,
         } => {
+            // The compiled call-depth limit is wasmi's (see
+            // `compile::Options::call_depth`).
+            let options = compile::Options {
+                call_depth: u32::try_from(config.limits.call_depth).unwrap_or(u32::MAX),
+                ..options
+            };
             let c = compile::compile_with(wasm, entry, &options)?; // wasm -> flat program
             (c.program.clone(), Some(c), Some((wasm, entry)))
         }
@@ -328,7 +342,8 @@ pub fn check(
         arbiter: None,
     };
     if let (Some((wasm, entry)), Some(compiled)) = (wasm, &checked.compiled) {
-        let budget = limits.budget(checked.reference.as_ref().map(|r| r.steps));
+        let steps = checked.reference.as_ref().map(|r| r.steps);
+        let budget = limits.budget(steps, compiled.memory_growth);
         if checks.wasmi || checks.source_steps {
             checked.wasmi = Some(wasmi::run(wasm, entry, budget).map_err(|e| e.to_string()));
         }
@@ -434,6 +449,12 @@ fn ended(stopped: Stopped, output: Vec<u8>, compiled: Option<&Compiled>) -> Engi
             output,
             ending: Ending::Trap { trap },
         },
+        Some(Exit::CallStackExhausted) => EngineRun {
+            output,
+            ending: Ending::Exhausted {
+                what: Exhaustion::CallStack,
+            },
+        },
         Some(Exit::Finished) => match compiled.split_output(&output) {
             Some((out, results)) => EngineRun {
                 output: out.to_vec(),
@@ -496,11 +517,6 @@ pub(crate) fn compare(transformer: &EngineRun, other: &EngineRun) -> Comparison 
         Ending::Exhausted {
             what: Exhaustion::Steps,
         } => Some("stopped after the steps compared".to_string()),
-        // hullvm has no call-depth limit yet: where wasmi's stack runs
-        // out, there is nothing to compare.
-        Ending::Exhausted {
-            what: Exhaustion::CallStack,
-        } => Some("call stack exhausted (not modelled)".to_string()),
         Ending::OtherTrap { message } => Some(format!("a trap hullvm does not model: {message}")),
         _ => None,
     };

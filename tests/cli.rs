@@ -977,7 +977,16 @@ fn run_invoke_calls_an_export_with_typed_arguments() {
     )
     .unwrap();
     let wat = wat.to_str().unwrap();
-    let call = ["run", wat, "--invoke", "mix", "--arg", "0x100000001", "--arg", "-3"];
+    let call = [
+        "run",
+        wat,
+        "--invoke",
+        "mix",
+        "--arg",
+        "0x100000001",
+        "--arg",
+        "-3",
+    ];
     for engine in ["transformer", "reference", "wasmi"] {
         let out = hullvm(&[&call[..], &["--engine", engine, "--verify"]].concat());
         assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
@@ -987,7 +996,16 @@ fn run_invoke_calls_an_export_with_typed_arguments() {
     let wrong = hullvm(&["run", wat, "--invoke", "mix", "--arg", "1"]);
     assert_eq!(code(&wrong), 1);
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("takes 2 arguments, got 1"));
-    let range = hullvm(&["run", wat, "--invoke", "mix", "--arg", "1", "--arg", "4294967296"]);
+    let range = hullvm(&[
+        "run",
+        wat,
+        "--invoke",
+        "mix",
+        "--arg",
+        "1",
+        "--arg",
+        "4294967296",
+    ]);
     assert_eq!(code(&range), 1);
     assert!(String::from_utf8_lossy(&range.stderr).contains("out of range for i32"));
 }

@@ -85,39 +85,3 @@ fn instrumented_modules_validate() {
             .unwrap_or_else(|e| panic!("{}: {e}", p.name));
     }
 }
-
-/// The C programs that wait for the compiler (`corpora/c/pending`: i64,
-/// more than 64 locals, call_indirect). wasmi prints what their manifest
-/// says (the same C built natively and node agree: `corpora/c/native.sh`,
-/// `check.mjs`), and hullvm still refuses each one as unsupported. A
-/// refusal is no pass: once one compiles, this fails until the program
-/// moves into `corpora/c`, where every corpus check runs it.
-#[test]
-fn pending_programs_run_on_wasmi_and_wait_for_the_compiler() {
-    let dir = corpus::repo_root().join("corpora/c/pending");
-    let programs = corpus::load(&dir).unwrap();
-    assert!(!programs.is_empty(), "the pending C programs are there");
-    for p in programs {
-        let wasm = std::fs::read(&p.path).unwrap();
-        let entry = Entry::Compute {
-            input: p.input.clone(),
-        };
-        let run = wasmi::run(&wasm, &entry, budget()).unwrap();
-        assert!(
-            p.matches(&run),
-            "{}: wasmi's run {run} is not the manifest's",
-            p.name
-        );
-        match compile::compile(&wasm, &entry) {
-            Err(e @ compile::CompileError::Unsupported { .. }) => {
-                eprintln!("{}: refused, {e}", p.name)
-            }
-            Err(e) => panic!("{}: not a refusal but {e}", p.name),
-            Ok(_) => panic!(
-                "{0} compiles now: move corpora/c/pending/{0}.c and {0}.wasm, and its line \
-                 of pending/manifest.txt, into corpora/c so every corpus check runs it",
-                p.name
-            ),
-        }
-    }
-}

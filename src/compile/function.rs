@@ -6,6 +6,11 @@
 //! drops the rest and pushes them back, so the flat machine's stack height
 //! at the target is what the wasm label expects.
 
+mod depth;
+mod dispatch;
+mod indirect;
+mod memory;
+
 use super::asm::{Label, Origin, Target};
 use super::source_map::{Report, SourceOp};
 use super::{
@@ -53,7 +58,8 @@ impl Frame {
 /// operands of lowered ops.
 const TEMP_BR_TABLE: u32 = 0;
 
-/// Largest `br_table` compiled (its dispatch is linear in the targets).
+/// Largest `br_table` compiled as a compare chain (linear in the targets);
+/// a larger one searches its index ([`dispatch`]).
 const MAX_BR_TABLE: u32 = 256;
 pub(super) const TEMP_FIRST: u32 = 1;
 
@@ -80,13 +86,13 @@ pub(super) struct Spill {
 pub(super) struct FunctionCompiler<'c, 'm, 'a> {
     pub(super) cx: &'c mut Context<'m, 'a>,
     pub(super) module_id: ModuleId,
-    start_pc: u32,
+    pub(super) start_pc: u32,
     /// Each wasm local's first slot and type (an i64 takes two slots).
     local_map: Vec<(u32, ValType)>,
     /// Slots the locals take.
     local_slots: u32,
     /// The first machine slot of the compiler's temporaries.
-    temp_base: u32,
+    pub(super) temp_base: u32,
     max_temp: u32,
     /// The spill frame, for a function with more slots than the machine
     /// frame holds.
@@ -108,6 +114,9 @@ pub(super) struct FunctionCompiler<'c, 'm, 'a> {
     /// wasm's own validator, run alongside: it knows the operand types
     /// that `drop` and `select` leave implicit.
     validator: FuncValidator<ValidatorResources>,
+    /// In a function that counts its frames against the call-depth limit
+    /// (it can recurse): the local that keeps the count as it was on entry.
+    depth_local: Option<u32>,
 }
 
 pub(super) fn compile_function(
@@ -166,6 +175,7 @@ pub(super) fn compile_function(
         _ => None,
     };
     let start_pc = cx.asm.pc();
+    let counts_depth = key.module == ModuleId::User && cx.recursive.contains(&key.index);
     let mut fc = FunctionCompiler {
         cx,
         module_id: key.module,
@@ -185,6 +195,7 @@ pub(super) fn compile_function(
         lowered: false,
         ops: Vec::new(),
         validator,
+        depth_local: None,
     };
     fc.set_origin();
     fc.push_spill_frame();
@@ -196,6 +207,9 @@ pub(super) fn compile_function(
     for k in params..fc.local_slots {
         fc.emit(Op::I32Const, 0);
         fc.set_slot(k);
+    }
+    if counts_depth {
+        fc.count_frame();
     }
     let end = fc.cx.asm.new_label();
     fc.frames.push(Frame {
@@ -293,6 +307,17 @@ impl FunctionCompiler<'_, '_, '_> {
                     None => return report,
                 }
             }
+            Operator::CallIndirect { type_index, .. } => {
+                let module = self.cx.module(self.module_id);
+                match module
+                    .types
+                    .get(type_index as usize)
+                    .and_then(|t| t.results().last())
+                {
+                    Some(&t) => t,
+                    None => return report,
+                }
+            }
             _ => return report,
         };
         match (report, ty) {
@@ -315,6 +340,13 @@ impl FunctionCompiler<'_, '_, '_> {
             | O::If { .. }
             | O::BrTable { .. } => Report::Before,
             O::Br { .. } | O::Return => Report::Jump,
+            O::CallIndirect { type_index, .. } => {
+                let module = self.cx.module(self.module_id);
+                match module.types.get(*type_index as usize) {
+                    Some(ty) if ty.results().is_empty() => Report::Path,
+                    _ => Report::After,
+                }
+            }
             O::Call { function_index } => {
                 let module = self.cx.module(self.module_id);
                 let f = *function_index;
@@ -336,6 +368,7 @@ impl FunctionCompiler<'_, '_, '_> {
             | O::Select
             | O::TypedSelect { .. }
             | O::MemorySize { .. }
+            | O::MemoryGrow { .. }
             | O::I32Load { .. }
             | O::I32Load8S { .. }
             | O::I32Load8U { .. }
@@ -427,7 +460,7 @@ impl FunctionCompiler<'_, '_, '_> {
 
     /// pointer += frame (or -= frame when `pop`), leaving the stack as it
     /// was: a pop runs between a function's results and its `return`.
-    fn move_spill_pointer(&mut self, pop: bool) {
+    pub(super) fn move_spill_pointer(&mut self, pop: bool) {
         let Some(spill) = self.spill else { return };
         self.emit(Op::I32Const, 0);
         self.emit(Op::I32Const, 0);
@@ -437,9 +470,8 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(Op::I32Store, spill.pointer);
     }
 
-    /// The prologue's push of the spill frame; past the stack's end the
-    /// run ends as a memory access out of bounds would (hullvm's stack is
-    /// its own memory), which is a trap.
+    /// The prologue's push of the spill frame; past the stack's end the run
+    /// ends as call stack exhaustion, like a recursion past the depth limit.
     fn push_spill_frame(&mut self) {
         let Some(spill) = self.spill else { return };
         self.move_spill_pointer(false);
@@ -447,14 +479,8 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(Op::I32Load, spill.pointer);
         self.emit(Op::I32Const, self.cx.layout.spill_bytes);
         self.emit(Op::I32GtU, 0);
-        let exhausted = self.cx.trap(Trap::MemoryOutOfBounds);
+        let exhausted = self.cx.exhaustion();
         self.cx.asm.emit_jump(Op::BrIf, exhausted);
-    }
-
-    /// Leave the function: pop the spill frame, then `return`.
-    fn emit_return(&mut self) {
-        self.move_spill_pointer(true);
-        self.cx.asm.emit_return(self.start_pc);
     }
 
     /// A wasm local's first slot and type.
@@ -581,6 +607,9 @@ impl FunctionCompiler<'_, '_, '_> {
     /// The address range check before a load or store of `size` bytes at
     /// static `offset`; the address is on top of the stack and stays there.
     pub(super) fn bounds_check(&mut self, offset: u64, size: u64) {
+        if self.cx.layout.size.is_some() {
+            return self.growing_bounds_check(offset, size);
+        }
         let limit = self.cx.layout.memory_bytes as i64 - offset as i64 - size as i64;
         if let Some(addr) = self.cx.asm.last_const() {
             // A constant address is checked now.
@@ -721,11 +750,10 @@ impl FunctionCompiler<'_, '_, '_> {
                 self.branch(relative_depth, true);
             }
             O::BrTable { targets } => {
-                // Dispatch is a compare chain, a few instructions per target.
+                // Dispatch is a compare chain, a few instructions per target;
+                // a larger table searches the index instead.
                 if targets.len() > MAX_BR_TABLE {
-                    return Err(CompileError::unsupported(format!(
-                        "br_table with more than {MAX_BR_TABLE} targets"
-                    )));
+                    return self.br_table_search(&targets);
                 }
                 self.height -= 1;
                 let t = self.temp(TEMP_BR_TABLE);
@@ -746,6 +774,10 @@ impl FunctionCompiler<'_, '_, '_> {
                 self.reachable = false;
             }
             O::Call { function_index } => self.call(function_index)?,
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index)?,
             O::Drop => {
                 for _ in 0..slots(self.operand_type(0))? {
                     self.height -= 1;
@@ -817,9 +849,9 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I32Store16 { memarg } => self.store(Op::I32Store16, memarg.offset, 2)?,
             O::MemorySize { mem: 0, .. } => {
                 self.height += 1;
-                let pages = (self.cx.layout.memory_bytes >> 16) as u32;
-                self.emit(Op::I32Const, pages);
+                self.memory_size();
             }
+            O::MemoryGrow { mem: 0, .. } => self.memory_grow()?,
             O::I32Const { value } => {
                 self.height += 1;
                 self.emit(Op::I32Const, value as u32);

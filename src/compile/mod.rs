@@ -7,26 +7,44 @@
 //! a small runtime written in core ops (`runtime.wat`), and lays out memory:
 //!
 //! ```text
-//! 0 .. memory_size          the module's linear memory, at its own addresses
+//! 0 .. max_bytes            the module's linear memory, at its own addresses
 //! reserved + 0 .. 8         scratch for inline lowerings and result output
 //! reserved + 8 .. 16        scratch for the runtime helpers
-//! reserved + 16 ..          one 4-byte slot per mutable global
+//! reserved + 16 ..          one 4-byte slot per mutable global, then
+//!                           the current size in pages and in bytes (only
+//!                           when some function grows memory), then how
+//!                           many more recursive frames may start (only
+//!                           when some function can recurse)
 //! ```
 //!
-//! Every load and store is bounds-checked against the module's memory size
-//! (no `memory.grow`), so a program can never reach the reserved area and an
-//! out-of-bounds access becomes a trap exit, as in wasm.
+//! `reserved` is `max_bytes` rounded up to 16: the largest size the memory
+//! can reach (its initial size when no function executes `memory.grow`,
+//! else its declared maximum capped at [`MAX_MEMORY_BYTES`]). Every load and
+//! store is bounds-checked, against the constant size in a module that
+//! never grows its memory, else against the current size, so a program can
+//! never reach the reserved area and an out-of-bounds access becomes a trap
+//! exit, as in wasm.
+//!
+//! Tables never change after instantiation (hullvm has no table
+//! instructions), so `call_indirect` is resolved at compile time into a
+//! search over the index ending in direct calls or trap exits
+//! (`tables.rs`, `function/indirect.rs`). Recursive functions count their
+//! frames against [`Options::call_depth`] (`recursion.rs`,
+//! `function/depth.rs`).
 
 mod asm;
 mod function;
 mod int64;
+mod recursion;
 pub mod source_map;
+mod tables;
 
 use crate::isa::{Instr, Op, Program};
-use asm::{Asm, Origin, Target};
+use asm::{Asm, Label, Origin, Target};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::sync::OnceLock;
+use tables::Table;
 use wasmparser::{
     ExternalKind, FuncToValidate, FuncType, FuncValidator, FunctionBody, Parser, Payload, TypeRef,
     ValType, ValidPayload, Validator, ValidatorResources, WasmFeatures,
@@ -36,9 +54,10 @@ pub use asm::Origin as SourceOrigin;
 pub use function::operator_name;
 pub use source_map::{Report, SourceMap, SourceOp, SourceStep};
 
-/// How to compile: which wasm features the validator accepts, and
-/// deliberate faults for tests of the checks themselves.
-#[derive(Debug, Clone, Copy, Default)]
+/// How to compile: which wasm features the validator accepts, the
+/// call-depth limit, and deliberate faults for tests of the checks
+/// themselves.
+#[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// The features a module may use (the spec suite validates each version
     /// with exactly its own).
@@ -47,6 +66,35 @@ pub struct Options {
     /// so a test can show that the source-level diff against wasmi names
     /// the exact wasm instruction.
     pub plant_rem_u_bug: bool,
+    /// Most frames of *recursive* functions (those on a cycle of the static
+    /// call graph, where a `call_indirect` is an edge to every function of
+    /// its table with the expected type) that may be active at once. A
+    /// reserved memory word starts at this value; such a function's
+    /// prologue ends the run at [`Exit::CallStackExhausted`] when the word
+    /// is 0, else decrements it, and every return of the function restores
+    /// it. Frames of other functions
+    /// are not counted (their nesting is bounded by the call graph), so
+    /// the limit costs nothing in programs without recursion. wasmi counts
+    /// every frame against the same number (`Limits::call_depth`), so
+    /// runaway recursion ends as exhaustion in every engine, at the same
+    /// call when every active frame is recursive; where other frames are
+    /// active too, wasmi runs out first and a run in between ends
+    /// differently on the two, which the pipeline reports as a
+    /// disagreement.
+    pub call_depth: u32,
+}
+
+/// The call-depth limit when none is given: wasmi's own default.
+pub const DEFAULT_CALL_DEPTH: u32 = 1000;
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            features: WasmFeatures::default(),
+            plant_rem_u_bug: false,
+            call_depth: DEFAULT_CALL_DEPTH,
+        }
+    }
 }
 
 /// Largest linear memory we compile: memory keys stay small enough for the
@@ -73,15 +121,34 @@ pub enum Trap {
     IntegerDivideByZero,
     IntegerOverflow,
     MemoryOutOfBounds,
+    /// `call_indirect` with an index at or past the table's size.
+    UndefinedElement,
+    /// `call_indirect` to a slot no element segment filled (or filled with
+    /// `ref.null`).
+    UninitializedElement,
+    /// `call_indirect` to a function whose type is not the expected one
+    /// (compared structurally, as wasm does).
+    IndirectCallTypeMismatch,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 4] = [
+    pub const ALL: [Trap; 7] = [
         Trap::Unreachable,
         Trap::IntegerDivideByZero,
         Trap::IntegerOverflow,
         Trap::MemoryOutOfBounds,
+        Trap::UndefinedElement,
+        Trap::UninitializedElement,
+        Trap::IndirectCallTypeMismatch,
     ];
+
+    /// Whether only `call_indirect` raises this trap.
+    pub fn is_table_trap(self) -> bool {
+        matches!(
+            self,
+            Trap::UndefinedElement | Trap::UninitializedElement | Trap::IndirectCallTypeMismatch
+        )
+    }
 
     /// The message the wasm spec tests use for this trap.
     pub fn message(self) -> &'static str {
@@ -90,6 +157,9 @@ impl Trap {
             Trap::IntegerDivideByZero => "integer divide by zero",
             Trap::IntegerOverflow => "integer overflow",
             Trap::MemoryOutOfBounds => "out of bounds memory access",
+            Trap::UndefinedElement => "undefined element",
+            Trap::UninitializedElement => "uninitialized element",
+            Trap::IndirectCallTypeMismatch => "indirect call type mismatch",
         }
     }
 
@@ -112,6 +182,9 @@ pub enum Exit {
     /// The entry finished normally.
     Finished,
     Trap(Trap),
+    /// A call would have made more frames of recursive functions active
+    /// than [`Options::call_depth`] allows (see [`Options::call_depth`]).
+    CallStackExhausted,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -210,6 +283,11 @@ pub struct Compiled {
     /// Start of the 16 scratch bytes above the module's memory (what lies
     /// there is the compiler's, not the module's state).
     pub scratch: u32,
+    /// How many bytes the memory can grow by (0 when no function grows it).
+    pub memory_growth: u64,
+    /// Whether `memory.grow` can fail at hullvm's cap ([`MAX_MEMORY_BYTES`])
+    /// where the module's own limits would let it succeed.
+    pub growth_capped: bool,
 }
 
 impl Compiled {
@@ -280,11 +358,15 @@ struct ModuleInfo<'a> {
     validators: Vec<FuncToValidate<ValidatorResources>>,
     globals: Vec<Global>,
     memory_bytes: Option<u64>,
+    /// The declared maximum, in pages.
+    memory_max_pages: Option<u64>,
+    /// A page size other than 64 KiB (custom page sizes).
+    memory_custom_pages: bool,
     memory_unsupported: Option<String>,
     data: Vec<(u64, &'a [u8])>,
     data_unsupported: Option<String>,
-    /// Initial size of each table, imports first (None: imported).
-    tables: Vec<Option<u64>>,
+    /// Every table after instantiation, imports first.
+    tables: Vec<Table>,
     /// An active element segment that does not fit its table: instantiation
     /// fails, which hullvm does not model.
     elem_unsupported: Option<String>,
@@ -311,6 +393,8 @@ impl<'a> ModuleInfo<'a> {
             validators: Vec::new(),
             globals: Vec::new(),
             memory_bytes: None,
+            memory_max_pages: None,
+            memory_custom_pages: false,
             memory_unsupported: None,
             data: Vec::new(),
             data_unsupported: None,
@@ -351,7 +435,7 @@ impl<'a> ModuleInfo<'a> {
                                 init: None,
                                 imported: true,
                             }),
-                            TypeRef::Table(_) => m.tables.push(None),
+                            TypeRef::Table(_) => m.tables.push(Table::imported()),
                             TypeRef::Memory(_) => {
                                 m.memory_unsupported = Some(format!("imported memory ({what})"))
                             }
@@ -380,6 +464,8 @@ impl<'a> ModuleInfo<'a> {
                             ));
                         }
                         m.memory_bytes = Some(bytes);
+                        m.memory_max_pages = mem.maximum;
+                        m.memory_custom_pages = mem.page_size_log2.is_some_and(|p| p != 16);
                     }
                 }
                 Payload::GlobalSection(r) => {
@@ -402,7 +488,7 @@ impl<'a> ModuleInfo<'a> {
                 Payload::StartSection { func, .. } => m.start = Some(func),
                 Payload::TableSection(r) => {
                     for t in r {
-                        m.tables.push(Some(t.map_err(invalid)?.ty.initial));
+                        m.tables.push(Table::defined(&t.map_err(invalid)?));
                     }
                 }
                 Payload::ElementSection(r) => {
@@ -413,16 +499,17 @@ impl<'a> ModuleInfo<'a> {
                             offset_expr,
                         } = e.kind
                         {
-                            let size = m.tables.get(table_index.unwrap_or(0) as usize).copied();
-                            let end = const_i32(&offset_expr)
-                                .map(|o| o as u64 + element_count(&e.items) as u64);
-                            if let (Some(Some(size)), Some(end)) = (size, end) {
-                                if end > size {
-                                    m.elem_unsupported = Some(
-                                        "element segment out of bounds (instantiation fails)"
-                                            .into(),
-                                    );
-                                }
+                            let offset = tables::segment_offset(&offset_expr, &m.globals);
+                            let Some(table) = m.tables.get_mut(table_index.unwrap_or(0) as usize)
+                            else {
+                                return Err(CompileError::Invalid(
+                                    "element segment for a missing table".into(),
+                                ));
+                            };
+                            if !table.apply(offset, &e.items)? {
+                                m.elem_unsupported = Some(
+                                    "element segment out of bounds (instantiation fails)".into(),
+                                );
                             }
                         }
                     }
@@ -510,13 +597,6 @@ impl<'a> ModuleInfo<'a> {
     }
 }
 
-fn element_count(items: &wasmparser::ElementItems) -> u32 {
-    match items {
-        wasmparser::ElementItems::Functions(r) => r.count(),
-        wasmparser::ElementItems::Expressions(_, r) => r.count(),
-    }
-}
-
 fn const_i32(expr: &wasmparser::ConstExpr) -> Option<u32> {
     let mut r = expr.get_operators_reader();
     match (r.read().ok()?, r.read().ok()?) {
@@ -560,7 +640,11 @@ fn slot_count(types: &[ValType]) -> Result<u32, CompileError> {
 /// Where the compiler keeps what the module cannot address.
 #[derive(Debug, Clone)]
 struct Layout {
+    /// The memory's initial size.
     memory_bytes: u64,
+    /// The most the memory can reach: its initial size when no function
+    /// grows it, else the declared maximum capped at [`MAX_MEMORY_BYTES`].
+    max_bytes: u64,
     /// Scratch for inline lowerings (8 bytes).
     scratch: u32,
     /// Scratch for runtime helpers (8 bytes).
@@ -568,9 +652,15 @@ struct Layout {
     /// Address of each mutable (or non-constant) global: 4 bytes, or 8 for
     /// an i64 (low word first).
     globals: Vec<Option<u32>>,
-    /// End of the module's state: linear memory, scratch and the globals'
-    /// slots lie below; the spill stack above is a call's, not state.
+    /// When some function grows memory: the current size.
+    size: Option<SizeWords>,
+    /// End of the module's state: linear memory, scratch, the globals'
+    /// slots and the size words lie below; the depth word and the spill
+    /// stack above are a run's, not state.
     end: u32,
+    /// When some function can recurse: how many more frames of recursive
+    /// functions may become active.
+    depth: Option<u32>,
     /// The spill stack (locals of functions with more than the machine
     /// frame holds): the word that counts the bytes in use, and where the
     /// stack's bytes start.
@@ -579,32 +669,60 @@ struct Layout {
     spill_bytes: u32,
 }
 
+/// Two words that hold the memory's current size, kept equal by
+/// `memory.grow`: pages for `memory.size`/`memory.grow`, bytes for the
+/// bounds checks.
+#[derive(Debug, Clone, Copy)]
+struct SizeWords {
+    pages: u32,
+    bytes: u32,
+}
+
 impl Layout {
-    fn new(module: &ModuleInfo) -> Self {
+    fn new(module: &ModuleInfo, scan: &recursion::Scan) -> Self {
         let memory_bytes = module.memory_bytes.unwrap_or(0);
-        let reserved = (memory_bytes as u32).next_multiple_of(16);
+        let grows = scan.grows_memory && module.memory_bytes.is_some();
+        let max_bytes = if grows {
+            let cap = MAX_MEMORY_BYTES >> 16;
+            module.memory_max_pages.unwrap_or(cap).min(cap) << 16
+        } else {
+            memory_bytes
+        };
+        let reserved = (max_bytes.max(memory_bytes) as u32).next_multiple_of(16);
         let mut next = reserved + 16;
+        let mut words = |n: u32| {
+            next += 4 * n;
+            next - 4 * n
+        };
         let globals = module
             .globals
             .iter()
             .map(|g| {
-                (g.mutable || g.init.is_none()).then(|| {
-                    let at = next;
-                    next += if g.ty == ValType::I64 { 8 } else { 4 };
-                    at
-                })
+                let n = if g.ty == ValType::I64 { 2 } else { 1 };
+                (g.mutable || g.init.is_none()).then(|| words(n))
             })
             .collect();
-        let spill_pointer = next;
+        let size = grows.then(|| SizeWords {
+            pages: words(1),
+            bytes: words(1),
+        });
+        // What follows is a run's, not the module's state: the entry glue
+        // sets the depth word, a call's spill frame is gone when it returns.
+        let end = words(0);
+        let depth = (!scan.recursive.is_empty()).then(|| words(1));
+        let spill_pointer = words(1);
         Layout {
             memory_bytes,
+            max_bytes,
             scratch: reserved,
             runtime_scratch: reserved + 8,
             globals,
-            end: spill_pointer,
+            end,
             spill_pointer,
             spill_base: (spill_pointer + 4).next_multiple_of(16),
             spill_bytes: SPILL_STACK_BYTES,
+            size,
+            depth,
         }
     }
 
@@ -638,6 +756,11 @@ struct Context<'m, 'a> {
     traps_used: Vec<Trap>,
     source_map: SourceMap,
     options: Options,
+    /// Defined functions on a cycle of the call graph: they count their
+    /// frames against [`Options::call_depth`].
+    recursive: std::collections::BTreeSet<u32>,
+    /// The exit for call stack exhaustion, once some code jumps to it.
+    exhausted: Option<Label>,
 }
 
 impl<'m, 'a> Context<'m, 'a> {
@@ -660,6 +783,12 @@ impl<'m, 'a> Context<'m, 'a> {
             self.traps_used.push(trap);
         }
         Target::Trap(trap)
+    }
+
+    /// Where a call that would exceed the call-depth limit goes.
+    fn exhaustion(&mut self) -> Target {
+        let label = *self.exhausted.get_or_insert_with(|| self.asm.new_label());
+        Target::Label(label)
     }
 
     fn helper(&self, name: &str) -> FuncKey {
@@ -709,8 +838,14 @@ pub fn compile_with(
     if let Some(what) = &user.elem_unsupported {
         return Err(CompileError::unsupported(what.clone()));
     }
+    let scan = recursion::scan(&user)?;
+    if scan.grows_memory && user.memory_custom_pages {
+        return Err(CompileError::unsupported(
+            "memory.grow with a custom page size",
+        ));
+    }
     let mut cx = Context {
-        layout: Layout::new(&user),
+        layout: Layout::new(&user, &scan),
         user: &user,
         runtime: &runtime,
         asm: Asm::default(),
@@ -720,6 +855,8 @@ pub fn compile_with(
         traps_used: Vec::new(),
         source_map: SourceMap::default(),
         options: *options,
+        recursive: scan.recursive,
+        exhausted: None,
     };
 
     let (input, results) = emit_entry(&mut cx, entry)?;
@@ -755,10 +892,21 @@ pub fn compile_with(
         exits.insert(cx.asm.pc(), Exit::Trap(t));
         cx.asm.emit(Op::Halt, 0);
     }
+    if let Some(label) = cx.exhausted {
+        cx.asm.place(label);
+        exits.insert(cx.asm.pc(), Exit::CallStackExhausted);
+        cx.asm.emit(Op::Halt, 0);
+    }
     let (instrs, origins) = cx.asm.finish(&cx.starts, &trap_pcs);
     let scratch = cx.layout.scratch;
     Ok(Compiled {
         scratch,
+        memory_growth: cx.layout.max_bytes.saturating_sub(cx.layout.memory_bytes),
+        growth_capped: cx.layout.size.is_some()
+            && cx
+                .user
+                .memory_max_pages
+                .is_none_or(|pages| pages.saturating_mul(1 << 16) > MAX_MEMORY_BYTES),
         program: Program { instrs, input },
         exits,
         results,
@@ -810,6 +958,11 @@ fn emit_entry(cx: &mut Context, entry: &Entry) -> Result<(Vec<u8>, usize), Compi
         }
     }
 
+    // The depth word is a run's, not state: set before any call, whether the
+    // state is the module's own or an image.
+    if let Some(word) = cx.layout.depth {
+        emit_store_const(cx, word, cx.options.call_depth, 4);
+    }
     match entry {
         Entry::Resume(Resume {
             image: Some(image), ..
@@ -969,6 +1122,11 @@ fn emit_memory_image(cx: &mut Context) -> Result<(), CompileError> {
             }
             _ => {}
         }
+    }
+    if let Some(size) = cx.layout.size {
+        let bytes = cx.layout.memory_bytes;
+        emit_store_const(cx, size.pages, (bytes >> 16) as u32, 4);
+        emit_store_const(cx, size.bytes, bytes as u32, 4);
     }
     Ok(())
 }
@@ -1186,8 +1344,10 @@ pub fn link(wasm: &[u8], options: &Options) -> Result<(), LinkError> {
 }
 
 /// Whether calling `export` can change memory or globals: some function it
-/// can reach (through direct calls) stores, sets a global or grows memory.
-/// Unknown or unparsable cases count as writing.
+/// can reach (through direct calls, and `call_indirect` to every function
+/// of its table with the expected type) stores, sets a global or grows
+/// memory. Unknown or unparsable cases (a table whose contents hullvm does
+/// not know) count as writing.
 pub fn export_writes_state(wasm: &[u8], export: &str) -> bool {
     use wasmparser::Operator as O;
     let Ok(bytes) = to_binary(wasm) else {
@@ -1215,7 +1375,14 @@ pub fn export_writes_state(wasm: &[u8], export: &str) -> bool {
         while !ops.eof() {
             match ops.read() {
                 Ok(O::Call { function_index }) => todo.push(function_index),
-                Ok(op) if writes_state(&op) || matches!(op, O::CallIndirect { .. }) => return true,
+                Ok(O::CallIndirect {
+                    type_index,
+                    table_index,
+                }) => match recursion::indirect_callees(&module, type_index, table_index) {
+                    Some(callees) => todo.extend(callees),
+                    None => return true,
+                },
+                Ok(op) if writes_state(&op) => return true,
                 Ok(_) => {}
                 Err(_) => return true,
             }

@@ -15,7 +15,16 @@ use crate::compile::{self, Entry, Invocation, Trap};
 use crate::ending::{Ending, EngineRun, Exhaustion};
 use wasmi_stack::core::TrapCode;
 use wasmi_stack::errors::MemoryError;
-use wasmi_stack::{Caller, Config, Engine, Instance, Linker, Module, Store, Value};
+use wasmi_stack::{
+    Caller, Config, Engine, Instance, Linker, Module, StackLimits, Store, StoreLimits,
+    StoreLimitsBuilder, Value,
+};
+
+/// The store's data: the output bytes and the limits on memory growth.
+struct Host {
+    output: Vec<u8>,
+    limits: StoreLimits,
+}
 
 /// Run `wasm` (binary or text) under wasmi 0.31 within `budget`: the same
 /// entry, input and host function as [`super::wasmi::run`].
@@ -40,20 +49,37 @@ pub fn run(wasm: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Orac
 fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, OracleError> {
     let mut config = Config::default();
     config.consume_fuel(true);
+    // wasmi 2's call depth, with wasmi 0.31's default value stack (1 MiB of
+    // 8-byte cells). 0.31 counts only the frames under the running one, so
+    // it is given one less to stop at the same call as wasmi 2: at the
+    // call-depth boundary it must not side with the transformer, whose
+    // limit counts only recursive frames (`compile::Options::call_depth`).
+    const CELLS: usize = 1 << 17;
+    let depth = budget.call_depth.saturating_sub(1);
+    let stack = StackLimits::new(CELLS / 1024, CELLS, depth).map_err(|e| fail(&e))?;
+    config.set_stack_limits(stack);
     let engine = Engine::new(&config);
     let module = Module::new(&engine, bytes).map_err(|e| fail(&e))?;
-    let mut store = Store::new(&engine, Vec::<u8>::new());
+    let host = Host {
+        output: Vec::new(),
+        // Growth fails past hullvm's cap, as on wasmi 2 and the transformer.
+        limits: StoreLimitsBuilder::new()
+            .memory_size(super::wasmi::memory_cap(bytes))
+            .build(),
+    };
+    let mut store = Store::new(&engine, host);
+    store.limiter(|host| &mut host.limits);
     store.add_fuel(budget.fuel).map_err(|e| fail(&e))?;
-    let mut linker = Linker::<Vec<u8>>::new(&engine);
+    let mut linker = Linker::<Host>::new(&engine);
     linker
         .func_wrap(
             "env",
             "output_byte",
-            |mut caller: Caller<'_, Vec<u8>>, b: i32| caller.data_mut().push(b as u8),
+            |mut caller: Caller<'_, Host>, b: i32| caller.data_mut().output.push(b as u8),
         )
         .map_err(|e| fail(&e))?;
-    let ended = |store: &mut Store<Vec<u8>>, ending| EngineRun {
-        output: std::mem::take(store.data_mut()),
+    let ended = |store: &mut Store<Host>, ending| EngineRun {
+        output: std::mem::take(&mut store.data_mut().output),
         ending,
     };
     let instance = match linker
@@ -129,7 +155,7 @@ fn fail(e: &dyn std::fmt::Display) -> OracleError {
 }
 
 /// Top the fuel left up to `fuel`.
-fn refuel(store: &mut Store<Vec<u8>>, fuel: u64) -> Result<(), OracleError> {
+fn refuel(store: &mut Store<Host>, fuel: u64) -> Result<(), OracleError> {
     let left = store.consume_fuel(0).map_err(|e| fail(&e))?;
     if left < fuel {
         store.add_fuel(fuel - left).map_err(|e| fail(&e))?;
@@ -140,7 +166,7 @@ fn refuel(store: &mut Store<Vec<u8>>, fuel: u64) -> Result<(), OracleError> {
 /// The C convention's call, as [`super::wasmi`] makes it.
 fn compute_call(
     instance: &Instance,
-    store: &mut Store<Vec<u8>>,
+    store: &mut Store<Host>,
     input: &[u8],
 ) -> Result<Invocation, OracleError> {
     let func = instance
@@ -174,7 +200,7 @@ fn compute_call(
 /// Call an export with its arguments as words; its results as words.
 fn invoke(
     instance: &Instance,
-    store: &mut Store<Vec<u8>>,
+    store: &mut Store<Host>,
     call: &Invocation,
 ) -> Result<Vec<u32>, wasmi_stack::Error> {
     let message = |m: String| wasmi_stack::Error::from(wasmi_stack::core::Trap::new(m));
@@ -230,6 +256,9 @@ fn classify(code: Option<TrapCode>) -> Ending {
         Some(TrapCode::MemoryOutOfBounds) => trap(Trap::MemoryOutOfBounds),
         Some(TrapCode::IntegerDivisionByZero) => trap(Trap::IntegerDivideByZero),
         Some(TrapCode::IntegerOverflow) => trap(Trap::IntegerOverflow),
+        Some(TrapCode::TableOutOfBounds) => trap(Trap::UndefinedElement),
+        Some(TrapCode::IndirectCallToNull) => trap(Trap::UninitializedElement),
+        Some(TrapCode::BadSignature) => trap(Trap::IndirectCallTypeMismatch),
         Some(TrapCode::StackOverflow) => Ending::Exhausted {
             what: Exhaustion::CallStack,
         },

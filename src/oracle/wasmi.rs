@@ -4,7 +4,9 @@ use super::instrument::{self, HOOK_MODULE, HOOK_PATH, HOOK_VALUE, HOOK_VALUE64};
 use super::OracleError;
 use crate::compile::{self, Entry, Invocation, SourceMap, SourceStep, Trap};
 use crate::ending::{Ending, EngineRun, Exhaustion};
-use wasmi::{Caller, Config, Engine, Instance, Linker, Module, Store, Val};
+use wasmi::{
+    Caller, Config, Engine, Instance, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Val,
+};
 
 /// What a wasmi run may use before it is stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,8 +18,9 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// wasmi's own default call depth.
-    pub const DEFAULT_CALL_DEPTH: usize = 1000;
+    /// wasmi's own default call depth, which the compiler's call-depth
+    /// limit defaults to as well.
+    pub const DEFAULT_CALL_DEPTH: usize = compile::DEFAULT_CALL_DEPTH as usize;
 
     pub fn fuel(fuel: u64) -> Budget {
         Budget {
@@ -284,6 +287,32 @@ struct Host {
     /// the compiled program starts from a memory image (then only from its
     /// own calls on).
     recording: bool,
+    limits: StoreLimits,
+}
+
+/// The most bytes a memory may grow to: hullvm's cap
+/// ([`compile::MAX_MEMORY_BYTES`]), so that `memory.grow` fails (returns -1)
+/// on wasmi exactly where it fails on the transformer. A module whose
+/// memory starts larger (hullvm does not compile it) keeps its initial size
+/// and cannot grow.
+pub(crate) fn memory_cap(bytes: &[u8]) -> usize {
+    let mut cap = compile::MAX_MEMORY_BYTES;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        if let Ok(wasmparser::Payload::MemorySection(r)) = payload {
+            for mem in r.into_iter().flatten() {
+                let page = 1u64 << mem.page_size_log2.unwrap_or(16);
+                cap = cap.max(mem.initial.saturating_mul(page));
+            }
+        }
+    }
+    usize::try_from(cap).unwrap_or(usize::MAX)
+}
+
+/// Store limits that refuse growth past [`memory_cap`].
+fn store_limits(bytes: &[u8]) -> StoreLimits {
+    StoreLimitsBuilder::new()
+        .memory_size(memory_cap(bytes))
+        .build()
 }
 
 impl Host {
@@ -324,9 +353,11 @@ fn run_here(
         Host {
             cap: record.unwrap_or(0),
             recording: !matches!(entry, Entry::Resume(compile::Resume { image: Some(_), .. })),
+            limits: store_limits(bytes),
             ..Host::default()
         },
     );
+    store.limiter(|host| &mut host.limits);
     store
         .set_fuel(budget.fuel)
         .map_err(|e| OracleError::Wasmi(e.to_string()))?;
@@ -517,6 +548,9 @@ fn classify(e: &wasmi::Error) -> Ending {
         Some(C::MemoryOutOfBounds) => trap(Trap::MemoryOutOfBounds),
         Some(C::IntegerDivisionByZero) => trap(Trap::IntegerDivideByZero),
         Some(C::IntegerOverflow) => trap(Trap::IntegerOverflow),
+        Some(C::TableOutOfBounds) => trap(Trap::UndefinedElement),
+        Some(C::IndirectCallToNull) => trap(Trap::UninitializedElement),
+        Some(C::BadSignature) => trap(Trap::IndirectCallTypeMismatch),
         Some(C::StackOverflow) => Ending::Exhausted {
             what: Exhaustion::CallStack,
         },

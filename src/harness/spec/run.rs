@@ -79,8 +79,15 @@ pub(super) fn decide_support(job: Job, reference_image: Option<&[u8]>) -> Job {
             "import {import} (the wasmi oracle links only env.output_byte)"
         ));
     }
-    if reference::run(&compiled.program, TOKEN_LIMIT).outcome == reference::Outcome::TokenLimit {
+    let traced = pipeline::trace(&compiled.program, TOKEN_LIMIT, Some(&compiled)).run;
+    if traced.ending == Ending::TokenLimit {
         return Job::Unsupported(over_budget(&run.expect));
+    }
+    // wasmi is held to hullvm's memory cap too, so where the script expects
+    // growth past it neither engine can do what it asks. Decided on the
+    // reference tracer's run, for modules whose growth the cap can stop.
+    if compiled.growth_capped && !run.expect.matches(&traced) {
+        return Job::Unsupported(GROWTH_PAST_CAP.into());
     }
     job
 }
@@ -250,6 +257,10 @@ fn cached(
 /// A check against the `.wast` expectation: the transformer must follow the
 /// reference, agree with wasmi at every source step and at the end, and do
 /// what the script expects; wasmi must do so too, or the harness is wrong.
+/// Why a trial that needs memory past hullvm's cap is not hullvm's to pass.
+const GROWTH_PAST_CAP: &str =
+    "memory.grow past hullvm's 16 MiB cap (wasmi is held to the same cap)";
+
 fn judge(checked: &Checked, expect: &Expect) -> Verdict {
     if let Some(d) = &checked.divergence {
         return Verdict::Fail(d.to_string());
