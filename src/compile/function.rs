@@ -943,6 +943,11 @@ impl FunctionCompiler<'_, '_, '_> {
         if function_index < module.num_imported_funcs() {
             match module.imports[function_index as usize].clone() {
                 Import::Output => self.emit(Op::Output, 0),
+                Import::Ignore => {
+                    for _ in 0..params {
+                        self.emit(Op::Drop, 0);
+                    }
+                }
                 Import::Trap(t) => self.trap(t),
                 Import::Unsupported(what) => return Err(CompileError::unsupported(what)),
             }

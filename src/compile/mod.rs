@@ -34,6 +34,7 @@
 
 mod asm;
 mod function;
+pub(crate) mod host;
 mod int64;
 mod recursion;
 pub mod source_map;
@@ -41,6 +42,7 @@ mod tables;
 
 use crate::isa::{Instr, Op, Program};
 use asm::{Asm, Label, Origin, Target};
+use host::Provided;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::sync::OnceLock;
@@ -333,6 +335,9 @@ pub struct FuncKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Import {
     Output,
+    /// A host function without an effect a run can observe (`spectest`'s
+    /// prints): its arguments are dropped.
+    Ignore,
     Trap(Trap),
     Unsupported(String),
 }
@@ -419,23 +424,37 @@ impl<'a> ModuleInfo<'a> {
                     for imp in r.into_imports() {
                         let imp = imp.map_err(invalid)?;
                         let what = format!("import {}.{}", imp.module, imp.name);
+                        let provided = host::provided(imp.module, imp.name, imp.ty, &m.types);
                         match imp.ty {
                             TypeRef::Func(t) | TypeRef::FuncExact(t) => {
                                 m.func_types.push(t);
-                                m.imports.push(match (imp.module, imp.name) {
-                                    ("env", "output_byte") => Import::Output,
-                                    ("hullvm", name) => Trap::from_import(name)
+                                m.imports.push(match (imp.module, imp.name, provided) {
+                                    (_, _, Some(Provided::Output)) => Import::Output,
+                                    (_, _, Some(Provided::Ignore)) => Import::Ignore,
+                                    ("hullvm", name, _) => Trap::from_import(name)
                                         .map_or(Import::Unsupported(what), Import::Trap),
                                     _ => Import::Unsupported(what),
                                 });
                             }
+                            // A global hullvm provides is a constant it knows.
                             TypeRef::Global(g) => m.globals.push(Global {
                                 ty: g.content_type,
                                 mutable: g.mutable,
-                                init: None,
-                                imported: true,
+                                init: match provided {
+                                    Some(Provided::Global(value)) => Some(value),
+                                    _ => None,
+                                },
+                                imported: !matches!(provided, Some(Provided::Global(_))),
                             }),
+                            TypeRef::Table(_) if provided == Some(Provided::Table) => {
+                                m.tables.push(Table::with_size(host::SPECTEST_TABLE.0))
+                            }
                             TypeRef::Table(_) => m.tables.push(Table::imported()),
+                            TypeRef::Memory(_) if provided == Some(Provided::Memory) => {
+                                let (initial, maximum) = host::SPECTEST_MEMORY_PAGES;
+                                m.memory_bytes = Some(initial << 16);
+                                m.memory_max_pages = Some(maximum);
+                            }
                             TypeRef::Memory(_) => {
                                 m.memory_unsupported = Some(format!("imported memory ({what})"))
                             }
@@ -1279,8 +1298,9 @@ pub fn module_writes_state(wasm: &[u8]) -> bool {
     false
 }
 
-/// The first import hullvm cannot provide (it links `env.output_byte`,
-/// a function of type `[i32] -> []`, and nothing else).
+/// The first import hullvm cannot provide: it links `env.output_byte`
+/// (`[i32] -> []`) and the spec suite's `spectest` prints, integer globals
+/// and memory, each with its own type ([`host`]).
 pub fn unresolved_import(wasm: &[u8]) -> Option<String> {
     let bytes = to_binary(wasm).ok()?;
     let mut types: Vec<FuncType> = Vec::new();
@@ -1294,14 +1314,7 @@ pub fn unresolved_import(wasm: &[u8]) -> Option<String> {
             Payload::ImportSection(r) => {
                 for imp in r.into_imports() {
                     let imp = imp.ok()?;
-                    let ok = match (imp.module, imp.name, imp.ty) {
-                        ("env", "output_byte", TypeRef::Func(t)) => {
-                            types.get(t as usize).is_some_and(|ty| {
-                                ty.params() == [ValType::I32] && ty.results().is_empty()
-                            })
-                        }
-                        _ => false,
-                    };
+                    let ok = host::provided(imp.module, imp.name, imp.ty, &types).is_some();
                     if !ok {
                         return Some(format!("{}.{}", imp.module, imp.name));
                     }
@@ -1321,7 +1334,7 @@ pub enum LinkError {
     #[error(transparent)]
     Compile(#[from] CompileError),
     /// An import hullvm does not provide (named `module.field`).
-    #[error("unlinkable: import {0} is not one hullvm provides (it links only env.output_byte, [i32] -> [])")]
+    #[error("unlinkable: import {0} is not one hullvm provides (it links env.output_byte, [i32] -> [], and spectest's prints, integer globals and memory)")]
     Import(String),
 }
 

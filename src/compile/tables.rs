@@ -34,6 +34,14 @@ impl Table {
         }
     }
 
+    /// A table of `size` null slots that its module's segments fill.
+    pub(super) fn with_size(size: u64) -> Table {
+        Table {
+            size,
+            ..Table::default()
+        }
+    }
+
     pub(super) fn defined(ty: &wasmparser::Table) -> Table {
         let mut table = Table {
             size: ty.ty.initial,

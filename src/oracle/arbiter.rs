@@ -78,6 +78,7 @@ fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Or
             |mut caller: Caller<'_, Host>, b: i32| caller.data_mut().output.push(b as u8),
         )
         .map_err(|e| fail(&e))?;
+    define_spectest(&mut linker, &mut store)?;
     let ended = |store: &mut Store<Host>, ending| EngineRun {
         output: std::mem::take(&mut store.data_mut().output),
         ending,
@@ -213,6 +214,54 @@ fn invoke(
     let mut results: Vec<Value> = ty.results().iter().map(|&t| Value::default(t)).collect();
     func.call(&mut *store, &params, &mut results)?;
     values_to_words(&results).ok_or_else(|| message("a result that is not i32 or i64".into()))
+}
+
+/// The `spectest` module as hullvm provides it (as in [`super::wasmi`]).
+fn define_spectest(linker: &mut Linker<Host>, store: &mut Store<Host>) -> Result<(), OracleError> {
+    use wasmi_stack::core::{F32, F64};
+    use wasmi_stack::{Global, Memory, MemoryType, Mutability};
+    let m = "spectest";
+    linker.func_wrap(m, "print", || {}).map_err(|e| fail(&e))?;
+    linker
+        .func_wrap(m, "print_i32", |_: i32| {})
+        .map_err(|e| fail(&e))?;
+    linker
+        .func_wrap(m, "print_i64", |_: i64| {})
+        .map_err(|e| fail(&e))?;
+    linker
+        .func_wrap(m, "print_f32", |_: F32| {})
+        .map_err(|e| fail(&e))?;
+    linker
+        .func_wrap(m, "print_f64", |_: F64| {})
+        .map_err(|e| fail(&e))?;
+    linker
+        .func_wrap(m, "print_i32_f32", |_: i32, _: F32| {})
+        .map_err(|e| fail(&e))?;
+    linker
+        .func_wrap(m, "print_f64_f64", |_: F64, _: F64| {})
+        .map_err(|e| fail(&e))?;
+    for &(name, ty, value) in compile::host::SPECTEST_GLOBALS {
+        let value = match ty {
+            wasmparser::ValType::I64 => Value::I64(value as i64),
+            _ => Value::I32(value as i32),
+        };
+        let global = Global::new(&mut *store, value, Mutability::Const);
+        linker.define(m, name, global).map_err(|e| fail(&e))?;
+    }
+    let (initial, maximum) = compile::host::SPECTEST_MEMORY_PAGES;
+    let ty = MemoryType::new(initial as u32, Some(maximum as u32)).map_err(|e| fail(&e))?;
+    let memory = Memory::new(&mut *store, ty).map_err(|e| fail(&e))?;
+    linker.define(m, "memory", memory).map_err(|e| fail(&e))?;
+    let (initial, maximum) = compile::host::SPECTEST_TABLE;
+    let ty = wasmi_stack::TableType::new(
+        wasmi_stack::core::ValueType::FuncRef,
+        initial as u32,
+        Some(maximum as u32),
+    );
+    let null = Value::default(wasmi_stack::core::ValueType::FuncRef);
+    let table = wasmi_stack::Table::new(&mut *store, ty, null).map_err(|e| fail(&e))?;
+    linker.define(m, "table", table).map_err(|e| fail(&e))?;
+    Ok(())
 }
 
 /// Arguments from 32-bit words (an i64 is two, low first), as in

@@ -107,6 +107,7 @@ fn run_module_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<Engine
             |mut caller: Caller<'_, Host>, b: i32| caller.data_mut().output.push(b as u8),
         )
         .map_err(|e| wasmi_err(&e))?;
+    define_spectest(&mut linker, &mut store)?;
     let ended = |store: &mut Store<Host>, ending| EngineRun {
         output: std::mem::take(&mut store.data_mut().output),
         ending,
@@ -308,6 +309,54 @@ pub(crate) fn memory_cap(bytes: &[u8]) -> usize {
     usize::try_from(cap).unwrap_or(usize::MAX)
 }
 
+/// The `spectest` module as hullvm provides it ([`compile::host`]): prints
+/// that do nothing, the integer globals, the memory, the table.
+fn define_spectest(linker: &mut Linker<Host>, store: &mut Store<Host>) -> Result<(), OracleError> {
+    use wasmi::{Global, Memory, MemoryType, Mutability};
+    let err = |e: &dyn std::fmt::Display| OracleError::Wasmi(e.to_string());
+    let m = "spectest";
+    linker.func_wrap(m, "print", || {}).map_err(|e| err(&e))?;
+    linker
+        .func_wrap(m, "print_i32", |_: i32| {})
+        .map_err(|e| err(&e))?;
+    linker
+        .func_wrap(m, "print_i64", |_: i64| {})
+        .map_err(|e| err(&e))?;
+    linker
+        .func_wrap(m, "print_f32", |_: f32| {})
+        .map_err(|e| err(&e))?;
+    linker
+        .func_wrap(m, "print_f64", |_: f64| {})
+        .map_err(|e| err(&e))?;
+    linker
+        .func_wrap(m, "print_i32_f32", |_: i32, _: f32| {})
+        .map_err(|e| err(&e))?;
+    linker
+        .func_wrap(m, "print_f64_f64", |_: f64, _: f64| {})
+        .map_err(|e| err(&e))?;
+    for &(name, ty, value) in compile::host::SPECTEST_GLOBALS {
+        let value = match ty {
+            wasmparser::ValType::I64 => Val::I64(value as i64),
+            _ => Val::I32(value as i32),
+        };
+        let global = Global::new(&mut *store, value, Mutability::Const);
+        linker.define(m, name, global).map_err(|e| err(&e))?;
+    }
+    let (initial, maximum) = compile::host::SPECTEST_MEMORY_PAGES;
+    let memory = Memory::new(
+        &mut *store,
+        MemoryType::new(initial as u32, Some(maximum as u32)),
+    )
+    .map_err(|e| err(&e))?;
+    linker.define(m, "memory", memory).map_err(|e| err(&e))?;
+    let (initial, maximum) = compile::host::SPECTEST_TABLE;
+    let ty = wasmi::TableType::new(wasmi::RefType::Func, initial as u32, Some(maximum as u32));
+    let null = wasmi::Ref::Func(wasmi::Nullable::Null);
+    let table = wasmi::Table::new(&mut *store, ty, null).map_err(|e| err(&e))?;
+    linker.define(m, "table", table).map_err(|e| err(&e))?;
+    Ok(())
+}
+
 /// Store limits that refuse growth past [`memory_cap`].
 fn store_limits(bytes: &[u8]) -> StoreLimits {
     StoreLimitsBuilder::new()
@@ -372,6 +421,7 @@ fn run_here(
             },
         )
         .map_err(wasmi_err)?;
+    define_spectest(&mut linker, &mut store)?;
     if record.is_some() {
         linker
             .func_wrap(

@@ -76,7 +76,7 @@ pub(super) fn decide_support(job: Job, reference_image: Option<&[u8]>) -> Job {
     };
     if let Some(import) = compile::unresolved_import(&run.wasm) {
         return Job::Unsupported(format!(
-            "import {import} (the wasmi oracle links only env.output_byte)"
+            "import {import} (not one hullvm and its oracles provide)"
         ));
     }
     let traced = pipeline::trace(&compiled.program, TOKEN_LIMIT, Some(&compiled)).run;
@@ -94,10 +94,10 @@ pub(super) fn decide_support(job: Job, reference_image: Option<&[u8]>) -> Job {
 
 fn over_budget(expect: &Expect) -> String {
     match expect {
-        // Until the compiler limits call depth, runaway recursion runs on
-        // to the budget.
+        // Frames that zero many locals reach the call-depth limit only
+        // after the budget.
         Expect::Exhaustion => format!(
-            "call stack exhaustion (no call-depth limit ends the run within the {TOKEN_LIMIT}-token budget)"
+            "call stack exhaustion (the call-depth limit ends the run only past the {TOKEN_LIMIT}-token budget)"
         ),
         _ => format!("runs longer than the {TOKEN_LIMIT}-token budget"),
     }
