@@ -384,3 +384,29 @@ fn writing_state_is_followed_through_tables() {
         "writes"
     ));
 }
+
+/// An element segment that does not fit its table traps the instantiation,
+/// before any call, on the transformer, wasmi and the arbiter alike.
+#[test]
+fn an_element_segment_out_of_bounds_traps_the_instantiation() {
+    let wat = r#"(module
+      (table 2 funcref)
+      (func $f (result i32) (i32.const 7))
+      (elem (i32.const 1) $f $f)
+      (func (export "g") (result i32) (i32.const 1)))"#;
+    let entry = invoke("g", &[]);
+    let checked = check_with(wat, &entry, Limits::tokens(100_000));
+    assert!(
+        checked.disagreement().is_none(),
+        "{}",
+        checked.disagreement().unwrap()
+    );
+    assert_eq!(checked.transformer.run.ending, trap(Trap::TableOutOfBounds));
+    assert_eq!(
+        checked.wasmi.clone().unwrap().unwrap(),
+        checked.transformer.run
+    );
+    let budget = hullvm::oracle::wasmi::Budget::fuel(1 << 20);
+    let arbiter = hullvm::oracle::arbiter::run(wat.as_bytes(), &entry, budget);
+    assert_eq!(arbiter.unwrap().ending, trap(Trap::TableOutOfBounds));
+}

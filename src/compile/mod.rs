@@ -131,10 +131,13 @@ pub enum Trap {
     /// `call_indirect` to a function whose type is not the expected one
     /// (compared structurally, as wasm does).
     IndirectCallTypeMismatch,
+    /// An active element segment that does not fit its table: the
+    /// instantiation traps.
+    TableOutOfBounds,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 7] = [
+    pub const ALL: [Trap; 8] = [
         Trap::Unreachable,
         Trap::IntegerDivideByZero,
         Trap::IntegerOverflow,
@@ -142,13 +145,18 @@ impl Trap {
         Trap::UndefinedElement,
         Trap::UninitializedElement,
         Trap::IndirectCallTypeMismatch,
+        Trap::TableOutOfBounds,
     ];
 
-    /// Whether only `call_indirect` raises this trap.
+    /// Whether only tables raise this trap (`call_indirect`, element
+    /// segments).
     pub fn is_table_trap(self) -> bool {
         matches!(
             self,
-            Trap::UndefinedElement | Trap::UninitializedElement | Trap::IndirectCallTypeMismatch
+            Trap::UndefinedElement
+                | Trap::UninitializedElement
+                | Trap::IndirectCallTypeMismatch
+                | Trap::TableOutOfBounds
         )
     }
 
@@ -162,6 +170,7 @@ impl Trap {
             Trap::UndefinedElement => "undefined element",
             Trap::UninitializedElement => "uninitialized element",
             Trap::IndirectCallTypeMismatch => "indirect call type mismatch",
+            Trap::TableOutOfBounds => "out of bounds table access",
         }
     }
 
@@ -374,7 +383,7 @@ struct ModuleInfo<'a> {
     tables: Vec<Table>,
     /// An active element segment that does not fit its table: instantiation
     /// fails, which hullvm does not model.
-    elem_unsupported: Option<String>,
+    elem_out_of_bounds: bool,
     exports: HashMap<String, (ExternalKind, u32)>,
     start: Option<u32>,
     names: HashMap<u32, String>,
@@ -404,7 +413,7 @@ impl<'a> ModuleInfo<'a> {
             data: Vec::new(),
             data_unsupported: None,
             tables: Vec::new(),
-            elem_unsupported: None,
+            elem_out_of_bounds: false,
             exports: HashMap::new(),
             start: None,
             names: HashMap::new(),
@@ -526,9 +535,7 @@ impl<'a> ModuleInfo<'a> {
                                 ));
                             };
                             if !table.apply(offset, &e.items)? {
-                                m.elem_unsupported = Some(
-                                    "element segment out of bounds (instantiation fails)".into(),
-                                );
+                                m.elem_out_of_bounds = true;
                             }
                         }
                     }
@@ -854,9 +861,6 @@ pub fn compile_with(
     if let Some(what) = &user.data_unsupported {
         return Err(CompileError::unsupported(what.clone()));
     }
-    if let Some(what) = &user.elem_unsupported {
-        return Err(CompileError::unsupported(what.clone()));
-    }
     let scan = recursion::scan(&user)?;
     if scan.grows_memory && user.memory_custom_pages {
         return Err(CompileError::unsupported(
@@ -1106,6 +1110,13 @@ pub fn input_address(heap_base: u32, len: usize, memory_bytes: u64) -> Result<u3
 
 /// Data segments and global initial values, written by plain stores.
 fn emit_memory_image(cx: &mut Context) -> Result<(), CompileError> {
+    // Element segments come before data segments; one that does not fit
+    // its table traps the instantiation (and nothing else is observable).
+    if cx.user.elem_out_of_bounds {
+        let trap = cx.trap(Trap::TableOutOfBounds);
+        cx.asm.emit_jump(Op::Br, trap);
+        return Ok(());
+    }
     let mut image: BTreeMap<u64, u8> = BTreeMap::new();
     for &(offset, bytes) in &cx.user.data {
         if offset + bytes.len() as u64 > cx.layout.memory_bytes {

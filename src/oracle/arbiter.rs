@@ -91,6 +91,18 @@ fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Or
         Err(wasmi_stack::Error::Trap(t)) => {
             return Ok(ended(&mut store, classify(t.trap_code())));
         }
+        // An element segment out of bounds: instantiation traps (as wasmi 2
+        // reports it).
+        Err(wasmi_stack::Error::Instantiation(
+            wasmi_stack::errors::InstantiationError::ElementSegmentDoesNotFit { .. },
+        )) => {
+            return Ok(ended(
+                &mut store,
+                Ending::Trap {
+                    trap: Trap::TableOutOfBounds,
+                },
+            ));
+        }
         // A data segment out of bounds: instantiation traps (as wasmi 2
         // reports it).
         Err(wasmi_stack::Error::Memory(MemoryError::OutOfBoundsAccess)) => {

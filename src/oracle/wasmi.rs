@@ -483,6 +483,14 @@ fn run_here(
     };
     let instance = match linker.instantiate_and_start(&mut store, &module) {
         Ok(i) => i,
+        // An element segment that does not fit: the instantiation traps.
+        Err(e) if is_table_out_of_bounds(&e) => {
+            let mut run = finish(&mut store, Vec::new(), None);
+            run.0.ending = Ending::Trap {
+                trap: Trap::TableOutOfBounds,
+            };
+            return Ok(run);
+        }
         Err(e) if ended_the_run(&e, &store) => return Ok(finish(&mut store, Vec::new(), Some(e))),
         Err(e) => return Err(OracleError::Wasmi(e.to_string())),
     };
@@ -580,6 +588,16 @@ fn invoke(
 /// of wasmi's.
 fn ended_the_run(e: &wasmi::Error, store: &Store<Host>) -> bool {
     e.as_trap_code().is_some() || is_out_of_fuel(e) || store.data().steps.truncated
+}
+
+/// How wasmi 2 reports an element segment that does not fit its table.
+fn is_table_out_of_bounds(e: &wasmi::Error) -> bool {
+    matches!(
+        e.kind(),
+        wasmi::errors::ErrorKind::Instantiation(
+            wasmi::errors::InstantiationError::ElementSegmentDoesNotFit { .. }
+        )
+    )
 }
 
 fn is_out_of_fuel(e: &wasmi::Error) -> bool {
