@@ -332,7 +332,7 @@ fn run_wasmi_module(
         fuel: limits.max_fuel,
         call_depth: limits.call_depth,
     };
-    let run = wasmi::run_module(wasm, entry, budget)?;
+    let run = wasmi::run(wasm, entry, budget)?;
     Ok(RunSummary::new(
         "wasmi",
         run,

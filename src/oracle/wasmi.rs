@@ -38,7 +38,13 @@ pub struct OracleSteps {
     pub truncated: bool,
 }
 
-/// Run `wasm` (binary or text) under wasmi within `budget`.
+/// Run `wasm` (binary or text) under wasmi within `budget`: any module
+/// wasmi runs, whether or not hullvm's compiler takes it (`hullvm run
+/// --engine wasmi`), linked with what hullvm provides ([`compile::host`]);
+/// memory grows at most to hullvm's cap. Arguments and results cross as
+/// 32-bit words, as in [`crate::compile::Invocation`] and
+/// [`Ending::Finished`]: an i32 or f32 is one word, an i64 or f64 two, low
+/// word first.
 ///
 /// wasmi's translator recurses over the function body, so large functions
 /// (the sudoku corpus program, deeply nested spec modules) get a thread
@@ -64,102 +70,6 @@ pub fn run_instrumented(
         s.offset = map.op(s.func, s.instr).map_or(0, |o| o.offset);
     }
     Ok((run, steps))
-}
-
-/// Run any module wasmi can run, whether or not hullvm's compiler accepts
-/// it (`hullvm run --engine wasmi`): only `env.output_byte` is linked, and
-/// arguments and results may have any numeric type. They cross as 32-bit
-/// words, as in [`crate::compile::Invocation`] and [`Ending::Finished`]:
-/// an i32 or f32 is one word, an i64 or f64 two, low word first.
-pub fn run_module(wasm: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, OracleError> {
-    let bytes = compile::to_binary(wasm)?;
-    // The same roomy stack as `run_binary`, for the same reason.
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .name("wasmi".into())
-            .stack_size(256 << 20)
-            .spawn_scoped(s, || run_module_here(&bytes, entry, budget))
-            .expect("spawn the wasmi thread")
-            .join()
-            .unwrap_or_else(|panic| {
-                Err(OracleError::Wasmi(format!(
-                    "wasmi panicked: {}",
-                    panic_message(&*panic)
-                )))
-            })
-    })
-}
-
-fn run_module_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, OracleError> {
-    let wasmi_err = |e: &dyn std::fmt::Display| OracleError::Wasmi(e.to_string());
-    let mut config = Config::default();
-    config.consume_fuel(true);
-    config.set_max_recursion_depth(budget.call_depth);
-    let engine = Engine::new(&config);
-    let module = Module::new(&engine, bytes).map_err(|e| wasmi_err(&e))?;
-    let mut store = Store::new(&engine, Host::default());
-    store.set_fuel(budget.fuel).map_err(|e| wasmi_err(&e))?;
-    let mut linker = Linker::<Host>::new(&engine);
-    linker
-        .func_wrap(
-            "env",
-            "output_byte",
-            |mut caller: Caller<'_, Host>, b: i32| caller.data_mut().output.push(b as u8),
-        )
-        .map_err(|e| wasmi_err(&e))?;
-    define_spectest(&mut linker, &mut store)?;
-    let ended = |store: &mut Store<Host>, ending| EngineRun {
-        output: std::mem::take(&mut store.data_mut().output),
-        ending,
-    };
-    let instance = match linker.instantiate_and_start(&mut store, &module) {
-        Ok(i) => i,
-        Err(e) if ended_the_run(&e, &store) => return Ok(ended(&mut store, classify(&e))),
-        Err(e) => return Err(wasmi_err(&e)),
-    };
-    let calls = match entry {
-        Entry::Compute { input } => {
-            let args = compute_args(&mut store, &instance, input)?;
-            vec![("compute".to_string(), args)]
-        }
-        Entry::Invoke(calls) => calls
-            .iter()
-            .map(|c| (c.export.clone(), c.args.clone()))
-            .collect(),
-        // Only the spec harness makes these, and checks them with `run`.
-        Entry::Resume(_) => {
-            return Err(OracleError::Wasmi(
-                "a resumed entry runs only under the full check".into(),
-            ))
-        }
-    };
-    let mut last = Vec::new();
-    for (name, words) in calls {
-        let func = instance
-            .get_func(&store, &name)
-            .ok_or_else(|| OracleError::Wasmi(format!("no export named {name:?}")))?;
-        let ty = func.ty(&store);
-        let params = vals_of_words(ty.params(), &words)
-            .map_err(|e| OracleError::Wasmi(format!("the arguments of {name:?}: {e}")))?;
-        let mut results: Vec<Val> = ty
-            .results()
-            .iter()
-            .map(|&t| Val::default_for_ty(t))
-            .collect();
-        if let Err(e) = func.call(&mut store, &params, &mut results) {
-            if ended_the_run(&e, &store) {
-                return Ok(ended(&mut store, classify(&e)));
-            }
-            return Err(wasmi_err(&e));
-        }
-        last = words_of_vals(&results)
-            .map_err(|e| OracleError::Wasmi(format!("the results of {name:?}: {e}")))?;
-    }
-    // `compute`'s own result is dropped by the C convention.
-    if matches!(entry, Entry::Compute { .. }) {
-        last.clear();
-    }
-    Ok(ended(&mut store, Ending::Finished { results: last }))
 }
 
 /// The C convention's argument words: `compute(const char *input)` gets the
@@ -662,7 +572,7 @@ pub(crate) mod tests {
 }
 
 #[cfg(test)]
-mod run_module_tests {
+mod word_tests {
     use super::*;
     use crate::compile::Invocation;
 
@@ -700,8 +610,8 @@ mod run_module_tests {
         );
     }
 
-    /// An i64 export hullvm's compiler does not take yet: its arguments and
-    /// result cross as words, low first, and equal the host's arithmetic.
+    /// An i64 export: its arguments and results cross as words, low first,
+    /// and equal the host's arithmetic.
     #[test]
     fn i64_arguments_and_results_are_word_pairs() {
         let wat = r#"(module
@@ -716,32 +626,11 @@ mod run_module_tests {
                     export: "mul_add".into(),
                     args,
                 }]);
-                let run = run_module(wat.as_bytes(), &entry, Budget::fuel(1_000)).unwrap();
+                let run = run(wat.as_bytes(), &entry, Budget::fuel(1_000)).unwrap();
                 let want = a.wrapping_mul(b).wrapping_add(5);
                 let results = [&words(want)[..], &[5]].concat();
                 assert_eq!(run.ending, Ending::Finished { results }, "{a:#x} * {b:#x}");
             }
-        }
-    }
-
-    /// On a module hullvm compiles, the run is the oracle's own.
-    #[test]
-    fn a_compute_module_runs_as_the_oracle_runs_it() {
-        let wat = r#"(module
-  (import "env" "output_byte" (func $out (param i32)))
-  (memory (export "memory") 1)
-  (global (export "__heap_base") i32 (i32.const 1000))
-  (func (export "compute") (param i32)
-    (call $out (i32.add (i32.load8_u (local.get 0)) (i32.const 1)))
-    (call $out (i32.div_u (i32.const 1) (i32.load8_u offset=1 (local.get 0))))))"#;
-        for input in [&b"ab"[..], b"a"] {
-            let entry = Entry::Compute {
-                input: input.to_vec(),
-            };
-            let budget = Budget::fuel(1_000);
-            let any = run_module(wat.as_bytes(), &entry, budget).unwrap();
-            assert_eq!(any, run(wat.as_bytes(), &entry, budget).unwrap());
-            assert_eq!(any.output[0], input[0] + 1);
         }
     }
 }
