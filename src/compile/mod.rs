@@ -502,7 +502,7 @@ impl<'a> ModuleInfo<'a> {
                         m.globals.push(Global {
                             ty: g.ty.content_type,
                             mutable: g.ty.mutable,
-                            init: const_value(&g.init_expr),
+                            init: const_value(&g.init_expr, &m.globals),
                             imported: false,
                         });
                     }
@@ -547,7 +547,7 @@ impl<'a> ModuleInfo<'a> {
                             wasmparser::DataKind::Active {
                                 memory_index: 0,
                                 offset_expr,
-                            } => match const_i32(&offset_expr) {
+                            } => match tables::segment_offset(&offset_expr, &m.globals) {
                                 Some(off) => m.data.push((off as u64, d.data)),
                                 None => {
                                     m.data_unsupported =
@@ -623,23 +623,20 @@ impl<'a> ModuleInfo<'a> {
     }
 }
 
-fn const_i32(expr: &wasmparser::ConstExpr) -> Option<u32> {
-    let mut r = expr.get_operators_reader();
-    match (r.read().ok()?, r.read().ok()?) {
-        (wasmparser::Operator::I32Const { value }, wasmparser::Operator::End) => Some(value as u32),
-        _ => None,
-    }
-}
-
-/// A global's constant initialiser, when it is one `i32.const` or
-/// `i64.const`.
-fn const_value(expr: &wasmparser::ConstExpr) -> Option<u64> {
+/// A global's constant initialiser, when it is one `i32.const`,
+/// `i64.const`, or `global.get` of an immutable global whose value hullvm
+/// knows (one it provides, e.g. `spectest.global_i32`).
+fn const_value(expr: &wasmparser::ConstExpr, globals: &[Global]) -> Option<u64> {
     let mut r = expr.get_operators_reader();
     match (r.read().ok()?, r.read().ok()?) {
         (wasmparser::Operator::I32Const { value }, wasmparser::Operator::End) => {
             Some(value as u32 as u64)
         }
         (wasmparser::Operator::I64Const { value }, wasmparser::Operator::End) => Some(value as u64),
+        (wasmparser::Operator::GlobalGet { global_index }, wasmparser::Operator::End) => {
+            let g = globals.get(global_index as usize)?;
+            (!g.mutable).then_some(g.init?)
+        }
         _ => None,
     }
 }
