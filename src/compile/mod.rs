@@ -391,14 +391,15 @@ struct ModuleInfo<'a> {
 
 impl<'a> ModuleInfo<'a> {
     fn parse(bytes: &'a [u8], features: WasmFeatures) -> Result<Self, CompileError> {
-        Validator::new_with_features(features)
-            .validate_all(bytes)
-            .map_err(|e| CompileError::Invalid(e.to_string()))?;
         let invalid = |e: wasmparser::BinaryReaderError| CompileError::Invalid(e.to_string());
-        // A second pass of the validator, over a module now known valid,
-        // hands out a function validator per body for the compiler to
-        // follow (it knows operand types the operators leave implicit).
+        // One pass validates the module as it is read (each section before
+        // it is used; the bodies at the end, as `Validator::validate_all`
+        // does) and keeps, per body, what a fresh function validator needs:
+        // the compiler follows one along (it knows operand types the
+        // operators leave implicit).
         let mut validator = Validator::new_with_features(features);
+        let mut parser = Parser::new(0);
+        parser.set_features(features);
         let mut m = ModuleInfo {
             types: Vec::new(),
             func_types: Vec::new(),
@@ -418,7 +419,7 @@ impl<'a> ModuleInfo<'a> {
             start: None,
             names: HashMap::new(),
         };
-        for payload in Parser::new(0).parse_all(bytes) {
+        for payload in parser.parse_all(bytes) {
             let payload = payload.map_err(invalid)?;
             if let ValidPayload::Func(func, _) = validator.payload(&payload).map_err(invalid)? {
                 m.validators.push(func);
@@ -575,20 +576,16 @@ impl<'a> ModuleInfo<'a> {
                 _ => {}
             }
         }
+        for (func, body) in m.validators.iter().zip(&m.bodies) {
+            fresh_validator(func).validate(body).map_err(invalid)?;
+        }
         Ok(m)
     }
 
     /// A fresh validator for defined function `defined` (counted without
     /// imports), positioned before its locals.
     fn func_validator(&self, defined: u32) -> FuncValidator<ValidatorResources> {
-        let f = &self.validators[defined as usize];
-        FuncToValidate {
-            resources: f.resources.clone(),
-            index: f.index,
-            ty: f.ty,
-            features: f.features,
-        }
-        .into_validator(Default::default())
+        fresh_validator(&self.validators[defined as usize])
     }
 
     fn num_imported_funcs(&self) -> u32 {
@@ -621,6 +618,17 @@ impl<'a> ModuleInfo<'a> {
             None => Err(CompileError::Entry(format!("no export named {name:?}"))),
         }
     }
+}
+
+/// A validator for the function `f` describes, at its start.
+fn fresh_validator(f: &FuncToValidate<ValidatorResources>) -> FuncValidator<ValidatorResources> {
+    FuncToValidate {
+        resources: f.resources.clone(),
+        index: f.index,
+        ty: f.ty,
+        features: f.features,
+    }
+    .into_validator(Default::default())
 }
 
 /// A global's constant initialiser, when it is one `i32.const`,
