@@ -27,7 +27,7 @@ pub(crate) enum Provided {
 }
 
 /// `spectest`'s print functions and their parameters.
-const SPECTEST_PRINTS: &[(&str, &[ValType])] = &[
+pub(crate) const SPECTEST_PRINTS: &[(&str, &[ValType])] = &[
     ("print", &[]),
     ("print_i32", &[ValType::I32]),
     ("print_i64", &[ValType::I64]),

@@ -230,28 +230,25 @@ fn invoke(
 
 /// The `spectest` module as hullvm provides it (as in [`super::wasmi`]).
 fn define_spectest(linker: &mut Linker<Host>, store: &mut Store<Host>) -> Result<(), OracleError> {
-    use wasmi_stack::core::{F32, F64};
+    use wasmi_stack::core::ValueType;
     use wasmi_stack::{Global, Memory, MemoryType, Mutability};
     let m = "spectest";
-    linker.func_wrap(m, "print", || {}).map_err(|e| fail(&e))?;
-    linker
-        .func_wrap(m, "print_i32", |_: i32| {})
-        .map_err(|e| fail(&e))?;
-    linker
-        .func_wrap(m, "print_i64", |_: i64| {})
-        .map_err(|e| fail(&e))?;
-    linker
-        .func_wrap(m, "print_f32", |_: F32| {})
-        .map_err(|e| fail(&e))?;
-    linker
-        .func_wrap(m, "print_f64", |_: F64| {})
-        .map_err(|e| fail(&e))?;
-    linker
-        .func_wrap(m, "print_i32_f32", |_: i32, _: F32| {})
-        .map_err(|e| fail(&e))?;
-    linker
-        .func_wrap(m, "print_f64_f64", |_: F64, _: F64| {})
-        .map_err(|e| fail(&e))?;
+    for &(name, params) in compile::host::SPECTEST_PRINTS {
+        let params = params
+            .iter()
+            .map(|&t| match t {
+                wasmparser::ValType::I32 => Ok(ValueType::I32),
+                wasmparser::ValType::I64 => Ok(ValueType::I64),
+                wasmparser::ValType::F32 => Ok(ValueType::F32),
+                wasmparser::ValType::F64 => Ok(ValueType::F64),
+                other => Err(fail(&format!("spectest.{name} takes a {other}"))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let ty = wasmi_stack::FuncType::new(params, []);
+        linker
+            .func_new(m, name, ty, |_, _, _| Ok(()))
+            .map_err(|e| fail(&e))?;
+    }
     for &(name, ty, value) in compile::host::SPECTEST_GLOBALS {
         let value = match ty {
             wasmparser::ValType::I64 => Value::I64(value as i64),

@@ -225,25 +225,22 @@ fn define_spectest(linker: &mut Linker<Host>, store: &mut Store<Host>) -> Result
     use wasmi::{Global, Memory, MemoryType, Mutability};
     let err = |e: &dyn std::fmt::Display| OracleError::Wasmi(e.to_string());
     let m = "spectest";
-    linker.func_wrap(m, "print", || {}).map_err(|e| err(&e))?;
-    linker
-        .func_wrap(m, "print_i32", |_: i32| {})
-        .map_err(|e| err(&e))?;
-    linker
-        .func_wrap(m, "print_i64", |_: i64| {})
-        .map_err(|e| err(&e))?;
-    linker
-        .func_wrap(m, "print_f32", |_: f32| {})
-        .map_err(|e| err(&e))?;
-    linker
-        .func_wrap(m, "print_f64", |_: f64| {})
-        .map_err(|e| err(&e))?;
-    linker
-        .func_wrap(m, "print_i32_f32", |_: i32, _: f32| {})
-        .map_err(|e| err(&e))?;
-    linker
-        .func_wrap(m, "print_f64_f64", |_: f64, _: f64| {})
-        .map_err(|e| err(&e))?;
+    for &(name, params) in compile::host::SPECTEST_PRINTS {
+        let params = params
+            .iter()
+            .map(|&t| match t {
+                wasmparser::ValType::I32 => Ok(wasmi::ValType::I32),
+                wasmparser::ValType::I64 => Ok(wasmi::ValType::I64),
+                wasmparser::ValType::F32 => Ok(wasmi::ValType::F32),
+                wasmparser::ValType::F64 => Ok(wasmi::ValType::F64),
+                other => Err(err(&format!("spectest.{name} takes a {other}"))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let ty = wasmi::FuncType::new(params, []);
+        linker
+            .func_new(m, name, ty, |_, _, _| Ok(()))
+            .map_err(|e| err(&e))?;
+    }
     for &(name, ty, value) in compile::host::SPECTEST_GLOBALS {
         let value = match ty {
             wasmparser::ValType::I64 => Val::I64(value as i64),
