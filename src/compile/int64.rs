@@ -113,8 +113,9 @@ impl FunctionCompiler<'_, '_, '_> {
         match op {
             O::I64Const { value } => {
                 self.height += 2;
-                self.emit(Op::I32Const, value as u32);
-                self.emit(Op::I32Const, (value as u64 >> 32) as u32);
+                for word in super::words_of_u64(value as u64) {
+                    self.emit(Op::I32Const, word);
+                }
             }
             O::I64Eqz => self.eqz64(),
             O::I32WrapI64 => {

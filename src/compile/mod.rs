@@ -263,7 +263,20 @@ pub struct Resume {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invocation {
     pub export: String,
+    /// The arguments as 32-bit words: an i32 is one, an i64 two
+    /// ([`words_of_u64`]).
     pub args: Vec<u32>,
+}
+
+/// A 64-bit value as the words every engine boundary carries (arguments,
+/// results, the machine's stack): low word first.
+pub fn words_of_u64(v: u64) -> [u32; 2] {
+    [v as u32, (v >> 32) as u32]
+}
+
+/// The inverse of [`words_of_u64`].
+pub fn u64_of_words(lo: u32, hi: u32) -> u64 {
+    u64::from(hi) << 32 | u64::from(lo)
 }
 
 /// A compiled function, for diagnostics.

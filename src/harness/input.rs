@@ -213,7 +213,7 @@ fn argument_words(ty: ValType, text: &str) -> Result<Vec<u32>> {
     let fits = |bits: u32| value >= -(1i128 << (bits - 1)) && value < (1i128 << bits);
     match ty {
         ValType::I32 if fits(32) => Ok(vec![value as u32]),
-        ValType::I64 if fits(64) => Ok(vec![value as u64 as u32, (value as u64 >> 32) as u32]),
+        ValType::I64 if fits(64) => Ok(compile::words_of_u64(value as u64).to_vec()),
         ValType::I32 | ValType::I64 => bail!("out of range for {ty}"),
         other => bail!("{other} arguments are not supported"),
     }
@@ -227,9 +227,9 @@ pub fn format_results(types: &[ValType], words: &[u32]) -> Vec<String> {
         .iter()
         .map(|ty| match ty {
             ValType::I64 => {
-                let lo = words.next().unwrap_or(0) as u64;
-                let hi = words.next().unwrap_or(0) as u64;
-                format!("i64 {}", (hi << 32 | lo) as i64)
+                let lo = words.next().unwrap_or(0);
+                let hi = words.next().unwrap_or(0);
+                format!("i64 {}", compile::u64_of_words(lo, hi) as i64)
             }
             _ => format!("{ty} {}", words.next().unwrap_or(0) as i32),
         })

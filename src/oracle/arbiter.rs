@@ -283,8 +283,8 @@ fn words_to_values(types: &[wasmi_stack::core::ValueType], words: &[u32]) -> Opt
         .map(|t| match t {
             T::I32 => Some(Value::I32(words.next()? as i32)),
             T::I64 => {
-                let lo = words.next()? as u64;
-                Some(Value::I64((lo | (words.next()? as u64) << 32) as i64))
+                let lo = words.next()?;
+                Some(Value::I64(compile::u64_of_words(lo, words.next()?) as i64))
             }
             _ => None,
         })
@@ -297,7 +297,7 @@ fn values_to_words(values: &[Value]) -> Option<Vec<u32>> {
     for v in values {
         match v {
             Value::I32(x) => words.push(*x as u32),
-            Value::I64(x) => words.extend([*x as u32, (*x as u64 >> 32) as u32]),
+            Value::I64(x) => words.extend(compile::words_of_u64(*x as u64)),
             _ => return None,
         }
     }

@@ -141,14 +141,13 @@ pub(crate) fn vals_of_words(types: &[wasmi::ValType], words: &[u32]) -> Result<V
 
 /// Result words from typed values, the inverse of [`vals_of_words`].
 pub(crate) fn words_of_vals(vals: &[Val]) -> Result<Vec<u32>, String> {
-    let split = |bits: u64| [bits as u32, (bits >> 32) as u32];
     let mut words = Vec::with_capacity(vals.len());
     for v in vals {
         match v {
             Val::I32(x) => words.push(*x as u32),
-            Val::I64(x) => words.extend(split(*x as u64)),
+            Val::I64(x) => words.extend(compile::words_of_u64(*x as u64)),
             Val::F32(x) => words.push(x.to_bits()),
-            Val::F64(x) => words.extend(split(x.to_bits())),
+            Val::F64(x) => words.extend(compile::words_of_u64(x.to_bits())),
             other => return Err(format!("a {:?} result has no word form", other.ty())),
         }
     }

@@ -411,7 +411,7 @@ fn refusal_job(module: &mut QuoteWat, features: WasmFeatures, unlinkable: bool) 
 fn arg(a: &WastArg) -> Result<Vec<u32>, String> {
     match a {
         WastArg::Core(WastArgCore::I32(v)) => Ok(vec![*v as u32]),
-        WastArg::Core(WastArgCore::I64(v)) => Ok(i64_words(*v)),
+        WastArg::Core(WastArgCore::I64(v)) => Ok(compile::words_of_u64(*v as u64).to_vec()),
         WastArg::Core(WastArgCore::F32(_)) => Err("f32 values".into()),
         WastArg::Core(WastArgCore::F64(_)) => Err("f64 values".into()),
         WastArg::Core(WastArgCore::V128(_)) => Err("v128 values".into()),
@@ -422,16 +422,12 @@ fn arg(a: &WastArg) -> Result<Vec<u32>, String> {
 fn ret(r: &WastRet) -> Result<Vec<u32>, String> {
     match r {
         WastRet::Core(WastRetCore::I32(v)) => Ok(vec![*v as u32]),
-        WastRet::Core(WastRetCore::I64(v)) => Ok(i64_words(*v)),
+        WastRet::Core(WastRetCore::I64(v)) => Ok(compile::words_of_u64(*v as u64).to_vec()),
         WastRet::Core(WastRetCore::F32(_)) => Err("f32 values".into()),
         WastRet::Core(WastRetCore::F64(_)) => Err("f64 values".into()),
         WastRet::Core(WastRetCore::V128(_)) => Err("v128 values".into()),
         _ => Err("reference values".into()),
     }
-}
-
-fn i64_words(v: i64) -> Vec<u32> {
-    vec![v as u32, ((v as u64) >> 32) as u32]
 }
 
 fn invocation(invoke: &WastInvoke) -> Result<Invocation, String> {
