@@ -8,9 +8,9 @@
 //! (the flat ISA interpreter the transformer is checked against token for
 //! token elsewhere) and the memory it leaves is compared result by result.
 
-use hullvm::compile::{self, Entry, Invocation};
+use hullvm::compile::{self, words_of_u64, Entry, Invocation};
 use hullvm::decode::Decoder;
-use hullvm::ending::Ending;
+use hullvm::ending::{Ending, EngineRun};
 use hullvm::oracle::reference;
 use hullvm::oracle::wasmi::{self, Budget};
 use hullvm::pipeline::{self, Config, Subject};
@@ -266,6 +266,18 @@ fn unary_ops_and_conversions_match_the_host() {
     }
 }
 
+/// One call of `export` on the reference tracer and on wasmi.
+fn reference_and_wasmi(module: &str, export: &str, args: Vec<u32>) -> (EngineRun, EngineRun) {
+    let entry = Entry::Invoke(vec![Invocation {
+        export: export.to_string(),
+        args,
+    }]);
+    let compiled = compile::compile(module.as_bytes(), &entry).unwrap();
+    let ours = pipeline::trace(&compiled.program, 10_000_000, Some(&compiled)).run;
+    let theirs = wasmi::run(module.as_bytes(), &entry, Budget::fuel(1 << 24)).unwrap();
+    (ours, theirs)
+}
+
 /// Every operation on edge and random pairs, traps included, called as an
 /// export with i64 arguments: the reference tracer's run (result or trap)
 /// is wasmi's.
@@ -294,13 +306,8 @@ fn every_op_agrees_with_wasmi_traps_included() {
                 1 => (i64::MIN as u64, u64::MAX),
                 _ => (rng.operand(&edges), rng.operand(&edges)),
             };
-            let entry = Entry::Invoke(vec![Invocation {
-                export: "f".into(),
-                args: vec![a as u32, (a >> 32) as u32, b as u32, (b >> 32) as u32],
-            }]);
-            let compiled = compile::compile(module.as_bytes(), &entry).unwrap();
-            let ours = pipeline::trace(&compiled.program, 10_000_000, Some(&compiled)).run;
-            let theirs = wasmi::run(module.as_bytes(), &entry, Budget::fuel(1 << 24)).unwrap();
+            let args = [words_of_u64(a), words_of_u64(b)].concat();
+            let (ours, theirs) = reference_and_wasmi(&module, "f", args);
             assert_eq!(ours, theirs, "{body} of {a:#x}, {b:#x}");
         }
     }
@@ -328,7 +335,6 @@ fn traps_loads_and_stores_agree_with_wasmi() {
         (i64.load8_u (i32.const 400)))
       (func (export "oob") (param i32) (result i64) (i64.load (local.get 0))))"#;
     let min = i64::MIN as u64;
-    let words = |v: u64| [v as u32, (v >> 32) as u32];
     let calls: &[(&str, Vec<u64>)] = &[
         ("div_s", vec![min, u64::MAX]),
         ("div_s", vec![5, 0]),
@@ -339,17 +345,11 @@ fn traps_loads_and_stores_agree_with_wasmi() {
         ("oob", vec![]),
     ];
     for (export, args) in calls {
-        let mut args: Vec<u32> = args.iter().flat_map(|&v| words(v)).collect();
+        let mut args: Vec<u32> = args.iter().flat_map(|&v| words_of_u64(v)).collect();
         if *export == "oob" {
             args = vec![65536 - 7];
         }
-        let entry = Entry::Invoke(vec![Invocation {
-            export: export.to_string(),
-            args,
-        }]);
-        let compiled = compile::compile(module.as_bytes(), &entry).unwrap();
-        let ours = pipeline::trace(&compiled.program, 10_000_000, Some(&compiled)).run;
-        let theirs = wasmi::run(module.as_bytes(), &entry, Budget::fuel(1 << 24)).unwrap();
+        let (ours, theirs) = reference_and_wasmi(module, export, args);
         assert_eq!(ours, theirs, "{export}");
     }
 }
@@ -404,7 +404,7 @@ fn i64_programs_are_exact_on_the_transformer() {
     let x: u64 = 0xfedc_ba98_7654_3210;
     let entry = Entry::Invoke(vec![Invocation {
         export: "main".into(),
-        args: vec![x as u32, (x >> 32) as u32],
+        args: words_of_u64(x).to_vec(),
     }]);
     let decoder = Decoder::new(hullvm::build_model());
     let subject = Subject::Wasm {
@@ -428,9 +428,8 @@ fn i64_programs_are_exact_on_the_transformer() {
     let basis = h.rotate_left(5);
     let chosen = if (x as i64) < 0 { h } else { basis };
     let hi = ((h as u128 * x as u128) >> 64) as u64;
-    let words = |v: u64| [v as u32, (v >> 32) as u32];
-    let mut want = words(chosen).to_vec();
-    want.extend(words(hi));
+    let mut want = words_of_u64(chosen).to_vec();
+    want.extend(words_of_u64(hi));
     want.push(0);
     assert_eq!(
         checked.transformer.run.ending,
