@@ -36,6 +36,7 @@ mod asm;
 mod function;
 pub(crate) mod host;
 mod int64;
+pub mod merge;
 mod recursion;
 pub mod source_map;
 mod tables;

@@ -66,28 +66,39 @@ struct Script<'f> {
     file: &'f str,
     features: WasmFeatures,
     instances: Vec<Instance>,
-    latest: Option<usize>,
+    latest: Option<Handle>,
     /// Instances by their `$name`.
-    names: HashMap<String, usize>,
+    names: HashMap<String, Handle>,
     /// Instances by the name `register` gave them for imports.
-    registered: HashMap<String, usize>,
+    registered: HashMap<String, Handle>,
     trials: Vec<Trial>,
     /// Trials per (kind, line): the second on a line is `L<line>.2`.
     seen: HashMap<(Kind, usize), usize>,
 }
 
-/// One instantiated module and what the script did to it.
+/// A module the script instantiated: member `member` of `instances[group]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Handle {
+    group: usize,
+    member: usize,
+}
+
+/// An instantiated module, or a group of instances linked to each other's
+/// exports, and what the script did to it. A run on one member compiles
+/// the members it needs merged into one module ([`Instance::program`]).
 struct Instance {
-    wasm: Arc<Vec<u8>>,
-    /// Whether any function can change memory or globals; if none can,
-    /// a call needs none of the calls before it.
-    writes_state: bool,
+    /// The modules in instantiation order, each with the earlier members
+    /// its imports named.
+    members: Vec<Member>,
+    /// The version's features.
+    features: WasmFeatures,
     /// Stretches of calls, each ended by a call that did not finish and
-    /// may have written state.
+    /// may have written state (only for an instance of one module).
     history: Vec<Stretch>,
     /// Calls since the last stretch (or instantiation) that may have
-    /// written state.
-    calls: Vec<Invocation>,
+    /// written state: the member called, and the call by the export's own
+    /// name.
+    calls: Vec<(usize, Invocation)>,
     /// Memory after `history` on the reference tracer: only to decide, when
     /// collecting, whether a later run fits the token budget.
     reference_image: Option<Vec<u8>>,
@@ -95,8 +106,46 @@ struct Instance {
     broken: Option<String>,
 }
 
+/// A module of a group: the module and, per import module name that named
+/// an earlier member, that member's index.
+#[derive(Clone)]
+struct Member {
+    wasm: Arc<Vec<u8>>,
+    links: Vec<(String, usize)>,
+    /// Whether instantiating it can write what it imports (segments into an
+    /// imported memory or table, a start function).
+    writes_imports: bool,
+}
+
+/// The module a run on some member compiles: that member and the members
+/// its state depends on, merged when there are several.
+struct Program {
+    wasm: Arc<Vec<u8>>,
+    features: WasmFeatures,
+    /// The members it holds, in instantiation order.
+    members: Vec<usize>,
+}
+
+impl Program {
+    /// The module's name for member `member`'s export `name`.
+    fn export(&self, member: usize, name: &str) -> String {
+        match self.members.iter().position(|&m| m == member) {
+            Some(_) if self.members.len() == 1 => name.to_string(),
+            Some(k) => compile::merge::export_name(k, name),
+            None => name.to_string(),
+        }
+    }
+
+    fn call(&self, member: usize, call: &Invocation) -> Invocation {
+        Invocation {
+            export: self.export(member, &call.export),
+            args: call.args.clone(),
+        }
+    }
+}
+
 pub(super) const SHARED: &str =
-    "state shared with a module that imports from it (registered modules)";
+    "state shared with a module whose instantiation trapped (registered modules)";
 
 impl Script<'_> {
     /// One match arm per directive.
@@ -105,8 +154,8 @@ impl Script<'_> {
         match directive {
             WastDirective::Module(module) => self.instantiate(module),
             WastDirective::Register { name, module, .. } => {
-                if let Ok(i) = self.instance(module) {
-                    self.registered.insert(name.to_string(), i);
+                if let Ok(handle) = self.instance(module) {
+                    self.registered.insert(name.to_string(), handle);
                 }
             }
             WastDirective::AssertInvalid { mut module, .. } => {
@@ -118,12 +167,8 @@ impl Script<'_> {
                 self.push(line, Kind::AssertMalformed, job);
             }
             WastDirective::AssertUnlinkable { module, .. } => {
+                // Linking fails before instantiation writes anything.
                 let job = refusal_job(&mut QuoteWat::Wat(module), features, true);
-                if let Job::Refuse { module, .. } = &job {
-                    // Instantiation may have written to what it imports
-                    // before the link failed.
-                    self.share(module);
-                }
                 self.push(line, Kind::AssertUnlinkable, job);
             }
             WastDirective::AssertReturn { exec, results, .. } => {
@@ -185,24 +230,75 @@ impl Script<'_> {
             }
             return;
         };
-        self.share(&wasm);
-        self.instances.push(Instance {
-            writes_state: compile::module_writes_state(&wasm),
-            wasm: Arc::new(wasm),
-            history: Vec::new(),
-            calls: Vec::new(),
-            reference_image: None,
-            broken: None,
-        });
-        let i = self.instances.len() - 1;
-        self.latest = Some(i);
+        let handle = self.join(Arc::new(wasm));
+        self.latest = Some(handle);
         if let Some(name) = name {
-            self.names.insert(name, i);
+            self.names.insert(name, handle);
         }
     }
 
+    /// A new instance of `wasm`: on its own, or, when it imports from
+    /// registered instances, the last member of a group with every group
+    /// it links to (merged in the order they were made).
+    fn join(&mut self, wasm: Arc<Vec<u8>>) -> Handle {
+        let (mut group, member) = self.group_with(wasm);
+        let offsets = std::mem::take(&mut group.offsets);
+        self.instances.push(group.instance(self.features));
+        let new = self.instances.len() - 1;
+        // Every handle to an absorbed group now names its member of the new one.
+        let moved = |h: &mut Handle| {
+            if let Some(offset) = offsets.get(&h.group) {
+                *h = Handle {
+                    group: new,
+                    member: offset + h.member,
+                };
+            }
+        };
+        self.names.values_mut().for_each(moved);
+        self.registered.values_mut().for_each(moved);
+        self.latest.iter_mut().for_each(moved);
+        Handle { group: new, member }
+    }
+
+    /// The group `wasm` would make with the instances it imports from, and
+    /// its member index there.
+    fn group_with(&self, wasm: Arc<Vec<u8>>) -> (Group, usize) {
+        let mut links = Vec::new();
+        let mut groups: Vec<usize> = Vec::new();
+        for module in import_modules(&wasm) {
+            if let Some(&h) = self.registered.get(&module) {
+                links.push((module, h));
+                if !groups.contains(&h.group) {
+                    groups.push(h.group);
+                }
+            }
+        }
+        groups.sort_unstable();
+        let mut group = Group::default();
+        for &g in &groups {
+            group.absorb(g, &self.instances[g]);
+        }
+        let links = links
+            .into_iter()
+            .map(|(module, h)| (module, group.offsets[&h.group] + h.member))
+            .collect();
+        let member = group.members.len();
+        let writes_imports = writes_imports(&wasm);
+        group.members.push(Member {
+            wasm,
+            links,
+            writes_imports,
+        });
+        if !group.calls.is_empty() && writes_imports {
+            group.broken.get_or_insert_with(|| {
+                "instantiated after calls that wrote state it shares (registered modules)".into()
+            });
+        }
+        (group, member)
+    }
+
     /// The instance a directive names, or the latest.
-    fn instance(&self, name: Option<Id>) -> Result<usize, String> {
+    fn instance(&self, name: Option<Id>) -> Result<Handle, String> {
         match name {
             Some(id) => self
                 .names
@@ -213,13 +309,14 @@ impl Script<'_> {
         }
     }
 
-    /// A module that imports from registered instances can change their
-    /// state (through their functions, memories, tables or globals), which
-    /// no program of theirs reproduces: their later runs are unsupported.
+    /// A module whose instantiation traps may have changed the state of
+    /// the registered instances it imports from (segments written before
+    /// the trap, a start function's writes), which no program of theirs
+    /// reproduces: their later runs are unsupported.
     fn share(&mut self, wasm: &[u8]) {
         for module in import_modules(wasm) {
-            if let Some(&i) = self.registered.get(&module) {
-                self.instances[i]
+            if let Some(&h) = self.registered.get(&module) {
+                self.instances[h.group]
                     .broken
                     .get_or_insert_with(|| SHARED.into());
             }
@@ -232,9 +329,7 @@ impl Script<'_> {
         match exec {
             WastExecute::Invoke(invoke) => self.call(&invoke, expect, line),
             WastExecute::Get { module, global, .. } => match self.instance(module) {
-                Ok(i) => {
-                    self.instances[i].job(None, Some(global.to_string()), expect, self.features)
-                }
+                Ok(h) => self.instances[h.group].job(h.member, None, Some(global), expect),
                 Err(why) => Job::Unsupported(why),
             },
             WastExecute::Wat(module) => self.instantiation(module, expect),
@@ -242,25 +337,24 @@ impl Script<'_> {
     }
 
     fn call(&mut self, invoke: &WastInvoke, expect: Result<Expect, String>, line: usize) -> Job {
-        let i = match self.instance(invoke.module) {
-            Ok(i) => i,
+        let h = match self.instance(invoke.module) {
+            Ok(h) => h,
             Err(why) => return Job::Unsupported(why),
         };
-        let features = self.features;
-        let instance = &mut self.instances[i];
+        let instance = &mut self.instances[h.group];
         let call = match invocation(invoke) {
             Ok(call) => call,
             Err(why) => {
                 // The call happened in the script: if it may have written
                 // state, no later program reproduces it.
-                if compile::export_writes_state(&instance.wasm, invoke.name) {
+                if instance.may_write(h.member, invoke.name) {
                     instance.broken.get_or_insert_with(|| earlier(&why));
                 }
                 return Job::Unsupported(why);
             }
         };
-        let job = instance.job(Some(call.clone()), None, expect.clone(), features);
-        instance.record(call, &expect, line, &job);
+        let job = instance.job(h.member, Some(&call), None, expect.clone());
+        instance.record(h.member, call, &expect, line, &job);
         job
     }
 
@@ -278,14 +372,26 @@ impl Script<'_> {
                 ))
             }
         };
+        // Compiled with the instances it links to, before its partial
+        // writes break their state for later runs.
+        let (group, member) = self.group_with(Arc::new(wasm));
+        let wasm = group.members[member].wasm.clone();
+        let instance = group.instance(self.features);
         self.share(&wasm);
         let expect = match expect {
             Ok(e) => e,
             Err(why) => return Job::Unsupported(why),
         };
+        if let Some(why) = instance.broken {
+            return Job::Unsupported(why);
+        }
+        let program = match instance.program(member) {
+            Ok(p) => p,
+            Err(why) => return Job::Unsupported(why),
+        };
         let job = Job::Run(Run {
-            wasm: Arc::new(wasm),
-            features: self.features,
+            wasm: program.wasm,
+            features: program.features,
             history: Vec::new(),
             calls: Vec::new(),
             read: None,
@@ -296,14 +402,84 @@ impl Script<'_> {
 }
 
 impl Instance {
-    /// A run of `call` (or of none) and then `read`, on the state the
-    /// script left.
+    /// The module a run on member `member` compiles: the member, the
+    /// members it imports from, those whose instantiation wrote into
+    /// them, and those with calls that may have written state, each with
+    /// theirs (see the module docs of [`compile::merge`]).
+    fn program(&self, member: usize) -> Result<Program, String> {
+        let mut needed = vec![false; self.members.len()];
+        needed[member] = true;
+        for &(m, _) in &self.calls {
+            needed[m] = true;
+        }
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (y, m) in self.members.iter().enumerate() {
+                let add = if needed[y] {
+                    m.links.iter().map(|&(_, j)| j).find(|&j| !needed[j])
+                } else {
+                    (m.writes_imports && m.links.iter().any(|&(_, j)| needed[j])).then_some(y)
+                };
+                if let Some(k) = add {
+                    needed[k] = true;
+                    changed = true;
+                }
+            }
+        }
+        let members: Vec<usize> = (0..needed.len()).filter(|&k| needed[k]).collect();
+        if let [one] = members[..] {
+            return Ok(Program {
+                wasm: self.members[one].wasm.clone(),
+                features: self.features,
+                members,
+            });
+        }
+        let links: Vec<Vec<(String, usize)>> = members
+            .iter()
+            .map(|&k| {
+                let position = |j| members.iter().position(|&m| m == j).unwrap_or(j);
+                let links = &self.members[k].links;
+                links
+                    .iter()
+                    .map(|(n, j)| (n.clone(), position(*j)))
+                    .collect()
+            })
+            .collect();
+        let parts: Vec<compile::merge::Member> = members
+            .iter()
+            .zip(&links)
+            .map(|(&k, links)| compile::merge::Member {
+                wasm: &self.members[k].wasm,
+                links,
+            })
+            .collect();
+        let wasm = compile::merge::merge(&parts, self.features)
+            .map_err(|why| format!("linked modules: {why}"))?;
+        Ok(Program {
+            wasm: Arc::new(wasm),
+            features: compile::merge::merged_features(self.features),
+            members,
+        })
+    }
+
+    /// Whether calling member `member`'s export `name` may write state
+    /// (unknown counts as writing).
+    fn may_write(&self, member: usize, name: &str) -> bool {
+        match self.program(member) {
+            Ok(p) => compile::export_writes_state(&p.wasm, &p.export(member, name)),
+            Err(_) => true,
+        }
+    }
+
+    /// A run on member `member` of `call` (or of none) and then reading
+    /// its global `read`, on the state the script left.
     fn job(
         &self,
-        call: Option<Invocation>,
-        read: Option<String>,
+        member: usize,
+        call: Option<&Invocation>,
+        read: Option<&str>,
         expect: Result<Expect, String>,
-        features: WasmFeatures,
     ) -> Job {
         let expect = match expect {
             Ok(e) => e,
@@ -312,18 +488,27 @@ impl Instance {
         if let Some(why) = &self.broken {
             return Job::Unsupported(why.clone());
         }
-        let (history, mut calls) = if self.writes_state {
-            (self.history.clone(), self.calls.clone())
+        let program = match self.program(member) {
+            Ok(p) => p,
+            Err(why) => return Job::Unsupported(why),
+        };
+        let (history, mut calls) = if compile::module_writes_state(&program.wasm) {
+            let calls = self
+                .calls
+                .iter()
+                .filter(|(m, _)| program.members.contains(m));
+            let calls = calls.map(|(m, c)| program.call(*m, c)).collect();
+            (self.history.clone(), calls)
         } else {
             (Vec::new(), Vec::new())
         };
-        calls.extend(call);
+        calls.extend(call.map(|c| program.call(member, c)));
         let job = Job::Run(Run {
-            wasm: self.wasm.clone(),
-            features,
+            read: read.map(|name| program.export(member, name)),
+            wasm: program.wasm,
+            features: program.features,
             history,
             calls,
-            read,
             expect,
         });
         decide_support(job, self.reference_image.as_deref())
@@ -333,21 +518,26 @@ impl Instance {
     /// and may have written state closes a stretch.
     fn record(
         &mut self,
+        member: usize,
         call: Invocation,
         expect: &Result<Expect, String>,
         line: usize,
         job: &Job,
     ) {
-        if !self.writes_state || self.broken.is_some() {
-            return;
-        }
-        if !compile::export_writes_state(&self.wasm, &call.export) {
+        if self.broken.is_some() || !self.may_write(member, &call.export) {
             // Nothing it can reach writes memory or globals: later runs
             // need not make it.
             return;
         }
         if !matches!(expect, Ok(Expect::Trap(_) | Expect::Exhaustion)) {
-            self.calls.push(call);
+            self.calls.push((member, call));
+            return;
+        }
+        if self.members.len() > 1 {
+            // A stretch's memory image belongs to one program; a group's
+            // runs compile different subsets of it.
+            self.broken =
+                Some("state after a trapping call in linked modules (registered modules)".into());
             return;
         }
         let Job::Run(run) = job else {
@@ -436,4 +626,111 @@ fn invocation(invoke: &WastInvoke) -> Result<Invocation, String> {
         export: invoke.name.to_string(),
         args: words.concat(),
     })
+}
+
+/// A group of instances being linked into one, as [`Script::join`] builds
+/// it.
+#[derive(Default)]
+struct Group {
+    members: Vec<Member>,
+    /// Each absorbed instance's first member in `members`.
+    offsets: HashMap<usize, usize>,
+    /// The absorbed instances' calls that may have written state.
+    calls: Vec<(usize, Invocation)>,
+    broken: Option<String>,
+}
+
+impl Group {
+    /// Add instance `index`'s members and the calls its state came from.
+    fn absorb(&mut self, index: usize, instance: &Instance) {
+        let offset = self.members.len();
+        self.offsets.insert(index, offset);
+        self.members.extend(instance.members.iter().map(|m| {
+            Member {
+                wasm: m.wasm.clone(),
+                links: m
+                    .links
+                    .iter()
+                    .map(|(n, j)| (n.clone(), j + offset))
+                    .collect(),
+                writes_imports: m.writes_imports,
+            }
+        }));
+        let calls = instance.calls.iter();
+        self.calls
+            .extend(calls.map(|(m, call)| (offset + m, call.clone())));
+        if let Some(why) = &instance.broken {
+            self.broken.get_or_insert_with(|| why.clone());
+        }
+        if !instance.history.is_empty() {
+            self.broken.get_or_insert_with(|| {
+                "linked to an instance whose state comes after a trapping call (registered modules)"
+                    .into()
+            });
+        }
+    }
+
+    /// The group as one instance.
+    fn instance(self, features: WasmFeatures) -> Instance {
+        Instance {
+            members: self.members,
+            features,
+            history: Vec::new(),
+            calls: self.calls,
+            reference_image: None,
+            broken: self.broken,
+        }
+    }
+}
+
+/// Whether instantiating `wasm` can write what it imports: a start
+/// function, or an active data or element segment into an imported memory
+/// or table. Unreadable counts as writing.
+fn writes_imports(wasm: &[u8]) -> bool {
+    use wasmparser::{DataKind, ElementKind, Payload, TypeRef};
+    let Ok(bytes) = compile::to_binary(wasm) else {
+        return true;
+    };
+    let (mut memories, mut tables) = (0, 0);
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        let Ok(payload) = payload else {
+            return true;
+        };
+        match payload {
+            Payload::ImportSection(r) => {
+                for import in r.into_imports().flatten() {
+                    match import.ty {
+                        TypeRef::Memory(_) => memories += 1,
+                        TypeRef::Table(_) => tables += 1,
+                        _ => {}
+                    }
+                }
+            }
+            Payload::StartSection { .. } => return true,
+            Payload::DataSection(r) => {
+                let into_import = |d: Result<wasmparser::Data, _>| match d {
+                    Ok(d) => {
+                        matches!(d.kind, DataKind::Active { memory_index, .. } if memory_index < memories)
+                    }
+                    Err(_) => true,
+                };
+                if r.into_iter().any(into_import) {
+                    return true;
+                }
+            }
+            Payload::ElementSection(r) => {
+                let into_import = |e: Result<wasmparser::Element, _>| match e {
+                    Ok(e) => {
+                        matches!(e.kind, ElementKind::Active { table_index, .. } if table_index.unwrap_or(0) < tables)
+                    }
+                    Err(_) => true,
+                };
+                if r.into_iter().any(into_import) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }

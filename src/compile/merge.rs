@@ -1,0 +1,526 @@
+//! Linked instances as one module.
+//!
+//! The spec suite's scripts link modules to each other's exports
+//! (`register`), and what one instance writes into a memory, table or
+//! global it shares, another sees. hullvm compiles one module into one
+//! program, so a group of instances linked to each other becomes one
+//! module that holds them all ([`merge`]): every member's types,
+//! functions, tables, memories and globals in one index space, an import of
+//! another member's export resolved to that very item, imports from the
+//! host (`spectest`, `env`) kept once each, and each member's exports
+//! renamed [`export_name`]. Instantiating the merge does what instantiating
+//! the members in order does (element and data segments apply in member
+//! order), provided only the last member has a start function: an earlier
+//! start would run after later members' segments, so [`merge`] refuses it.
+
+use std::collections::HashMap;
+use wasm_encoder::reencode::{Error as ReencodeError, Reencode};
+use wasmparser::{ExternalKind, Parser, Payload, TypeRef, Validator, WasmFeatures};
+
+/// One instance of a group, in instantiation order.
+#[derive(Debug, Clone, Copy)]
+pub struct Member<'a> {
+    /// The module, binary or text.
+    pub wasm: &'a [u8],
+    /// Import module names that named an earlier member when this one was
+    /// instantiated, with that member's index.
+    pub links: &'a [(String, usize)],
+}
+
+/// The name under which the merge exports member `member`'s export `name`.
+pub fn export_name(member: usize, name: &str) -> String {
+    format!("{member}/{name}")
+}
+
+/// The members as one module (see the module docs). Each member must be
+/// valid with `features`; the merge itself may need multiple tables, so it
+/// validates with reference types and bulk memory added
+/// ([`merged_features`]). Errors say why the group cannot be one module.
+pub fn merge(members: &[Member], features: WasmFeatures) -> Result<Vec<u8>, String> {
+    let mut binaries = Vec::with_capacity(members.len());
+    for (i, m) in members.iter().enumerate() {
+        let bytes = super::to_binary(m.wasm).map_err(|e| format!("member {i}: {e}"))?;
+        Validator::new_with_features(features)
+            .validate_all(&bytes)
+            .map_err(|e| format!("member {i} is invalid: {e}"))?;
+        binaries.push(bytes);
+    }
+    let parsed = binaries
+        .iter()
+        .map(|b| Parsed::read(b))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("reading a member: {e}"))?;
+    if let Some(i) = parsed[..parsed.len().saturating_sub(1)]
+        .iter()
+        .position(|p| p.start.is_some())
+    {
+        return Err(format!(
+            "a start function in a linked module that is not the last one (member {i})"
+        ));
+    }
+    let plan = Plan::new(members, &parsed)?;
+    plan.encode(&parsed)
+        .map_err(|e| format!("re-encoding: {e}"))
+}
+
+/// The features a merge validates with: the version's, and what several
+/// tables (or memories) and explicit table indices in element segments
+/// need.
+pub fn merged_features(features: WasmFeatures) -> WasmFeatures {
+    // Several memories validate, so that hullvm's compile, not the
+    // validator, says it does not compile them.
+    features
+        | WasmFeatures::REFERENCE_TYPES
+        | WasmFeatures::BULK_MEMORY
+        | WasmFeatures::MULTI_MEMORY
+}
+
+/// What a member's sections hold, read once.
+#[derive(Default)]
+struct Parsed<'a> {
+    types: Option<wasmparser::TypeSectionReader<'a>>,
+    type_count: u32,
+    imports: Vec<wasmparser::Import<'a>>,
+    functions: Option<wasmparser::FunctionSectionReader<'a>>,
+    tables: Option<wasmparser::TableSectionReader<'a>>,
+    memories: Option<wasmparser::MemorySectionReader<'a>>,
+    globals: Option<wasmparser::GlobalSectionReader<'a>>,
+    exports: Vec<wasmparser::Export<'a>>,
+    start: Option<u32>,
+    elements: Option<wasmparser::ElementSectionReader<'a>>,
+    data: Option<wasmparser::DataSectionReader<'a>>,
+    data_count: bool,
+    code: Vec<wasmparser::FunctionBody<'a>>,
+}
+
+impl<'a> Parsed<'a> {
+    fn read(bytes: &'a [u8]) -> Result<Self, wasmparser::BinaryReaderError> {
+        let mut p = Parsed::default();
+        for payload in Parser::new(0).parse_all(bytes) {
+            match payload? {
+                Payload::TypeSection(r) => {
+                    p.type_count = r.count();
+                    p.types = Some(r);
+                }
+                Payload::ImportSection(r) => {
+                    for import in r.into_imports() {
+                        p.imports.push(import?);
+                    }
+                }
+                Payload::FunctionSection(r) => p.functions = Some(r),
+                Payload::TableSection(r) => p.tables = Some(r),
+                Payload::MemorySection(r) => p.memories = Some(r),
+                Payload::GlobalSection(r) => p.globals = Some(r),
+                Payload::ExportSection(r) => {
+                    for export in r {
+                        p.exports.push(export?);
+                    }
+                }
+                Payload::StartSection { func, .. } => p.start = Some(func),
+                Payload::ElementSection(r) => p.elements = Some(r),
+                Payload::DataCountSection { .. } => p.data_count = true,
+                Payload::DataSection(r) => p.data = Some(r),
+                Payload::CodeSectionEntry(body) => p.code.push(body),
+                _ => {}
+            }
+        }
+        Ok(p)
+    }
+
+    fn defined(&self, kind: ExternalKind) -> u32 {
+        match kind {
+            ExternalKind::Func | ExternalKind::FuncExact => {
+                self.functions.as_ref().map_or(0, |r| r.count())
+            }
+            ExternalKind::Table => self.tables.as_ref().map_or(0, |r| r.count()),
+            ExternalKind::Memory => self.memories.as_ref().map_or(0, |r| r.count()),
+            ExternalKind::Global => self.globals.as_ref().map_or(0, |r| r.count()),
+            ExternalKind::Tag => 0,
+        }
+    }
+
+    fn data_segments(&self) -> u32 {
+        self.data.as_ref().map_or(0, |r| r.count())
+    }
+
+    fn element_segments(&self) -> u32 {
+        self.elements.as_ref().map_or(0, |r| r.count())
+    }
+}
+
+/// The four index spaces a member's items live in.
+const KINDS: [ExternalKind; 4] = [
+    ExternalKind::Func,
+    ExternalKind::Table,
+    ExternalKind::Memory,
+    ExternalKind::Global,
+];
+
+fn kind_of(ty: TypeRef) -> Option<usize> {
+    match ty {
+        TypeRef::Func(_) | TypeRef::FuncExact(_) => Some(0),
+        TypeRef::Table(_) => Some(1),
+        TypeRef::Memory(_) => Some(2),
+        TypeRef::Global(_) => Some(3),
+        TypeRef::Tag(_) => None,
+    }
+}
+
+fn kind_index(kind: ExternalKind) -> Option<usize> {
+    match kind {
+        ExternalKind::Func | ExternalKind::FuncExact => Some(0),
+        ExternalKind::Table => Some(1),
+        ExternalKind::Memory => Some(2),
+        ExternalKind::Global => Some(3),
+        ExternalKind::Tag => None,
+    }
+}
+
+/// Where every member's items land in the merge.
+struct Plan<'a> {
+    /// The host imports, once each: (member whose types they use, import).
+    host: Vec<(usize, wasmparser::Import<'a>)>,
+    /// Per member: its first type, data segment and element segment in the
+    /// merge, and the merged index of each of its items, per kind.
+    maps: Vec<Remap>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Remap {
+    types: u32,
+    data: u32,
+    elements: u32,
+    items: [Vec<u32>; 4],
+    /// Initialisers of the merge's defined immutable globals: a constant
+    /// expression that reads one (once an import, now defined) reads the
+    /// initialiser instead, as wasm before GC requires.
+    constants: HashMap<u32, wasm_encoder::ConstExpr>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(members: &[Member], parsed: &[Parsed<'a>]) -> Result<Self, String> {
+        let mut host: Vec<(usize, wasmparser::Import<'a>)> = Vec::new();
+        let mut host_index: HashMap<(&str, &str), u32> = HashMap::new();
+        let mut imported = [0u32; 4];
+        for (i, p) in parsed.iter().enumerate() {
+            for import in &p.imports {
+                if linked_member(members[i].links, import.module).is_some() {
+                    continue;
+                }
+                let kind = kind_of(import.ty).ok_or("tag imports")?;
+                if let std::collections::hash_map::Entry::Vacant(e) =
+                    host_index.entry((import.module, import.name))
+                {
+                    e.insert(imported[kind]);
+                    imported[kind] += 1;
+                    host.push((i, *import));
+                }
+            }
+        }
+        let mut next_defined = imported;
+        let (mut types, mut data, mut elements) = (0, 0, 0);
+        let mut maps: Vec<Remap> = Vec::with_capacity(parsed.len());
+        for (i, p) in parsed.iter().enumerate() {
+            let mut map = Remap {
+                types,
+                data,
+                elements,
+                ..Remap::default()
+            };
+            for import in &p.imports {
+                let kind = kind_of(import.ty).ok_or("tag imports")?;
+                let index = match linked_member(members[i].links, import.module) {
+                    Some(j) => exported(&parsed[j], &maps[j], import.name, kind)
+                        .ok_or_else(|| format!("member {j} exports no {}", import.name))?,
+                    None => host_index[&(import.module, import.name)],
+                };
+                map.items[kind].push(index);
+            }
+            for (kind, &k) in KINDS.iter().enumerate() {
+                for _ in 0..p.defined(k) {
+                    map.items[kind].push(next_defined[kind]);
+                    next_defined[kind] += 1;
+                }
+            }
+            types += p.type_count;
+            data += p.data_segments();
+            elements += p.element_segments();
+            maps.push(map);
+        }
+        Ok(Plan { host, maps })
+    }
+
+    fn encode(&self, parsed: &[Parsed]) -> Result<Vec<u8>, ReencodeError<String>> {
+        use wasm_encoder::*;
+        let mut module = Module::new();
+        let mut remaps: Vec<Remap> = self.maps.clone();
+
+        let mut types = TypeSection::new();
+        for (p, r) in parsed.iter().zip(&mut remaps) {
+            if let Some(s) = &p.types {
+                r.parse_type_section(&mut types, s.clone())?;
+            }
+        }
+        module.section(&types);
+
+        let mut imports = ImportSection::new();
+        for (member, import) in &self.host {
+            let ty = remaps[*member].entity_type(import.ty)?;
+            imports.import(import.module, import.name, ty);
+        }
+        if !imports.is_empty() {
+            module.section(&imports);
+        }
+
+        let mut functions = FunctionSection::new();
+        let mut tables = TableSection::new();
+        let mut memories = MemorySection::new();
+        let mut globals = GlobalSection::new();
+        let mut constants = HashMap::new();
+        for (p, r) in parsed.iter().zip(&mut remaps) {
+            if let Some(s) = &p.functions {
+                r.parse_function_section(&mut functions, s.clone())?;
+            }
+            if let Some(s) = &p.tables {
+                r.parse_table_section(&mut tables, s.clone())?;
+            }
+            if let Some(s) = &p.memories {
+                r.parse_memory_section(&mut memories, s.clone())?;
+            }
+            if let Some(s) = &p.globals {
+                r.constants = constants.clone();
+                for (k, global) in s.clone().into_iter().enumerate() {
+                    let global = global?;
+                    let init = r.const_expr(global.init_expr)?;
+                    globals.global(r.global_type(global.ty)?, &init);
+                    if !global.ty.mutable {
+                        let defined = r.items[3].len() - s.count() as usize + k;
+                        constants.insert(r.items[3][defined], init);
+                    }
+                }
+            }
+        }
+        for r in &mut remaps {
+            r.constants = constants.clone();
+        }
+        module.section(&functions);
+        module.section(&tables);
+        module.section(&memories);
+        module.section(&globals);
+
+        let mut exports = ExportSection::new();
+        for (i, (p, r)) in parsed.iter().zip(&mut remaps).enumerate() {
+            for e in &p.exports {
+                let index = r.external_index(e.kind, e.index)?;
+                exports.export(&export_name(i, e.name), r.export_kind(e.kind)?, index);
+            }
+        }
+        module.section(&exports);
+
+        if let Some((p, r)) = parsed.iter().zip(&mut remaps).next_back() {
+            if let Some(start) = p.start {
+                let function_index = r.function_index(start)?;
+                module.section(&StartSection { function_index });
+            }
+        }
+
+        let mut elements = ElementSection::new();
+        for (p, r) in parsed.iter().zip(&mut remaps) {
+            if let Some(s) = &p.elements {
+                r.parse_element_section(&mut elements, s.clone())?;
+            }
+        }
+        module.section(&elements);
+
+        if parsed.iter().any(|p| p.data_count) {
+            let count = parsed.iter().map(Parsed::data_segments).sum();
+            module.section(&DataCountSection { count });
+        }
+
+        let mut code = CodeSection::new();
+        for (p, r) in parsed.iter().zip(&mut remaps) {
+            for body in &p.code {
+                r.parse_function_body(&mut code, body.clone())?;
+            }
+        }
+        module.section(&code);
+
+        let mut data = DataSection::new();
+        for (p, r) in parsed.iter().zip(&mut remaps) {
+            if let Some(s) = &p.data {
+                r.parse_data_section(&mut data, s.clone())?;
+            }
+        }
+        module.section(&data);
+        Ok(module.finish())
+    }
+}
+
+fn linked_member(links: &[(String, usize)], module: &str) -> Option<usize> {
+    links
+        .iter()
+        .find(|(name, _)| name == module)
+        .map(|&(_, j)| j)
+}
+
+/// The merged index of member `p`'s export `name` of kind `kind`.
+fn exported(p: &Parsed, map: &Remap, name: &str, kind: usize) -> Option<u32> {
+    let e = p.exports.iter().find(|e| e.name == name)?;
+    (kind_index(e.kind)? == kind).then_some(())?;
+    map.items[kind].get(e.index as usize).copied()
+}
+
+impl Remap {
+    fn item(&self, kind: usize, index: u32) -> Result<u32, ReencodeError<String>> {
+        self.items[kind]
+            .get(index as usize)
+            .copied()
+            .ok_or_else(|| ReencodeError::UserError(format!("index {index} out of range")))
+    }
+}
+
+impl Reencode for Remap {
+    type Error = String;
+
+    fn type_index(&mut self, ty: u32) -> Result<u32, ReencodeError<String>> {
+        Ok(self.types + ty)
+    }
+    fn function_index(&mut self, func: u32) -> Result<u32, ReencodeError<String>> {
+        self.item(0, func)
+    }
+    fn table_index(&mut self, table: u32) -> Result<u32, ReencodeError<String>> {
+        self.item(1, table)
+    }
+    fn memory_index(&mut self, memory: u32) -> Result<u32, ReencodeError<String>> {
+        self.item(2, memory)
+    }
+    fn global_index(&mut self, global: u32) -> Result<u32, ReencodeError<String>> {
+        self.item(3, global)
+    }
+    fn data_index(&mut self, data: u32) -> Result<u32, ReencodeError<String>> {
+        Ok(self.data + data)
+    }
+    fn element_index(&mut self, element: u32) -> Result<u32, ReencodeError<String>> {
+        Ok(self.elements + element)
+    }
+    fn const_expr(
+        &mut self,
+        expr: wasmparser::ConstExpr,
+    ) -> Result<wasm_encoder::ConstExpr, ReencodeError<String>> {
+        let mut ops = expr.get_operators_reader();
+        let read = match ops.read() {
+            Ok(wasmparser::Operator::GlobalGet { global_index }) if ops.is_end_then_eof() => {
+                Some(global_index)
+            }
+            _ => None,
+        };
+        if let Some(global) = read {
+            if let Some(init) = self.constants.get(&self.item(3, global)?) {
+                return Ok(init.clone());
+            }
+        }
+        wasm_encoder::reencode::utils::const_expr(self, expr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wat(text: &str) -> Vec<u8> {
+        wat::parse_str(text).expect("test module is valid text")
+    }
+
+    /// Run export `name` of `wasm` on wasmi (no imports), one i32 result.
+    fn call(wasm: &[u8], name: &str, args: &[i32]) -> i32 {
+        let engine = wasmi::Engine::default();
+        let module = wasmi::Module::new(&engine, wasm).expect("merge compiles on wasmi");
+        let mut store = wasmi::Store::new(&engine, ());
+        let linker = wasmi::Linker::<()>::new(&engine);
+        let instance = linker
+            .instantiate_and_start(&mut store, &module)
+            .expect("merge instantiates");
+        let f = instance.get_func(&store, name).expect("export exists");
+        let args: Vec<wasmi::Val> = args.iter().map(|&a| wasmi::Val::I32(a)).collect();
+        let mut out = [wasmi::Val::I32(0)];
+        f.call(&mut store, &args, &mut out).expect("call finishes");
+        out[0].i32().expect("an i32 result")
+    }
+
+    #[test]
+    fn imports_of_members_become_the_items_they_name() {
+        let a = wat(r#"(module
+            (memory (export "mem") 1)
+            (global $g (export "g") i32 (i32.const 40))
+            (global $m (export "m") (mut i32) (i32.const 1))
+            (table (export "tab") 4 funcref)
+            (elem (i32.const 0) $two)
+            (func $two (result i32) (i32.const 2))
+            (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+            (func (export "call") (param i32) (result i32)
+              (call_indirect (result i32) (local.get 0))))"#);
+        let b = wat(r#"(module
+            (import "A" "mem" (memory 1))
+            (import "A" "g" (global $g i32))
+            (import "A" "m" (global $m (mut i32)))
+            (import "A" "tab" (table 4 funcref))
+            (import "A" "load" (func $load (param i32) (result i32)))
+            (global $h (export "h") i32 (global.get $g))
+            (elem (i32.const 1) $three)
+            (data (i32.const 7) "\2a")
+            (func $three (result i32) (i32.const 3))
+            (func (export "sum") (result i32)
+              (global.set $m (i32.add (global.get $m) (global.get $h)))
+              (i32.add (global.get $m) (call $load (i32.const 7)))))"#);
+        let links = [("A".to_string(), 0)];
+        let members = [
+            Member {
+                wasm: &a,
+                links: &[],
+            },
+            Member {
+                wasm: &b,
+                links: &links,
+            },
+        ];
+        let merged = merge(&members, WasmFeatures::default()).expect("the group merges");
+        Validator::new_with_features(merged_features(WasmFeatures::default()))
+            .validate_all(&merged)
+            .expect("the merge validates");
+        let imports = Parser::new(0)
+            .parse_all(&merged)
+            .filter(|p| matches!(p, Ok(Payload::ImportSection(_))))
+            .count();
+        assert_eq!(imports, 0, "every import named a member");
+        // B's data and element segments land in A's memory and table.
+        assert_eq!(call(&merged, &export_name(0, "load"), &[7]), 42);
+        assert_eq!(call(&merged, &export_name(0, "call"), &[0]), 2);
+        assert_eq!(call(&merged, &export_name(0, "call"), &[1]), 3);
+        // 1 + 40 (A's mutable global, set through B) + 42 (A's memory).
+        assert_eq!(call(&merged, &export_name(1, "sum"), &[]), 83);
+    }
+
+    #[test]
+    fn refuses_a_start_function_before_the_last_member() {
+        let a = wat(r#"(module (func $s) (start $s) (func (export "f")))"#);
+        let b = wat(r#"(module (import "A" "f" (func)))"#);
+        let links = [("A".to_string(), 0)];
+        let members = [
+            Member {
+                wasm: &a,
+                links: &[],
+            },
+            Member {
+                wasm: &b,
+                links: &links,
+            },
+        ];
+        let why = merge(&members, WasmFeatures::default()).unwrap_err();
+        assert!(why.contains("start function"), "{why}");
+    }
+
+    #[test]
+    fn names_a_member_export() {
+        assert_eq!(export_name(3, "a/b"), "3/a/b");
+    }
+}
