@@ -6,6 +6,7 @@ pub mod check;
 pub mod compile;
 pub mod fuzz;
 pub mod model;
+pub mod reduce;
 pub mod report;
 pub mod run;
 pub mod spec;

@@ -12,6 +12,7 @@
 //! runs on.
 
 pub mod generate;
+pub mod reduce;
 pub mod targets;
 
 use crate::decode::Decoder;
