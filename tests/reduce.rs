@@ -205,3 +205,36 @@ fn reduce_refuses_what_it_cannot_keep() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read"));
 }
+
+/// The budget ends a reduction: after the candidates it allows, or at its
+/// time, with the smallest module found so far (which still holds).
+#[test]
+fn the_budget_bounds_a_reduction() {
+    let original = regression("differential-1000-77997.wasm");
+    let wasm = std::fs::read(&original).unwrap();
+    let decoder = hullvm::fuzz::shared_decoder();
+    let reduction =
+        |budget| Reduction::new(noted_entry(&original), Limits::tokens(100_000), budget);
+    let few = reduction(Budget {
+        attempts: 5,
+        patience: 1000,
+        seconds: 600.0,
+    });
+    let reduced = reduce::reduce(decoder, &wasm, &few, &mut |_| {}).unwrap();
+    assert_eq!(reduced.stopped, reduce::Stopped::Attempts);
+    assert_eq!(reduced.attempts, 5);
+    assert!(reduced.after.bytes <= reduced.before.bytes);
+    assert_eq!(
+        reduce::check(decoder, &reduced.wasm, &few),
+        Some(reduced.shown)
+    );
+    // The first check of the original alone takes longer than this.
+    let brief = reduction(Budget {
+        attempts: 5000,
+        patience: 1000,
+        seconds: 1e-6,
+    });
+    let reduced = reduce::reduce(decoder, &wasm, &brief, &mut |_| {}).unwrap();
+    assert_eq!(reduced.stopped, reduce::Stopped::Time);
+    assert_eq!((reduced.attempts, reduced.wasm), (0, wasm));
+}
