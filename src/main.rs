@@ -47,6 +47,11 @@ enum Command {
     /// the hull cache vs brute force, and the readers on arbitrary bytes.
     /// Exits non-zero on a finding; findings are saved as reproducers.
     Fuzz(cli::fuzz::Args),
+    /// Shrink a module while the disagreement it shows holds (the
+    /// transformer against the reference tracer, hullvm against wasmi 2,
+    /// or wasmi 2 against the others), each candidate checked by the full
+    /// pipeline; writes the smallest to M.reduced.wasm (or --out).
+    Reduce(cli::reduce::Args),
     /// Measure the decoder: tokens/s per corpus program with the hull and
     /// brute caches, per-token cost along the longest trace, parallel
     /// speedup across programs, and peak memory.
@@ -67,6 +72,7 @@ fn main() -> ExitCode {
         Command::Check(args) => done(cli::check::run(args)),
         Command::Spec(args) => done(cli::spec::run(args)),
         Command::Fuzz(args) => done(cli::fuzz::run(args)),
+        Command::Reduce(args) => done(cli::reduce::run(args)),
         Command::Bench(args) => done(cli::bench::run(args)),
         Command::Model(args) => done(cli::model::run(args)),
         Command::Report(args) => done(cli::report::run(args)),

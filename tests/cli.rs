@@ -1,22 +1,11 @@
 //! The command line: real runs, and one-line errors with a non-zero exit for
 //! bad input.
 
+mod common;
+
+use common::{hullvm, scratch};
 use std::path::PathBuf;
 use std::process::{Command, Output};
-
-fn hullvm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hullvm"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("hullvm runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hullvm-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
 
 fn assert_one_line_error(out: &Output, needle: &str) {
     assert!(!out.status.success(), "exit status must be non-zero");
@@ -1008,4 +997,110 @@ fn run_invoke_calls_an_export_with_typed_arguments() {
     ]);
     assert_eq!(code(&range), 1);
     assert!(String::from_utf8_lossy(&range.stderr).contains("out of range for i32"));
+}
+
+/// A module that keeps its memory to itself (no memory export): the
+/// instrumented and plain oracles export it themselves, so `--verify`
+/// checks both the C convention (input written into that memory) and an
+/// `--invoke` call of an export other than `compute`.
+const HIDDEN_MEMORY: &str = r#"(module
+  (import "env" "output_byte" (func $out (param i32)))
+  (memory 8)
+  (data (i32.const 64) "\05")
+  (global (export "__heap_base") i32 (i32.const 1024))
+  ;; Prints each input byte plus one, then the input's length in 3 bytes.
+  (func (export "compute") (param $p i32) (result i32)
+    (local $n i32)
+    (block $done (loop $l
+      (br_if $done (i32.eqz (i32.load8_u (i32.add (local.get $p) (local.get $n)))))
+      (if (i32.lt_u (local.get $n) (i32.const 16))
+        (then (call $out (i32.add (i32.const 1)
+          (i32.load8_u (i32.add (local.get $p) (local.get $n)))))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $l)))
+    (call $out (local.get $n))
+    (call $out (i32.shr_u (local.get $n) (i32.const 8)))
+    (call $out (i32.shr_u (local.get $n) (i32.const 16)))
+    (i32.const 0))
+  (func (export "scale") (param $x i32) (result i32)
+    (i32.store (i32.const 32) (local.get $x))
+    (i32.mul (i32.load (i32.const 32)) (i32.load8_u (i32.const 64)))))"#;
+
+#[test]
+fn run_verify_and_invoke_work_without_a_memory_export() {
+    let wat = scratch("hidden-memory.wat");
+    std::fs::write(&wat, HIDDEN_MEMORY).unwrap();
+    let wat = wat.to_str().unwrap();
+    for engine in ["transformer", "wasmi"] {
+        let out = hullvm(&[
+            "run", wat, "--invoke", "scale", "--arg", "7", "--engine", engine, "--verify",
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 0, "{engine}: {err}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "i32 35\n", "{engine}");
+        let out = hullvm(&["run", wat, "--input", "HAL", "--engine", engine, "--verify"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 0, "{engine}: {err}");
+        assert_eq!(out.stdout, b"IBM\x03\x00\x00", "{engine}");
+        if engine == "transformer" {
+            assert!(
+                err.contains("source steps agree with wasmi's instrumented run"),
+                "{err}"
+            );
+            assert!(
+                err.contains("wasmi's run of the original module ends the same"),
+                "{err}"
+            );
+        }
+    }
+}
+
+/// `--input-file` reads the input from a file: here 300,000 bytes, more
+/// than one command-line argument may carry (128 KiB on Linux), on wasmi;
+/// and a smaller file checked on the transformer with --verify.
+#[test]
+fn run_input_file_carries_inputs_larger_than_a_command_line() {
+    let wat = scratch("input-file.wat");
+    std::fs::write(&wat, HIDDEN_MEMORY).unwrap();
+    let wat = wat.to_str().unwrap();
+    let big = scratch("big-input.txt");
+    std::fs::write(&big, "a".repeat(300_000)).unwrap();
+    let out = hullvm(&[
+        "run",
+        wat,
+        "--input-file",
+        big.to_str().unwrap(),
+        "--engine",
+        "wasmi",
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let n = 300_000u32.to_le_bytes();
+    assert_eq!(out.stdout, [&[b'b'; 16][..], &n[..3]].concat());
+
+    let small = scratch("small-input.txt");
+    std::fs::write(&small, "x".repeat(500)).unwrap();
+    let out = hullvm(&[
+        "run",
+        wat,
+        "--input-file",
+        small.to_str().unwrap(),
+        "--verify",
+    ]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.stdout,
+        [&[b'y'; 16][..], &500u32.to_le_bytes()[..3]].concat()
+    );
+
+    let both = hullvm(&[
+        "run",
+        wat,
+        "--input",
+        "a",
+        "--input-file",
+        small.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&both), 2, "a usage error");
+    let missing = hullvm(&["run", wat, "--input-file", "no/such/input"]);
+    assert_one_line_error(&missing, "cannot read no/such/input");
 }

@@ -24,7 +24,8 @@ fn every_reproducer_replays_clean() {
     eprintln!("{} reproducers replayed", files.len());
 }
 
-/// The kept wasmi 2 miscompiles (notes with `expect-output`), run the way
+/// The kept wasmi 2 miscompiles (notes with `expect-output`) and their
+/// reduced copies, run the way
 /// the differential target runs a module: wasmi 2 disagrees, and the
 /// arbiter (wasmi 0.31) with the reference tracer overrules it.
 #[test]
@@ -41,17 +42,33 @@ fn the_arbiter_overrules_wasmi_on_its_known_miscompiles() {
             .find_map(|l| l.strip_prefix("entry: "))
             .and_then(fuzz::targets::parse_entry_line)
             .unwrap();
-        let wasm = std::fs::read(path.with_extension("wasm")).unwrap();
-        let exec = fuzz::targets::module(decoder, &wasm, &entry, true)
-            .unwrap_or_else(|f| panic!("{}: {f}", path.display()));
-        assert_eq!(exec.outcome, fuzz::targets::OVERRULED, "{}", path.display());
-        let wasmi = exec
-            .wasmi_overruled
-            .expect("wasmi 2's disagreement is kept");
-        eprintln!("{}: overruled: {wasmi}", path.display());
-        settled += 1;
+        // The module as found and, where `hullvm reduce` kept one, its
+        // reduced copy: wasmi 2 is wrong on both.
+        let reduced = path.with_extension("reduced.wasm");
+        for module in [path.with_extension("wasm"), reduced.clone()] {
+            if module == reduced && !module.is_file() {
+                continue;
+            }
+            let wasm = std::fs::read(&module).unwrap();
+            let exec = fuzz::targets::module(decoder, &wasm, &entry, true)
+                .unwrap_or_else(|f| panic!("{}: {f}", module.display()));
+            assert_eq!(
+                exec.outcome,
+                fuzz::targets::OVERRULED,
+                "{}",
+                module.display()
+            );
+            let wasmi = exec
+                .wasmi_overruled
+                .expect("wasmi 2's disagreement is kept");
+            eprintln!("{}: overruled: {wasmi}", module.display());
+            settled += 1;
+        }
     }
-    assert!(settled >= 5, "{settled} known miscompiles");
+    assert!(
+        settled >= 10,
+        "{settled} known miscompiles and their reductions"
+    );
 }
 
 /// wasm-smith modules that loop until the token cap: wasmi's instrumented

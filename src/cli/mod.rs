@@ -6,6 +6,7 @@ pub mod check;
 pub mod compile;
 pub mod fuzz;
 pub mod model;
+pub mod reduce;
 pub mod report;
 pub mod run;
 pub mod spec;
@@ -13,7 +14,41 @@ pub mod trace;
 
 use anyhow::Result;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// How a wasm program is entered: the C convention's `compute` with an
+/// input, or a call of any export with typed arguments (`run`, `reduce`).
+#[derive(clap::Args)]
+pub struct EntryArgs {
+    /// Input string (replaces a token file's own input section).
+    #[arg(long, conflicts_with = "invoke")]
+    input: Option<String>,
+    /// Read the input from this file instead: its bytes as they are, for
+    /// inputs larger than a command line carries.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["input", "invoke"])]
+    input_file: Option<PathBuf>,
+    /// Call this export instead of `compute` (wasm, wat or C); `run`
+    /// prints its results one per line as `TYPE VALUE` (e.g. `i64 -1`)
+    /// after any output bytes.
+    #[arg(long, value_name = "EXPORT")]
+    invoke: Option<String>,
+    /// An argument of the --invoke call, in order: decimal (signed or
+    /// not) or 0x hex, converted to the parameter's type.
+    #[arg(
+        long = "arg",
+        value_name = "VALUE",
+        allow_hyphen_values = true,
+        requires = "invoke"
+    )]
+    args: Vec<String>,
+}
+
+impl EntryArgs {
+    /// The input bytes, from --input or --input-file.
+    fn input(&self) -> Result<Option<Vec<u8>>> {
+        hullvm::harness::input::input_bytes(self.input.as_deref(), self.input_file.as_deref())
+    }
+}
 
 /// An error chain on one line, whatever the underlying messages look like.
 pub fn one_line(e: &anyhow::Error) -> String {

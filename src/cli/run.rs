@@ -35,23 +35,8 @@ pub struct Args {
     /// parallel.
     #[arg(required = true)]
     programs: Vec<PathBuf>,
-    /// Input string (replaces a token file's own input section).
-    #[arg(long, conflicts_with = "invoke")]
-    input: Option<String>,
-    /// Call this export instead of `compute` (wasm, wat or C); its results
-    /// are printed one per line as `TYPE VALUE` (e.g. `i64 -1`) after any
-    /// output bytes.
-    #[arg(long, value_name = "EXPORT")]
-    invoke: Option<String>,
-    /// An argument of the --invoke call, in order: decimal (signed or
-    /// not) or 0x hex, converted to the parameter's type.
-    #[arg(
-        long = "arg",
-        value_name = "VALUE",
-        allow_hyphen_values = true,
-        requires = "invoke"
-    )]
-    args: Vec<String>,
+    #[command(flatten)]
+    entry: super::EntryArgs,
     /// Which engine executes the program.
     #[arg(long, value_enum, default_value_t = Engine::Transformer)]
     engine: Engine,
@@ -211,13 +196,15 @@ pub fn run(args: Args) -> Result<u8> {
         (Engine::Transformer, None) => Some(Decoder::new(hullvm::build_model())),
         _ => None,
     };
+    let input = args.entry.input()?;
     let one = |program: &PathBuf| -> Result<RunSummary> {
-        let input = args.input.as_deref().map(str::as_bytes);
+        let input = input.as_deref();
         // wasmi runs the module itself: hullvm's compiler must not stand
         // between it and a module it can run.
-        let (wasm, result_types) = match &args.invoke {
+        let (wasm, result_types) = match &args.entry.invoke {
             Some(export) => {
-                let (wasm, entry, types) = input::load_invocation(program, export, &args.args)?;
+                let (wasm, entry, types) =
+                    input::load_invocation(program, export, &args.entry.args)?;
                 (Some((wasm, entry)), types)
             }
             None => (None, Vec::new()),

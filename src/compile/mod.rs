@@ -33,6 +33,7 @@
 //! `function/depth.rs`).
 
 mod asm;
+pub mod exports;
 mod function;
 pub(crate) mod host;
 mod int64;

@@ -12,6 +12,7 @@
 //! runs on.
 
 pub mod generate;
+pub mod reduce;
 pub mod targets;
 
 use crate::decode::Decoder;
@@ -329,7 +330,7 @@ pub fn run_target(
                         .or_default() += 1;
                     let n = found.fetch_add(1, Ordering::Relaxed);
                     if (n as usize) < config.max_findings {
-                        let save = config.save_dir.as_deref();
+                        let save = config.save_dir.as_deref().map(|d| (d, decoder));
                         let summary = record(config, save, target, index, &data, &finding);
                         eprintln!(
                             "\nFINDING {} #{index} (seed {}): {}\n  replay: {}",
@@ -388,10 +389,11 @@ pub fn run_target(
     summary
 }
 
-/// The summary of a finding, with its input saved in `save` if given.
+/// The summary of a finding, with its input saved in `save`'s folder if
+/// given (the decoder checks the reduced copy).
 fn record(
     config: &FuzzConfig,
-    save: Option<&Path>,
+    save: Option<(&Path, &Decoder)>,
     target: Target,
     index: u64,
     data: &[u8],
@@ -402,13 +404,13 @@ fn record(
         config.seed
     );
     let mut reproducer = None;
-    if let Some(dir) = save {
-        match save_reproducer(dir, target, config.seed, index, data, finding) {
+    if let Some((dir, decoder)) = save {
+        match save_reproducer(decoder, dir, target, (config.seed, index), data, finding) {
             Ok(path) => {
                 replay = format!("hullvm fuzz --target {target} --replay {}", path.display());
                 reproducer = Some(path.display().to_string());
             }
-            Err(e) => eprintln!("could not save the reproducer: {e}"),
+            Err(e) => eprintln!("could not save the reproducer: {e:#}"),
         }
     }
     FindingSummary {
@@ -424,19 +426,21 @@ fn record(
 
 /// Save `data` as `DIR/<target>-<seed>-<index>.bin`, with a `.txt` beside
 /// it saying what it found and how to replay it (and, for generated
-/// modules, the `.wasm`).
+/// modules, the `.wasm`, and a reduced copy when the finding is a
+/// disagreement that reduction keeps: [`save_module`]). Every file is
+/// written whole or not at all.
 pub(crate) fn save_reproducer(
+    decoder: &Decoder,
     dir: &Path,
     target: Target,
-    seed: u64,
-    index: u64,
+    (seed, index): (u64, u64),
     data: &[u8],
     finding: &Finding,
-) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
+) -> anyhow::Result<PathBuf> {
+    crate::files::prepare_dir(dir)?;
     let stem = format!("{target}-{seed}-{index}");
     let path = dir.join(format!("{stem}.bin"));
-    std::fs::write(&path, data)?;
+    crate::files::write_atomically(&path, data)?;
     let mut note = format!(
         "target: {target}\nfound with: hullvm fuzz --target {target} --seed {seed} --start {index} --execs 1\nreplay: hullvm fuzz --target {target} --replay {}\nfinding: {finding}\n",
         path.display()
@@ -454,14 +458,43 @@ pub(crate) fn save_reproducer(
     .ok()
     .flatten();
     if let Some((wasm, entry)) = module {
-        std::fs::write(dir.join(format!("{stem}.wasm")), wasm)?;
-        note += &format!(
-            "module: {stem}.wasm\nentry: {}\n",
-            targets::entry_line(&entry)
-        );
+        let limits = targets::limits(target == Target::Differential);
+        let reduction = reduce::Reduction::new(entry, limits, reduce::Budget::FINDING);
+        note += &save_module(decoder, dir, &stem, &wasm, &reduction)?;
     }
-    std::fs::write(dir.join(format!("{stem}.txt")), note)?;
+    crate::files::write_atomically(&dir.join(format!("{stem}.txt")), note.as_bytes())?;
     Ok(path)
+}
+
+/// Save a finding's module as `DIR/<stem>.wasm` and, when reduction keeps
+/// its disagreement within `reduction`'s budget, a smaller copy as
+/// `DIR/<stem>.reduced.wasm`; the original stays either way. Returns the
+/// note's lines about them.
+pub(crate) fn save_module(
+    decoder: &Decoder,
+    dir: &Path,
+    stem: &str,
+    wasm: &[u8],
+    reduction: &reduce::Reduction,
+) -> anyhow::Result<String> {
+    crate::files::write_atomically(&dir.join(format!("{stem}.wasm")), wasm)?;
+    let mut note = format!(
+        "module: {stem}.wasm\nentry: {}\n",
+        targets::entry_line(&reduction.entry)
+    );
+    match reduce::reduce(decoder, wasm, reduction, &mut |_| {}) {
+        Ok(r) if r.after.bytes < r.before.bytes => {
+            let name = format!("{stem}.reduced.wasm");
+            crate::files::write_atomically(&dir.join(&name), &r.wasm)?;
+            note += &format!(
+                "reduced: {name} ({}, from {}; {} holds; {} attempts, {:.1} s, {})\n",
+                r.after, r.before, r.shown, r.attempts, r.seconds, r.stopped
+            );
+        }
+        Ok(r) => note += &format!("reduced: no smaller module shows {}\n", r.shown),
+        Err(e) => note += &format!("reduced: not reduced: {e:#}\n"),
+    }
+    Ok(note)
 }
 
 /// The target a reproducer file is for, from its name (`<target>-...`).
@@ -625,13 +658,58 @@ mod tests {
             message: "saved".into(),
         };
         let data = input_for(Target::Differential, 5, 9);
-        let path = save_reproducer(&dir, Target::Differential, 5, 9, &data, &finding).unwrap();
+        let decoder = shared_decoder();
+        let path =
+            save_reproducer(decoder, &dir, Target::Differential, (5, 9), &data, &finding).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), data);
         let note = std::fs::read_to_string(dir.join("differential-5-9.txt")).unwrap();
         assert!(note.contains("--replay"), "{note}");
         assert!(note.contains("--seed 5 --start 9 --execs 1"), "{note}");
         assert!(dir.join("differential-5-9.wasm").is_file());
+        // The module agrees everywhere: nothing to reduce, and the note
+        // says so.
+        assert!(
+            note.contains("reduced: not reduced: the module shows no disagreement"),
+            "{note}"
+        );
+        assert!(!dir.join("differential-5-9.reduced.wasm").exists());
         assert_eq!(reproducers(&dir), vec![path]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A finding whose module shows a disagreement is saved twice: as
+    /// found, and reduced while the disagreement holds (here a hullvm bug,
+    /// the planted rem_u lowering, beside a function it does not need).
+    #[test]
+    fn a_finding_module_is_saved_with_a_reduced_copy() {
+        let dir = std::env::temp_dir().join(format!("hullvm-fuzz-reduced-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let wasm = wat::parse_str(
+            r#"(module
+                 (func $unused (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+                 (func (export "run") (param i32) (result i32)
+                   (i32.add (call $unused (i32.const 2)) (i32.rem_u (local.get 0) (i32.const 7)))))"#,
+        )
+        .unwrap();
+        let entry = crate::compile::Entry::Invoke(vec![crate::compile::Invocation {
+            export: "run".into(),
+            args: vec![40],
+        }]);
+        let reduction = reduce::Reduction {
+            options: crate::compile::Options {
+                plant_rem_u_bug: true,
+                ..crate::compile::Options::default()
+            },
+            ..reduce::Reduction::new(entry, targets::limits(true), reduce::Budget::FINDING)
+        };
+        let note = save_module(shared_decoder(), &dir, "t", &wasm, &reduction).unwrap();
+        assert_eq!(std::fs::read(dir.join("t.wasm")).unwrap(), wasm);
+        let reduced = std::fs::read(dir.join("t.reduced.wasm")).unwrap();
+        assert!(reduced.len() < wasm.len(), "{note}");
+        assert!(note.contains("reduced: t.reduced.wasm ("), "{note}");
+        assert!(note.contains("source divergence (wasmi:"), "{note}");
+        let shown = reduce::check(shared_decoder(), &reduced, &reduction);
+        assert_eq!(shown.map(|s| s.keep), Some(reduce::Keep::Wasmi));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

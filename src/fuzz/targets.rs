@@ -156,6 +156,16 @@ pub(crate) fn module_expecting(
     })
 }
 
+/// The fuzzer's limits: generated modules (`strict`) terminate within
+/// [`DIFFERENTIAL_TOKENS`], wasm-smith ones are cut at [`SMITH_TOKENS`].
+pub(crate) fn limits(strict: bool) -> Limits {
+    Limits::tokens(if strict {
+        DIFFERENTIAL_TOKENS
+    } else {
+        SMITH_TOKENS
+    })
+}
+
 /// The pipeline with every comparison, on the fuzzer's token budget.
 fn check(
     decoder: &Decoder,
@@ -164,13 +174,8 @@ fn check(
     options: &compile::Options,
     strict: bool,
 ) -> Result<Checked, CompileError> {
-    let max_tokens = if strict {
-        DIFFERENTIAL_TOKENS
-    } else {
-        SMITH_TOKENS
-    };
     let config = Config {
-        limits: Limits::tokens(max_tokens),
+        limits: limits(strict),
         checks: Checks::ALL,
         ..Config::default()
     };
@@ -282,78 +287,21 @@ pub(crate) fn smith_module(data: &[u8]) -> Option<(Vec<u8>, Entry)> {
     let wasm = module.to_bytes();
     // The entry: the first exported function whose type is all integers;
     // its arguments are words (an i64 takes two).
-    let export = first_integer_export(&wasm)?;
-    let args = (0..export.1)
+    // Not an import re-exported: hullvm runs module code only.
+    let export = compile::exports::exported_functions(&wasm)
+        .ok()?
+        .into_iter()
+        .find(|f| !f.imported && f.is_integer())?;
+    let args = (0..export.param_words())
         .map(|_| u.arbitrary::<u32>().unwrap_or(0))
         .collect();
     Some((
         wasm,
         Entry::Invoke(vec![Invocation {
-            export: export.0,
+            export: export.name,
             args,
         }]),
     ))
-}
-
-fn first_integer_export(wasm: &[u8]) -> Option<(String, usize)> {
-    use wasmparser::{Payload, TypeRef, ValType};
-    let mut types = Vec::new();
-    let mut funcs = Vec::new();
-    let mut imported = 0;
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        match payload.ok()? {
-            Payload::TypeSection(r) => {
-                for rec in r {
-                    for sub in rec.ok()?.into_types() {
-                        types.push(match &sub.composite_type.inner {
-                            wasmparser::CompositeInnerType::Func(f) => Some(f.clone()),
-                            _ => None,
-                        });
-                    }
-                }
-            }
-            Payload::ImportSection(r) => {
-                for imp in r.into_imports() {
-                    if let TypeRef::Func(t) | TypeRef::FuncExact(t) = imp.ok()?.ty {
-                        funcs.push(t);
-                    }
-                }
-            }
-            Payload::FunctionSection(r) => {
-                imported = funcs.len() as u32;
-                for t in r {
-                    funcs.push(t.ok()?);
-                }
-            }
-            Payload::ExportSection(r) => {
-                for e in r {
-                    let e = e.ok()?;
-                    // Not the import itself (hullvm runs module code only).
-                    if e.kind != wasmparser::ExternalKind::Func || e.index < imported {
-                        continue;
-                    }
-                    let ty = types
-                        .get(*funcs.get(e.index as usize)? as usize)?
-                        .as_ref()?;
-                    let integers = ty
-                        .params()
-                        .iter()
-                        .chain(ty.results())
-                        .all(|t| matches!(t, ValType::I32 | ValType::I64));
-                    if integers {
-                        let words = ty
-                            .params()
-                            .iter()
-                            .map(|t| if *t == ValType::I64 { 2 } else { 1 })
-                            .sum();
-                        return Some((e.name.to_string(), words));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 pub(crate) fn smith_with(decoder: &Decoder, data: &[u8]) -> Result<Exec, Finding> {

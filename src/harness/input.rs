@@ -66,6 +66,17 @@ pub fn load_wasm(path: &Path, input: Option<&[u8]>) -> Result<(Vec<u8>, Entry)> 
     Ok((wasm, entry))
 }
 
+/// The input: given as text, or read whole from a file (for inputs larger
+/// than a command line carries); `None` when neither is given.
+pub fn input_bytes(text: Option<&str>, file: Option<&Path>) -> Result<Option<Vec<u8>>> {
+    match (text, file) {
+        (Some(_), Some(_)) => bail!("give the input as text or as a file, not both"),
+        (Some(text), None) => Ok(Some(text.as_bytes().to_vec())),
+        (None, Some(path)) => read(path).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
 fn extension(path: &Path) -> &str {
     path.extension().and_then(|e| e.to_str()).unwrap_or("")
 }
@@ -143,7 +154,11 @@ pub fn load_invocation(
 ) -> Result<(Vec<u8>, Entry, Vec<ValType>)> {
     let (wasm, _) = load_wasm(path, None)?;
     let binary = compile::to_binary(&wasm)?.into_owned();
-    let (params, results) = export_signature(&binary, export)?;
+    let function = compile::exports::exported_functions(&binary)?
+        .into_iter()
+        .find(|f| f.name == export)
+        .with_context(|| format!("no function exported as {export:?}"))?;
+    let (params, results) = (function.params, function.results);
     if params.len() != args.len() {
         bail!(
             "{export} takes {} arguments, got {}",
@@ -160,48 +175,6 @@ pub fn load_invocation(
         args: words,
     }]);
     Ok((wasm, entry, results))
-}
-
-/// The parameter and result types of the function exported as `export`.
-fn export_signature(wasm: &[u8], export: &str) -> Result<(Vec<ValType>, Vec<ValType>)> {
-    use wasmparser::{ExternalKind, Payload, TypeRef};
-    let mut types = Vec::new();
-    let mut funcs = Vec::new();
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
-        match payload? {
-            Payload::TypeSection(r) => {
-                for ty in r.into_iter_err_on_gc_types() {
-                    types.push(ty?);
-                }
-            }
-            Payload::ImportSection(r) => {
-                for imp in r.into_imports() {
-                    if let TypeRef::Func(t) | TypeRef::FuncExact(t) = imp?.ty {
-                        funcs.push(t);
-                    }
-                }
-            }
-            Payload::FunctionSection(r) => {
-                for t in r {
-                    funcs.push(t?);
-                }
-            }
-            Payload::ExportSection(r) => {
-                for e in r {
-                    let e = e?;
-                    if e.name == export && e.kind == ExternalKind::Func {
-                        let ty = funcs
-                            .get(e.index as usize)
-                            .and_then(|&t| types.get(t as usize))
-                            .context("the export's type is missing")?;
-                        return Ok((ty.params().to_vec(), ty.results().to_vec()));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    bail!("no function exported as {export:?}")
 }
 
 /// An argument as the words of its type (an i64 is two, low first).

@@ -30,6 +30,12 @@ struct Host {
 /// entry, input and host function as [`super::wasmi::run`].
 pub fn run(wasm: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, OracleError> {
     let bytes = compile::to_binary(wasm)?;
+    // As wasmi 2 is given it: the memory exported for the C convention's
+    // input.
+    let bytes = match entry {
+        Entry::Compute { .. } => super::instrument::export_memory(&bytes)?.into_owned(),
+        _ => bytes.into_owned(),
+    };
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("wasmi 0.31".into())
@@ -193,7 +199,8 @@ fn compute_call(
             .ok_or_else(|| fail(&"no __heap_base export"))?;
         let memory = instance
             .get_memory(&*store, "memory")
-            .ok_or_else(|| fail(&"no memory export"))?;
+            .or_else(|| instance.get_memory(&*store, super::instrument::MEMORY_EXPORT))
+            .ok_or_else(|| fail(&"the module has no memory for the input"))?;
         let size = memory.data(&*store).len() as u64;
         let addr = compile::input_address(heap_base as u32, input.len(), size)
             .map_err(compile::CompileError::Entry)?;

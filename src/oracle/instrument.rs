@@ -72,6 +72,67 @@ pub fn instrument(wasm: &[u8], map: &SourceMap) -> Result<Vec<u8>, OracleError> 
     Ok(module.finish())
 }
 
+/// The name [`export_memory`] gives a memory the module does not export as
+/// `memory`.
+pub(crate) const MEMORY_EXPORT: &str = "hullvm_oracle_memory";
+
+/// `wasm` (binary) with its memory exported as [`MEMORY_EXPORT`] when it
+/// has a memory (its own or imported) but exports none as `memory`: the C
+/// convention's input is written into that memory, and an engine reaches a
+/// memory only through an export. Adding an export changes no run; a module
+/// without memory, or that exports it as `memory`, is returned as it is.
+pub fn export_memory(wasm: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, OracleError> {
+    use wasmparser::{ExternalKind, Payload, TypeRef};
+    let invalid = |e: wasmparser::BinaryReaderError| OracleError::Wasmi(e.to_string());
+    let (mut memories, mut exported, mut exports) = (0u32, false, false);
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload.map_err(invalid)? {
+            Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    if let TypeRef::Memory(_) = imp.map_err(invalid)?.ty {
+                        memories += 1;
+                    }
+                }
+            }
+            Payload::MemorySection(r) => memories += r.count(),
+            Payload::ExportSection(r) => {
+                exports = true;
+                for e in r {
+                    let e = e.map_err(invalid)?;
+                    exported |= e.kind == ExternalKind::Memory && e.name == "memory";
+                }
+            }
+            _ => {}
+        }
+    }
+    // Without an export section there is no `compute` to call either.
+    if memories == 0 || exported || !exports {
+        return Ok(std::borrow::Cow::Borrowed(wasm));
+    }
+    let mut module = wasm_encoder::Module::new();
+    MemoryExporter
+        .parse_core_module(&mut module, wasmparser::Parser::new(0), wasm)
+        .map_err(|e| OracleError::Wasmi(format!("exporting the memory: {e:?}")))?;
+    Ok(std::borrow::Cow::Owned(module.finish()))
+}
+
+/// Re-encodes a module as it is, with memory 0 exported as [`MEMORY_EXPORT`].
+struct MemoryExporter;
+
+impl Reencode for MemoryExporter {
+    type Error = std::convert::Infallible;
+
+    fn parse_export_section(
+        &mut self,
+        exports: &mut wasm_encoder::ExportSection,
+        section: wasmparser::ExportSectionReader<'_>,
+    ) -> Result<(), Error> {
+        reencode::utils::parse_export_section(self, exports, section)?;
+        exports.export(MEMORY_EXPORT, wasm_encoder::ExportKind::Memory, 0);
+        Ok(())
+    }
+}
+
 struct Rewriter<'m> {
     map: &'m SourceMap,
     /// Types and imported functions in the original module.

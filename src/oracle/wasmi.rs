@@ -91,7 +91,8 @@ fn compute_args(
         .ok_or_else(|| OracleError::Wasmi("no i32 __heap_base export".into()))?;
     let memory = instance
         .get_memory(&*store, "memory")
-        .ok_or_else(|| OracleError::Wasmi("no memory export".into()))?;
+        .or_else(|| instance.get_memory(&*store, instrument::MEMORY_EXPORT))
+        .ok_or_else(|| OracleError::Wasmi("the module has no memory for the input".into()))?;
     let size = memory.data(&*store).len() as u64;
     let addr = compile::input_address(heap_base as u32, input.len(), size)
         .map_err(compile::CompileError::Entry)?;
@@ -162,6 +163,13 @@ fn run_binary(
     budget: Budget,
     record: Option<usize>,
 ) -> Result<(EngineRun, OracleSteps), OracleError> {
+    // The C convention writes the input into the module's memory, which
+    // it may keep to itself.
+    let bytes = match entry {
+        Entry::Compute { .. } => instrument::export_memory(bytes)?,
+        _ => std::borrow::Cow::Borrowed(bytes),
+    };
+    let bytes = &*bytes;
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("wasmi".into())
