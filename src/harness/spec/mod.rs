@@ -47,6 +47,11 @@ pub(crate) use script::collect_file;
 /// Tokens a single spec program may generate.
 pub(crate) const TOKEN_LIMIT: usize = 500_000;
 
+/// Tokens a program the script expects to exhaust the call stack may
+/// generate: it ends by itself at hullvm's call-depth or spill-stack limit,
+/// but a frame that zeroes a thousand locals costs some 30K tokens.
+pub(crate) const EXHAUSTION_TOKEN_LIMIT: usize = 4_000_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {

@@ -13,7 +13,7 @@
 //! only if every state in the chain was the transformer's and right.
 
 use super::image;
-use super::{Expect, Job, Run, Stretch, Verdict, TOKEN_LIMIT};
+use super::{Expect, Job, Run, Stretch, Verdict, EXHAUSTION_TOKEN_LIMIT, TOKEN_LIMIT};
 use crate::compile::{self, CompileError, Entry, Invocation, LinkError, Resume};
 use crate::decode::Decoder;
 use crate::ending::{Ending, EngineRun, Exhaustion};
@@ -79,7 +79,8 @@ pub(super) fn decide_support(job: Job, reference_image: Option<&[u8]>) -> Job {
             "import {import} (not one hullvm and its oracles provide)"
         ));
     }
-    let traced = pipeline::trace(&compiled.program, TOKEN_LIMIT, Some(&compiled)).run;
+    let limit = run.expect.token_limit();
+    let traced = pipeline::trace(&compiled.program, limit, Some(&compiled)).run;
     if traced.ending == Ending::TokenLimit {
         return Job::Unsupported(over_budget(&run.expect));
     }
@@ -93,13 +94,12 @@ pub(super) fn decide_support(job: Job, reference_image: Option<&[u8]>) -> Job {
 }
 
 fn over_budget(expect: &Expect) -> String {
+    let limit = expect.token_limit();
     match expect {
-        // Frames that zero many locals reach the call-depth limit only
-        // after the budget.
         Expect::Exhaustion => format!(
-            "call stack exhaustion (the call-depth limit ends the run only past the {TOKEN_LIMIT}-token budget)"
+            "call stack exhaustion (the call-depth limit ends the run only past the {limit}-token budget)"
         ),
-        _ => format!("runs longer than the {TOKEN_LIMIT}-token budget"),
+        _ => format!("runs longer than the {limit}-token budget"),
     }
 }
 
@@ -108,7 +108,7 @@ fn over_budget(expect: &Expect) -> String {
 pub(super) fn reference_memory(run: &Run, image: Option<&[u8]>) -> Vec<u8> {
     let entry = run.entry(image.map(<[u8]>::to_vec));
     match compile::compile_with(&run.wasm, &entry, &options(run.features)) {
-        Ok(compiled) => reference::run_with_memory(&compiled.program, TOKEN_LIMIT).1,
+        Ok(compiled) => reference::run_with_memory(&compiled.program, run.expect.token_limit()).1,
         Err(_) => image.map(<[u8]>::to_vec).unwrap_or_default(),
     }
 }
@@ -120,7 +120,7 @@ pub(super) fn execute(decoder: &Decoder, run: &Run) -> (Verdict, usize, u64) {
         Err(verdict) => return (verdict, 0, 0),
     };
     let entry = run.entry(image);
-    let checked = match check(decoder, &run.wasm, &entry, run.features) {
+    let checked = match check(decoder, &run.wasm, &entry, run.features, &run.expect) {
         Ok(c) => c,
         Err(verdict) => return (verdict, 0, 0),
     };
@@ -135,9 +135,10 @@ fn check(
     wasm: &[u8],
     entry: &Entry,
     features: WasmFeatures,
+    expect: &Expect,
 ) -> Result<Checked, Verdict> {
     let config = Config {
-        limits: Limits::tokens(TOKEN_LIMIT),
+        limits: Limits::tokens(expect.token_limit()),
         // The arbiter is for the fuzzer's generated modules; here wasmi is
         // held to the .wast expectation instead.
         checks: Checks {
@@ -193,7 +194,8 @@ fn stretch_image(
             stretch.line
         )),
     };
-    let checked = check(decoder, &run.wasm, &entry, run.features).map_err(earlier)?;
+    let checked =
+        check(decoder, &run.wasm, &entry, run.features, &stretch.expect).map_err(earlier)?;
     match judge(&checked, &stretch.expect) {
         Verdict::Pass => {}
         other => return Err(earlier(other)),
@@ -293,6 +295,14 @@ fn trap_matches(expected: &str, ours: &str) -> bool {
 }
 
 impl Expect {
+    /// The token budget of a program expected to end this way.
+    pub(super) fn token_limit(&self) -> usize {
+        match self {
+            Expect::Exhaustion => EXHAUSTION_TOKEN_LIMIT,
+            _ => TOKEN_LIMIT,
+        }
+    }
+
     pub(super) fn matches(&self, run: &EngineRun) -> bool {
         match (self, &run.ending) {
             (Expect::Results(want), Ending::Finished { results }) => results == want,
