@@ -12,6 +12,14 @@
 //! the members in order does (element and data segments apply in member
 //! order), provided only the last member has a start function: an earlier
 //! start would run after later members' segments, so [`merge`] refuses it.
+//!
+//! A member whose instantiation trapped still changed what it shares: the
+//! element segments before the first that does not fit its table, or, when
+//! all fit, the data segments before the first that does not fit memory
+//! (wasm 2.0's order), or, when everything fits, all of them before its
+//! start function trapped. Such a [`Member::partial`] keeps just those
+//! segments and no start; one whose start may have written state before
+//! trapping is refused.
 
 use std::collections::HashMap;
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode};
@@ -25,6 +33,8 @@ pub struct Member<'a> {
     /// Import module names that named an earlier member when this one was
     /// instantiated, with that member's index.
     pub links: &'a [(String, usize)],
+    /// Its instantiation trapped: only what it wrote before the trap stays.
+    pub partial: bool,
 }
 
 /// The name under which the merge exports member `member`'s export `name`.
@@ -50,10 +60,8 @@ pub fn merge(members: &[Member], features: WasmFeatures) -> Result<Vec<u8>, Stri
         .map(|b| Parsed::read(b))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("reading a member: {e}"))?;
-    if let Some(i) = parsed[..parsed.len().saturating_sub(1)]
-        .iter()
-        .position(|p| p.start.is_some())
-    {
+    let last = members.len().saturating_sub(1);
+    if let Some(i) = (0..last).find(|&i| parsed[i].start.is_some() && !members[i].partial) {
         return Err(format!(
             "a start function in a linked module that is not the last one (member {i})"
         ));
@@ -183,6 +191,11 @@ struct Plan<'a> {
     /// Per member: its first type, data segment and element segment in the
     /// merge, and the merged index of each of its items, per kind.
     maps: Vec<Remap>,
+    /// Per member: how many of its element and data segments the merge
+    /// keeps (fewer for a partial member).
+    kept: Vec<(u32, u32)>,
+    /// The last member's start function, unless its instantiation trapped.
+    start: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -220,6 +233,8 @@ impl<'a> Plan<'a> {
         let mut next_defined = imported;
         let (mut types, mut data, mut elements) = (0, 0, 0);
         let mut maps: Vec<Remap> = Vec::with_capacity(parsed.len());
+        let mut kept = Vec::with_capacity(parsed.len());
+        let mut sizes = Sizes::of_host(&host);
         for (i, p) in parsed.iter().enumerate() {
             let mut map = Remap {
                 types,
@@ -242,12 +257,35 @@ impl<'a> Plan<'a> {
                     next_defined[kind] += 1;
                 }
             }
+            sizes.add_defined(p).map_err(|e| e.to_string())?;
+            let all = (p.element_segments(), p.data_segments());
+            let keep = if members[i].partial {
+                let keep = sizes.before_trap(p, &map)?;
+                if keep == all && start_writes(members[i].wasm) {
+                    return Err(format!(
+                        "member {i}'s start function may have written state before it trapped"
+                    ));
+                }
+                keep
+            } else {
+                all
+            };
             types += p.type_count;
-            data += p.data_segments();
-            elements += p.element_segments();
+            elements += keep.0;
+            data += keep.1;
+            kept.push(keep);
             maps.push(map);
         }
-        Ok(Plan { host, maps })
+        let start = match (members.last(), parsed.last()) {
+            (Some(m), Some(p)) if !m.partial => p.start,
+            _ => None,
+        };
+        Ok(Plan {
+            host,
+            maps,
+            kept,
+            start,
+        })
     }
 
     fn encode(&self, parsed: &[Parsed]) -> Result<Vec<u8>, ReencodeError<String>> {
@@ -317,23 +355,23 @@ impl<'a> Plan<'a> {
         }
         module.section(&exports);
 
-        if let Some((p, r)) = parsed.iter().zip(&mut remaps).next_back() {
-            if let Some(start) = p.start {
-                let function_index = r.function_index(start)?;
-                module.section(&StartSection { function_index });
-            }
+        if let (Some(start), Some(r)) = (self.start, remaps.last_mut()) {
+            let function_index = r.function_index(start)?;
+            module.section(&StartSection { function_index });
         }
 
         let mut elements = ElementSection::new();
-        for (p, r) in parsed.iter().zip(&mut remaps) {
+        for ((p, r), &(keep, _)) in parsed.iter().zip(&mut remaps).zip(&self.kept) {
             if let Some(s) = &p.elements {
-                r.parse_element_section(&mut elements, s.clone())?;
+                for element in s.clone().into_iter().take(keep as usize) {
+                    r.parse_element(&mut elements, element?)?;
+                }
             }
         }
         module.section(&elements);
 
         if parsed.iter().any(|p| p.data_count) {
-            let count = parsed.iter().map(Parsed::data_segments).sum();
+            let count = self.kept.iter().map(|&(_, data)| data).sum();
             module.section(&DataCountSection { count });
         }
 
@@ -346,13 +384,110 @@ impl<'a> Plan<'a> {
         module.section(&code);
 
         let mut data = DataSection::new();
-        for (p, r) in parsed.iter().zip(&mut remaps) {
+        for ((p, r), &(_, keep)) in parsed.iter().zip(&mut remaps).zip(&self.kept) {
             if let Some(s) = &p.data {
-                r.parse_data_section(&mut data, s.clone())?;
+                for datum in s.clone().into_iter().take(keep as usize) {
+                    r.parse_data(&mut data, datum?)?;
+                }
             }
         }
         module.section(&data);
         Ok(module.finish())
+    }
+}
+
+/// Whether a member's start function may write state (unreadable: yes).
+fn start_writes(wasm: &[u8]) -> bool {
+    super::start_writes_state(wasm)
+}
+
+/// The sizes of the merge's tables (slots) and memories (bytes) at
+/// instantiation, in merged index order.
+#[derive(Debug, Default)]
+struct Sizes {
+    tables: Vec<u64>,
+    memories: Vec<u64>,
+}
+
+impl Sizes {
+    /// The host's tables and memories: `spectest`'s have its sizes; another
+    /// import's size is what it declares (no host provides one, so no run
+    /// gets that far).
+    fn of_host(host: &[(usize, wasmparser::Import)]) -> Sizes {
+        let mut sizes = Sizes::default();
+        for (_, import) in host {
+            let spectest = import.module == "spectest";
+            match import.ty {
+                TypeRef::Table(_) if spectest => sizes.tables.push(super::host::SPECTEST_TABLE.0),
+                TypeRef::Table(t) => sizes.tables.push(t.initial),
+                TypeRef::Memory(_) if spectest => sizes
+                    .memories
+                    .push(super::host::SPECTEST_MEMORY_PAGES.0 << 16),
+                TypeRef::Memory(m) => sizes.memories.push(m.initial << 16),
+                _ => {}
+            }
+        }
+        sizes
+    }
+
+    fn add_defined(&mut self, p: &Parsed) -> Result<(), wasmparser::BinaryReaderError> {
+        for t in p.tables.clone().into_iter().flatten() {
+            self.tables.push(t?.ty.initial);
+        }
+        for m in p.memories.clone().into_iter().flatten() {
+            self.memories.push(m?.initial << 16);
+        }
+        Ok(())
+    }
+
+    /// How many of a partial member's element and data segments apply
+    /// before its instantiation traps.
+    fn before_trap(&self, p: &Parsed, map: &Remap) -> Result<(u32, u32), String> {
+        let all = (p.element_segments(), p.data_segments());
+        let elements = p.elements.clone().into_iter().flatten();
+        for (k, e) in elements.enumerate() {
+            let e = e.map_err(|e| e.to_string())?;
+            if let wasmparser::ElementKind::Active {
+                table_index,
+                offset_expr,
+            } = e.kind
+            {
+                let table = map.items[1][table_index.unwrap_or(0) as usize] as usize;
+                let items = match &e.items {
+                    wasmparser::ElementItems::Functions(r) => r.count(),
+                    wasmparser::ElementItems::Expressions(_, r) => r.count(),
+                };
+                let end = offset(&offset_expr)? + u64::from(items);
+                if end > self.tables[table] {
+                    return Ok((k as u32, 0));
+                }
+            }
+        }
+        for (k, d) in p.data.clone().into_iter().flatten().enumerate() {
+            let d = d.map_err(|e| e.to_string())?;
+            if let wasmparser::DataKind::Active {
+                memory_index,
+                offset_expr,
+            } = d.kind
+            {
+                let memory = map.items[2][memory_index as usize] as usize;
+                if offset(&offset_expr)? + d.data.len() as u64 > self.memories[memory] {
+                    return Ok((all.0, k as u32));
+                }
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// A segment's offset, when it is an `i32.const`.
+fn offset(expr: &wasmparser::ConstExpr) -> Result<u64, String> {
+    let mut ops = expr.get_operators_reader();
+    match ops.read() {
+        Ok(wasmparser::Operator::I32Const { value }) if ops.is_end_then_eof() => {
+            Ok(u64::from(value as u32))
+        }
+        _ => Err("a trapped instantiation's segment with a non-constant offset".into()),
     }
 }
 
@@ -477,10 +612,12 @@ mod tests {
             Member {
                 wasm: &a,
                 links: &[],
+                partial: false,
             },
             Member {
                 wasm: &b,
                 links: &links,
+                partial: false,
             },
         ];
         let merged = merge(&members, WasmFeatures::default()).expect("the group merges");
@@ -509,14 +646,62 @@ mod tests {
             Member {
                 wasm: &a,
                 links: &[],
+                partial: false,
             },
             Member {
                 wasm: &b,
                 links: &links,
+                partial: false,
             },
         ];
         let why = merge(&members, WasmFeatures::default()).unwrap_err();
         assert!(why.contains("start function"), "{why}");
+    }
+
+    #[test]
+    fn a_partial_member_keeps_what_it_wrote_before_the_trap() {
+        let a = wat(r#"(module
+            (memory (export "mem") 1)
+            (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0))))"#);
+        // The second segment does not fit: the first stays written.
+        let data = wat(r#"(module
+            (import "A" "mem" (memory 1))
+            (data (i32.const 0) "a")
+            (data (i32.const 0x10000) "b"))"#);
+        // Every segment fits; the start traps before writing anything.
+        let start = wat(r#"(module
+            (import "A" "mem" (memory 1))
+            (data (i32.const 1) "c")
+            (func $s unreachable)
+            (start $s))"#);
+        // A start that may have written before its trap cannot be modelled.
+        let writer = wat(r#"(module
+            (import "A" "mem" (memory 1))
+            (func $s (i32.store8 (i32.const 2) (i32.const 1)) unreachable)
+            (start $s))"#);
+        let links = [("A".to_string(), 0)];
+        let member = |wasm, partial| Member {
+            wasm,
+            links: &links,
+            partial,
+        };
+        let a_member = Member {
+            wasm: &a,
+            links: &[],
+            partial: false,
+        };
+        let group = [a_member, member(&data, true), member(&start, true)];
+        let merged = merge(&group, WasmFeatures::default()).expect("the group merges");
+        assert_eq!(
+            call(&merged, &export_name(0, "load"), &[0]),
+            i32::from(b'a')
+        );
+        assert_eq!(
+            call(&merged, &export_name(0, "load"), &[1]),
+            i32::from(b'c')
+        );
+        let why = merge(&[a_member, member(&writer, true)], WasmFeatures::default()).unwrap_err();
+        assert!(why.contains("may have written state"), "{why}");
     }
 
     #[test]

@@ -1395,7 +1395,6 @@ pub fn link(wasm: &[u8], options: &Options) -> Result<(), LinkError> {
 /// memory. Unknown or unparsable cases (a table whose contents hullvm does
 /// not know) count as writing.
 pub fn export_writes_state(wasm: &[u8], export: &str) -> bool {
-    use wasmparser::Operator as O;
     let Ok(bytes) = to_binary(wasm) else {
         return true;
     };
@@ -1405,11 +1404,42 @@ pub fn export_writes_state(wasm: &[u8], export: &str) -> bool {
     let Ok(start) = module.export_func(export) else {
         return true;
     };
+    function_writes_state(&module, start, false)
+}
+
+/// Whether the module's start function can change memory or globals, as
+/// [`export_writes_state`] decides it, except that a call of an import
+/// hullvm does not provide (another module's function) counts as writing.
+/// A module without a start function writes nothing.
+pub fn start_writes_state(wasm: &[u8]) -> bool {
+    let Ok(bytes) = to_binary(wasm) else {
+        return true;
+    };
+    let Ok(module) = ModuleInfo::parse(&bytes, WasmFeatures::default()) else {
+        return true;
+    };
+    module
+        .start
+        .is_some_and(|start| function_writes_state(&module, start, true))
+}
+
+/// Whether calling function `start` can write state (see
+/// [`export_writes_state`]); `foreign_writes`: whether a call of an import
+/// hullvm does not provide counts as writing.
+fn function_writes_state(module: &ModuleInfo, start: u32, foreign_writes: bool) -> bool {
+    use wasmparser::Operator as O;
     let imported = module.num_imported_funcs();
     let mut seen = std::collections::HashSet::new();
     let mut todo = vec![start];
     while let Some(f) = todo.pop() {
-        if f < imported || !seen.insert(f) {
+        if f < imported {
+            let foreign = matches!(module.imports[f as usize], Import::Unsupported(_));
+            if foreign_writes && foreign {
+                return true;
+            }
+            continue;
+        }
+        if !seen.insert(f) {
             continue;
         }
         let Some(body) = module.bodies.get((f - imported) as usize) else {
@@ -1424,7 +1454,7 @@ pub fn export_writes_state(wasm: &[u8], export: &str) -> bool {
                 Ok(O::CallIndirect {
                     type_index,
                     table_index,
-                }) => match recursion::indirect_callees(&module, type_index, table_index) {
+                }) => match recursion::indirect_callees(module, type_index, table_index) {
                     Some(callees) => todo.extend(callees),
                     None => return true,
                 },

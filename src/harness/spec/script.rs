@@ -115,6 +115,9 @@ struct Member {
     /// Whether instantiating it can write what it imports (segments into an
     /// imported memory or table, a start function).
     writes_imports: bool,
+    /// Its instantiation trapped (`assert_trap` of a module): only what it
+    /// wrote before the trap stays ([`compile::merge::Member::partial`]).
+    partial: bool,
 }
 
 /// The module a run on some member compiles: that member and the members
@@ -230,7 +233,7 @@ impl Script<'_> {
             }
             return;
         };
-        let handle = self.join(Arc::new(wasm));
+        let handle = self.join(Arc::new(wasm), false);
         self.latest = Some(handle);
         if let Some(name) = name {
             self.names.insert(name, handle);
@@ -240,8 +243,8 @@ impl Script<'_> {
     /// A new instance of `wasm`: on its own, or, when it imports from
     /// registered instances, the last member of a group with every group
     /// it links to (merged in the order they were made).
-    fn join(&mut self, wasm: Arc<Vec<u8>>) -> Handle {
-        let (mut group, member) = self.group_with(wasm);
+    fn join(&mut self, wasm: Arc<Vec<u8>>, partial: bool) -> Handle {
+        let (mut group, member) = self.group_with(wasm, partial);
         let offsets = std::mem::take(&mut group.offsets);
         self.instances.push(group.instance(self.features));
         let new = self.instances.len() - 1;
@@ -262,7 +265,7 @@ impl Script<'_> {
 
     /// The group `wasm` would make with the instances it imports from, and
     /// its member index there.
-    fn group_with(&self, wasm: Arc<Vec<u8>>) -> (Group, usize) {
+    fn group_with(&self, wasm: Arc<Vec<u8>>, partial: bool) -> (Group, usize) {
         let mut links = Vec::new();
         let mut groups: Vec<usize> = Vec::new();
         for module in import_modules(&wasm) {
@@ -288,6 +291,7 @@ impl Script<'_> {
             wasm,
             links,
             writes_imports,
+            partial,
         });
         if !group.calls.is_empty() && writes_imports {
             group.broken.get_or_insert_with(|| {
@@ -372,16 +376,26 @@ impl Script<'_> {
                 ))
             }
         };
-        // Compiled with the instances it links to, before its partial
-        // writes break their state for later runs.
-        let (group, member) = self.group_with(Arc::new(wasm));
-        let wasm = group.members[member].wasm.clone();
+        // Compiled with the instances it links to; then, if it traps as
+        // the script says, it stays in their group for what it wrote before
+        // the trap.
+        let wasm = Arc::new(wasm);
+        let (group, member) = self.group_with(wasm.clone(), false);
         let instance = group.instance(self.features);
-        self.share(&wasm);
         let expect = match expect {
             Ok(e) => e,
-            Err(why) => return Job::Unsupported(why),
+            Err(why) => {
+                self.share(&wasm);
+                return Job::Unsupported(why);
+            }
         };
+        if !instance.members[member].links.is_empty() {
+            if matches!(expect, Expect::Trap(_)) {
+                self.join(wasm.clone(), true);
+            } else {
+                self.share(&wasm);
+            }
+        }
         if let Some(why) = instance.broken {
             return Job::Unsupported(why);
         }
@@ -452,6 +466,7 @@ impl Instance {
             .map(|(&k, links)| compile::merge::Member {
                 wasm: &self.members[k].wasm,
                 links,
+                partial: self.members[k].partial,
             })
             .collect();
         let wasm = compile::merge::merge(&parts, self.features)
@@ -654,6 +669,7 @@ impl Group {
                     .map(|(n, j)| (n.clone(), j + offset))
                     .collect(),
                 writes_imports: m.writes_imports,
+                partial: m.partial,
             }
         }));
         let calls = instance.calls.iter();
