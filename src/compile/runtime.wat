@@ -93,6 +93,7 @@
   ;;   96 .. 112  shr_s64: the value, its sign words
   ;;   128 .. 144 rotl64/rotr64: the value twice
   ;;   160 .. 192 mul: d * a for d = 0..3 at 164 + 8d, zero words between
+  ;;   204 .. 224 mul_wide_u (below): zero word, the middle sum, x, y
   ;;   256 ..     tables of 256 bytes, indexed by a byte (bits.rs)
 
   ;; a & b byte by byte, each byte as two nibble pairs: the table at
@@ -362,7 +363,8 @@
   ;; a * b = sum over the base-4 digits d of b's bytes j (digit k of a byte
   ;; weighs 4^k) of (d * a) << 8j, read from a table of d * a (d = 0..3)
   ;; with a zero word below each entry; the table at 5376 + 256k holds
-  ;; 8 * digit k. Horner over k.
+  ;; 8 * digit k. Horner over k. When b fits 16 bits (a small factor, or
+  ;; the halves mul_wide_u multiplies) only its two low bytes count.
   (func $mul (export "mul") (param $a i32) (param $b i32) (result i32)
     (local $w i32)
     (block $ready
@@ -374,10 +376,16 @@
     (i32.store offset=188 (i32.const 0) (i32.add (local.get $b) (local.get $a)))
     (local.set $a (i32.load8_u offset=16 (i32.const 0)))
     (local.set $b (i32.load8_u offset=17 (i32.const 0)))
-    (i32.add (i32.add (local.tee $w (i32.add (local.tee $w (i32.add (i32.add (local.tee $w (i32.add (local.tee $w (i32.add (i32.add (local.tee $w (i32.add (local.tee $w (i32.add (i32.add (i32.load offset=164 (i32.load8_u offset=6144 (local.get $a))) (i32.load offset=163 (i32.load8_u offset=6144 (local.get $b)))) (i32.add (i32.load offset=162 (i32.load8_u offset=6144 (i32.load8_u offset=18 (i32.const 0)))) (i32.load offset=161 (i32.load8_u offset=6144 (i32.load8_u offset=19 (i32.const 0))))))) (local.get $w))) (local.get $w))
+    (block $short
+      (br_if $short (i32.eqz (i32.load16_u offset=18 (i32.const 0))))
+      (return (i32.add (i32.add (local.tee $w (i32.add (local.tee $w (i32.add (i32.add (local.tee $w (i32.add (local.tee $w (i32.add (i32.add (local.tee $w (i32.add (local.tee $w (i32.add (i32.add (i32.load offset=164 (i32.load8_u offset=6144 (local.get $a))) (i32.load offset=163 (i32.load8_u offset=6144 (local.get $b)))) (i32.add (i32.load offset=162 (i32.load8_u offset=6144 (i32.load8_u offset=18 (i32.const 0)))) (i32.load offset=161 (i32.load8_u offset=6144 (i32.load8_u offset=19 (i32.const 0))))))) (local.get $w))) (local.get $w))
       (i32.add (i32.add (i32.load offset=164 (i32.load8_u offset=5888 (local.get $a))) (i32.load offset=163 (i32.load8_u offset=5888 (local.get $b)))) (i32.add (i32.load offset=162 (i32.load8_u offset=5888 (i32.load8_u offset=18 (i32.const 0)))) (i32.load offset=161 (i32.load8_u offset=5888 (i32.load8_u offset=19 (i32.const 0)))))))) (local.get $w))) (local.get $w))
       (i32.add (i32.add (i32.load offset=164 (i32.load8_u offset=5632 (local.get $a))) (i32.load offset=163 (i32.load8_u offset=5632 (local.get $b)))) (i32.add (i32.load offset=162 (i32.load8_u offset=5632 (i32.load8_u offset=18 (i32.const 0)))) (i32.load offset=161 (i32.load8_u offset=5632 (i32.load8_u offset=19 (i32.const 0)))))))) (local.get $w))) (local.get $w))
-      (i32.add (i32.add (i32.load offset=164 (i32.load8_u offset=5376 (local.get $a))) (i32.load offset=163 (i32.load8_u offset=5376 (local.get $b)))) (i32.add (i32.load offset=162 (i32.load8_u offset=5376 (i32.load8_u offset=18 (i32.const 0)))) (i32.load offset=161 (i32.load8_u offset=5376 (i32.load8_u offset=19 (i32.const 0))))))))
+      (i32.add (i32.add (i32.load offset=164 (i32.load8_u offset=5376 (local.get $a))) (i32.load offset=163 (i32.load8_u offset=5376 (local.get $b)))) (i32.add (i32.load offset=162 (i32.load8_u offset=5376 (i32.load8_u offset=18 (i32.const 0)))) (i32.load offset=161 (i32.load8_u offset=5376 (i32.load8_u offset=19 (i32.const 0)))))))))
+    (i32.add (i32.add (local.tee $w (i32.add (local.tee $w (i32.add (i32.add (local.tee $w (i32.add (local.tee $w (i32.add (i32.add (local.tee $w (i32.add (local.tee $w (i32.add (i32.load offset=164 (i32.load8_u offset=6144 (local.get $a))) (i32.load offset=163 (i32.load8_u offset=6144 (local.get $b))))) (local.get $w))) (local.get $w))
+      (i32.add (i32.load offset=164 (i32.load8_u offset=5888 (local.get $a))) (i32.load offset=163 (i32.load8_u offset=5888 (local.get $b)))))) (local.get $w))) (local.get $w))
+      (i32.add (i32.load offset=164 (i32.load8_u offset=5632 (local.get $a))) (i32.load offset=163 (i32.load8_u offset=5632 (local.get $b)))))) (local.get $w))) (local.get $w))
+      (i32.add (i32.load offset=164 (i32.load8_u offset=5376 (local.get $a))) (i32.load offset=163 (i32.load8_u offset=5376 (local.get $b))))))
 
   ;; i64 shifts by n & 63 = 8k + r, the same way on a pair of words: k whole
   ;; bytes by loading both words at a byte offset, r bits per leaf.
@@ -617,35 +625,32 @@
     (i32.sub (i32.sub (local.get $ah) (local.get $bh))
              (i32.lt_u (local.get $al) (local.get $bl))))
 
-  ;; The full 64-bit product of two u32s, shift and add over y's bits.
+  ;; The full 64-bit product of two u32s from the four products of their
+  ;; 16-bit halves (each exact in 32 bits): x*y = p11 2^32 + (p01 + p10) 2^16
+  ;; + p00. The middle sum is shifted by 16 through memory (zero word at
+  ;; 204, the sum at 208); its carry out weighs 2^48.
   (func $mul_wide_u (param $x i32) (param $y i32) (result i32 i32)
-    (local $lo i32) (local $hi i32) (local $n i32)
-    ;; iterate over the operand with more leading zeros
-    (if (i32.lt_u (local.get $x) (local.get $y))
-      (then
-        (local.set $n (local.get $x))
-        (local.set $x (local.get $y))
-        (local.set $y (local.get $n))))
-    (if (i32.eqz (local.get $y)) (then (return (i32.const 0) (i32.const 0))))
-    (local.set $n (i32.const 32))
-    (block $top
-      (loop $skip
-        (br_if $top (i32.lt_s (local.get $y) (i32.const 0)))
-        (local.set $y (i32.add (local.get $y) (local.get $y)))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $skip)))
-    (loop $bits
-      (local.set $hi (i32.add (i32.add (local.get $hi) (local.get $hi))
-                              (i32.lt_s (local.get $lo) (i32.const 0))))
-      (local.set $lo (i32.add (local.get $lo) (local.get $lo)))
-      (if (i32.lt_s (local.get $y) (i32.const 0))
-        (then
-          (local.set $lo (i32.add (local.get $lo) (local.get $x)))
-          (local.set $hi (i32.add (local.get $hi)
-                                  (i32.lt_u (local.get $lo) (local.get $x))))))
-      (local.set $y (i32.add (local.get $y) (local.get $y)))
-      (br_if $bits (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (local.get $lo) (local.get $hi))
+    (local $mid i32)
+    (i32.store offset=216 (i32.const 0) (local.get $x))
+    (i32.store offset=220 (i32.const 0) (local.get $y))
+    (local.set $x (i32.mul (i32.load16_u offset=216 (i32.const 0))
+                           (i32.load16_u offset=222 (i32.const 0))))
+    (local.set $mid (i32.add (local.get $x)
+                             (i32.mul (i32.load16_u offset=218 (i32.const 0))
+                                      (i32.load16_u offset=220 (i32.const 0)))))
+    (local.set $y (i32.lt_u (local.get $mid) (local.get $x)))
+    (i32.store offset=208 (i32.const 0) (local.get $mid))
+    ;; low word: p00 + (mid << 16), in $mid; $x keeps p00 for the carry
+    (local.tee $mid
+      (i32.add (local.tee $x (i32.mul (i32.load16_u offset=216 (i32.const 0))
+                                      (i32.load16_u offset=220 (i32.const 0))))
+               (i32.load offset=206 (i32.const 0))))
+    (i32.add
+      (i32.add (i32.mul (i32.load16_u offset=218 (i32.const 0))
+                        (i32.load16_u offset=222 (i32.const 0)))
+               (i32.load16_u offset=210 (i32.const 0)))
+      (i32.add (i32.lt_u (local.get $mid) (local.get $x))
+               (select (i32.const 0x10000) (i32.const 0) (local.get $y)))))
 
   ;; a * b mod 2^64 = a_lo * b_lo + 2^32 (a_lo * b_hi + a_hi * b_lo)
   (func (export "mul64") (param $al i32) (param $ah i32) (param $bl i32) (param $bh i32)
