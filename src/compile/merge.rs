@@ -562,6 +562,24 @@ impl Reencode for Remap {
 mod tests {
     use super::*;
 
+    /// `first`, registered as "A", and `rest` (with whether each is
+    /// partial), each importing from "A".
+    fn group<'a>(first: &'a [u8], rest: &[(&'a [u8], bool)]) -> Vec<Member<'a>> {
+        static LINKS: std::sync::LazyLock<[(String, usize); 1]> =
+            std::sync::LazyLock::new(|| [("A".to_string(), 0)]);
+        let mut members = vec![Member {
+            wasm: first,
+            links: &[],
+            partial: false,
+        }];
+        members.extend(rest.iter().map(|&(wasm, partial)| Member {
+            wasm,
+            links: &*LINKS,
+            partial,
+        }));
+        members
+    }
+
     fn wat(text: &str) -> Vec<u8> {
         wat::parse_str(text).expect("test module is valid text")
     }
@@ -607,20 +625,8 @@ mod tests {
             (func (export "sum") (result i32)
               (global.set $m (i32.add (global.get $m) (global.get $h)))
               (i32.add (global.get $m) (call $load (i32.const 7)))))"#);
-        let links = [("A".to_string(), 0)];
-        let members = [
-            Member {
-                wasm: &a,
-                links: &[],
-                partial: false,
-            },
-            Member {
-                wasm: &b,
-                links: &links,
-                partial: false,
-            },
-        ];
-        let merged = merge(&members, WasmFeatures::default()).expect("the group merges");
+        let merged =
+            merge(&group(&a, &[(&b, false)]), WasmFeatures::default()).expect("the group merges");
         Validator::new_with_features(merged_features(WasmFeatures::default()))
             .validate_all(&merged)
             .expect("the merge validates");
@@ -641,20 +647,7 @@ mod tests {
     fn refuses_a_start_function_before_the_last_member() {
         let a = wat(r#"(module (func $s) (start $s) (func (export "f")))"#);
         let b = wat(r#"(module (import "A" "f" (func)))"#);
-        let links = [("A".to_string(), 0)];
-        let members = [
-            Member {
-                wasm: &a,
-                links: &[],
-                partial: false,
-            },
-            Member {
-                wasm: &b,
-                links: &links,
-                partial: false,
-            },
-        ];
-        let why = merge(&members, WasmFeatures::default()).unwrap_err();
+        let why = merge(&group(&a, &[(&b, false)]), WasmFeatures::default()).unwrap_err();
         assert!(why.contains("start function"), "{why}");
     }
 
@@ -679,19 +672,9 @@ mod tests {
             (import "A" "mem" (memory 1))
             (func $s (i32.store8 (i32.const 2) (i32.const 1)) unreachable)
             (start $s))"#);
-        let links = [("A".to_string(), 0)];
-        let member = |wasm, partial| Member {
-            wasm,
-            links: &links,
-            partial,
-        };
-        let a_member = Member {
-            wasm: &a,
-            links: &[],
-            partial: false,
-        };
-        let group = [a_member, member(&data, true), member(&start, true)];
-        let merged = merge(&group, WasmFeatures::default()).expect("the group merges");
+        let partial = [(&data[..], true), (&start[..], true)];
+        let merged =
+            merge(&group(&a, &partial), WasmFeatures::default()).expect("the group merges");
         assert_eq!(
             call(&merged, &export_name(0, "load"), &[0]),
             i32::from(b'a')
@@ -700,7 +683,7 @@ mod tests {
             call(&merged, &export_name(0, "load"), &[1]),
             i32::from(b'c')
         );
-        let why = merge(&[a_member, member(&writer, true)], WasmFeatures::default()).unwrap_err();
+        let why = merge(&group(&a, &[(&writer, true)]), WasmFeatures::default()).unwrap_err();
         assert!(why.contains("may have written state"), "{why}");
     }
 
