@@ -14,7 +14,7 @@ pub struct Args {
     /// .wast files, and folders whose .wast files (recursively) run.
     #[arg(required = true, value_name = "FILE_OR_DIR")]
     paths: Vec<PathBuf>,
-    /// Validate with this spec version's features (1: wasm 1.0, 2: 2.0).
+    /// Validate modules with this spec version's features (1, 2, 3: wasm 1.0, 2.0, 3.0).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=3))]
     version: u8,
     #[command(flatten)]
