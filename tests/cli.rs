@@ -1103,6 +1103,7 @@ fn run_input_file_carries_inputs_larger_than_a_command_line() {
     assert_eq!(code(&both), 2, "a usage error");
     let missing = hullvm(&["run", wat, "--input-file", "no/such/input"]);
     assert_one_line_error(&missing, "cannot read no/such/input");
+}
 
 /// A `results.json` written by `--out DIR`, read back.
 fn results_in(dir: &std::path::Path) -> hullvm::harness::results::Results {
