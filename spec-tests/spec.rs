@@ -1,6 +1,7 @@
 //! The wasm spec suite (v1) as cargo tests: one trial per assertion, named
 //! `v1/<file>/<kind>/L<line>`. Works with `cargo nextest` and its
-//! `--partition`.
+//! `--partition count:K/N`; nextest's process per trial (`--exact NAME`)
+//! collects only that trial's script.
 //!
 //! - A trial passes when its assertion holds on hullvm: the transformer's
 //!   run decoded exactly and matched ([`Verdict::Pass`]), or hullvm itself
@@ -81,6 +82,33 @@ fn outcome(verdict: Verdict, known_unsupported: bool, in_baseline: bool) -> Resu
     }
 }
 
+/// The script a trial name `v1/<script>/<kind>/L<line>` comes from.
+fn script_of(name: &str) -> Option<&str> {
+    name.strip_prefix("v1/")?.split('/').next()
+}
+
+/// The scripts to collect. `cargo nextest` runs each trial in a process
+/// of its own as `--exact NAME`: that process collects only the trial's
+/// script (collecting all of them compiles every module, seconds per
+/// process); listing and plain `cargo test` collect every script.
+fn scripts_for(args: &Arguments) -> Vec<spec::WastFile> {
+    let all = spec::bundled(1);
+    let Some(script) = args
+        .filter
+        .as_deref()
+        .filter(|_| args.exact && !args.list)
+        .and_then(script_of)
+    else {
+        return all;
+    };
+    let one: Vec<spec::WastFile> = all.iter().filter(|s| s.name == script).cloned().collect();
+    if one.is_empty() {
+        all
+    } else {
+        one
+    }
+}
+
 fn main() {
     // Deeply nested spec modules need more than the default 2 MiB per test
     // thread (read once, before the first thread starts).
@@ -93,11 +121,13 @@ fn main() {
         fatal("HULLVM_WRITE_BASELINE writes the baseline from the whole suite: run it without a filter, --skip or --ignored".into());
     }
     let baseline = read_baseline(writing);
-    let collected = spec::collect(1);
+    let scripts = scripts_for(&args);
+    let collected = spec::collect_scripts(1, &scripts);
 
     let names: BTreeSet<&str> = collected.iter().map(|t| t.name.as_str()).collect();
     let gone: Vec<&String> = baseline
         .iter()
+        .filter(|n| scripts.iter().any(|s| script_of(n) == Some(&s.name)))
         .filter(|n| !names.contains(n.as_str()))
         .collect();
     if !gone.is_empty() && !writing {

@@ -42,6 +42,10 @@ enum Command {
     /// Run the official wasm spec suite on the transformer (hull cache), in
     /// parallel: a verdict for every assertion, a per-file table, totals.
     Spec(cli::spec::Args),
+    /// Run .wast scripts (files, or every .wast under a folder) on the
+    /// transformer as `spec` runs the bundled suite: a verdict for every
+    /// assertion, exit non-zero if any fails; --junit writes JUnit XML.
+    Wast(cli::wast::Args),
     /// Differential fuzzing without libFuzzer: generated programs on the
     /// transformer vs the reference tracer vs wasmi, wasm-smith modules,
     /// the hull cache vs brute force, and the readers on arbitrary bytes.
@@ -58,7 +62,9 @@ enum Command {
     Bench(cli::bench::Args),
     /// Build the transformer and print its shape; optionally save it.
     Model(cli::model::Args),
-    /// Render the HTML report from a results.json written by `check`.
+    /// Render the HTML report from a results.json written by `check`,
+    /// `spec --out` or `wast --out`; several (CI shards) are merged into
+    /// one results.json and one page.
     Report(cli::report::Args),
 }
 
@@ -71,6 +77,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::run(args),
         Command::Check(args) => done(cli::check::run(args)),
         Command::Spec(args) => done(cli::spec::run(args)),
+        Command::Wast(args) => done(cli::wast::run(args)),
         Command::Fuzz(args) => done(cli::fuzz::run(args)),
         Command::Reduce(args) => done(cli::reduce::run(args)),
         Command::Bench(args) => done(cli::bench::run(args)),

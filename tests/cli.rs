@@ -1104,3 +1104,189 @@ fn run_input_file_carries_inputs_larger_than_a_command_line() {
     let missing = hullvm(&["run", wat, "--input-file", "no/such/input"]);
     assert_one_line_error(&missing, "cannot read no/such/input");
 }
+
+/// A `results.json` written by `--out DIR`, read back.
+fn results_in(dir: &std::path::Path) -> hullvm::harness::results::Results {
+    hullvm::report::read(&dir.join("results.json")).expect("results.json")
+}
+
+/// The trial names of a run, in its order.
+fn trial_names(r: &hullvm::harness::results::Results) -> Vec<String> {
+    r.spec.results.iter().map(|t| t.name.clone()).collect()
+}
+
+const ONE_FALSE: &str = "tests/data/wast/one-false.wast";
+
+/// One false assertion: that one failure, with the directive it came from,
+/// a non-zero exit, and JUnit XML that parses back with each verdict where
+/// a dashboard looks for it.
+#[test]
+fn wast_reports_the_one_false_assertion() {
+    let junit = scratch("one-false.xml");
+    let out = hullvm(&["wast", ONE_FALSE, "--junit", junit.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stderr.contains("error: 1 trials failed"), "{stderr}");
+    let failures: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("v2/one-false/"))
+        .collect();
+    assert_eq!(failures.len(), 1, "{stdout}");
+    assert!(
+        failures[0].starts_with("v2/one-false/assert_return/L9: oracle-mismatch: wasmi: "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("one-false:9: (assert_return (invoke \"add\" (i32.const 2) (i32.const 2)) (i32.const 5))"),
+        "the failure shows its directive: {stdout}"
+    );
+    assert!(
+        stdout.contains("4 assertions hold: 3 decoded and exact, 1 refused"),
+        "{stdout}"
+    );
+
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let report = quick_junit::Report::deserialize_from_str(&xml).expect("valid JUnit XML");
+    assert_eq!(
+        (report.tests, report.failures, report.skipped, report.errors),
+        (6, 1, 1, 0)
+    );
+    let cases = &report.test_suites[0].test_cases;
+    let failed: Vec<&str> = cases
+        .iter()
+        .filter(|c| matches!(c.status, quick_junit::TestCaseStatus::NonSuccess { .. }))
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(failed, ["v2/one-false/assert_return/L9"]);
+    let refused = cases
+        .iter()
+        .find(|c| c.name.as_str() == "v2/one-false/assert_invalid/L11")
+        .unwrap();
+    assert!(refused
+        .properties
+        .iter()
+        .any(|p| p.name.as_str() == "verdict" && p.value.as_str() == "refused"));
+}
+
+/// Shards 1/2 and 2/2, merged by `report --from`, are the unsharded run:
+/// the same trials in the same order, the same totals.
+#[test]
+fn wast_shards_merge_into_the_unsharded_run() {
+    let run = |dir: &PathBuf, shard: Option<&str>| {
+        let mut args = vec!["wast", ONE_FALSE, "--out", dir.to_str().unwrap()];
+        if let Some(shard) = shard {
+            args.extend(["--shard", shard]);
+        }
+        let out = hullvm(&args);
+        // The false assertion fails in whichever run has it.
+        assert!(dir.join("results.json").is_file(), "{out:?}");
+    };
+    let (whole, first, second, merged) = (
+        scratch("shard-whole"),
+        scratch("shard-1"),
+        scratch("shard-2"),
+        scratch("shard-merged"),
+    );
+    run(&whole, None);
+    run(&first, Some("1/2"));
+    run(&second, Some("2/2"));
+    let (a, b) = (results_in(&first), results_in(&second));
+    assert_eq!(trial_names(&a).len(), 3);
+    assert_eq!(trial_names(&b).len(), 3);
+
+    let out = hullvm(&[
+        "report",
+        "--from",
+        second.join("results.json").to_str().unwrap(),
+        first.join("results.json").to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(merged.join("index.html").is_file());
+    let (merged, whole) = (results_in(&merged), results_in(&whole));
+    assert_eq!(trial_names(&merged), trial_names(&whole));
+    assert_eq!(merged.spec.totals, whole.spec.totals);
+    assert_eq!(merged.summary.exact, whole.summary.exact);
+    assert_eq!(merged.summary.oracle_mismatch, 1);
+
+    // One shard alone is not the run.
+    let out = hullvm(&[
+        "report",
+        "--from",
+        first.join("results.json").to_str().unwrap(),
+        first.join("results.json").to_str().unwrap(),
+        "--out",
+        scratch("shard-bad").to_str().unwrap(),
+    ]);
+    assert_one_line_error(&out, "both shard 1/2");
+}
+
+/// `wast` over a bundled file written out gives `spec`'s verdicts for it.
+#[test]
+fn wast_on_a_bundled_file_gives_specs_verdicts() {
+    let dir = scratch("bundled");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = hullvm::harness::spec::bundled(1)
+        .into_iter()
+        .find(|f| f.name == "br_if")
+        .unwrap();
+    std::fs::write(dir.join("br_if.wast"), file.text.as_bytes()).unwrap();
+    let (via_wast, via_spec) = (scratch("bundled-wast"), scratch("bundled-spec"));
+    let wast = hullvm(&[
+        "wast",
+        "--version",
+        "1",
+        dir.to_str().unwrap(),
+        "--out",
+        via_wast.to_str().unwrap(),
+    ]);
+    assert!(
+        wast.status.success(),
+        "{}",
+        String::from_utf8_lossy(&wast.stdout)
+    );
+    let spec = hullvm(&[
+        "spec",
+        "--filter",
+        "v1/br_if/",
+        "--out",
+        via_spec.to_str().unwrap(),
+    ]);
+    assert!(
+        spec.status.success(),
+        "{}",
+        String::from_utf8_lossy(&spec.stdout)
+    );
+    let (w, s) = (results_in(&via_wast), results_in(&via_spec));
+    assert!(w.spec.total("pass") > 20, "{:?}", w.spec.totals);
+    assert_eq!(w.spec.totals, s.spec.totals);
+    let verdicts = |r: &hullvm::harness::results::Results| {
+        r.spec
+            .results
+            .iter()
+            .map(|t| (t.name.clone(), t.verdict.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(verdicts(&w), verdicts(&s));
+}
+
+#[test]
+fn wast_bad_input_is_a_one_line_error() {
+    let out = hullvm(&["wast", "tests/data/wast/no-such.wast"]);
+    assert_one_line_error(&out, "cannot read tests/data/wast/no-such.wast");
+    let broken = scratch("broken.wast");
+    std::fs::write(&broken, "(module (func)\n(assert_return (invoke \"f\"").unwrap();
+    let out = hullvm(&["wast", broken.to_str().unwrap()]);
+    assert_one_line_error(&out, "broken.wast is not a wast script");
+    let out = hullvm(&["wast", ONE_FALSE, "--shard", "3/2"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("K/N"));
+    let out = hullvm(&["report", "--from", "a.json", "b.json"]);
+    assert_one_line_error(&out, "needs --out");
+}

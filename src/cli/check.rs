@@ -52,9 +52,8 @@ fn check(out_dir: &std::path::Path, config: &hullvm::harness::check::Config) -> 
         );
     }
     eprintln!("spec v{}:", results.spec.version);
-    for (kind, verdicts) in &results.spec.totals {
-        let parts: Vec<String> = verdicts.iter().map(|(v, n)| format!("{v} {n}")).collect();
-        eprintln!("  {kind:<18} {}", parts.join(", "));
+    for line in super::totals(&results.spec) {
+        eprintln!("{line}");
     }
     let s = &results.summary;
     let page = hullvm::report::write(out_dir, &results)?;

@@ -11,6 +11,7 @@ pub mod report;
 pub mod run;
 pub mod spec;
 pub mod trace;
+pub mod wast;
 
 use anyhow::Result;
 use std::io::Write as _;
@@ -76,4 +77,16 @@ fn prepare(path: Option<&Path>) -> Result<()> {
 /// `value` as pretty JSON, written whole or not at all.
 fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
     hullvm::files::write_atomically(path, serde_json::to_string_pretty(value)?.as_bytes())
+}
+
+/// A spec run's totals, a line per assertion kind ("assert_return  pass 3, fail 1").
+fn totals(summary: &hullvm::harness::spec::Summary) -> Vec<String> {
+    summary
+        .totals
+        .iter()
+        .map(|(kind, verdicts)| {
+            let parts: Vec<String> = verdicts.iter().map(|(v, n)| format!("{v} {n}")).collect();
+            format!("  {kind:<18} {}", parts.join(", "))
+        })
+        .collect()
 }

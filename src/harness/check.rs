@@ -83,25 +83,13 @@ pub fn run(config: &Config) -> Result<Results> {
         .collect::<Result<_>>()?;
     bar.finish();
 
-    let trials: Vec<_> = spec::collect(config.spec_version)
-        .into_iter()
-        .filter(|t| matches(&t.name, &config.spec_filter))
-        .collect();
-    let bar = Stage::counted(
-        &format!("spec v{}", config.spec_version),
-        trials.len(),
-        "trials",
+    let trials = spec::select(
+        spec::collect(config.spec_version),
+        config.spec_filter.as_deref(),
+        None,
     );
     let spec_start = Instant::now();
-    let results: Vec<_> = trials
-        .par_iter()
-        .map(|trial| {
-            let r = spec::run_trial(&decoder, trial);
-            bar.inc();
-            r
-        })
-        .collect();
-    bar.finish();
+    let results = spec::run_trials(&decoder, &trials, &format!("spec v{}", config.spec_version));
     let spec = spec::Summary::new(
         config.spec_version,
         results,
@@ -168,10 +156,6 @@ pub fn run(config: &Config) -> Result<Results> {
         numerics,
         fuzz,
     })
-}
-
-fn matches(name: &str, filter: &Option<String>) -> bool {
-    filter.as_ref().is_none_or(|f| name.contains(f.as_str()))
 }
 
 /// One corpus program through the pipeline, against its manifest too.

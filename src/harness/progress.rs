@@ -186,6 +186,14 @@ impl Stage {
         }
     }
 
+    /// A line of its own above the bar (or in the log).
+    pub fn note(&self, line: &str) {
+        match self {
+            Stage::Bar(bar) => bar.println(line),
+            _ => eprintln!("{line}"),
+        }
+    }
+
     /// The end: the bar stays (a counted stage) or is cleared (a spinner);
     /// off a terminal, the end line.
     pub fn finish(&self) {

@@ -26,6 +26,23 @@ pub struct Results {
     pub fuzz: Vec<FuzzSummary>,
 }
 
+impl Results {
+    /// A spec or `wast` run alone: no corpus, benchmark, numerics or fuzz
+    /// round.
+    pub fn of_spec(meta: Meta, model: ModelCard, spec: spec::Summary) -> Results {
+        Results {
+            meta,
+            summary: Summary::of(&[], &spec, &[]),
+            corpus: Vec::new(),
+            spec,
+            speed: None,
+            model,
+            numerics: Vec::new(),
+            fuzz: Vec::new(),
+        }
+    }
+}
+
 /// Where and when the results were made.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Meta {

@@ -6,6 +6,11 @@
 
 mod chart;
 mod html;
+mod junit;
+mod merge;
+
+pub use junit::junit;
+pub use merge::merge;
 
 use crate::files::{write_all_atomically, write_atomically};
 use crate::harness::results::Results;
@@ -40,10 +45,30 @@ pub fn write_page(dir: &Path, results: &Results) -> Result<PathBuf> {
     Ok(page)
 }
 
-/// Read a `results.json` written by `hullvm check`.
+/// Read a `results.json` written by `hullvm check`, `spec --out` or `wast --out`.
 pub fn read(path: &Path) -> Result<Results> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_str(&text)
         .with_context(|| format!("{} is not a hullvm results file", path.display()))
+}
+
+#[cfg(test)]
+mod test_data {
+    use crate::harness::spec::{Kind, TrialResult, Verdict};
+
+    /// A made-up trial result (the report's tests render and merge data,
+    /// they run nothing).
+    pub(super) fn trial(file: &str, line: usize, verdict: Verdict) -> TrialResult {
+        TrialResult {
+            name: format!("v1/{file}/assert_return/L{line}"),
+            file: file.into(),
+            kind: Kind::AssertReturn,
+            line,
+            verdict,
+            tokens: line,
+            source_steps: 1,
+            seconds: 0.5,
+        }
+    }
 }

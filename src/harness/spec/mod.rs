@@ -29,11 +29,15 @@
 //!
 //! The script is read by [`script`] (one context, one match arm per
 //! directive), runs are made and judged by [`run`], and the memory a run
-//! left is read from its trace by [`image`].
+//! left is read from its trace by [`image`]. Scripts come from [`scripts`]:
+//! the bundled suite, or any `.wast` files (`hullvm wast`); the bundled
+//! suite is one use of the same collection. [`select`] keeps the trials a
+//! filter and a [`Shard`] ask for.
 
 mod image;
 mod run;
 mod script;
+mod scripts;
 
 use crate::compile::Invocation;
 use crate::decode::Decoder;
@@ -43,6 +47,7 @@ use std::sync::Arc;
 use wasmparser::WasmFeatures;
 
 pub(crate) use script::collect_file;
+pub use scripts::{bundled, read as read_scripts, WastFile};
 
 /// Tokens a single spec program may generate.
 pub(crate) const TOKEN_LIMIT: usize = 500_000;
@@ -227,14 +232,101 @@ pub fn files(version: u8) -> Vec<(String, &'static str)> {
     files
 }
 
-/// Every trial of a spec version (files collected in parallel: deciding
-/// support compiles every module for its entry).
+/// Every trial of a spec version's bundled suite.
 pub fn collect(version: u8) -> Vec<Trial> {
+    collect_scripts(version, &bundled(version))
+}
+
+/// Every trial of `scripts`, validated with the spec version's features, in
+/// script order then directive order (scripts collected in parallel:
+/// deciding support compiles every module for its entry).
+pub fn collect_scripts(version: u8, scripts: &[WastFile]) -> Vec<Trial> {
     use rayon::prelude::*;
-    files(version)
+    scripts
         .par_iter()
-        .flat_map_iter(|(name, text)| collect_file(version, name, text))
+        .flat_map_iter(|s| collect_file(version, &s.name, &s.text))
         .collect()
+}
+
+/// One of `count` parts of a run, `index` counted from 1: written `K/N`.
+///
+/// The partition is stable: trials in collection order (script by name,
+/// then directive order), the trial at position `p` (from 0) goes to shard
+/// `p % N + 1`, the way `cargo nextest --partition count:K/N` deals tests.
+/// Round robin spreads each script's slow trials over the shards; the same
+/// scripts, filter and `N` always give the same parts, which together hold
+/// every trial exactly once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    fn keeps(self, position: usize) -> bool {
+        position % self.count + 1 == self.index
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("{s:?} is not a shard: write K/N with 1 <= K <= N, e.g. 1/4");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// The trials whose name contains `filter` (all without one), then the
+/// shard's part of those.
+pub fn select(trials: Vec<Trial>, filter: Option<&str>, shard: Option<Shard>) -> Vec<Trial> {
+    trials
+        .into_iter()
+        .filter(|t| filter.is_none_or(|f| t.name.contains(f)))
+        .enumerate()
+        .filter(|(p, _)| shard.is_none_or(|s| s.keeps(*p)))
+        .map(|(_, t)| t)
+        .collect()
+}
+
+/// A trial slower than this is named on stderr when it ends.
+const SLOW_SECONDS: f64 = 5.0;
+
+/// Run `trials` in parallel (on the current rayon pool) with progress on
+/// stderr under the label `what`; results in trial order.
+pub fn run_trials(decoder: &Decoder, trials: &[Trial], what: &str) -> Vec<TrialResult> {
+    use rayon::prelude::*;
+    let stage = crate::harness::progress::Stage::counted(what, trials.len(), "trials");
+    let results = trials
+        .par_iter()
+        .map(|trial| {
+            let r = run_trial(decoder, trial);
+            if r.seconds > SLOW_SECONDS {
+                stage.note(&format!(
+                    "slow: {} took {:.1} s ({} tokens)",
+                    r.name, r.seconds, r.tokens
+                ));
+            }
+            stage.inc();
+            r
+        })
+        .collect();
+    stage.finish();
+    results
 }
 
 /// Run one trial on the transformer (hull cache) and the references.
@@ -276,6 +368,9 @@ pub struct Summary {
     #[serde(default)]
     pub source_steps: u64,
     pub seconds: f64,
+    /// The part of the trials this run had, when it had one.
+    #[serde(default)]
+    pub shard: Option<Shard>,
     pub results: Vec<TrialResult>,
 }
 
@@ -493,6 +588,59 @@ mod tests {
         );
     }
 
+    /// The shards of a run hold every trial once, in sizes within one of
+    /// each other, and the same arguments give the same parts.
+    #[test]
+    fn shards_partition_the_trials() {
+        let wast = r#"
+            (module (func (export "id") (param i32) (result i32) (local.get 0)))
+            (assert_return (invoke "id" (i32.const 1)) (i32.const 1))
+            (assert_return (invoke "id" (i32.const 2)) (i32.const 2))
+            (assert_return (invoke "id" (i32.const 3)) (i32.const 3))
+            (assert_return (invoke "id" (i32.const 4)) (i32.const 4))
+            (assert_return (invoke "id" (i32.const 5)) (i32.const 5))
+            (assert_invalid (module (func (result i32))) "type mismatch")
+            (assert_malformed (module quote "(func") "unexpected end")
+        "#;
+        let trials = collect_file(1, "t", wast);
+        let names = |shard: Option<Shard>| -> Vec<String> {
+            select(trials.clone(), None, shard)
+                .into_iter()
+                .map(|t| t.name)
+                .collect()
+        };
+        let all = names(None);
+        assert_eq!(all.len(), 7);
+        let parts: Vec<Vec<String>> = (1..=3)
+            .map(|index| names(Some(Shard { index, count: 3 })))
+            .collect();
+        assert_eq!(parts.iter().map(Vec::len).collect::<Vec<_>>(), [3, 2, 2]);
+        assert_eq!(parts[0], names(Some(Shard { index: 1, count: 3 })));
+        let mut joined: Vec<String> = parts.concat();
+        joined.sort();
+        let mut sorted = all.clone();
+        sorted.sort();
+        assert_eq!(joined, sorted);
+        // The filter applies first; the shard deals what it keeps.
+        let filtered = select(
+            trials.clone(),
+            Some("assert_return"),
+            Some("2/2".parse().unwrap()),
+        );
+        let lines: Vec<usize> = filtered.iter().map(|t| t.line).collect();
+        assert_eq!(lines, [4, 6]);
+    }
+
+    #[test]
+    fn shards_are_written_k_of_n() {
+        assert_eq!("2/4".parse(), Ok(Shard { index: 2, count: 4 }));
+        assert_eq!(Shard { index: 2, count: 4 }.to_string(), "2/4");
+        for bad in ["0/3", "4/3", "1", "a/b", "1/0", ""] {
+            let err = bad.parse::<Shard>().unwrap_err();
+            assert!(err.contains("K/N"), "{bad}: {err}");
+        }
+    }
+
     fn decoder() -> &'static Decoder {
         static DECODER: std::sync::OnceLock<Decoder> = std::sync::OnceLock::new();
         DECODER.get_or_init(|| Decoder::new(crate::build_model()))
@@ -620,22 +768,27 @@ mod tests {
     /// A registered instance runs on; once another module imports from
     /// it, its state is no longer its own and its runs are unsupported.
     #[test]
-    fn registered_instances_run_until_shared() {
+    fn registered_instances_run_linked_until_order_matters() {
         let wast = r#"
             (module $A
-              (memory 1)
-              (func (export "f") (result i32) (i32.const 1))
+              (memory (export "mem") 1)
+              (func (export "get") (result i32) (i32.load (i32.const 0)))
               (func (export "put") (i32.store (i32.const 0) (i32.const 1))))
             (register "A" $A)
-            (assert_return (invoke $A "f") (i32.const 1))
-            (module $B (import "A" "put" (func)))
-            (assert_return (invoke $A "f") (i32.const 1))
+            (module $B (import "A" "put" (func $put)) (func (export "g") (call $put)))
+            (assert_return (invoke $B "g"))
+            (assert_return (invoke $A "get") (i32.const 1))
+            (module $C (import "A" "mem" (memory 1)) (data (i32.const 0) "\02"))
+            (assert_return (invoke $A "get") (i32.const 2))
         "#;
         let trials = collect_file(1, "t", wast);
         assert_eq!(trials[0].unsupported_reason(), None);
+        assert_eq!(trials[1].unsupported_reason(), None);
+        // C's data segment came after B's call wrote A's memory; a merged
+        // program would write them the other way round.
         assert_eq!(
-            trials[1].unsupported_reason(),
-            Some(format!("unsupported: {}", script::SHARED))
+            trials[2].unsupported_reason(),
+            Some(format!("unsupported: {}", script::AFTER_CALLS))
         );
     }
 }

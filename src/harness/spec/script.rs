@@ -147,8 +147,13 @@ impl Program {
     }
 }
 
-pub(super) const SHARED: &str =
-    "state shared with a module whose instantiation trapped (registered modules)";
+/// Why a group is not modelled once a module that writes into it at
+/// instantiation comes after calls that wrote its state: the merge would
+/// write the two the other way round.
+pub(super) const AFTER_CALLS: &str =
+    "instantiated after calls that wrote state it shares (registered modules)";
+
+const SHARED: &str = "state shared with a module whose instantiation trapped (registered modules)";
 
 impl Script<'_> {
     /// One match arm per directive.
@@ -294,9 +299,7 @@ impl Script<'_> {
             partial,
         });
         if !group.calls.is_empty() && writes_imports {
-            group.broken.get_or_insert_with(|| {
-                "instantiated after calls that wrote state it shares (registered modules)".into()
-            });
+            group.broken.get_or_insert_with(|| AFTER_CALLS.into());
         }
         (group, member)
     }
