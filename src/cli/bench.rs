@@ -78,16 +78,13 @@ fn bench(quick: bool, json: Option<&std::path::Path>, filter: Option<&str>) -> R
     }
     if !report.op_costs.is_empty() {
         println!(
-            "{:<20} {:>10} {:>12} {:>10}",
-            "wasm instruction", "tokens", "flat instrs", "first use"
+            "{:<20} {:>10} {:>12}",
+            "wasm instruction", "tokens", "flat instrs"
         );
         for c in &report.op_costs {
             println!(
-                "{:<20} {:>10.1} {:>12.1} {:>+10.0}",
-                c.op,
-                c.tokens_per_instruction,
-                c.flat_instructions_per_instruction,
-                c.first_use_tokens
+                "{:<20} {:>10.1} {:>12.1}",
+                c.op, c.tokens_per_instruction, c.flat_instructions_per_instruction
             );
         }
     }

@@ -9,14 +9,12 @@
 //! ```text
 //! 0 .. max_bytes            the module's linear memory, at its own addresses
 //! reserved + 0 .. 8         scratch for inline lowerings and result output
-//! reserved + 8 .. 16        unused (the runtime's scratch used to be here)
+//! reserved + 8 .. 16        scratch for the runtime helpers
 //! reserved + 16 ..          one 4-byte slot per mutable global, then
 //!                           the current size in pages and in bytes (only
 //!                           when some function grows memory), then how
 //!                           many more recursive frames may start (only
-//!                           when some function can recurse), then the
-//!                           runtime helpers' memory ([`RUNTIME_BYTES`]:
-//!                           scratch and the lookup tables of `bits.rs`)
+//!                           when some function can recurse)
 //! ```
 //!
 //! `reserved` is `max_bytes` rounded up to 16: the largest size the memory
@@ -35,7 +33,6 @@
 //! `function/depth.rs`).
 
 mod asm;
-mod bits;
 pub mod exports;
 mod function;
 pub(crate) mod host;
@@ -698,8 +695,7 @@ struct Layout {
     max_bytes: u64,
     /// Scratch for inline lowerings (8 bytes).
     scratch: u32,
-    /// The runtime helpers' memory ([`RUNTIME_BYTES`]): above the
-    /// module's state, so a memory image never carries it.
+    /// Scratch for runtime helpers (8 bytes).
     runtime_scratch: u32,
     /// Address of each mutable (or non-constant) global: 4 bytes, or 8 for
     /// an i64 (low word first).
@@ -762,13 +758,12 @@ impl Layout {
         // sets the depth word, a call's spill frame is gone when it returns.
         let end = words(0);
         let depth = (!scan.recursive.is_empty()).then(|| words(1));
-        let runtime_scratch = words(RUNTIME_BYTES / 4);
         let spill_pointer = words(1);
         Layout {
             memory_bytes,
             max_bytes,
             scratch: reserved,
-            runtime_scratch,
+            runtime_scratch: reserved + 8,
             globals,
             end,
             spill_pointer,
@@ -791,15 +786,10 @@ impl Layout {
     }
 }
 
-/// Bytes of memory the runtime helpers address (`runtime.wat`'s offsets).
-const RUNTIME_BYTES: u32 = bits::RUNTIME_BYTES;
-
 fn runtime_module() -> &'static [u8] {
     static RUNTIME: OnceLock<Vec<u8>> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        let text = bits::runtime_text(include_str!("runtime.wat"));
-        wat::parse_str(text).expect("runtime.wat is valid")
-    })
+    RUNTIME
+        .get_or_init(|| wat::parse_str(include_str!("runtime.wat")).expect("runtime.wat is valid"))
 }
 
 /// Shared state while compiling one program.

@@ -1,8 +1,7 @@
 //! What one wasm instruction costs on the transformer: tokens (and flat
 //! instructions) per execution, for the operations the compiler lowers.
 //!
-//! Each operation runs in a loop over fixed pseudo-random operands, twice
-//! (the first pass also writes the lookup tables, see [`OpCost`]); the
+//! Each operation runs in a loop over fixed pseudo-random operands; the
 //! compiled program runs on the reference tracer (its tokens are the
 //! transformer's, which every check compares token for token), and the
 //! trace is lifted to source steps. An execution of the operation spans
@@ -15,19 +14,13 @@ use crate::oracle::reference;
 use crate::verify::lift;
 use serde::{Deserialize, Serialize};
 
-/// The cost of one operation, averaged over its executions once the
-/// lookup tables its helpers write (`compile/bits.rs`) are in place; what
-/// writing them costs, once per program, is counted apart.
+/// The cost of one operation, averaged over its executions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OpCost {
     /// The wasm instruction, e.g. `i64.mul`.
     pub op: String,
     pub tokens_per_instruction: f64,
     pub flat_instructions_per_instruction: f64,
-    /// Tokens the first execution costs beyond the others' average: the
-    /// tables a program writes once, on its first use of them.
-    #[serde(default)]
-    pub first_use_tokens: f64,
     /// Executions measured.
     pub executions: usize,
 }
@@ -38,19 +31,13 @@ const OPS: &[(&str, &str, usize, &str)] = &[
     ("i32.add", "i32", 2, "i32"),
     ("i32.mul", "i32", 2, "i32"),
     ("i32.div_u", "i32", 2, "i32"),
-    ("i32.div_s", "i32", 2, "i32"),
-    ("i32.rem_u", "i32", 2, "i32"),
     ("i32.rem_s", "i32", 2, "i32"),
     ("i32.and", "i32", 2, "i32"),
-    ("i32.or", "i32", 2, "i32"),
     ("i32.xor", "i32", 2, "i32"),
     ("i32.shl", "i32", 2, "i32"),
     ("i32.shr_u", "i32", 2, "i32"),
-    ("i32.shr_s", "i32", 2, "i32"),
     ("i32.rotl", "i32", 2, "i32"),
-    ("i32.rotr", "i32", 2, "i32"),
     ("i32.clz", "i32", 1, "i32"),
-    ("i32.ctz", "i32", 1, "i32"),
     ("i32.popcnt", "i32", 1, "i32"),
     ("i32.lt_s", "i32", 2, "i32"),
     ("i64.add", "i64", 2, "i64"),
@@ -59,7 +46,6 @@ const OPS: &[(&str, &str, usize, &str)] = &[
     ("i64.div_u", "i64", 2, "i64"),
     ("i64.div_s", "i64", 2, "i64"),
     ("i64.rem_u", "i64", 2, "i64"),
-    ("i64.rem_s", "i64", 2, "i64"),
     ("i64.and", "i64", 2, "i64"),
     ("i64.or", "i64", 2, "i64"),
     ("i64.xor", "i64", 2, "i64"),
@@ -67,7 +53,6 @@ const OPS: &[(&str, &str, usize, &str)] = &[
     ("i64.shr_u", "i64", 2, "i64"),
     ("i64.shr_s", "i64", 2, "i64"),
     ("i64.rotl", "i64", 2, "i64"),
-    ("i64.rotr", "i64", 2, "i64"),
     ("i64.clz", "i64", 1, "i64"),
     ("i64.ctz", "i64", 1, "i64"),
     ("i64.popcnt", "i64", 1, "i64"),
@@ -131,10 +116,7 @@ fn operands(n: usize) -> Vec<u64> {
 
 /// The cost of `op`, or why it could not be measured.
 fn measure(op: &str, ty: &str, arity: usize, result: &str) -> Result<OpCost, String> {
-    // The operands twice: the second pass repeats the first with the
-    // tables written, so its first execution shows what the first use cost.
-    let pairs = operands(2 * EXECUTIONS);
-    let wat = module(op, ty, arity, result, &[pairs.clone(), pairs].concat());
+    let wat = module(op, ty, arity, result, &operands(2 * EXECUTIONS));
     let entry = Entry::Invoke(vec![Invocation {
         export: "run".into(),
         args: vec![],
@@ -155,21 +137,18 @@ fn measure(op: &str, ty: &str, arity: usize, result: &str) -> Result<OpCost, Str
             )
         })
         .collect();
-    if spans.len() != 2 * EXECUTIONS {
+    if spans.len() != EXECUTIONS {
         return Err(format!(
-            "{} executions lifted, {} expected",
-            spans.len(),
-            2 * EXECUTIONS
+            "{} executions lifted, {EXECUTIONS} expected",
+            spans.len()
         ));
     }
-    let warm = &spans[EXECUTIONS..];
-    let n = warm.len() as f64;
+    let n = spans.len() as f64;
     Ok(OpCost {
         op: op.to_string(),
-        tokens_per_instruction: warm.iter().map(|s| s.0 as f64).sum::<f64>() / n,
-        flat_instructions_per_instruction: warm.iter().map(|s| s.1 as f64).sum::<f64>() / n,
-        first_use_tokens: spans[0].0 as f64 - warm[0].0 as f64,
-        executions: warm.len(),
+        tokens_per_instruction: spans.iter().map(|s| s.0 as f64).sum::<f64>() / n,
+        flat_instructions_per_instruction: spans.iter().map(|s| s.1 as f64).sum::<f64>() / n,
+        executions: spans.len(),
     })
 }
 
@@ -218,20 +197,5 @@ mod tests {
             "{mul:?} {add:?}"
         );
         assert_eq!(mul.executions, EXECUTIONS);
-    }
-
-    /// Prints the table (`cargo test --lib op_cost -- --ignored --nocapture`).
-    #[test]
-    #[ignore = "a measurement, not a check"]
-    fn print_op_costs() {
-        for c in op_costs().unwrap() {
-            println!(
-                "{:<20} {:>10.1} {:>12.1} {:>10.0}",
-                c.op,
-                c.tokens_per_instruction,
-                c.flat_instructions_per_instruction,
-                c.first_use_tokens
-            );
-        }
     }
 }
