@@ -767,7 +767,7 @@ fn outputs_create_their_folders_and_are_checked_before_the_work() {
     ok(&[
         "spec",
         "--filter",
-        "no such trial",
+        "v1/forward/",
         "--json",
         &at("g/spec.json"),
     ]);

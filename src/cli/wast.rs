@@ -76,9 +76,11 @@ pub fn run_scripts(version: u8, scripts: &[WastFile], what: &str, options: &Opti
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.unwrap_or(0))
         .build()?;
+    // Progress reads "spec v1: 4000/18455 trials", as in `check`.
+    let command = what.trim_start_matches("hullvm ");
     let label = match options.shard {
-        Some(shard) => format!("v{version} shard {shard}"),
-        None => format!("v{version}"),
+        Some(shard) => format!("{command} v{version} shard {shard}"),
+        None => format!("{command} v{version}"),
     };
     let results = pool.install(|| spec::run_trials(&decoder, &trials, &label));
     let mut summary = Summary::new(version, results, t.elapsed().as_secs_f64());
