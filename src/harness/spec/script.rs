@@ -336,7 +336,11 @@ impl Script<'_> {
         match exec {
             WastExecute::Invoke(invoke) => self.call(&invoke, expect, line),
             WastExecute::Get { module, global, .. } => match self.instance(module) {
-                Ok(h) => self.instances[h.group].job(h.member, None, Some(global), expect),
+                Ok(h) => {
+                    let instance = &self.instances[h.group];
+                    let program = instance.program(h.member);
+                    instance.job(&program, h.member, None, Some(global), expect)
+                }
                 Err(why) => Job::Unsupported(why),
             },
             WastExecute::Wat(module) => self.instantiation(module, expect),
@@ -349,19 +353,22 @@ impl Script<'_> {
             Err(why) => return Job::Unsupported(why),
         };
         let instance = &mut self.instances[h.group];
+        // One program decides the run and whether the call joins the
+        // history.
+        let program = instance.program(h.member);
         let call = match invocation(invoke) {
             Ok(call) => call,
             Err(why) => {
                 // The call happened in the script: if it may have written
                 // state, no later program reproduces it.
-                if instance.may_write(h.member, invoke.name) {
+                if may_write(&program, h.member, invoke.name) {
                     instance.broken.get_or_insert_with(|| earlier(&why));
                 }
                 return Job::Unsupported(why);
             }
         };
-        let job = instance.job(h.member, Some(&call), None, expect.clone());
-        instance.record(h.member, call, &expect, line, &job);
+        let job = instance.job(&program, h.member, Some(&call), None, expect.clone());
+        instance.record(&program, h.member, call, &expect, line, &job);
         job
     }
 
@@ -481,19 +488,11 @@ impl Instance {
         })
     }
 
-    /// Whether calling member `member`'s export `name` may write state
-    /// (unknown counts as writing).
-    fn may_write(&self, member: usize, name: &str) -> bool {
-        match self.program(member) {
-            Ok(p) => compile::export_writes_state(&p.wasm, &p.export(member, name)),
-            Err(_) => true,
-        }
-    }
-
     /// A run on member `member` of `call` (or of none) and then reading
     /// its global `read`, on the state the script left.
     fn job(
         &self,
+        program: &Result<Program, String>,
         member: usize,
         call: Option<&Invocation>,
         read: Option<&str>,
@@ -506,9 +505,9 @@ impl Instance {
         if let Some(why) = &self.broken {
             return Job::Unsupported(why.clone());
         }
-        let program = match self.program(member) {
+        let program = match program {
             Ok(p) => p,
-            Err(why) => return Job::Unsupported(why),
+            Err(why) => return Job::Unsupported(why.clone()),
         };
         let (history, mut calls) = if compile::module_writes_state(&program.wasm) {
             let calls = self
@@ -523,7 +522,7 @@ impl Instance {
         calls.extend(call.map(|c| program.call(member, c)));
         let job = Job::Run(Run {
             read: read.map(|name| program.export(member, name)),
-            wasm: program.wasm,
+            wasm: program.wasm.clone(),
             features: program.features,
             history,
             calls,
@@ -536,13 +535,14 @@ impl Instance {
     /// and may have written state closes a stretch.
     fn record(
         &mut self,
+        program: &Result<Program, String>,
         member: usize,
         call: Invocation,
         expect: &Result<Expect, String>,
         line: usize,
         job: &Job,
     ) {
-        if self.broken.is_some() || !self.may_write(member, &call.export) {
+        if self.broken.is_some() || !may_write(program, member, &call.export) {
             // Nothing it can reach writes memory or globals: later runs
             // need not make it.
             return;
@@ -573,6 +573,15 @@ impl Instance {
         self.reference_image = Some(reference_memory(run, self.reference_image.as_deref()));
         self.history.push(stretch);
         self.calls.clear();
+    }
+}
+
+/// Whether calling member `member`'s export `name` may write state, in
+/// the program a run on it compiles (unknown counts as writing).
+fn may_write(program: &Result<Program, String>, member: usize, name: &str) -> bool {
+    match program {
+        Ok(p) => compile::export_writes_state(&p.wasm, &p.export(member, name)),
+        Err(_) => true,
     }
 }
 
