@@ -250,6 +250,50 @@ fn binary_ops_match_the_host() {
     }
 }
 
+/// Shifts and rotations by every count, and masks whose words are each 0,
+/// all ones or one run of ones: the compiler writes these out inline
+/// (`function/constant.rs`) instead of calling the runtime helper.
+#[test]
+fn constant_operands_are_inline_and_match_the_host() {
+    let runs = (0..32u32).flat_map(|low| {
+        (low + 1..=32).map(move |high| u64::from((u32::MAX >> (32 - (high - low))) << low))
+    });
+    let words: Vec<u64> = runs.chain([0]).collect();
+    let masks = words
+        .iter()
+        .step_by(7)
+        .flat_map(|&lo| words.iter().step_by(11).map(move |&hi| hi << 32 | lo));
+    let mut cases: Vec<(&str, u64)> = vec![];
+    for op in ["shl", "shr_u", "shr_s", "rotl", "rotr"] {
+        cases.extend((0..70).map(|k| (op, k)));
+    }
+    for mask in masks.chain([0xffff_ffff, u64::MAX, 0xffff_ffff_0000_0000, 0xff]) {
+        cases.extend(["and", "or", "xor"].map(|op| (op, mask)));
+    }
+    let operands: Vec<(u64, u64)> = edges().into_iter().step_by(3).map(|a| (a, 0)).collect();
+    for (op, c) in cases {
+        let body = format!("local.get $a i64.const {} i64.{op}", c as i64);
+        let wat = batch_module(&body, &operands);
+        let entry = Entry::Invoke(vec![Invocation {
+            export: "run".into(),
+            args: vec![],
+        }]);
+        let compiled = compile::compile(wat.as_bytes(), &entry).unwrap();
+        assert!(
+            compiled
+                .functions
+                .iter()
+                .all(|f| !f.name.starts_with("hullvm.")),
+            "i64.{op} by {c:#x} calls a runtime helper"
+        );
+        let native = BINARY.iter().find(|b| b.0 == op).unwrap().1;
+        for (&(a, _), got) in operands.iter().zip(run_batch(&wat, operands.len())) {
+            let want = native(a, c).unwrap();
+            assert_eq!(got, want, "i64.{op} of {a:#x} by {c:#x}: got {got:#x}");
+        }
+    }
+}
+
 #[test]
 fn comparisons_match_the_host() {
     for (i, &(op, native)) in COMPARE.iter().enumerate() {

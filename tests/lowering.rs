@@ -4,6 +4,7 @@
 
 use hullvm::compile::{self, Entry, Invocation};
 use hullvm::ending::{Ending, EngineRun};
+use hullvm::oracle::reference;
 use hullvm::oracle::wasmi::{self, Budget};
 use hullvm::pipeline;
 use proptest::prelude::*;
@@ -94,25 +95,148 @@ proptest! {
     }
 }
 
+/// What an i32 operator computes, natively.
+fn native(op: &str, a: u32, b: u32) -> u32 {
+    match op {
+        "mul" => a.wrapping_mul(b),
+        "and" => a & b,
+        "or" => a | b,
+        "xor" => a ^ b,
+        "shl" => a.wrapping_shl(b),
+        "shr_u" => a.wrapping_shr(b),
+        "shr_s" => (a as i32).wrapping_shr(b) as u32,
+        "rotl" => a.rotate_left(b),
+        "rotr" => a.rotate_right(b),
+        _ => unreachable!("{op}"),
+    }
+}
+
+/// Every constant the compiler writes out inline (`function/constant.rs`):
+/// all shift counts, every mask that is one run of ones, and multipliers
+/// with short and long addition chains, each of either sign.
+fn inline_constants() -> Vec<(&'static str, u32)> {
+    let mut cases = vec![];
+    for op in ["shl", "shr_u", "shr_s", "rotl", "rotr"] {
+        cases.extend((0..40).map(|k| (op, k)));
+    }
+    let runs = (0..32u32)
+        .flat_map(|low| (low + 1..=32).map(move |high| (u32::MAX >> (32 - (high - low))) << low));
+    for mask in runs.chain([0]) {
+        cases.extend(["and", "or", "xor"].map(|op| (op, mask)));
+    }
+    let multipliers = [
+        0u32,
+        1,
+        2,
+        3,
+        5,
+        7,
+        10,
+        12,
+        255,
+        256,
+        1000,
+        0x10001,
+        0x7fff_ffff,
+    ];
+    for m in multipliers.into_iter().chain((0..32).map(|k| 1 << k)) {
+        cases.extend([("mul", m), ("mul", m.wrapping_neg())]);
+        cases.push(("mul", m.wrapping_mul(0x9e37_79b9)));
+    }
+    cases
+}
+
+/// Operands for each constant: edges and a fixed pseudo-random spread.
+fn operands() -> Vec<u32> {
+    let mut xs = vec![
+        0,
+        1,
+        2,
+        0x7f,
+        0x80,
+        0xff,
+        0x100,
+        0x7fff_ffff,
+        0x8000_0000,
+        u32::MAX,
+    ];
+    let mut s = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..22 {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        xs.push(s as u32 >> (s >> 59));
+    }
+    xs
+}
+
+/// A module whose "run" applies `x <op> c` to each operand in its data and
+/// stores the results after them.
+fn constant_batch(op: &str, c: u32, xs: &[u32]) -> String {
+    let data: String = xs
+        .iter()
+        .flat_map(|x| x.to_le_bytes())
+        .map(|b| format!("\\{b:02x}"))
+        .collect();
+    let n = 4 * xs.len();
+    format!(
+        r#"(module (memory 1) (data (i32.const 0) "{data}")
+  (func (export "run") (local $p i32)
+    (loop $next
+      (i32.store offset={n} (local.get $p)
+        (i32.{op} (i32.load (local.get $p)) (i32.const {c})))
+      (br_if $next (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 4)))
+        (i32.const {n})))))
+  (func (export "f") (param i32) (result i32)
+    local.get 0 i32.const {c} i32.{op}))"#,
+        c = c as i32
+    )
+}
+
 #[test]
-fn masks_take_the_memory_shortcut_and_stay_exact() {
-    for mask in [0xffu32, 0xffff] {
-        let wat = format!(
-            "(module (func (export \"f\") (param i32) (result i32) local.get 0 i32.const {mask} i32.and))"
-        );
-        let compiled = compile::compile(
-            wat.as_bytes(),
-            &Entry::Invoke(vec![Invocation {
-                export: "f".into(),
-                args: vec![0xdead_beef],
-            }]),
-        )
-        .unwrap();
+fn constant_operands_are_inline_and_match_the_host() {
+    let xs = operands();
+    let run = Entry::Invoke(vec![Invocation {
+        export: "run".into(),
+        args: vec![],
+    }]);
+    for (op, c) in inline_constants() {
+        let wat = constant_batch(op, c, &xs);
+        let compiled = compile::compile(wat.as_bytes(), &run).unwrap();
         assert!(
-            !compiled.functions.iter().any(|f| f.name.contains("and")),
-            "no runtime call for a constant mask"
+            compiled
+                .functions
+                .iter()
+                .all(|f| !f.name.starts_with("hullvm.")),
+            "i32.{op} by {c:#x} calls a runtime helper"
         );
-        assert_eq!(hullvm_result(&wat, &[0xdead_beef]), Ok(0xdead_beef & mask));
+        let (ran, mut memory) = reference::run_with_memory(&compiled.program, 1 << 24);
+        assert!(matches!(ran.outcome, reference::Outcome::Halted { .. }));
+        let n = 4 * xs.len();
+        // Memory comes back without its trailing zeros.
+        memory.resize(memory.len().max(2 * n), 0);
+        for (k, &x) in xs.iter().enumerate() {
+            let at = n + 4 * k;
+            let got = u32::from_le_bytes(memory[at..at + 4].try_into().unwrap());
+            let want = native(op, x, c);
+            assert_eq!(got, want, "i32.{op} of {x:#x} by {c:#x}: got {got:#x}");
+        }
+    }
+}
+
+#[test]
+fn a_constant_operator_is_checked_against_wasmi_too() {
+    for (op, c) in [
+        ("shr_s", 5),
+        ("and", 0x3ff0),
+        ("mul", 10),
+        ("rotr", 9),
+        ("xor", 48),
+    ] {
+        let wat = constant_batch(op, c, &[]);
+        for x in [0, 0xdead_beef, 0x8000_0001] {
+            check(&wat, &[x]).unwrap();
+        }
     }
 }
 

@@ -95,6 +95,17 @@ impl Asm {
         (ins.op == Op::I32Const && self.last_placed != Some(pc)).then_some(ins.imm)
     }
 
+    /// The last two instructions' values when both are `i32.const` (the
+    /// deeper first) and no label lies between them and here.
+    pub(crate) fn last_two_consts(&self) -> Option<(u32, u32)> {
+        let top = self.last_const()?;
+        let [.., below, _] = self.code.as_slice() else {
+            return None;
+        };
+        let pc = self.pc() - 1;
+        (below.op == Op::I32Const && self.last_placed != Some(pc)).then_some((below.imm, top))
+    }
+
     /// Remove the last instruction; returns where it came from.
     pub(crate) fn pop_last(&mut self) -> Origin {
         self.code.pop();

@@ -6,6 +6,7 @@
 //! drops the rest and pushes them back, so the flat machine's stack height
 //! at the target is what the wasm label expects.
 
+mod constant;
 mod depth;
 mod dispatch;
 mod indirect;
@@ -684,29 +685,10 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(load, scratch);
     }
 
-    /// `x & 0xff` / `x & 0xffff` with a constant mask: a store and an
-    /// unsigned load through scratch instead of the bit loop.
-    fn try_mask(&mut self) -> bool {
-        let (store, load) = match self.cx.asm.last_const() {
-            Some(0xff) => (Op::I32Store8, Op::I32Load8U),
-            Some(0xffff) => (Op::I32Store16, Op::I32Load16U),
-            _ => return false,
-        };
-        // The constant's own instruction is gone: it no longer reports.
-        let folded = self.cx.asm.pop_last();
-        if let (Some(i), ModuleId::User) = (folded.instr, self.module_id) {
-            if let Some(op) = self.ops.get_mut(i as usize) {
-                op.report = Report::None;
-            }
-        }
-        self.sign_extend(store, load);
-        true
-    }
-
     fn binary_helper(&mut self, name: &str) {
         self.height -= 1;
         self.mark_lowered();
-        if name == "and" && self.try_mask() {
+        if self.constant_operand(name) {
             return;
         }
         self.call_helper(name);

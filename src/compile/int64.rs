@@ -107,7 +107,10 @@ impl FunctionCompiler<'_, '_, '_> {
                 Shape::Compare => 3,
                 Shape::Unary => 0,
             };
-            self.call_helper(name);
+            self.mark_lowered();
+            if !self.constant_operand64(name) {
+                self.call_helper(name);
+            }
             return Ok(());
         }
         match op {

@@ -66,23 +66,35 @@ const OPS: &[(&str, &str, usize, &str)] = &[
     ("i64.extend8_s", "i64", 1, "i64"),
 ];
 
+/// Operations with a constant right operand (`local.get $a i32.const c
+/// op`), which the compiler writes out inline: measured as `op c`.
+const CONSTANT_OPS: &[(&str, i32)] = &[
+    ("i32.mul", 10),
+    ("i32.and", 0xff),
+    ("i32.and", 1),
+    ("i32.or", 48),
+    ("i32.xor", -1),
+    ("i32.shl", 3),
+    ("i32.shl", 24),
+    ("i32.shr_u", 1),
+    ("i32.shr_u", 13),
+    ("i32.shr_s", 24),
+    ("i32.shr_s", 7),
+    ("i32.rotl", 5),
+];
+
 /// Operand pairs each operation runs on.
 const EXECUTIONS: usize = 64;
 
 /// A module whose export "run" applies `op` to each operand pair of its
 /// data, in a loop, keeping the result in a local.
-fn module(op: &str, ty: &str, arity: usize, result: &str, operands: &[u64]) -> String {
+fn module(op: &str, ty: &str, args: &str, result: &str, operands: &[u64]) -> String {
     let data: String = operands
         .iter()
         .flat_map(|v| v.to_le_bytes())
         .map(|b| format!("\\{b:02x}"))
         .collect();
     let end = operands.len() * 8;
-    let args = if arity == 2 {
-        "local.get $a local.get $b"
-    } else {
-        "local.get $a"
-    };
     format!(
         r#"(module
   (memory 1)
@@ -114,9 +126,26 @@ fn operands(n: usize) -> Vec<u64> {
         .collect()
 }
 
+/// What the measured instruction takes: one or two locals, or a local and
+/// a constant.
+fn arguments(arity: usize, constant: Option<i32>) -> String {
+    match (arity, constant) {
+        (_, Some(c)) => format!("local.get $a i32.const {c}"),
+        (2, None) => "local.get $a local.get $b".into(),
+        _ => "local.get $a".into(),
+    }
+}
+
 /// The cost of `op`, or why it could not be measured.
-fn measure(op: &str, ty: &str, arity: usize, result: &str) -> Result<OpCost, String> {
-    let wat = module(op, ty, arity, result, &operands(2 * EXECUTIONS));
+fn measure(
+    op: &str,
+    ty: &str,
+    arity: usize,
+    constant: Option<i32>,
+    result: &str,
+) -> Result<OpCost, String> {
+    let args = arguments(arity, constant);
+    let wat = module(op, ty, &args, result, &operands(2 * EXECUTIONS));
     let entry = Entry::Invoke(vec![Invocation {
         export: "run".into(),
         args: vec![],
@@ -145,7 +174,10 @@ fn measure(op: &str, ty: &str, arity: usize, result: &str) -> Result<OpCost, Str
     }
     let n = spans.len() as f64;
     Ok(OpCost {
-        op: op.to_string(),
+        op: match constant {
+            Some(c) => format!("{op} {c}"),
+            None => op.to_string(),
+        },
         tokens_per_instruction: spans.iter().map(|s| s.0 as f64).sum::<f64>() / n,
         flat_instructions_per_instruction: spans.iter().map(|s| s.1 as f64).sum::<f64>() / n,
         executions: spans.len(),
@@ -173,9 +205,16 @@ fn op_index(wat: &str, op: &str) -> Option<u32> {
 /// Tokens per execution of every measured operation.
 pub fn op_costs() -> Result<Vec<OpCost>, String> {
     use rayon::prelude::*;
-    OPS.par_iter()
-        .map(|&(op, ty, arity, result)| {
-            measure(op, ty, arity, result).map_err(|e| format!("{op}: {e}"))
+    let variable = OPS
+        .iter()
+        .map(|&(op, ty, arity, result)| (op, ty, arity, None, result));
+    let constant = CONSTANT_OPS
+        .iter()
+        .map(|&(op, c)| (op, "i32", 1, Some(c), "i32"));
+    let all: Vec<_> = variable.chain(constant).collect();
+    all.par_iter()
+        .map(|&(op, ty, arity, constant, result)| {
+            measure(op, ty, arity, constant, result).map_err(|e| format!("{op}: {e}"))
         })
         .collect()
 }
@@ -186,9 +225,9 @@ mod tests {
 
     #[test]
     fn an_add_costs_one_instruction_and_a_mul_a_call() {
-        let add = measure("i64.add", "i64", 2, "i64").unwrap();
-        let eqz = measure("i64.eqz", "i64", 1, "i32").unwrap();
-        let mul = measure("i64.mul", "i64", 2, "i64").unwrap();
+        let add = measure("i64.add", "i64", 2, None, "i64").unwrap();
+        let eqz = measure("i64.eqz", "i64", 1, None, "i32").unwrap();
+        let mul = measure("i64.mul", "i64", 2, None, "i64").unwrap();
         // i64.eqz is seven inline flat instructions, whatever the operands.
         assert_eq!(eqz.flat_instructions_per_instruction, 7.0);
         assert!(add.flat_instructions_per_instruction > 7.0, "{add:?}");
@@ -197,5 +236,17 @@ mod tests {
             "{mul:?} {add:?}"
         );
         assert_eq!(mul.executions, EXECUTIONS);
+    }
+
+    #[test]
+    fn a_constant_operand_makes_a_mul_cheap() {
+        let variable = measure("i32.mul", "i32", 2, None, "i32").unwrap();
+        let by_ten = measure("i32.mul", "i32", 1, Some(10), "i32").unwrap();
+        // x * 10: three doublings and one addition of x, inline.
+        assert_eq!(by_ten.flat_instructions_per_instruction, 13.0);
+        assert!(
+            variable.tokens_per_instruction > 20.0 * by_ten.tokens_per_instruction,
+            "{variable:?} {by_ten:?}"
+        );
     }
 }

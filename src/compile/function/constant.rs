@@ -1,0 +1,437 @@
+//! i32 operators whose right operand is a constant the compiler sees
+//! (`x & 255`, `x << 2`, `x >> 24`, `x * 10`, `x | 48`): clang emits most
+//! bit operations and multiplications in this form. Knowing the constant,
+//! the compiler writes the operation out of core ops instead of calling a
+//! runtime helper that loops over bits:
+//!
+//! - whole-byte shifts and byte masks re-address the value through the
+//!   8 scratch bytes (store the word, load it at a byte offset or narrower);
+//! - a shift by the remaining 0-7 bits is doublings (`x + x`), and a right
+//!   shift by j is a left shift by 8 - j followed by a whole-byte shift
+//!   right, split so that no doubling overflows;
+//! - `x * c` is an addition chain over c's bits (or -c's, negated);
+//! - and/or/xor with a mask that is one run of ones reduce to shifts
+//!   (`x | c = x + c - (x & c)`, `x ^ c = x + c - 2 (x & c)`).
+//!
+//! i64 shifts, rotations and masks by a constant are the same on its two
+//! words (`i64.const` is two `i32.const`s, low word first).
+//!
+//! A constant none of these fits is pushed back and the helper runs. The
+//! constant's own instruction is folded into the lowering, so it no longer
+//! reports to the source-level diff (the operator's result still does).
+
+use super::{FunctionCompiler, TEMP_FIRST};
+use crate::compile::source_map::Report;
+use crate::compile::ModuleId;
+use crate::isa::Op;
+
+/// Temporaries of these lowerings (after the one the byte moves use).
+const BYTES: u32 = TEMP_FIRST;
+const OPERAND: u32 = TEMP_FIRST + 1;
+const PART: u32 = TEMP_FIRST + 2;
+/// The words of an i64 operand.
+const HIGH: u32 = TEMP_FIRST + 3;
+const LOW: u32 = TEMP_FIRST + 4;
+
+/// A mask that is a single run of ones, bits `low..high` (high <= 32).
+#[derive(Clone, Copy)]
+struct Run {
+    low: u32,
+    high: u32,
+}
+
+impl Run {
+    fn of(mask: u32) -> Option<Run> {
+        if mask == 0 {
+            return None;
+        }
+        let low = mask.trailing_zeros();
+        let high = 32 - mask.leading_zeros();
+        let ones = if high - low == 32 {
+            u32::MAX
+        } else {
+            ((1u32 << (high - low)) - 1) << low
+        };
+        (ones == mask).then_some(Run { low, high })
+    }
+}
+
+impl FunctionCompiler<'_, '_, '_> {
+    /// Compile `x <op> c` where the instruction just emitted is `i32.const
+    /// c`; false (nothing emitted) when no lowering here applies.
+    pub(super) fn constant_operand(&mut self, helper: &str) -> bool {
+        let Some(c) = self.cx.asm.last_const() else {
+            return false;
+        };
+        let applies = match helper {
+            "mul" | "shl" | "shr_u" | "shr_s" | "rotl" | "rotr" => true,
+            "and" | "or" | "xor" => c == 0 || c == u32::MAX || Run::of(c).is_some(),
+            _ => false,
+        };
+        if !applies {
+            return false;
+        }
+        self.fold_constant();
+        let start = self.cx.asm.pc();
+        match helper {
+            "mul" => self.mul_const(c),
+            "shl" => self.shl_const(c & 31),
+            "shr_u" => self.shr_u_const(c & 31),
+            "shr_s" => self.shr_s_const(c & 31),
+            "rotl" => self.rotl_const(c & 31),
+            "rotr" => self.rotl_const(32 - (c & 31)),
+            "and" => self.and_const(c),
+            "or" => self.or_xor_const(c, 1),
+            "xor" => self.or_xor_const(c, 2),
+            _ => unreachable!("checked above"),
+        }
+        self.at_least_one_instruction(start);
+        true
+    }
+
+    /// Compile `x <op> c` for i64 x where the two instructions just emitted
+    /// are the words of c; false (nothing emitted) when none applies.
+    pub(in crate::compile) fn constant_operand64(&mut self, helper: &str) -> bool {
+        let Some((low, high)) = self.cx.asm.last_two_consts() else {
+            return false;
+        };
+        let c = u64::from(high) << 32 | u64::from(low);
+        let word = |w: u32| w == 0 || w == u32::MAX || Run::of(w).is_some();
+        let applies = match helper {
+            "shl64" | "shr_u64" | "shr_s64" | "rotl64" | "rotr64" => true,
+            "and64" | "or64" | "xor64" => word(low) && word(high),
+            _ => false,
+        };
+        if !applies {
+            return false;
+        }
+        self.fold_constant();
+        self.fold_constant();
+        let start = self.cx.asm.pc();
+        let k = (c & 63) as u32;
+        match helper {
+            "shl64" => self.shl64_const(k),
+            "shr_u64" => self.shr64_const(k, false),
+            "shr_s64" => self.shr64_const(k, true),
+            "rotl64" => self.rotl64_const(k),
+            "rotr64" => self.rotl64_const((64 - k) % 64),
+            "and64" => self.per_word(|f| f.and_const(low), |f| f.and_const(high)),
+            "or64" => self.per_word(|f| f.or_xor_const(low, 1), |f| f.or_xor_const(high, 1)),
+            "xor64" => self.per_word(|f| f.or_xor_const(low, 2), |f| f.or_xor_const(high, 2)),
+            _ => unreachable!("checked above"),
+        }
+        self.at_least_one_instruction(start);
+        true
+    }
+
+    /// An operator that leaves its operand as it is (`x & -1`, `x << 0`)
+    /// still runs an instruction, `x + 0`: the source-level diff sees each
+    /// operator execute by its flat code.
+    fn at_least_one_instruction(&mut self, start: u32) {
+        if self.cx.asm.pc() == start {
+            self.emit(Op::I32Const, 0);
+            self.emit(Op::I32Add, 0);
+        }
+    }
+
+    /// (lo, hi) -> (low(lo), high(hi)).
+    fn per_word(&mut self, low: impl FnOnce(&mut Self), high: impl FnOnce(&mut Self)) {
+        let h = self.temp(HIGH);
+        self.emit(Op::LocalSet, h);
+        low(self);
+        self.emit(Op::LocalGet, h);
+        high(self);
+    }
+
+    /// (lo, hi) -> x << k.
+    fn shl64_const(&mut self, k: u32) {
+        let (l, h) = (self.temp(LOW), self.temp(HIGH));
+        if k >= 32 {
+            // (0, lo << (k - 32))
+            self.emit(Op::Drop, 0);
+            self.emit(Op::LocalSet, l);
+            self.emit(Op::I32Const, 0);
+            self.emit(Op::LocalGet, l);
+            self.shl_const(k - 32);
+        } else if k > 0 {
+            // (lo << k, hi << k + lo >> (32 - k))
+            self.emit(Op::LocalSet, h);
+            self.emit(Op::LocalTee, l);
+            self.shl_const(k);
+            self.emit(Op::LocalGet, h);
+            self.shl_const(k);
+            self.emit(Op::LocalGet, l);
+            self.shr_u_const(32 - k);
+            self.emit(Op::I32Add, 0);
+        }
+    }
+
+    /// (lo, hi) -> x >> k, arithmetic when `signed`.
+    fn shr64_const(&mut self, k: u32, signed: bool) {
+        let h = self.temp(HIGH);
+        let shr = |f: &mut Self, k| {
+            if signed {
+                f.shr_s_const(k)
+            } else {
+                f.shr_u_const(k)
+            }
+        };
+        if k >= 32 {
+            // (hi >> (k - 32), sign or 0)
+            self.emit(Op::LocalSet, h);
+            self.emit(Op::Drop, 0);
+            self.emit(Op::LocalGet, h);
+            shr(self, k - 32);
+            if signed {
+                self.emit(Op::LocalGet, h);
+                self.shr_s_const(31);
+            } else {
+                self.emit(Op::I32Const, 0);
+            }
+        } else if k > 0 {
+            // (lo >> k + hi << (32 - k), hi >> k)
+            self.emit(Op::LocalSet, h);
+            self.shr_u_const(k);
+            self.emit(Op::LocalGet, h);
+            self.shl_const(32 - k);
+            self.emit(Op::I32Add, 0);
+            self.emit(Op::LocalGet, h);
+            shr(self, k);
+        }
+    }
+
+    /// (lo, hi) -> x rotl k: the words swap for k >= 32, then each takes
+    /// the other's top bits.
+    fn rotl64_const(&mut self, k: u32) {
+        let (l, h) = (self.temp(LOW), self.temp(HIGH));
+        if k >= 32 {
+            self.emit(Op::LocalSet, h);
+            self.emit(Op::LocalSet, l);
+            self.emit(Op::LocalGet, h);
+            self.emit(Op::LocalGet, l);
+        }
+        let k = k % 32;
+        if k == 0 {
+            return;
+        }
+        self.emit(Op::LocalSet, h);
+        self.emit(Op::LocalTee, l);
+        self.shl_const(k);
+        self.emit(Op::LocalGet, h);
+        self.shr_u_const(32 - k);
+        self.emit(Op::I32Add, 0);
+        self.emit(Op::LocalGet, h);
+        self.shl_const(k);
+        self.emit(Op::LocalGet, l);
+        self.shr_u_const(32 - k);
+        self.emit(Op::I32Add, 0);
+    }
+
+    /// Drop the `i32.const` just emitted: the lowering knows its value.
+    fn fold_constant(&mut self) {
+        let folded = self.cx.asm.pop_last();
+        if let (Some(i), ModuleId::User) = (folded.instr, self.module_id) {
+            if let Some(op) = self.ops.get_mut(i as usize) {
+                op.report = Report::None;
+            }
+        }
+    }
+
+    /// x -> x << k by k doublings.
+    fn double(&mut self, k: u32) {
+        let t = self.temp(BYTES);
+        for _ in 0..k {
+            self.emit(Op::LocalTee, t);
+            self.emit(Op::LocalGet, t);
+            self.emit(Op::I32Add, 0);
+        }
+    }
+
+    /// x -> its bytes stored at scratch + `at`, then `load` at scratch +
+    /// `from`, after `zero` (a word of zeros stored at scratch + `zero`).
+    fn through_scratch(&mut self, at: u32, zero: Option<u32>, load: Op, from: u32) {
+        let s = self.cx.layout.scratch;
+        let t = self.temp(BYTES);
+        self.emit(Op::LocalSet, t);
+        if let Some(z) = zero {
+            self.emit(Op::I32Const, 0);
+            self.emit(Op::I32Const, 0);
+            self.emit(Op::I32Store, s + z);
+        }
+        self.emit(Op::I32Const, 0);
+        self.emit(Op::LocalGet, t);
+        self.emit(Op::I32Store, s + at);
+        self.emit(Op::I32Const, 0);
+        self.emit(load, s + from);
+    }
+
+    /// x -> x << 8 b, for b in 1..=3.
+    fn shl_bytes(&mut self, b: u32) {
+        self.through_scratch(b, Some(0), Op::I32Load, 0);
+    }
+
+    /// x -> x >> 8 b (unsigned), for b in 1..=3.
+    fn shr_bytes(&mut self, b: u32) {
+        match b {
+            3 => self.through_scratch(0, None, Op::I32Load8U, 3),
+            2 => self.through_scratch(0, None, Op::I32Load16U, 2),
+            _ => self.through_scratch(0, Some(4), Op::I32Load, b),
+        }
+    }
+
+    fn shl_const(&mut self, k: u32) {
+        if k >= 8 {
+            self.shl_bytes(k / 8);
+        }
+        self.double(if k >= 8 { k % 8 } else { k });
+    }
+
+    /// x >> k (unsigned): x >> 8b by bytes, then y >> j as `(y << (8 - j))
+    /// >> 8`. When y may use all 32 bits (b = 0), its high bytes and its
+    /// low byte go separately so that no doubling overflows:
+    /// `y >> j = (y >> 8) << (8 - j) + ((y & 255) << (8 - j)) >> 8`.
+    fn shr_u_const(&mut self, k: u32) {
+        let (b, j) = (k / 8, k % 8);
+        if b > 0 {
+            self.shr_bytes(b);
+        }
+        if j == 0 {
+            return;
+        }
+        if b > 0 {
+            self.double(8 - j);
+            self.shr_bytes(1);
+            return;
+        }
+        let x = self.temp(OPERAND);
+        self.emit(Op::LocalTee, x);
+        self.shr_bytes(1);
+        self.double(8 - j);
+        self.emit(Op::LocalGet, x);
+        self.through_scratch(0, None, Op::I32Load8U, 0);
+        self.double(8 - j);
+        self.shr_bytes(1);
+        self.emit(Op::I32Add, 0);
+    }
+
+    /// x >> k (signed) = ((x + 2^31) >> k unsigned) - 2^(31 - k): adding
+    /// 2^31 maps the signed range onto the unsigned one in order.
+    fn shr_s_const(&mut self, k: u32) {
+        match k {
+            0 => {}
+            24 => self.through_scratch(0, None, Op::I32Load8S, 3),
+            16 => self.through_scratch(0, None, Op::I32Load16S, 2),
+            _ => {
+                self.emit(Op::I32Const, 1 << 31);
+                self.emit(Op::I32Add, 0);
+                self.shr_u_const(k);
+                self.emit(Op::I32Const, 1 << (31 - k));
+                self.emit(Op::I32Sub, 0);
+            }
+        }
+    }
+
+    /// x rotl k = (x << k) + (x >> (32 - k)): the two parts share no bit.
+    fn rotl_const(&mut self, k: u32) {
+        let k = k % 32;
+        if k == 0 {
+            return;
+        }
+        let x = self.temp(PART);
+        self.emit(Op::LocalTee, x);
+        self.shl_const(k);
+        self.emit(Op::LocalGet, x);
+        self.shr_u_const(32 - k);
+        self.emit(Op::I32Add, 0);
+    }
+
+    /// x & c for c = 0, all ones, or one run of ones.
+    fn and_const(&mut self, c: u32) {
+        if c == u32::MAX {
+            return;
+        }
+        let Some(Run { low, high }) = Run::of(c) else {
+            self.emit(Op::Drop, 0);
+            self.emit(Op::I32Const, 0);
+            return;
+        };
+        if high < 32 {
+            self.keep_low(high);
+        }
+        if low > 0 {
+            self.shr_u_const(low);
+            self.shl_const(low);
+        }
+    }
+
+    /// x -> x & (2^n - 1), for n in 1..=31.
+    fn keep_low(&mut self, n: u32) {
+        match n {
+            8 => self.through_scratch(0, None, Op::I32Load8U, 0),
+            16 => self.through_scratch(0, None, Op::I32Load16U, 0),
+            _ => {
+                // x - ((x >> n) << n)
+                let x = self.temp(PART);
+                self.emit(Op::LocalTee, x);
+                self.emit(Op::LocalGet, x);
+                self.shr_u_const(n);
+                self.shl_const(n);
+                self.emit(Op::I32Sub, 0);
+            }
+        }
+    }
+
+    /// x | c = x + c - (x & c) (`times` 1); x ^ c = x + c - 2 (x & c)
+    /// (`times` 2).
+    fn or_xor_const(&mut self, c: u32, times: u32) {
+        let x = self.temp(OPERAND);
+        self.emit(Op::LocalTee, x);
+        self.emit(Op::I32Const, c);
+        self.emit(Op::I32Add, 0);
+        self.emit(Op::LocalGet, x);
+        // `and_const` may use OPERAND and PART itself; x is no longer needed.
+        self.and_const(c);
+        self.double(times - 1);
+        self.emit(Op::I32Sub, 0);
+    }
+
+    /// x * c by an addition chain over the bits of c or of -c, whichever
+    /// is shorter (then negated): at most 157 instructions, where the
+    /// helper's loop runs several hundred.
+    fn mul_const(&mut self, c: u32) {
+        let negate = chain_cost(c.wrapping_neg()) + 3 < chain_cost(c);
+        let m = if negate { c.wrapping_neg() } else { c };
+        if m == 0 {
+            self.emit(Op::Drop, 0);
+            self.emit(Op::I32Const, 0);
+            return;
+        }
+        let x = self.temp(OPERAND);
+        self.emit(Op::LocalSet, x);
+        if negate {
+            self.emit(Op::I32Const, 0);
+        }
+        self.emit(Op::LocalGet, x);
+        // Horner over the bits below the top one.
+        let top = 31 - m.leading_zeros();
+        for bit in (0..top).rev() {
+            self.double(1);
+            if m >> bit & 1 == 1 {
+                self.emit(Op::LocalGet, x);
+                self.emit(Op::I32Add, 0);
+            }
+        }
+        if negate {
+            self.emit(Op::I32Sub, 0);
+        }
+    }
+}
+
+/// Instructions the addition chain for `x * m` takes.
+fn chain_cost(m: u32) -> u32 {
+    if m == 0 {
+        return 2;
+    }
+    let top = 31 - m.leading_zeros();
+    2 + 3 * top + 2 * (m.count_ones() - 1)
+}
