@@ -32,6 +32,7 @@ const PART: u32 = TEMP_FIRST + 2;
 /// The words of an i64 operand.
 const HIGH: u32 = TEMP_FIRST + 3;
 const LOW: u32 = TEMP_FIRST + 4;
+const KEEP: u32 = TEMP_FIRST + 5;
 
 /// A mask that is a single run of ones, bits `low..high` (high <= 32).
 #[derive(Clone, Copy)]
@@ -345,7 +346,8 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(Op::I32Add, 0);
     }
 
-    /// x & c for c = 0, all ones, or one run of ones.
+    /// x & c for c = 0, all ones, or one run of ones, bits low..high:
+    /// `(x & (2^high - 1)) - (x & (2^low - 1))`.
     fn and_const(&mut self, c: u32) {
         if c == u32::MAX {
             return;
@@ -355,23 +357,39 @@ impl FunctionCompiler<'_, '_, '_> {
             self.emit(Op::I32Const, 0);
             return;
         };
+        if low == 0 {
+            return self.keep_low(high);
+        }
+        let x = self.temp(PART);
+        self.emit(Op::LocalTee, x);
         if high < 32 {
             self.keep_low(high);
         }
-        if low > 0 {
-            self.shr_u_const(low);
-            self.shl_const(low);
-        }
+        self.emit(Op::LocalGet, x);
+        self.keep_low(low);
+        self.emit(Op::I32Sub, 0);
     }
 
-    /// x -> x & (2^n - 1), for n in 1..=31.
+    /// x -> x & (2^n - 1), for n in 1..=32.
     fn keep_low(&mut self, n: u32) {
         match n {
+            32 => {}
             8 => self.through_scratch(0, None, Op::I32Load8U, 0),
             16 => self.through_scratch(0, None, Op::I32Load16U, 0),
+            1..8 => {
+                // Within the low byte b: b - ((b << (8 - n)) >> 8) << n.
+                let b = self.temp(KEEP);
+                self.through_scratch(0, None, Op::I32Load8U, 0);
+                self.emit(Op::LocalTee, b);
+                self.emit(Op::LocalGet, b);
+                self.double(8 - n);
+                self.through_scratch(0, None, Op::I32Load8U, 1);
+                self.double(n);
+                self.emit(Op::I32Sub, 0);
+            }
             _ => {
                 // x - ((x >> n) << n)
-                let x = self.temp(PART);
+                let x = self.temp(KEEP);
                 self.emit(Op::LocalTee, x);
                 self.emit(Op::LocalGet, x);
                 self.shr_u_const(n);
@@ -389,7 +407,6 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(Op::I32Const, c);
         self.emit(Op::I32Add, 0);
         self.emit(Op::LocalGet, x);
-        // `and_const` may use OPERAND and PART itself; x is no longer needed.
         self.and_const(c);
         self.double(times - 1);
         self.emit(Op::I32Sub, 0);
