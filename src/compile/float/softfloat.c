@@ -54,241 +54,193 @@ void hullvm_trap_invalid_conversion(void);
 #define EXPORT(name) __attribute__((export_name(name)))
 #define HELPER static inline __attribute__((always_inline))
 
-/* ---- f64 fields ---- */
+/* Most operators are the same algorithm at both widths: each is written once
+ * below as a template over N (32 or 64) and its unsigned type T, and
+ * instantiated for both with WIDTH. A template names the width's constants
+ * and helpers by pasting N: F##N##_SIGN is F32_SIGN or F64_SIGN. */
+#define WIDTH(N, T, TEMPLATE) TEMPLATE(N, T)
+
+/* ---- fields ---- */
+#define F64_FRAC_BITS 52
+#define F64_BIAS 1023
+#define F64_EXP_MAX 0x7ff
 #define F64_SIGN 0x8000000000000000ull
 #define F64_QUIET 0x0008000000000000ull
 #define F64_FRAC 0x000fffffffffffffull
 #define F64_IMPLICIT 0x0010000000000000ull
 #define F64_INF 0x7ff0000000000000ull
+#define F64_ONE 0x3ff0000000000000ull
 #define F64_CANONICAL_NAN 0x7ff8000000000000ull
+#define CLZ64 __builtin_clzll
 
-/* ---- f32 fields ---- */
+#define F32_FRAC_BITS 23
+#define F32_BIAS 127
+#define F32_EXP_MAX 0xff
 #define F32_SIGN 0x80000000u
 #define F32_QUIET 0x00400000u
 #define F32_FRAC 0x007fffffu
 #define F32_IMPLICIT 0x00800000u
 #define F32_INF 0x7f800000u
+#define F32_ONE 0x3f800000u
 #define F32_CANONICAL_NAN 0x7fc00000u
+#define CLZ32 __builtin_clz
 
-HELPER int is_nan64(uint64_t a) { return (a & ~F64_SIGN) > F64_INF; }
-HELPER int is_nan32(uint32_t a) { return (a & ~F32_SIGN) > F32_INF; }
-HELPER int exp64(uint64_t a) { return (int)((a >> 52) & 0x7ff); }
-HELPER int exp32(uint32_t a) { return (int)((a >> 23) & 0xff); }
+/* The exponent field of a value whose units are integers: at or above it
+ * a float has no fraction bits (1075, 150). */
+#define INT_EXP(N) (F##N##_BIAS + F##N##_FRAC_BITS)
 
-/* The NaN an operation with NaN operands returns: the first NaN, quieted. */
-HELPER uint64_t propagate64(uint64_t a, uint64_t b) {
-  return (is_nan64(a) ? a : b) | F64_QUIET;
-}
-HELPER uint32_t propagate32(uint32_t a, uint32_t b) {
-  return (is_nan32(a) ? a : b) | F32_QUIET;
-}
-
-/* x >> n, with the bits shifted out ORed into bit 0 (0 <= n, any size). */
-HELPER uint64_t shift_right_sticky64(uint64_t x, int n) {
-  if (n <= 0)
-    return x;
-  if (n >= 64)
-    return x != 0;
-  return (x >> n) | ((x << (64 - n)) != 0);
-}
-HELPER uint32_t shift_right_sticky32(uint32_t x, int n) {
-  if (n <= 0)
-    return x;
-  if (n >= 32)
-    return x != 0;
-  return (x >> n) | ((x << (32 - n)) != 0);
-}
+/* ---- classes, fields, NaNs ---- */
+#define FIELDS(N, T)                                                                   \
+  HELPER int is_nan##N(T a) { return (a & ~F##N##_SIGN) > F##N##_INF; }              \
+  HELPER int exp##N(T a) { return (int)((a >> F##N##_FRAC_BITS) & F##N##_EXP_MAX); } \
+  HELPER int is_zero##N(T a) { return (T)(a << 1) == 0; }                            \
+  /* The NaN an operation with NaN operands returns: the first NaN, quieted. */      \
+  HELPER T propagate##N(T a, T b) { return (is_nan##N(a) ? a : b) | F##N##_QUIET; } \
+  /* x >> n, with the bits shifted out ORed into bit 0 (0 <= n, any size). */        \
+  HELPER T shift_right_sticky##N(T x, int n) {                                       \
+    if (n <= 0)                                                                      \
+      return x;                                                                      \
+    if (n >= N)                                                                      \
+      return x != 0;                                                                 \
+    return (x >> n) | ((T)(x << (N - n)) != 0);                                      \
+  }                                                                                  \
+  /* The significand with the implicit bit, and the exponent a subnormal shares      \
+   * with the smallest normals. */                                                   \
+  HELPER T sig##N(T a) {                                                             \
+    return exp##N(a) ? (a & F##N##_FRAC) | F##N##_IMPLICIT : a & F##N##_FRAC;        \
+  }                                                                                  \
+  HELPER int unbiased_exp##N(T a) { return exp##N(a) ? exp##N(a) : 1; }              \
+  /* A nonzero finite operand's significand with its leading bit at                  \
+   * F##N##_FRAC_BITS, and the exponent that goes with it. */                       \
+  HELPER int norm_shift##N(T a) { return CLZ##N(sig##N(a)) - (N - 1 - F##N##_FRAC_BITS); } \
+  HELPER T norm_sig##N(T a) { return sig##N(a) << norm_shift##N(a); }               \
+  HELPER int norm_exp##N(T a) { return unbiased_exp##N(a) - norm_shift##N(a); }
+WIDTH(64, uint64_t, FIELDS)
+WIDTH(32, uint32_t, FIELDS)
 
 /* ---- rounding and packing ----
  *
- * A finite nonzero f64 result is carried as (sign, e, m) meaning
- * m * 2^(e - 1085); pack64 places m's leading bit at bit 62 (so an e in
- * [1, 2046] is the biased exponent of a normal result and bits 9..0 are
- * below the 53-bit significand), then rounds to nearest even and builds the
- * bits. A subnormal result shifts right (keeping a sticky bit) to exponent
- * 1 and packs with a significand below 2^52; a rounding carry moves into the
- * exponent field by plain addition, up to infinity. */
-HELPER uint64_t round_pack64(uint64_t sign, int e, uint64_t m) {
-  if (e >= 0x7ff)
-    return sign | F64_INF;
-  if (e < 1) {
-    m = shift_right_sticky64(m, 1 - e);
-    e = 1;
+ * A finite nonzero result is carried as (sign, e, m) meaning
+ * m * 2^(e - PACK_BIAS): pack places m's leading bit at bit N - 2 (bit 62,
+ * bit 30), so an e in [1, EXP_MAX - 1] is the biased exponent of a normal
+ * result and the GUARD bits below the significand (10, 7) decide the
+ * rounding, to nearest even. A subnormal result shifts right (keeping a
+ * sticky bit) to exponent 1 and packs with a significand below the implicit
+ * bit; a rounding carry moves into the exponent field by plain addition, up
+ * to infinity. */
+#define PACK_BIAS(N) (F##N##_BIAS + N - 2)
+#define GUARD(N) (N - 2 - F##N##_FRAC_BITS)
+
+#define PACKING(N, T)                                                            \
+  HELPER T round_pack##N(T sign, int e, T m) {                                   \
+    if (e >= F##N##_EXP_MAX)                                                     \
+      return sign | F##N##_INF;                                                  \
+    if (e < 1) {                                                                 \
+      m = shift_right_sticky##N(m, 1 - e);                                       \
+      e = 1;                                                                     \
+    }                                                                            \
+    T rest = m & (((T)1 << GUARD(N)) - 1), half = (T)1 << (GUARD(N) - 1);        \
+    m >>= GUARD(N);                                                              \
+    if (rest > half || (rest == half && (m & 1)))                                \
+      m += 1;                                                                    \
+    return sign | ((((T)(e - 1)) << F##N##_FRAC_BITS) + m);                      \
+  }                                                                              \
+  /* How far m's leading bit is below bit N - 2: -1 when it is the top bit. */   \
+  HELPER int lead_below##N(T m) { return CLZ##N(m) - 1; }                        \
+  /* m (nonzero) with its leading bit at N - 2; a right shift keeps a sticky     \
+   * bit. */                                                                     \
+  HELPER T normalize##N(T m) {                                                   \
+    int s = lead_below##N(m);                                                    \
+    return s < 0 ? (m >> 1) | (m & 1) : m << s;                                  \
+  }                                                                              \
+  HELPER T pack##N(T sign, int e, T m) {                                         \
+    return round_pack##N(sign, e - lead_below##N(m), normalize##N(m));           \
   }
-  uint64_t rest = m & 0x3ff;
-  m >>= 10;
-  if (rest > 0x200 || (rest == 0x200 && (m & 1)))
-    m += 1;
-  return sign | ((((uint64_t)(e - 1)) << 52) + m);
-}
-
-/* How far m's leading bit is below bit 62: negative when it is bit 63. */
-HELPER int lead_below62(uint64_t m) { return __builtin_clzll(m) - 1; }
-
-/* m with its leading bit at bit 62 (m != 0), a right shift keeping a sticky
- * bit. */
-HELPER uint64_t normalize62(uint64_t m) {
-  int s = lead_below62(m);
-  return s < 0 ? (m >> 1) | (m & 1) : m << s;
-}
-
-HELPER uint64_t pack64(uint64_t sign, int e, uint64_t m) {
-  return round_pack64(sign, e - lead_below62(m), normalize62(m));
-}
-
-/* f32: m * 2^(e - 157), leading bit at bit 30, 7 bits below the 24-bit
- * significand. */
-HELPER uint32_t round_pack32(uint32_t sign, int e, uint32_t m) {
-  if (e >= 0xff)
-    return sign | F32_INF;
-  if (e < 1) {
-    m = shift_right_sticky32(m, 1 - e);
-    e = 1;
-  }
-  uint32_t rest = m & 0x7f;
-  m >>= 7;
-  if (rest > 0x40 || (rest == 0x40 && (m & 1)))
-    m += 1;
-  return sign | ((((uint32_t)(e - 1)) << 23) + m);
-}
-
-HELPER int lead_below30(uint32_t m) { return __builtin_clz(m) - 1; }
-
-HELPER uint32_t pack32(uint32_t sign, int e, uint32_t m) {
-  int s = lead_below30(m);
-  uint32_t n = s < 0 ? (m >> 1) | (m & 1) : m << s;
-  return round_pack32(sign, e - s, n);
-}
+WIDTH(64, uint64_t, PACKING)
+WIDTH(32, uint32_t, PACKING)
 
 /* An f64-convention (e, m) packed as f32: the top 32 bits of the
- * normalized m, the rest as sticky. e - 1085 + 32 = e32 - 157. */
+ * normalized m, the rest as sticky: m * 2^(e - PACK_BIAS(64)) is
+ * (m >> 32) * 2^(e32 - PACK_BIAS(32)) with e32 = e - (PACK_BIAS(64) - 32 -
+ * PACK_BIAS(32)). */
 HELPER uint32_t pack32_from64(uint32_t sign, int e, uint64_t m) {
-  uint64_t n = normalize62(m);
+  uint64_t n = normalize64(m);
   uint32_t m32 = (uint32_t)(n >> 32) | ((uint32_t)n != 0);
-  return round_pack32(sign, e - lead_below62(m) - 896, m32);
+  return round_pack32(sign, e - lead_below64(m) - (PACK_BIAS(64) - 32 - PACK_BIAS(32)), m32);
 }
 
-/* ---- unpacking: the significand with the implicit bit, and the exponent
- * a subnormal shares with the smallest normals ---- */
-HELPER uint64_t sig64(uint64_t a) {
-  return exp64(a) ? (a & F64_FRAC) | F64_IMPLICIT : a & F64_FRAC;
-}
-HELPER int unbiased_exp64(uint64_t a) { return exp64(a) ? exp64(a) : 1; }
-HELPER uint32_t sig32(uint32_t a) {
-  return exp32(a) ? (a & F32_FRAC) | F32_IMPLICIT : a & F32_FRAC;
-}
-HELPER int unbiased_exp32(uint32_t a) { return exp32(a) ? exp32(a) : 1; }
-
-/* ==== add, sub ==== */
-
-/* a + b, the whole of f64.add. */
-HELPER uint64_t add64(uint64_t a, uint64_t b) {
-  if (is_nan64(a) || is_nan64(b))
-    return propagate64(a, b);
-  if (exp64(a) == 0x7ff) {
-    if (exp64(b) == 0x7ff && (a ^ b) == F64_SIGN)
-      return F64_CANONICAL_NAN;
-    return a;
+/* ==== add, sub ====
+ *
+ * The larger magnitude first; both significands shifted up so the larger's
+ * leading bit is at N - 3 (room for the carry), the smaller aligned to it
+ * with a sticky bit: sig << (N - 3 - FRAC_BITS) at exponent ea is
+ * m * 2^(ea + 1 - PACK_BIAS). */
+#define ADD(N, T)                                                                        \
+  HELPER T add##N(T a, T b) {                                                            \
+    if (is_nan##N(a) || is_nan##N(b))                                                    \
+      return propagate##N(a, b);                                                         \
+    if (exp##N(a) == F##N##_EXP_MAX) {                                                   \
+      if (exp##N(b) == F##N##_EXP_MAX && (a ^ b) == F##N##_SIGN)                         \
+        return F##N##_CANONICAL_NAN;                                                     \
+      return a;                                                                          \
+    }                                                                                    \
+    if (exp##N(b) == F##N##_EXP_MAX)                                                     \
+      return b;                                                                          \
+    if (is_zero##N(a) && is_zero##N(b))                                                  \
+      return a & b; /* -0 only for -0 + -0 */                                            \
+    if (is_zero##N(a))                                                                   \
+      return b;                                                                          \
+    if (is_zero##N(b))                                                                   \
+      return a;                                                                          \
+    if ((a & ~F##N##_SIGN) < (b & ~F##N##_SIGN)) {                                       \
+      T t = a;                                                                           \
+      a = b;                                                                             \
+      b = t;                                                                             \
+    }                                                                                    \
+    int ea = unbiased_exp##N(a), up = N - 3 - F##N##_FRAC_BITS;                          \
+    T ma = sig##N(a) << up;                                                              \
+    T mb = shift_right_sticky##N(sig##N(b) << up, ea - unbiased_exp##N(b));              \
+    T m;                                                                                 \
+    if ((a ^ b) & F##N##_SIGN) {                                                         \
+      m = ma - mb;                                                                       \
+      if (m == 0)                                                                        \
+        return 0; /* x - x is +0 */                                                      \
+    } else {                                                                             \
+      m = ma + mb;                                                                       \
+    }                                                                                    \
+    return pack##N(a & F##N##_SIGN, ea + 1, m);                                          \
+  }                                                                                      \
+  EXPORT("f" #N ".add") T f##N##_add(T a, T b) { return add##N(a, b); }                  \
+  /* a - b is a + (-b), except that a NaN b keeps its own sign */                        \
+  EXPORT("f" #N ".sub") T f##N##_sub(T a, T b) {                                         \
+    return is_nan##N(b) ? propagate##N(a, b) : add##N(a, b ^ F##N##_SIGN);               \
   }
-  if (exp64(b) == 0x7ff)
-    return b;
-  if ((a << 1) == 0 && (b << 1) == 0)
-    return a & b;
-  if ((a << 1) == 0)
-    return b;
-  if ((b << 1) == 0)
-    return a;
-  /* a is the operand of larger magnitude */
-  if ((a & ~F64_SIGN) < (b & ~F64_SIGN)) {
-    uint64_t t = a;
-    a = b;
-    b = t;
-  }
-  int ea = unbiased_exp64(a);
-  /* 9 guard bits: the larger significand's leading bit at 61 */
-  uint64_t ma = sig64(a) << 9;
-  uint64_t mb = shift_right_sticky64(sig64(b) << 9, ea - unbiased_exp64(b));
-  uint64_t sign = a & F64_SIGN;
-  uint64_t m;
-  if ((a ^ b) & F64_SIGN) {
-    m = ma - mb;
-    if (m == 0)
-      return 0;
-  } else {
-    m = ma + mb;
-  }
-  /* sig << 9 at exponent ea is m * 2^(ea - 1075 - 9) */
-  return pack64(sign, ea + 1, m);
-}
-
-HELPER uint32_t add32(uint32_t a, uint32_t b) {
-  if (is_nan32(a) || is_nan32(b))
-    return propagate32(a, b);
-  if (exp32(a) == 0xff) {
-    if (exp32(b) == 0xff && (a ^ b) == F32_SIGN)
-      return F32_CANONICAL_NAN;
-    return a;
-  }
-  if (exp32(b) == 0xff)
-    return b;
-  if ((a << 1) == 0 && (b << 1) == 0)
-    return a & b;
-  if ((a << 1) == 0)
-    return b;
-  if ((b << 1) == 0)
-    return a;
-  if ((a & ~F32_SIGN) < (b & ~F32_SIGN)) {
-    uint32_t t = a;
-    a = b;
-    b = t;
-  }
-  int ea = unbiased_exp32(a);
-  /* 6 guard bits: the larger significand's leading bit at 29 */
-  uint32_t ma = sig32(a) << 6;
-  uint32_t mb = shift_right_sticky32(sig32(b) << 6, ea - unbiased_exp32(b));
-  uint32_t sign = a & F32_SIGN;
-  uint32_t m;
-  if ((a ^ b) & F32_SIGN) {
-    m = ma - mb;
-    if (m == 0)
-      return 0;
-  } else {
-    m = ma + mb;
-  }
-  /* sig << 6 at exponent ea is m * 2^(ea - 150 - 6) */
-  return pack32(sign, ea + 1, m);
-}
-
-EXPORT("f64.add") uint64_t f64_add(uint64_t a, uint64_t b) { return add64(a, b); }
-EXPORT("f64.sub") uint64_t f64_sub(uint64_t a, uint64_t b) {
-  /* a - b is a + (-b) except that a NaN b keeps its own sign */
-  return is_nan64(b) ? propagate64(a, b) : add64(a, b ^ F64_SIGN);
-}
-EXPORT("f32.add") uint32_t f32_add(uint32_t a, uint32_t b) { return add32(a, b); }
-EXPORT("f32.sub") uint32_t f32_sub(uint32_t a, uint32_t b) {
-  return is_nan32(b) ? propagate32(a, b) : add32(a, b ^ F32_SIGN);
-}
+WIDTH(64, uint64_t, ADD)
+WIDTH(32, uint32_t, ADD)
 
 /* ==== mul ==== */
 
-/* A nonzero finite operand's significand with its leading bit at bit 52,
- * and the exponent that goes with it. */
-HELPER int norm_shift64(uint64_t a) { return __builtin_clzll(sig64(a)) - 11; }
-HELPER uint64_t norm_sig64(uint64_t a) { return sig64(a) << norm_shift64(a); }
-HELPER int norm_exp64(uint64_t a) { return unbiased_exp64(a) - norm_shift64(a); }
-HELPER int norm_shift32(uint32_t a) { return __builtin_clz(sig32(a)) - 8; }
-HELPER uint32_t norm_sig32(uint32_t a) { return sig32(a) << norm_shift32(a); }
-HELPER int norm_exp32(uint32_t a) { return unbiased_exp32(a) - norm_shift32(a); }
+/* A NaN, infinite or zero operand decides a product alone. */
+#define MUL_SPECIAL(N, T)                                                            \
+  HELPER int mul_is_special##N(T a, T b) {                                          \
+    return exp##N(a) == F##N##_EXP_MAX || exp##N(b) == F##N##_EXP_MAX ||            \
+           is_zero##N(a) || is_zero##N(b);                                          \
+  }                                                                                 \
+  HELPER T mul_special##N(T a, T b) {                                               \
+    if (is_nan##N(a) || is_nan##N(b))                                               \
+      return propagate##N(a, b);                                                    \
+    T sign = (a ^ b) & F##N##_SIGN;                                                 \
+    int zero = is_zero##N(a) || is_zero##N(b);                                      \
+    if (exp##N(a) == F##N##_EXP_MAX || exp##N(b) == F##N##_EXP_MAX)                 \
+      return zero ? F##N##_CANONICAL_NAN : sign | F##N##_INF;                       \
+    return sign;                                                                    \
+  }
+WIDTH(64, uint64_t, MUL_SPECIAL)
+WIDTH(32, uint32_t, MUL_SPECIAL)
 
 EXPORT("f64.mul") uint64_t f64_mul(uint64_t a, uint64_t b) {
-  if (is_nan64(a) || is_nan64(b))
-    return propagate64(a, b);
-  uint64_t sign = (a ^ b) & F64_SIGN;
-  int a_zero = (a << 1) == 0, b_zero = (b << 1) == 0;
-  if (exp64(a) == 0x7ff || exp64(b) == 0x7ff)
-    return (a_zero || b_zero) ? F64_CANONICAL_NAN : sign | F64_INF;
-  if (a_zero || b_zero)
-    return sign;
+  if (mul_is_special64(a, b))
+    return mul_special64(a, b);
   /* both significands with the leading bit at 63: a 128-bit product from
    * four 32x32 products, kept as its top 64 bits and a sticky bit */
   uint64_t x = norm_sig64(a) << 11, y = norm_sig64(b) << 11;
@@ -298,227 +250,140 @@ EXPORT("f64.mul") uint64_t f64_mul(uint64_t a, uint64_t b) {
   uint64_t high = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
   uint64_t sticky = ((uint32_t)p00 | (uint32_t)mid) != 0;
   /* x * y * 2^(ea + eb - 2172) = high * 2^(ea + eb - 2108) */
-  return pack64(sign, norm_exp64(a) + norm_exp64(b) - 1023, high | sticky);
+  return pack64((a ^ b) & F64_SIGN, norm_exp64(a) + norm_exp64(b) - 1023, high | sticky);
 }
 
 EXPORT("f32.mul") uint32_t f32_mul(uint32_t a, uint32_t b) {
-  if (is_nan32(a) || is_nan32(b))
-    return propagate32(a, b);
-  uint32_t sign = (a ^ b) & F32_SIGN;
-  int a_zero = (a << 1) == 0, b_zero = (b << 1) == 0;
-  if (exp32(a) == 0xff || exp32(b) == 0xff)
-    return (a_zero || b_zero) ? F32_CANONICAL_NAN : sign | F32_INF;
-  if (a_zero || b_zero)
-    return sign;
+  if (mul_is_special32(a, b))
+    return mul_special32(a, b);
   /* 24 x 24 bits: the product's top 32 of 48 bits and a sticky bit */
   uint64_t p = (uint64_t)norm_sig32(a) * norm_sig32(b);
   uint32_t m = (uint32_t)(p >> 16) | ((p & 0xffff) != 0);
   /* p * 2^(ea + eb - 300) = m * 2^(ea + eb - 284) */
-  return pack32(sign, norm_exp32(a) + norm_exp32(b) - 127, m);
+  return pack32((a ^ b) & F32_SIGN, norm_exp32(a) + norm_exp32(b) - 127, m);
 }
 
-/* ==== div ==== */
-
-EXPORT("f64.div") uint64_t f64_div(uint64_t a, uint64_t b) {
-  if (is_nan64(a) || is_nan64(b))
-    return propagate64(a, b);
-  uint64_t sign = (a ^ b) & F64_SIGN;
-  int a_inf = exp64(a) == 0x7ff, b_inf = exp64(b) == 0x7ff;
-  int a_zero = (a << 1) == 0, b_zero = (b << 1) == 0;
-  if ((a_inf && b_inf) || (a_zero && b_zero))
-    return F64_CANONICAL_NAN;
-  if (a_inf || b_zero)
-    return sign | F64_INF;
-  if (a_zero || b_inf)
-    return sign;
-  uint64_t r = norm_sig64(a), d = norm_sig64(b);
-  int e = norm_exp64(a) - norm_exp64(b) + 1031;
-  if (r < d) { /* quotient in [1, 2) */
-    r <<= 1;
-    e -= 1;
+/* ==== div ====
+ *
+ * FRAC_BITS + 3 quotient bits by restoring division (the significand, a
+ * guard bit and a sticky bit), the remainder ORed into the sticky bit. With
+ * the dividend doubled when it is the smaller, the quotient q is in
+ * [2^(FRAC + 2), 2^(FRAC + 3)) and a / b = q * 2^(ea - eb - FRAC - 2). */
+#define DIV(N, T)                                                                  \
+  EXPORT("f" #N ".div") T f##N##_div(T a, T b) {                                   \
+    if (is_nan##N(a) || is_nan##N(b))                                              \
+      return propagate##N(a, b);                                                   \
+    T sign = (a ^ b) & F##N##_SIGN;                                                \
+    int a_inf = exp##N(a) == F##N##_EXP_MAX, b_inf = exp##N(b) == F##N##_EXP_MAX;  \
+    int a_zero = is_zero##N(a), b_zero = is_zero##N(b);                            \
+    if ((a_inf && b_inf) || (a_zero && b_zero))                                    \
+      return F##N##_CANONICAL_NAN;                                                 \
+    if (a_inf || b_zero)                                                           \
+      return sign | F##N##_INF;                                                    \
+    if (a_zero || b_inf)                                                           \
+      return sign;                                                                 \
+    T r = norm_sig##N(a), d = norm_sig##N(b);                                      \
+    int steps = F##N##_FRAC_BITS + 3;                                              \
+    int e = norm_exp##N(a) - norm_exp##N(b) + PACK_BIAS(N) - steps + 1;            \
+    if (r < d) {                                                                   \
+      r <<= 1;                                                                     \
+      e -= 1;                                                                      \
+    }                                                                              \
+    T q = 0;                                                                       \
+    for (int i = 0; i < steps; i++) {                                              \
+      q <<= 1;                                                                     \
+      if (r >= d) {                                                                \
+        r -= d;                                                                    \
+        q |= 1;                                                                    \
+      }                                                                            \
+      r <<= 1;                                                                     \
+    }                                                                              \
+    return pack##N(sign, e, q | (r != 0));                                         \
   }
-  /* 55 quotient bits by restoring division, the remainder as sticky */
-  uint64_t q = 0;
-  for (int i = 0; i < 55; i++) {
-    q <<= 1;
-    if (r >= d) {
-      r -= d;
-      q |= 1;
-    }
-    r <<= 1;
+WIDTH(64, uint64_t, DIV)
+WIDTH(32, uint32_t, DIV)
+
+/* ==== sqrt ====
+ *
+ * a = m * 2^k with k even (m doubled when k is odd, so m < 2^(FRAC + 2));
+ * the root of m * 2^P, digit by digit (two radicand bits per step, read from
+ * the top of m << SQRT_SHIFT, zeros after), with the remainder as a sticky
+ * bit. P = SQRT_SHIFT + 2 * SQRT_STEPS - N is even and at least FRAC + 4, so
+ * the root has FRAC + 3 bits or more: sqrt(a) = root * 2^(k/2 - P/2). */
+#define F64_SQRT_SHIFT 10
+#define F64_SQRT_STEPS 56 /* P = 58 */
+#define F32_SQRT_SHIFT 6
+#define F32_SQRT_STEPS 27 /* P = 28 */
+#define SQRT_P(N) (F##N##_SQRT_SHIFT + 2 * F##N##_SQRT_STEPS - N)
+
+#define SQRT(N, T)                                                               \
+  EXPORT("f" #N ".sqrt") T f##N##_sqrt(T a) {                                    \
+    if (is_nan##N(a))                                                            \
+      return a | F##N##_QUIET;                                                   \
+    if (is_zero##N(a) || a == F##N##_INF)                                        \
+      return a; /* sqrt(-0) = -0 */                                              \
+    if (a & F##N##_SIGN)                                                         \
+      return F##N##_CANONICAL_NAN;                                               \
+    T m = norm_sig##N(a);                                                        \
+    int k = norm_exp##N(a) - INT_EXP(N);                                         \
+    if (k & 1) {                                                                 \
+      m <<= 1;                                                                   \
+      k -= 1;                                                                    \
+    }                                                                            \
+    T bits = m << F##N##_SQRT_SHIFT, root = 0, rem = 0;                          \
+    for (int i = 0; i < F##N##_SQRT_STEPS; i++) {                                \
+      rem = (rem << 2) | (bits >> (N - 2));                                      \
+      bits <<= 2;                                                                \
+      T trial = (root << 2) | 1;                                                 \
+      root <<= 1;                                                                \
+      if (rem >= trial) {                                                        \
+        rem -= trial;                                                            \
+        root |= 1;                                                               \
+      }                                                                          \
+    }                                                                            \
+    /* k is even, so k >> 1 halves it exactly */                                 \
+    return pack##N(0, (k >> 1) - SQRT_P(N) / 2 + PACK_BIAS(N), root | (rem != 0)); \
   }
-  /* q * 2^(ea - eb - 54) with q in [2^54, 2^55) */
-  return pack64(sign, e, q | (r != 0));
-}
+WIDTH(64, uint64_t, SQRT)
+WIDTH(32, uint32_t, SQRT)
 
-EXPORT("f32.div") uint32_t f32_div(uint32_t a, uint32_t b) {
-  if (is_nan32(a) || is_nan32(b))
-    return propagate32(a, b);
-  uint32_t sign = (a ^ b) & F32_SIGN;
-  int a_inf = exp32(a) == 0xff, b_inf = exp32(b) == 0xff;
-  int a_zero = (a << 1) == 0, b_zero = (b << 1) == 0;
-  if ((a_inf && b_inf) || (a_zero && b_zero))
-    return F32_CANONICAL_NAN;
-  if (a_inf || b_zero)
-    return sign | F32_INF;
-  if (a_zero || b_inf)
-    return sign;
-  uint32_t r = norm_sig32(a), d = norm_sig32(b);
-  int e = norm_exp32(a) - norm_exp32(b) + 132;
-  if (r < d) {
-    r <<= 1;
-    e -= 1;
-  }
-  uint32_t q = 0;
-  for (int i = 0; i < 26; i++) {
-    q <<= 1;
-    if (r >= d) {
-      r -= d;
-      q |= 1;
-    }
-    r <<= 1;
-  }
-  /* q * 2^(ea - eb - 25) with q in [2^25, 2^26) */
-  return pack32(sign, e, q | (r != 0));
-}
+/* ==== min, max, sign bits, comparisons ==== */
 
-/* ==== sqrt ==== */
-
-EXPORT("f64.sqrt") uint64_t f64_sqrt(uint64_t a) {
-  if (is_nan64(a))
-    return a | F64_QUIET;
-  if ((a << 1) == 0 || a == F64_INF)
-    return a;
-  if (a & F64_SIGN)
-    return F64_CANONICAL_NAN;
-  /* a = m * 2^k with an even k; sqrt(m * 2^58) to 56 bits, digit by digit
-   * (two radicand bits per step), the remainder as sticky */
-  uint64_t m = norm_sig64(a);
-  int k = norm_exp64(a) - 1075;
-  if (k & 1) {
-    m <<= 1;
-    k -= 1;
-  }
-  uint64_t bits = m << 10, root = 0, rem = 0;
-  for (int i = 0; i < 56; i++) {
-    rem = (rem << 2) | (bits >> 62);
-    bits <<= 2;
-    uint64_t trial = (root << 2) | 1;
-    root <<= 1;
-    if (rem >= trial) {
-      rem -= trial;
-      root |= 1;
-    }
-  }
-  /* root * 2^(k/2 - 29); k is even, so k >> 1 halves it exactly */
-  return pack64(0, (k >> 1) + 1056, root | (rem != 0));
-}
-
-EXPORT("f32.sqrt") uint32_t f32_sqrt(uint32_t a) {
-  if (is_nan32(a))
-    return a | F32_QUIET;
-  if ((a << 1) == 0 || a == F32_INF)
-    return a;
-  if (a & F32_SIGN)
-    return F32_CANONICAL_NAN;
-  uint32_t m = norm_sig32(a);
-  int k = norm_exp32(a) - 150;
-  if (k & 1) {
-    m <<= 1;
-    k -= 1;
-  }
-  /* sqrt(m * 2^28) to 26 or 27 bits; m < 2^25 read as 13 bit pairs */
-  uint32_t bits = m << 6, root = 0, rem = 0;
-  for (int i = 0; i < 27; i++) {
-    rem = (rem << 2) | (bits >> 30);
-    bits <<= 2;
-    uint32_t trial = (root << 2) | 1;
-    root <<= 1;
-    if (rem >= trial) {
-      rem -= trial;
-      root |= 1;
-    }
-  }
-  /* root * 2^(k/2 - 14) */
-  return pack32(0, (k >> 1) + 143, root | (rem != 0));
-}
-
-/* ==== min, max ==== */
-
-/* An order on non-NaN bits that is the numeric order with -0 < +0. */
-HELPER uint64_t order64(uint64_t a) { return (a & F64_SIGN) ? ~a : a | F64_SIGN; }
-HELPER uint32_t order32(uint32_t a) { return (a & F32_SIGN) ? ~a : a | F32_SIGN; }
-
-EXPORT("f64.min") uint64_t f64_min(uint64_t a, uint64_t b) {
-  if (is_nan64(a) || is_nan64(b))
-    return propagate64(a, b);
-  return order64(a) <= order64(b) ? a : b;
-}
-EXPORT("f64.max") uint64_t f64_max(uint64_t a, uint64_t b) {
-  if (is_nan64(a) || is_nan64(b))
-    return propagate64(a, b);
-  return order64(a) >= order64(b) ? a : b;
-}
-EXPORT("f32.min") uint32_t f32_min(uint32_t a, uint32_t b) {
-  if (is_nan32(a) || is_nan32(b))
-    return propagate32(a, b);
-  return order32(a) <= order32(b) ? a : b;
-}
-EXPORT("f32.max") uint32_t f32_max(uint32_t a, uint32_t b) {
-  if (is_nan32(a) || is_nan32(b))
-    return propagate32(a, b);
-  return order32(a) >= order32(b) ? a : b;
-}
-
-/* ==== sign bits ==== */
-
-EXPORT("f64.abs") uint64_t f64_abs(uint64_t a) { return a & ~F64_SIGN; }
-EXPORT("f64.neg") uint64_t f64_neg(uint64_t a) { return a ^ F64_SIGN; }
-EXPORT("f64.copysign") uint64_t f64_copysign(uint64_t a, uint64_t b) {
-  return (a & ~F64_SIGN) | (b & F64_SIGN);
-}
-EXPORT("f32.abs") uint32_t f32_abs(uint32_t a) { return a & ~F32_SIGN; }
-EXPORT("f32.neg") uint32_t f32_neg(uint32_t a) { return a ^ F32_SIGN; }
-EXPORT("f32.copysign") uint32_t f32_copysign(uint32_t a, uint32_t b) {
-  return (a & ~F32_SIGN) | (b & F32_SIGN);
-}
-
-/* ==== comparisons ==== */
-
-HELPER int both_zero64(uint64_t a, uint64_t b) { return ((a | b) << 1) == 0; }
-HELPER int both_zero32(uint32_t a, uint32_t b) { return ((a | b) << 1) == 0; }
-
-HELPER int eq64(uint64_t a, uint64_t b) {
-  return !is_nan64(a) && !is_nan64(b) && (a == b || both_zero64(a, b));
-}
-HELPER int lt64(uint64_t a, uint64_t b) {
-  return !is_nan64(a) && !is_nan64(b) && !both_zero64(a, b) && order64(a) < order64(b);
-}
-HELPER int le64(uint64_t a, uint64_t b) {
-  return !is_nan64(a) && !is_nan64(b) && (both_zero64(a, b) || order64(a) <= order64(b));
-}
-HELPER int eq32(uint32_t a, uint32_t b) {
-  return !is_nan32(a) && !is_nan32(b) && (a == b || both_zero32(a, b));
-}
-HELPER int lt32(uint32_t a, uint32_t b) {
-  return !is_nan32(a) && !is_nan32(b) && !both_zero32(a, b) && order32(a) < order32(b);
-}
-HELPER int le32(uint32_t a, uint32_t b) {
-  return !is_nan32(a) && !is_nan32(b) && (both_zero32(a, b) || order32(a) <= order32(b));
-}
-
-EXPORT("f64.eq") int32_t f64_eq(uint64_t a, uint64_t b) { return eq64(a, b); }
-EXPORT("f64.ne") int32_t f64_ne(uint64_t a, uint64_t b) { return !eq64(a, b); }
-EXPORT("f64.lt") int32_t f64_lt(uint64_t a, uint64_t b) { return lt64(a, b); }
-EXPORT("f64.gt") int32_t f64_gt(uint64_t a, uint64_t b) { return lt64(b, a); }
-EXPORT("f64.le") int32_t f64_le(uint64_t a, uint64_t b) { return le64(a, b); }
-EXPORT("f64.ge") int32_t f64_ge(uint64_t a, uint64_t b) { return le64(b, a); }
-EXPORT("f32.eq") int32_t f32_eq(uint32_t a, uint32_t b) { return eq32(a, b); }
-EXPORT("f32.ne") int32_t f32_ne(uint32_t a, uint32_t b) { return !eq32(a, b); }
-EXPORT("f32.lt") int32_t f32_lt(uint32_t a, uint32_t b) { return lt32(a, b); }
-EXPORT("f32.gt") int32_t f32_gt(uint32_t a, uint32_t b) { return lt32(b, a); }
-EXPORT("f32.le") int32_t f32_le(uint32_t a, uint32_t b) { return le32(a, b); }
-EXPORT("f32.ge") int32_t f32_ge(uint32_t a, uint32_t b) { return le32(b, a); }
+#define ORDER(N, T)                                                                       \
+  /* An order on non-NaN bits that is the numeric order with -0 < +0. */                  \
+  HELPER T order##N(T a) { return (a & F##N##_SIGN) ? ~a : a | F##N##_SIGN; }             \
+  EXPORT("f" #N ".min") T f##N##_min(T a, T b) {                                          \
+    if (is_nan##N(a) || is_nan##N(b))                                                     \
+      return propagate##N(a, b);                                                          \
+    return order##N(a) <= order##N(b) ? a : b;                                            \
+  }                                                                                       \
+  EXPORT("f" #N ".max") T f##N##_max(T a, T b) {                                          \
+    if (is_nan##N(a) || is_nan##N(b))                                                     \
+      return propagate##N(a, b);                                                          \
+    return order##N(a) >= order##N(b) ? a : b;                                            \
+  }                                                                                       \
+  EXPORT("f" #N ".abs") T f##N##_abs(T a) { return a & ~F##N##_SIGN; }                    \
+  EXPORT("f" #N ".neg") T f##N##_neg(T a) { return a ^ F##N##_SIGN; }                     \
+  EXPORT("f" #N ".copysign") T f##N##_copysign(T a, T b) {                                \
+    return (a & ~F##N##_SIGN) | (b & F##N##_SIGN);                                        \
+  }                                                                                       \
+  HELPER int both_zero##N(T a, T b) { return is_zero##N(a | b); }                         \
+  HELPER int ordered##N(T a, T b) { return !is_nan##N(a) && !is_nan##N(b); }              \
+  HELPER int eq##N(T a, T b) { return ordered##N(a, b) && (a == b || both_zero##N(a, b)); } \
+  HELPER int lt##N(T a, T b) {                                                            \
+    return ordered##N(a, b) && !both_zero##N(a, b) && order##N(a) < order##N(b);          \
+  }                                                                                       \
+  HELPER int le##N(T a, T b) {                                                            \
+    return ordered##N(a, b) && (both_zero##N(a, b) || order##N(a) <= order##N(b));        \
+  }                                                                                       \
+  EXPORT("f" #N ".eq") int32_t f##N##_eq(T a, T b) { return eq##N(a, b); }                \
+  EXPORT("f" #N ".ne") int32_t f##N##_ne(T a, T b) { return !eq##N(a, b); }               \
+  EXPORT("f" #N ".lt") int32_t f##N##_lt(T a, T b) { return lt##N(a, b); }                \
+  EXPORT("f" #N ".gt") int32_t f##N##_gt(T a, T b) { return lt##N(b, a); }                \
+  EXPORT("f" #N ".le") int32_t f##N##_le(T a, T b) { return le##N(a, b); }                \
+  EXPORT("f" #N ".ge") int32_t f##N##_ge(T a, T b) { return le##N(b, a); }
+WIDTH(64, uint64_t, ORDER)
+WIDTH(32, uint32_t, ORDER)
 
 /* ==== ceil, floor, trunc, nearest ====
  *
@@ -526,12 +391,11 @@ EXPORT("f32.ge") int32_t f32_ge(uint32_t a, uint32_t b) { return le32(b, a); }
  * binary point, clearing them truncates, and adding 1 << f to the bits adds
  * one unit to the magnitude (a carry into the exponent field is right). */
 
-/* What to do with the fraction: 0 keep the truncation, 1 add a unit to the
- * magnitude. */
+/* When the truncation gets one more unit of magnitude. */
 #define AWAY_NEVER 0   /* trunc */
 #define AWAY_IF_POS 1  /* ceil */
 #define AWAY_IF_NEG 2  /* floor */
-#define AWAY_IF_HALF 3 /* nearest */
+#define AWAY_IF_HALF 3 /* nearest: above half, or half and odd */
 
 HELPER int away(int mode, int negative, int above_half, int half, int odd) {
   if (mode == AWAY_IF_POS)
@@ -543,66 +407,36 @@ HELPER int away(int mode, int negative, int above_half, int half, int odd) {
   return 0;
 }
 
-HELPER uint64_t round_integral64(uint64_t a, int mode) {
-  if (is_nan64(a))
-    return a | F64_QUIET;
-  int e = exp64(a);
-  if (e >= 1075 || (a << 1) == 0)
-    return a; /* integral already, infinite or zero */
-  uint64_t sign = a & F64_SIGN;
-  if (e < 1023) { /* 0 < |a| < 1: a signed zero or one */
-    int above_half = e == 1022 && (a & F64_FRAC) != 0;
-    int half = e == 1022 && (a & F64_FRAC) == 0;
-    return away(mode, sign != 0, above_half, half, 0) ? sign | 0x3ff0000000000000ull : sign;
-  }
-  int f = 1075 - e;
-  uint64_t unit = 1ull << f;
-  uint64_t frac = a & (unit - 1);
-  if (frac == 0)
-    return a;
-  uint64_t halfway = unit >> 1;
-  uint64_t truncated = a - frac;
-  int odd = (a >> f) & 1;
-  return away(mode, sign != 0, frac > halfway, frac == halfway, odd) ? truncated + unit
-                                                                   : truncated;
-}
-
-HELPER uint32_t round_integral32(uint32_t a, int mode) {
-  if (is_nan32(a))
-    return a | F32_QUIET;
-  int e = exp32(a);
-  if (e >= 150 || (a << 1) == 0)
-    return a;
-  uint32_t sign = a & F32_SIGN;
-  if (e < 127) {
-    int above_half = e == 126 && (a & F32_FRAC) != 0;
-    int half = e == 126 && (a & F32_FRAC) == 0;
-    return away(mode, sign != 0, above_half, half, 0) ? sign | 0x3f800000u : sign;
-  }
-  int f = 150 - e;
-  uint32_t unit = 1u << f;
-  uint32_t frac = a & (unit - 1);
-  if (frac == 0)
-    return a;
-  uint32_t halfway = unit >> 1;
-  uint32_t truncated = a - frac;
-  int odd = (a >> f) & 1;
-  return away(mode, sign != 0, frac > halfway, frac == halfway, odd) ? truncated + unit
-                                                                   : truncated;
-}
-
-EXPORT("f64.ceil") uint64_t f64_ceil(uint64_t a) { return round_integral64(a, AWAY_IF_POS); }
-EXPORT("f64.floor") uint64_t f64_floor(uint64_t a) { return round_integral64(a, AWAY_IF_NEG); }
-EXPORT("f64.trunc") uint64_t f64_trunc(uint64_t a) { return round_integral64(a, AWAY_NEVER); }
-EXPORT("f64.nearest") uint64_t f64_nearest(uint64_t a) {
-  return round_integral64(a, AWAY_IF_HALF);
-}
-EXPORT("f32.ceil") uint32_t f32_ceil(uint32_t a) { return round_integral32(a, AWAY_IF_POS); }
-EXPORT("f32.floor") uint32_t f32_floor(uint32_t a) { return round_integral32(a, AWAY_IF_NEG); }
-EXPORT("f32.trunc") uint32_t f32_trunc(uint32_t a) { return round_integral32(a, AWAY_NEVER); }
-EXPORT("f32.nearest") uint32_t f32_nearest(uint32_t a) {
-  return round_integral32(a, AWAY_IF_HALF);
-}
+#define ROUND_INTEGRAL(N, T)                                                           \
+  HELPER T round_integral##N(T a, int mode) {                                          \
+    if (is_nan##N(a))                                                                  \
+      return a | F##N##_QUIET;                                                         \
+    int e = exp##N(a);                                                                 \
+    if (e >= INT_EXP(N) || is_zero##N(a))                                              \
+      return a; /* integral already, infinite or zero */                               \
+    T sign = a & F##N##_SIGN;                                                          \
+    if (e < F##N##_BIAS) { /* 0 < |a| < 1: a signed zero or one */                     \
+      int at_half = e == F##N##_BIAS - 1;                                              \
+      int above_half = at_half && (a & F##N##_FRAC) != 0;                              \
+      int half = at_half && (a & F##N##_FRAC) == 0;                                    \
+      return away(mode, sign != 0, above_half, half, 0) ? sign | F##N##_ONE : sign;    \
+    }                                                                                  \
+    int f = INT_EXP(N) - e;                                                            \
+    T unit = (T)1 << f;                                                                \
+    T frac = a & (unit - 1);                                                           \
+    if (frac == 0)                                                                     \
+      return a;                                                                        \
+    T halfway = unit >> 1;                                                             \
+    int odd = (a >> f) & 1;                                                            \
+    int up = away(mode, sign != 0, frac > halfway, frac == halfway, odd);              \
+    return (a - frac) + (up ? unit : 0);                                               \
+  }                                                                                    \
+  EXPORT("f" #N ".ceil") T f##N##_ceil(T a) { return round_integral##N(a, AWAY_IF_POS); } \
+  EXPORT("f" #N ".floor") T f##N##_floor(T a) { return round_integral##N(a, AWAY_IF_NEG); } \
+  EXPORT("f" #N ".trunc") T f##N##_trunc(T a) { return round_integral##N(a, AWAY_NEVER); } \
+  EXPORT("f" #N ".nearest") T f##N##_nearest(T a) { return round_integral##N(a, AWAY_IF_HALF); }
+WIDTH(64, uint64_t, ROUND_INTEGRAL)
+WIDTH(32, uint32_t, ROUND_INTEGRAL)
 
 /* ==== float -> integer ====
  *
@@ -610,25 +444,18 @@ EXPORT("f32.nearest") uint32_t f32_nearest(uint32_t a) {
  * (no float below 2^64 truncates to 2^64 - 1, so the value is free). */
 #define TOO_BIG 0xffffffffffffffffull
 
-HELPER uint64_t trunc_magnitude64(uint64_t a) {
-  int e = exp64(a);
-  if (e < 1023)
-    return 0;
-  if (e >= 1023 + 64)
-    return TOO_BIG;
-  uint64_t m = sig64(a);
-  return e >= 1075 ? m << (e - 1075) : m >> (1075 - e);
-}
-
-HELPER uint64_t trunc_magnitude32(uint32_t a) {
-  int e = exp32(a);
-  if (e < 127)
-    return 0;
-  if (e >= 127 + 64)
-    return TOO_BIG;
-  uint64_t m = sig32(a);
-  return e >= 150 ? m << (e - 150) : m >> (150 - e);
-}
+#define TRUNC_MAGNITUDE(N, T)                                                       \
+  HELPER uint64_t trunc_magnitude##N(T a) {                                         \
+    int e = exp##N(a);                                                              \
+    if (e < F##N##_BIAS)                                                            \
+      return 0;                                                                     \
+    if (e >= F##N##_BIAS + 64)                                                      \
+      return TOO_BIG;                                                               \
+    uint64_t m = sig##N(a);                                                         \
+    return e >= INT_EXP(N) ? m << (e - INT_EXP(N)) : m >> (INT_EXP(N) - e);         \
+  }
+WIDTH(64, uint64_t, TRUNC_MAGNITUDE)
+WIDTH(32, uint32_t, TRUNC_MAGNITUDE)
 
 /* The largest magnitude a target takes on each side. */
 #define I32_POS 0x7fffffffull
@@ -720,12 +547,12 @@ EXPORT("i64.trunc_sat_f64_u") uint64_t i64_trunc_sat_f64_u(uint64_t a) {
 
 HELPER uint64_t magnitude_of(int64_t x) { return x < 0 ? 0 - (uint64_t)x : (uint64_t)x; }
 
-/* An integer n is n * 2^(1085 - 1085). */
+/* An integer n is n * 2^(PACK_BIAS - PACK_BIAS). */
 HELPER uint64_t f64_from(uint64_t sign, uint64_t mag) {
-  return mag == 0 ? 0 : pack64(sign, 1085, mag);
+  return mag == 0 ? 0 : pack64(sign, PACK_BIAS(64), mag);
 }
 HELPER uint32_t f32_from(uint32_t sign, uint64_t mag) {
-  return mag == 0 ? 0 : pack32_from64(sign, 1085, mag);
+  return mag == 0 ? 0 : pack32_from64(sign, PACK_BIAS(64), mag);
 }
 
 EXPORT("f64.convert_i32_s") uint64_t f64_convert_i32_s(int32_t x) {
@@ -738,10 +565,10 @@ EXPORT("f64.convert_i64_s") uint64_t f64_convert_i64_s(int64_t x) {
 EXPORT("f64.convert_i64_u") uint64_t f64_convert_i64_u(uint64_t x) { return f64_from(0, x); }
 EXPORT("f32.convert_i32_s") uint32_t f32_convert_i32_s(int32_t x) {
   uint32_t mag = x < 0 ? 0 - (uint32_t)x : (uint32_t)x;
-  return mag == 0 ? 0 : pack32(x < 0 ? F32_SIGN : 0, 157, mag);
+  return mag == 0 ? 0 : pack32(x < 0 ? F32_SIGN : 0, PACK_BIAS(32), mag);
 }
 EXPORT("f32.convert_i32_u") uint32_t f32_convert_i32_u(uint32_t x) {
-  return x == 0 ? 0 : pack32(0, 157, x);
+  return x == 0 ? 0 : pack32(0, PACK_BIAS(32), x);
 }
 EXPORT("f32.convert_i64_s") uint32_t f32_convert_i64_s(int64_t x) {
   return f32_from(x < 0 ? F32_SIGN : 0, magnitude_of(x));
@@ -758,8 +585,8 @@ EXPORT("f64.promote_f32") uint64_t f64_promote_f32(uint32_t a) {
     return sign | F64_INF;
   if ((a << 1) == 0)
     return sign;
-  /* sig * 2^(e - 150) = sig * 2^(e + 935 - 1085), exact */
-  return pack64(sign, unbiased_exp32(a) + 935, sig32(a));
+  /* sig * 2^(e - INT_EXP(32)), exact */
+  return pack64(sign, unbiased_exp32(a) - INT_EXP(32) + PACK_BIAS(64), sig32(a));
 }
 
 EXPORT("f32.demote_f64") uint32_t f32_demote_f64(uint64_t a) {
@@ -770,6 +597,6 @@ EXPORT("f32.demote_f64") uint32_t f32_demote_f64(uint64_t a) {
     return sign | F32_INF;
   if ((a << 1) == 0)
     return sign;
-  /* sig * 2^(e - 1075) = sig * 2^((e + 10) - 1085) */
-  return pack32_from64(sign, unbiased_exp64(a) + 10, sig64(a));
+  /* sig * 2^(e - INT_EXP(64)) */
+  return pack32_from64(sign, unbiased_exp64(a) - INT_EXP(64) + PACK_BIAS(64), sig64(a));
 }
