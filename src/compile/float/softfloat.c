@@ -473,7 +473,7 @@ HELPER uint64_t trunc_checked(int nan, int negative, uint64_t mag, uint64_t pos_
     hullvm_trap_invalid_conversion();
     __builtin_unreachable();
   }
-  if (negative ? mag > neg_limit : mag > pos_limit || mag == TOO_BIG) {
+  if (negative ? mag > neg_limit : (mag > pos_limit || mag == TOO_BIG)) {
     hullvm_trap_integer_overflow();
     __builtin_unreachable();
   }
@@ -581,9 +581,9 @@ EXPORT("f64.promote_f32") uint64_t f64_promote_f32(uint32_t a) {
   uint64_t sign = (uint64_t)(a & F32_SIGN) << 32;
   if (is_nan32(a))
     return sign | F64_INF | F64_QUIET | ((uint64_t)(a & F32_FRAC) << 29);
-  if (exp32(a) == 0xff)
+  if (exp32(a) == F32_EXP_MAX)
     return sign | F64_INF;
-  if ((a << 1) == 0)
+  if (is_zero32(a))
     return sign;
   /* sig * 2^(e - INT_EXP(32)), exact */
   return pack64(sign, unbiased_exp32(a) - INT_EXP(32) + PACK_BIAS(64), sig32(a));
@@ -593,9 +593,9 @@ EXPORT("f32.demote_f64") uint32_t f32_demote_f64(uint64_t a) {
   uint32_t sign = (uint32_t)(a >> 32) & F32_SIGN;
   if (is_nan64(a))
     return sign | F32_INF | F32_QUIET | (uint32_t)((a & F64_FRAC) >> 29);
-  if (exp64(a) == 0x7ff)
+  if (exp64(a) == F64_EXP_MAX)
     return sign | F32_INF;
-  if ((a << 1) == 0)
+  if (is_zero64(a))
     return sign;
   /* sig * 2^(e - INT_EXP(64)) */
   return pack32_from64(sign, unbiased_exp64(a) - INT_EXP(64) + PACK_BIAS(64), sig64(a));
