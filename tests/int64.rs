@@ -8,6 +8,8 @@
 //! (the flat ISA interpreter the transformer is checked against token for
 //! token elsewhere) and the memory it leaves is compared result by result.
 
+mod common;
+
 use hullvm::compile::{self, words_of_u64, Entry, Invocation};
 use hullvm::decode::Decoder;
 use hullvm::ending::{Ending, EngineRun};
@@ -113,18 +115,10 @@ fn edges() -> Vec<u64> {
     v
 }
 
-/// splitmix64: a deterministic stream of operands.
-struct Rng(u64);
+/// A deterministic stream of operands.
+use common::SplitMix as Rng;
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
     /// Random words, edge values, and narrow values (the common case in
     /// programs, and the fast paths of the lowerings).
     fn operand(&mut self, edges: &[u64]) -> u64 {

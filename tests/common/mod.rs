@@ -39,3 +39,18 @@ pub fn vectors_dir() -> Option<PathBuf> {
     eprintln!("skipped: ../shared/vectors not found");
     None
 }
+
+/// splitmix64: a deterministic stream of test operands.
+#[allow(dead_code)] // not every test crate draws random operands
+pub struct SplitMix(pub u64);
+
+#[allow(dead_code)]
+impl SplitMix {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
