@@ -7,14 +7,16 @@
 use anyhow::{bail, ensure, Result};
 use hullvm::harness::{corpus, input};
 use hullvm::oracle::reference;
-use hullvm::soft::{evaluate, Evaluation, Reference, Temperature};
+use hullvm::soft::{evaluate, Evaluation, Reference, Temperature, Until};
 use serde::Serialize;
 use std::path::Path;
 
 const ABOUT_SWEEP: &str = "\
 The sweep evaluates beta = 10^k for k = -1..=9, then bisects (in log
 beta) between the largest beta that does not reproduce the run and the
-smallest that does, down to a factor of 1.05. A latest-tie head's scores
+smallest that does, down to a factor of 1.05; a bisection step stops at
+its first divergence, so its log p covers only the tokens it scored. A
+latest-tie head's scores
 gain recency x position (recency = the largest power of two with
 recency x positions <= 1/2), so beta must reach about 40 / recency before
 repeated writes of one slot stop blending.";
@@ -56,17 +58,13 @@ pub fn run(args: Args) -> Result<()> {
     let reference = load_reference(&args.program, args.input.as_deref(), args.tokens)?;
     let model = hullvm::build_model();
     let positions = reference.prompt + args.tokens.min(reference.generated().len());
-    let at = |beta: f64| {
-        evaluate(
-            &model,
-            Temperature::for_positions(beta, positions),
-            &reference,
-            args.tokens,
-        )
+    let at = |beta: f64, until: Until| {
+        let t = Temperature::for_positions(beta, positions);
+        evaluate(&model, t, &reference, args.tokens, until)
     };
     let mut evaluations = Vec::new();
     for &beta in &args.beta {
-        evaluations.push(at(beta)?);
+        evaluations.push(at(beta, Until::WindowEnd)?);
     }
     let smallest = if args.sweep {
         Some(sweep(&at, &mut evaluations)?)
@@ -92,17 +90,19 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Decades of beta, then bisection to the threshold; every evaluation is
-/// kept for the table. None when no beta on the grid reproduces the run.
+/// Decades of beta (scored over the whole window), then bisection to the
+/// threshold (each step scored up to its first divergence); every
+/// evaluation is kept for the table. None when no beta on the grid
+/// reproduces the run.
 fn sweep(
-    at: &dyn Fn(f64) -> Result<Evaluation>,
+    at: &dyn Fn(f64, Until) -> Result<Evaluation>,
     evaluations: &mut Vec<Evaluation>,
 ) -> Result<Option<f64>> {
     let mut below = None;
     let mut above = None;
     for k in -1..=9 {
         let beta = 10f64.powi(k);
-        let e = at(beta)?;
+        let e = at(beta, Until::WindowEnd)?;
         let whole = e.reproduces_run();
         evaluations.push(e);
         if whole {
@@ -119,7 +119,7 @@ fn sweep(
     };
     while hi / lo > 1.05 {
         let mid = (lo * hi).sqrt();
-        let e = at(mid)?;
+        let e = at(mid, Until::Divergence)?;
         if e.reproduces_run() {
             hi = mid;
         } else {

@@ -75,6 +75,16 @@ impl Evaluation {
     }
 }
 
+/// How far an evaluation scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// Every token of the window.
+    WindowEnd,
+    /// Up to and including the first token greedy decoding misses (enough
+    /// for the exact prefix; the log-probability covers only that much).
+    Divergence,
+}
+
 /// Teacher-force the first `window` generated tokens of `reference`
 /// through the soft model. Until the first miss, greedy decoding would
 /// have fed exactly these tokens, so one pass measures both the exact
@@ -84,6 +94,7 @@ pub fn evaluate(
     temperature: Temperature,
     reference: &Reference,
     window: usize,
+    until: Until,
 ) -> Result<Evaluation> {
     let scored = window.min(reference.generated().len());
     ensure!(reference.prompt > 0, "the reference has no prompt");
@@ -123,6 +134,10 @@ pub fn evaluate(
                     predicted: predicted.name().to_string(),
                     log_prob: lp,
                 });
+                if until == Until::Divergence {
+                    eval.scored = index + 1;
+                    break;
+                }
             }
         }
     }

@@ -202,12 +202,16 @@ impl Temperature {
         &self,
         tie: Tie,
         query: [f64; 2],
-        keys: impl Iterator<Item = [f64; 2]> + Clone,
+        keys: impl Iterator<Item = [f64; 2]>,
         out: &mut Vec<f64>,
     ) {
         out.clear();
-        out.extend(keys.map(|k| query[0] * k[0] + query[1] * k[1]));
-        let best = out.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let mut best = f64::NEG_INFINITY;
+        out.extend(keys.map(|k| {
+            let score = query[0] * k[0] + query[1] * k[1];
+            best = best.max(score);
+            score
+        }));
         let last = out.len().saturating_sub(1) as f64;
         let recency = self.recency_of(tie);
         for (j, s) in out.iter_mut().enumerate() {
@@ -216,7 +220,10 @@ impl Temperature {
         let top = out.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         for z in out.iter_mut() {
             let shifted = *z - top;
-            *z = if shifted < NEGLIGIBLE {
+            // Tied top scores (every key of an averaging head) are common.
+            *z = if shifted == 0.0 {
+                1.0
+            } else if shifted < NEGLIGIBLE {
                 0.0
             } else {
                 shifted.exp()

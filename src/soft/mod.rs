@@ -26,7 +26,7 @@ pub mod evaluate;
 mod forward;
 pub mod gradient;
 
-pub use evaluate::{decode, evaluate, Evaluation, Reference};
+pub use evaluate::{decode, evaluate, Evaluation, Reference, Until};
 
 use serde::Serialize;
 
