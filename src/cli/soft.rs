@@ -16,10 +16,10 @@ The sweep evaluates beta = 10^k for k = -1..=9, then bisects (in log
 beta) between the largest beta that does not reproduce the run and the
 smallest that does, down to a factor of 1.05; a bisection step stops at
 its first divergence, so its log p covers only the tokens it scored. A
-latest-tie head's scores
-gain recency x position (recency = the largest power of two with
-recency x positions <= 1/2), so beta must reach about 40 / recency before
-repeated writes of one slot stop blending.";
+latest-tie head's scores gain recency x position (recency = the largest
+power of two with recency x positions <= 1/2), so repeated writes of one
+slot stop blending only at a beta near a few / recency: hello and
+addition reproduce their runs from beta x recency = 6.3.";
 
 #[derive(clap::Args)]
 #[command(after_help = ABOUT_SWEEP)]
