@@ -20,6 +20,7 @@ pub mod isa;
 pub mod oracle;
 pub mod pipeline;
 pub mod report;
+pub mod soft;
 pub mod transformer;
 pub mod verify;
 pub mod weights;

@@ -60,6 +60,17 @@ enum Command {
     /// brute caches, per-token cost along the longest trace, parallel
     /// speedup across programs, and peak memory.
     Bench(cli::bench::Args),
+    /// The built model with softmax attention at inverse temperature
+    /// --beta, teacher-forced along a program's reference trace: how many
+    /// tokens greedy soft decoding reproduces (the exact prefix) and the
+    /// trace's log-probability; --sweep finds the smallest beta that
+    /// reproduces the whole run.
+    Soft(cli::soft::Args),
+    /// Reverse-mode gradients of a teacher-forced window's negative
+    /// log-probability with respect to every weight matrix; --check
+    /// compares them with central finite differences and exits non-zero
+    /// when the worst relative error exceeds 1e-6.
+    Grad(cli::grad::Args),
     /// Build the transformer and print its shape; optionally save it.
     Model(cli::model::Args),
     /// Render the HTML report from a results.json written by `check`,
@@ -81,6 +92,8 @@ fn main() -> ExitCode {
         Command::Fuzz(args) => done(cli::fuzz::run(args)),
         Command::Reduce(args) => done(cli::reduce::run(args)),
         Command::Bench(args) => done(cli::bench::run(args)),
+        Command::Soft(args) => done(cli::soft::run(args)),
+        Command::Grad(args) => done(cli::grad::run(args)),
         Command::Model(args) => done(cli::model::run(args)),
         Command::Report(args) => done(cli::report::run(args)),
     };

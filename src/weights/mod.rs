@@ -112,6 +112,28 @@ impl Model {
         t
     }
 
+    /// Every named matrix, mutable, in the order of [`Model::tensors`]
+    /// (gradient steps and finite-difference checks change them in place).
+    pub fn tensors_mut(&mut self) -> Vec<(String, &mut Array2<f64>)> {
+        let mut t = vec![("embedding".to_string(), &mut self.embedding)];
+        for (l, layer) in self.layers.iter_mut().enumerate() {
+            let matrices = [
+                &mut layer.query,
+                &mut layer.key,
+                &mut layer.value,
+                &mut layer.output,
+                &mut layer.ffn_gate,
+                &mut layer.ffn_value,
+                &mut layer.ffn_out,
+            ];
+            for (name, m) in LAYER_TENSORS.iter().zip(matrices) {
+                t.push((format!("layers.{l}.{name}"), m));
+            }
+        }
+        t.push(("unembedding".to_string(), &mut self.unembedding));
+        t
+    }
+
     /// The shape (rows, columns) the config gives the tensor `name`.
     fn expected_shape(&self, name: &str) -> (usize, usize) {
         let c = &self.config;
