@@ -80,6 +80,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Like other Unix tools, end quietly when the reader of stdout goes away
+    // (`hullvm model | head`) instead of panicking inside `println!`.
+    #[cfg(unix)]
+    // SAFETY: restoring a signal's default disposition before any thread
+    // starts touches no Rust state.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let done = |r: anyhow::Result<()>| r.map(|()| 0);
     let result = match Cli::parse().command {
         Command::Compile(args) => done(cli::compile::run(args)),

@@ -1290,3 +1290,24 @@ fn wast_bad_input_is_a_one_line_error() {
     let out = hullvm(&["report", "--from", "a.json", "b.json"]);
     assert_one_line_error(&out, "needs --out");
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_without_a_panic() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hullvm"))
+        .arg("model")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the model is built and printed, as
+    // `| head -0` would: the first write finds no reader.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        !out.status.success(),
+        "ended by SIGPIPE, not as if all was printed"
+    );
+}

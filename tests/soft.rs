@@ -9,7 +9,7 @@ use hullvm::soft::check::{finite_differences, random_model};
 use hullvm::soft::gradient::window_gradient;
 use hullvm::soft::{decode, evaluate, Reference, Temperature, Until};
 
-/// hello's prompt and its reference run (653 generated tokens).
+/// hello's prompt and its reference run (about 670 generated tokens).
 fn hello() -> Reference {
     let hello = corpus::bundled()
         .unwrap()
@@ -34,14 +34,15 @@ fn at(beta: f64, reference: &Reference) -> Temperature {
 fn greedy_soft_decoding_at_a_large_beta_reproduces_hellos_trace() {
     let model = hullvm::build_model();
     let hello = hello();
-    assert_eq!(hello.generated().len(), 653);
+    let n = hello.generated().len();
+    assert!(n > 600, "hello generates {n} tokens");
     let t = at(1e5, &hello);
     let prompt = &hello.tokens[..hello.prompt];
     let decoded = decode(&model, t, prompt, hello.generated().len()).unwrap();
     assert_eq!(decoded.as_slice(), hello.generated());
     assert_eq!(decoded.last(), Some(&Token::halt()));
     let eval = evaluate(&model, t, &hello, usize::MAX, Until::WindowEnd).unwrap();
-    assert_eq!(eval.exact_prefix, 653);
+    assert_eq!(eval.exact_prefix, n);
     assert!(eval.reproduces_run() && eval.divergence.is_none());
     // Exact is not certain: the unembedding's margins are about 1, so the
     // reference tokens carry a finite log-probability.
@@ -76,7 +77,7 @@ fn at_small_betas_soft_decoding_leaves_hellos_trace() {
     )
     .unwrap();
     assert!(
-        partial.exact_prefix > 0 && partial.exact_prefix < 653,
+        partial.exact_prefix > 0 && partial.exact_prefix < hello.generated().len(),
         "beta 1e3 reproduces {} tokens",
         partial.exact_prefix
     );
