@@ -94,6 +94,12 @@ fn exact_up_to_the_stated_horizon() {
     let horizon = decoder().horizon();
     assert!(horizon.positions >= 1 << 32, "{horizon}");
     assert_eq!(horizon.limit, HorizonLimit::PositionSlot, "{horizon}");
+    // `hullvm model` states it.
+    let card = decoder().describe_plans();
+    assert!(card.contains(&format!(
+        "horizon: exact up to {} tokens",
+        horizon.positions
+    )));
     // The last token fed sits at the last exact position.
     exact_from(horizon.positions - fed());
 }

@@ -55,7 +55,12 @@ pub(crate) fn position_key(j: u64) -> [i128; 2] {
 /// and the query (qx + first * qy, qy), every score changes by the same
 /// constant (2 qx first + qy first^2), so the winner and the ties do not
 /// change. None when the shifted query does not fit an i128.
+#[inline(always)]
 pub(crate) fn rebase([qx, qy]: [i128; 2], first: u64) -> Option<[i128; 2]> {
+    if first == 0 {
+        // Every run but an offset test: no 128-bit multiply.
+        return Some([qx, qy]);
+    }
     Some([qy.checked_mul(first as i128)?.checked_add(qx)?, qy])
 }
 

@@ -252,6 +252,7 @@ impl KvCache for HullCache {
 
 impl HullCache {
     /// A key already at the common scale.
+    #[inline]
     fn insert_scaled(&mut self, [x, y]: [i128; 2], value: [f64; 2]) {
         self.seq += 1;
         let meta = Meta::one(value, self.seq);
