@@ -388,6 +388,8 @@ fn decode(
         // The weights asked for arithmetic the decoder cannot do exactly:
         // the run ends there rather than emit a token that may be wrong.
         inexact @ Stop::Inexact { .. } => Stopped::Fault(inexact.to_string()),
+        // Past the horizon the weights prove exact, likewise.
+        past @ Stop::Horizon { .. } => Stopped::Fault(past.to_string()),
     };
     TransformerRun {
         run: ended(stopped, decoded.output, compiled),

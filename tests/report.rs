@@ -61,6 +61,10 @@ fn results_json_reads_back_into_its_structs() {
     assert!(speed.speeds.iter().any(|s| s.cache == "brute"));
     assert!(speed.curves.iter().all(|c| c.points.len() >= 3));
     assert!(!r.numerics.is_empty());
+    let horizon = r.horizon.as_ref().expect("the horizon was measured");
+    assert_eq!(horizon.offsets.len(), 4);
+    assert!(horizon.offsets.iter().all(|o| o.held), "{horizon:#?}");
+    assert!(page.contains("horizon-table"));
     assert_eq!(r.fuzz.len(), 4, "every fuzz target ran");
     assert!(r
         .fuzz

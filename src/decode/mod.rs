@@ -7,19 +7,21 @@
 //! every run adds the same numbers in the same order.
 
 pub mod attention;
+mod horizon;
 mod lookup;
 mod numerics;
 mod plan;
 mod sparse;
 mod unembed;
 
+pub use horizon::{Horizon, HorizonLimit};
 pub use numerics::{numerics, Numerics};
 pub use plan::HeadCard;
 
 use crate::isa::{Program, Token, TokenKind};
 use crate::weights::{Model, Tie};
 use attention::{Inexact, KvCache};
-use lookup::{position_lookup, Running};
+use lookup::{position_key, position_lookup, rebase, Running};
 use plan::{HeadPlan, ProjectionRows};
 use sparse::{Csc, Csr};
 use unembed::Unembedding;
@@ -77,6 +79,7 @@ pub struct Decoder {
     position_slots: [usize; 2],
     stop: Token,
     plans: Vec<HeadPlan>,
+    horizon: Horizon,
 }
 
 impl Decoder {
@@ -89,8 +92,10 @@ impl Decoder {
                 .all(|l| l.shapes_agree(c.d_model, c.heads, c.d_ffn)),
             "weight shapes agree with the config"
         );
+        let plans = plan::plan_heads(&model);
         Decoder {
-            plans: plan::plan_heads(&model),
+            horizon: horizon::horizon(&model, &plans),
+            plans,
             embedding: model
                 .embedding
                 .rows()
@@ -110,7 +115,13 @@ impl Decoder {
         plan::head_cards(&self.model, &self.plans)
     }
 
-    /// How each head is answered, one line a layer (for `hullvm model`).
+    /// The longest trace this decoder runs exactly.
+    pub fn horizon(&self) -> Horizon {
+        self.horizon
+    }
+
+    /// How each head is answered, one line a layer, and the horizon (for
+    /// `hullvm model`).
     pub fn describe_plans(&self) -> String {
         let cards = self.head_cards();
         let mut out = String::new();
@@ -122,7 +133,7 @@ impl Decoder {
                 .collect();
             out += &format!("layer {l}: {}\n", kinds.join(", "));
         }
-        out
+        out + &format!("horizon: {}\n", self.horizon)
     }
 
     /// Heads per layer.
@@ -132,6 +143,18 @@ impl Decoder {
 
     /// Start a run with fresh caches.
     pub fn session<C: KvCache>(&self) -> Session<'_, C> {
+        self.session_at(0)
+    }
+
+    /// Start a run whose position heads see every position moved by
+    /// `first`: their keys sit at first + j and their queries move with
+    /// them, which changes every score of a query by one constant, so the
+    /// tokens are the same as from 0 while the exact position arithmetic
+    /// runs at first + j (tests of the horizon, without decoding that many
+    /// tokens). The residual stream's p slot stays the token's index: the
+    /// machine also uses p as a count and reads its prompt at absolute
+    /// positions, which no shift keeps.
+    pub fn session_at<C: KvCache>(&self, first: u64) -> Session<'_, C> {
         let c = &self.model.config;
         let (d, h, f) = (c.d_model, c.heads, c.d_ffn);
         let heads = self
@@ -145,6 +168,7 @@ impl Decoder {
             heads,
             tokens: Vec::new(),
             position: 0,
+            first,
             x: vec![0.0; d],
             q: vec![0.0; 2 * h],
             k: vec![0.0; 2 * h],
@@ -199,6 +223,8 @@ pub struct Session<'d, C: KvCache> {
     /// Tokens fed so far (position-keyed heads read values through them).
     tokens: Vec<u16>,
     position: usize,
+    /// Where the position heads' positions start (see `session_at`).
+    first: u64,
     x: Vec<f64>,
     q: Vec<f64>,
     k: Vec<f64>,
@@ -231,6 +257,12 @@ pub enum Stop {
         head: usize,
         detail: String,
     },
+    /// The next position is past the decoder's horizon (see
+    /// [`Decoder::horizon`]): no token is emitted that might be wrong.
+    Horizon {
+        token: u64,
+        horizon: Horizon,
+    },
 }
 
 impl std::fmt::Display for Stop {
@@ -247,6 +279,9 @@ impl std::fmt::Display for Stop {
                 f,
                 "no exact answer at token {token} (layer {layer}, head {head}): {detail}"
             ),
+            Stop::Horizon { token, horizon } => {
+                write!(f, "token {token} is past the decoder's horizon ({horizon})")
+            }
         }
     }
 }
@@ -263,6 +298,13 @@ impl<C: KvCache> Session<'_, C> {
     /// Feed one token through every layer.
     fn feed(&mut self, token: Token) -> Result<(), Stop> {
         let dec = self.decoder;
+        let at = self.first + self.position as u64;
+        if at >= dec.horizon.positions {
+            return Err(Stop::Horizon {
+                token: at,
+                horizon: dec.horizon,
+            });
+        }
         self.tokens.push(token.0);
         self.x.copy_from_slice(&dec.embedding[token.id()]);
         let p = self.position as f64;
@@ -336,7 +378,15 @@ impl<C: KvCache> Session<'_, C> {
                     ) => t[tokens[j] as usize],
                     _ => unreachable!("a position head has values"),
                 };
-                position_lookup(query, self.position, tie, all, value_at)
+                position_lookup(query, self.first, self.position, tie, all, value_at)
+            }
+            // The plan proved these keys are (2p, -p^2) of the exact
+            // positions: they go in as integers, never a rounded p^2.
+            Head::General(cache) if matches!(plan, HeadPlan::Position { .. }) => {
+                cache.insert_integer(position_key(self.first + self.position as u64), value)?;
+                let (scaled, shift) = attention::scale_query(query)?;
+                let moved = rebase(scaled, self.first).ok_or(Inexact::Query(query))?;
+                cache.query_integer(moved, shift, tie)
             }
             Head::General(cache) => {
                 cache.insert(key, value)?;

@@ -118,6 +118,17 @@ pub fn run(config: &Config) -> Result<Results> {
         Vec::new()
     };
 
+    // The offset runs decode the shortest prompt with brute force too.
+    let horizon = (config.numerics_tokens > 0)
+        .then(|| sources.iter().min_by_key(|(_, s)| s.program.prompt().len()))
+        .flatten()
+        .map(|(name, s)| {
+            let bar = Stage::spinner("horizon");
+            let report = crate::harness::horizon::measure(&decoder, name, &s.program);
+            bar.finish();
+            report
+        });
+
     let speed = config.bench.map(|budget| {
         let bar = Stage::spinner("benchmark (quick)");
         let programs: Vec<_> = sources
@@ -154,6 +165,7 @@ pub fn run(config: &Config) -> Result<Results> {
         speed,
         model,
         numerics,
+        horizon,
         fuzz,
     })
 }

@@ -5,6 +5,7 @@
 use crate::decode::{HeadCard, Numerics};
 use crate::fuzz::FuzzSummary;
 use crate::harness::bench::BenchReport;
+use crate::harness::horizon::HorizonReport;
 use crate::harness::spec;
 use crate::verify::lift::SourceDivergence;
 use crate::verify::tokens::Divergence;
@@ -22,6 +23,10 @@ pub struct Results {
     pub speed: Option<BenchReport>,
     pub model: ModelCard,
     pub numerics: Vec<Numerics>,
+    /// The decoder's horizon and the offset runs that test it (absent
+    /// when the numerics were skipped, and in results of older versions).
+    #[serde(default)]
+    pub horizon: Option<HorizonReport>,
     /// The fuzz round, per target (empty when it was skipped).
     pub fuzz: Vec<FuzzSummary>,
 }
@@ -38,6 +43,7 @@ impl Results {
             speed: None,
             model,
             numerics: Vec::new(),
+            horizon: None,
             fuzz: Vec::new(),
         }
     }

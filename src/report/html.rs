@@ -409,6 +409,26 @@ fn numerics(r: &Results) -> Markup {
                     }
                 }
             }
+            @if let Some(h) = &r.horizon {
+                p {
+                    "Horizon: " (h.stated.to_string()) ". Decoded from large positions (the "
+                    "position heads' keys and queries moved by the offset), " (h.program)
+                    " with both caches against the reference:"
+                }
+                table #horizon-table {
+                    thead { tr { th { "bound" } th { "first position" } th { "held" } th { "verdict" } } }
+                    tbody {
+                        @for o in &h.offsets {
+                            tr {
+                                td { (o.bound) }
+                                td { (o.first) }
+                                td { @if o.held { "yes" } @else { "NO" } }
+                                td { (o.verdict) }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

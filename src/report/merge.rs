@@ -58,6 +58,7 @@ pub fn merge(parts: Vec<(String, Results)>) -> Result<Results> {
         first.model.clone(),
         parts.iter().find_map(|(_, p)| p.speed.clone()),
     );
+    let horizon = parts.iter().find_map(|(_, p)| p.horizon.clone());
     let mut trials = Vec::new();
     let (mut corpus, mut numerics, mut fuzz) = (Vec::new(), Vec::new(), Vec::new());
     for (_, part) in parts {
@@ -77,6 +78,7 @@ pub fn merge(parts: Vec<(String, Results)>) -> Result<Results> {
         speed,
         model,
         numerics,
+        horizon,
         fuzz,
     })
 }

@@ -1,6 +1,6 @@
 //! The reference cache: every key scanned on every query.
 
-use super::exact::{bit_length, raise, scale_query, wide_add, wide_mul, KeyScale, Wide};
+use super::exact::{bit_length, raise, wide_add, wide_mul, KeyScale, Wide};
 use super::{ExactSum, Inexact, KvCache};
 use crate::weights::Tie;
 use std::cmp::Ordering;
@@ -45,14 +45,14 @@ impl BruteCache {
     /// order; and the power of two the scores are scaled by.
     pub(super) fn wide_scores(
         &self,
-        q: [f64; 2],
-    ) -> Result<(impl Iterator<Item = Wide> + '_, u32), Inexact> {
-        let (q, shift) = scale_query(q)?;
+        q: [i128; 2],
+        shift: u32,
+    ) -> (impl Iterator<Item = Wide> + '_, u32) {
         let scores = self
             .keys
             .iter()
             .map(move |k| wide_add(wide_mul(q[0], k[0]), wide_mul(q[1], k[1])));
-        Ok((scores, shift + self.scale.shift()))
+        (scores, shift + self.scale.shift())
     }
 }
 
@@ -69,8 +69,13 @@ impl KvCache for BruteCache {
         Ok(())
     }
 
-    fn query(&mut self, q: [f64; 2], tie: Tie) -> Result<[f64; 2], Inexact> {
-        let (q, _) = scale_query(q)?;
+    fn insert_integer(&mut self, key: [i128; 2], value: [f64; 2]) -> Result<(), Inexact> {
+        self.keys.push(self.scale.admit_integer(key)?);
+        self.values.push(value);
+        Ok(())
+    }
+
+    fn query_integer(&mut self, q: [i128; 2], _shift: u32, tie: Tie) -> Result<[f64; 2], Inexact> {
         let narrow =
             self.scale.bits() <= NARROW && bit_length(q[0]).max(bit_length(q[1])) <= NARROW;
         let (tied, latest) = if narrow {

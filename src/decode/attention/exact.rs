@@ -124,6 +124,21 @@ impl KeyScale {
         Ok((k, raise))
     }
 
+    /// An integer key at the common scale: integers need no finer scale,
+    /// so stored keys stay as they are. Refused, like any key, when the
+    /// scaled coordinates pass 2^BITS.
+    #[inline]
+    pub(crate) fn admit_integer(&mut self, key: [i128; 2]) -> Result<[i128; 2], Inexact> {
+        let refuse = || Inexact::Key([key[0] as f64, key[1] as f64]);
+        let bits = bit_length(key[0]).max(bit_length(key[1])) + self.shift;
+        if bits > BITS {
+            return Err(refuse());
+        }
+        let k = [raise(key[0], self.shift), raise(key[1], self.shift)];
+        self.bits = self.bits.max(bit_length(k[0])).max(bit_length(k[1]));
+        Ok(k)
+    }
+
     /// Bits of the largest scaled coordinate so far.
     pub(crate) fn bits(&self) -> u32 {
         self.bits
@@ -265,5 +280,17 @@ mod tests {
         assert!(forward.admit([2f64.powi(-40), 0.0]).is_err());
         let (k, raise) = KeyScale::default().admit([-0.75, 6.0]).unwrap();
         assert_eq!((k, raise), ([-3, 24], 2));
+    }
+
+    #[test]
+    fn integer_keys_join_the_common_scale() {
+        let mut scale = KeyScale::default();
+        scale.admit([0.25, 1.0]).unwrap();
+        assert_eq!(scale.admit_integer([3, -(1 << 64)]), Ok([12, -(1 << 66)]));
+        assert_eq!(scale.bits(), 67);
+        assert!(scale.admit_integer([1 << 118, 0]).is_err());
+        // A float key after an integer one still moves both to one scale.
+        assert_eq!(scale.admit([0.125, 0.0]), Ok(([1, 0], 1)));
+        assert_eq!(scale.bits(), 68);
     }
 }

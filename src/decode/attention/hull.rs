@@ -1,6 +1,6 @@
 //! Incremental convex hulls: O(log n) queries for 2D hardmax heads.
 
-use super::exact::{cmp_products, raise, scale_query, KeyScale};
+use super::exact::{cmp_products, raise, KeyScale};
 use super::{ExactSum, Inexact, KvCache};
 use crate::weights::Tie;
 
@@ -221,10 +221,39 @@ impl KvCache for HullCache {
     const SHORTCUTS: bool = true;
 
     fn insert(&mut self, key: [f64; 2], value: [f64; 2]) -> Result<(), Inexact> {
-        let ([x, y], by) = self.scale.admit(key)?;
+        let (k, by) = self.scale.admit(key)?;
         if by > 0 {
             self.raise_keys(by);
         }
+        self.insert_scaled(k, value);
+        Ok(())
+    }
+
+    fn insert_integer(&mut self, key: [i128; 2], value: [f64; 2]) -> Result<(), Inexact> {
+        let k = self.scale.admit_integer(key)?;
+        self.insert_scaled(k, value);
+        Ok(())
+    }
+
+    fn query_integer(&mut self, q: [i128; 2], _shift: u32, tie: Tie) -> Result<[f64; 2], Inexact> {
+        let [qx, qy] = q;
+        let m = match qy.cmp(&0) {
+            std::cmp::Ordering::Greater => self.upper.best(qx, qy),
+            std::cmp::Ordering::Less => self.lower.best(qx, -qy),
+            std::cmp::Ordering::Equal => match qx.cmp(&0) {
+                std::cmp::Ordering::Greater => self.max_x.map(|m| m.1).unwrap_or_default(),
+                std::cmp::Ordering::Less => self.min_x.map(|m| m.1).unwrap_or_default(),
+                std::cmp::Ordering::Equal => self.all,
+            },
+        };
+        m.resolve(tie)
+    }
+}
+
+impl HullCache {
+    /// A key already at the common scale.
+    #[inline]
+    fn insert_scaled(&mut self, [x, y]: [i128; 2], value: [f64; 2]) {
         self.seq += 1;
         let meta = Meta::one(value, self.seq);
         self.all.merge(&meta);
@@ -239,21 +268,6 @@ impl KvCache for HullCache {
         }
         self.upper.insert(x, y, meta);
         self.lower.insert(x, -y, meta);
-        Ok(())
-    }
-
-    fn query(&mut self, q: [f64; 2], tie: Tie) -> Result<[f64; 2], Inexact> {
-        let ([qx, qy], _) = scale_query(q)?;
-        let m = match qy.cmp(&0) {
-            std::cmp::Ordering::Greater => self.upper.best(qx, qy),
-            std::cmp::Ordering::Less => self.lower.best(qx, -qy),
-            std::cmp::Ordering::Equal => match qx.cmp(&0) {
-                std::cmp::Ordering::Greater => self.max_x.map(|m| m.1).unwrap_or_default(),
-                std::cmp::Ordering::Less => self.min_x.map(|m| m.1).unwrap_or_default(),
-                std::cmp::Ordering::Equal => self.all,
-            },
-        };
-        m.resolve(tie)
     }
 }
 

@@ -17,8 +17,8 @@ pub struct MarginCache {
 
 impl MarginCache {
     /// The winning score minus the runner-up, when there is one.
-    fn gap(&self, q: [f64; 2]) -> Result<Option<f64>, Inexact> {
-        let (scores, shift) = self.brute.wide_scores(q)?;
+    fn gap(&self, q: [i128; 2], shift: u32) -> Option<f64> {
+        let (scores, shift) = self.brute.wide_scores(q, shift);
         let mut best = None;
         let mut runner_up = None;
         for s in scores {
@@ -31,9 +31,8 @@ impl MarginCache {
         }
         // Scores are exact integers: their difference is, too, before it
         // is rounded once for the report.
-        Ok(best
-            .zip(runner_up)
-            .map(|(b, r)| wide_to_f64(wide_sub(b, r)) * 2f64.powi(-(shift as i32))))
+        best.zip(runner_up)
+            .map(|(b, r)| wide_to_f64(wide_sub(b, r)) * 2f64.powi(-(shift as i32)))
     }
 }
 
@@ -43,8 +42,13 @@ impl KvCache for MarginCache {
         self.brute.insert(key, value)
     }
 
-    fn query(&mut self, q: [f64; 2], tie: Tie) -> Result<[f64; 2], Inexact> {
-        if let Some(gap) = self.gap(q)? {
+    fn insert_integer(&mut self, key: [i128; 2], value: [f64; 2]) -> Result<(), Inexact> {
+        self.keys += 1;
+        self.brute.insert_integer(key, value)
+    }
+
+    fn query_integer(&mut self, q: [i128; 2], shift: u32, tie: Tie) -> Result<[f64; 2], Inexact> {
+        if let Some(gap) = self.gap(q, shift) {
             if self.smallest.is_none_or(|m| gap < m.gap) {
                 self.smallest = Some(Margin {
                     gap,
@@ -52,7 +56,7 @@ impl KvCache for MarginCache {
                 });
             }
         }
-        self.brute.query(q, tie)
+        self.brute.query_integer(q, shift, tie)
     }
 
     fn margin(&self) -> Option<Margin> {

@@ -30,8 +30,16 @@ pub trait KvCache: Default + Send {
     /// Refuses a key outside the exact domain (then the cache must not be
     /// used further).
     fn insert(&mut self, key: [f64; 2], value: [f64; 2]) -> Result<(), Inexact>;
+    /// A key given as exact integers (position keys (2p, -p^2), whose
+    /// square an f64 would round past 2^53); refused like `insert`.
+    fn insert_integer(&mut self, key: [i128; 2], value: [f64; 2]) -> Result<(), Inexact>;
     /// The attention output for `query` (zero when the cache is empty).
-    fn query(&mut self, query: [f64; 2], tie: Tie) -> Result<[f64; 2], Inexact>;
+    fn query(&mut self, query: [f64; 2], tie: Tie) -> Result<[f64; 2], Inexact> {
+        let (q, shift) = scale_query(query)?;
+        self.query_integer(q, shift, tie)
+    }
+    /// The attention output for the query `q / 2^shift`, given as integers.
+    fn query_integer(&mut self, q: [i128; 2], shift: u32, tie: Tie) -> Result<[f64; 2], Inexact>;
     /// The smallest score margin seen so far, for caches that measure it.
     fn margin(&self) -> Option<Margin> {
         None
@@ -59,9 +67,9 @@ pub enum Inexact {
     /// Tied values whose f64 sum rounds: their average would depend on the
     /// order of the additions.
     Average,
-    /// A position whose square is not exact in f64, so position keys
-    /// (2p, -p^2) cannot be answered by arithmetic on p.
-    PositionSquare(usize),
+    /// A position past 2^59, whose key (2p, -p^2) leaves the integer
+    /// domain.
+    Position(u128),
 }
 
 impl std::fmt::Display for Inexact {
@@ -82,8 +90,8 @@ impl std::fmt::Display for Inexact {
                 "the values tied for the top score do not sum exactly in f64, so their \
                  average would depend on the order of the additions"
             ),
-            Inexact::PositionSquare(p) => {
-                write!(f, "position {p}: p^2 is not exact in f64")
+            Inexact::Position(p) => {
+                write!(f, "position {p}: the key (2p, -p^2) is past 2^120")
             }
         }
     }
