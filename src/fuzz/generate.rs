@@ -330,6 +330,11 @@ impl ModuleGen {
 impl FuncGen<'_> {
     fn emit(&mut self, ins: Instruction<'static>) {
         *self.g.ops.entry(op_name(&ins)).or_default() += 1;
+        if let (Some(Instruction::I32Const(_)), Some(form)) =
+            (self.body.last(), constant_form(&ins))
+        {
+            *self.g.ops.entry(form).or_default() += 1;
+        }
         self.body.push(ins);
     }
 
@@ -808,6 +813,24 @@ const UNARY: [Instruction<'static>; 6] = [
 ];
 
 /// The wasm text name of every instruction the generator emits.
+/// The histogram's name for `ins` right after an `i32.const`: the form the
+/// compiler writes out inline (`compile/function/constant.rs`).
+fn constant_form(ins: &Instruction) -> Option<&'static str> {
+    use Instruction as I;
+    Some(match ins {
+        I::I32Mul => "i32.mul by a constant",
+        I::I32And => "i32.and by a constant",
+        I::I32Or => "i32.or by a constant",
+        I::I32Xor => "i32.xor by a constant",
+        I::I32Shl => "i32.shl by a constant",
+        I::I32ShrS => "i32.shr_s by a constant",
+        I::I32ShrU => "i32.shr_u by a constant",
+        I::I32Rotl => "i32.rotl by a constant",
+        I::I32Rotr => "i32.rotr by a constant",
+        _ => return None,
+    })
+}
+
 pub(crate) fn op_name(ins: &Instruction) -> &'static str {
     use Instruction as I;
     match ins {
@@ -878,7 +901,7 @@ pub(crate) fn op_name(ins: &Instruction) -> &'static str {
 
 /// Every operator and construct the generator must reach (the histogram
 /// test checks each occurs).
-pub(crate) const EXPECTED_OPS: [&str; 62] = [
+pub(crate) const EXPECTED_OPS: [&str; 71] = [
     "unreachable",
     "block",
     "loop",
@@ -939,6 +962,15 @@ pub(crate) const EXPECTED_OPS: [&str; 62] = [
     "i32.popcnt",
     "i32.extend8_s",
     "i32.extend16_s",
+    "i32.mul by a constant",
+    "i32.and by a constant",
+    "i32.or by a constant",
+    "i32.xor by a constant",
+    "i32.shl by a constant",
+    "i32.shr_s by a constant",
+    "i32.shr_u by a constant",
+    "i32.rotl by a constant",
+    "i32.rotr by a constant",
     "data segment",
     "memory 0 pages",
 ];
