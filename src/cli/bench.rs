@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 use hullvm::decode::Decoder;
-use hullvm::harness::input;
+use hullvm::harness::{input, op_cost};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -27,12 +27,16 @@ pub fn run(args: Args) -> Result<()> {
 fn bench(quick: bool, json: Option<&std::path::Path>, filter: Option<&str>) -> Result<()> {
     let decoder = Decoder::new(hullvm::build_model());
     let mut programs = Vec::new();
+    let mut compiled = Vec::new();
     for p in hullvm::harness::corpus::bundled()? {
         if filter.is_some_and(|f| !p.name.contains(f)) || p.expected_trap.is_some() {
             continue;
         }
         let src = input::load(&p.path, Some(&p.input))?;
         programs.push((p.name.clone(), src.program));
+        if let Some(c) = src.compiled {
+            compiled.push((p.name.clone(), c));
+        }
     }
     eprintln!(
         "benchmarking {} programs{}",
@@ -44,7 +48,8 @@ fn bench(quick: bool, json: Option<&std::path::Path>, filter: Option<&str>) -> R
     } else {
         hullvm::harness::bench::Budget::FULL
     };
-    let report = hullvm::harness::bench::measure(&decoder, &programs, budget);
+    let mut report = hullvm::harness::bench::measure(&decoder, &programs, budget);
+    report.run_costs = op_cost::run_costs(&compiled, budget.hull_tokens);
     println!(
         "{:<20} {:>6} {:>10} {:>9} {:>12}",
         "program", "cache", "tokens", "seconds", "tokens/s"
@@ -86,6 +91,24 @@ fn bench(quick: bool, json: Option<&std::path::Path>, filter: Option<&str>) -> R
                 "{:<20} {:>10.1} {:>12.1}",
                 c.op, c.tokens_per_instruction, c.flat_instructions_per_instruction
             );
+        }
+    }
+    if !report.run_costs.is_empty() {
+        println!(
+            "{:<20} {:>10} {:>12} {:>14}",
+            "program", "tokens", "wasm instrs", "tokens/instr"
+        );
+        for c in &report.run_costs {
+            println!(
+                "{:<20} {:>10} {:>12} {:>14.1}",
+                c.program,
+                c.tokens,
+                c.wasm_instructions,
+                c.tokens_per_instruction()
+            );
+        }
+        if let Some(w) = op_cost::weighted_tokens_per_instruction(&report.run_costs) {
+            println!("corpus, weighted by instructions: {w:.1} tokens per wasm instruction");
         }
     }
     if let Some(b) = report.peak_memory_bytes {

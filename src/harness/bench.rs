@@ -145,6 +145,10 @@ pub struct BenchReport {
     /// Tokens per execution of each lowered wasm operation.
     #[serde(default)]
     pub op_costs: Vec<super::op_cost::OpCost>,
+    /// Tokens per executed wasm instruction of each program's run
+    /// (`hullvm bench`; empty where the caller had no wasm source).
+    #[serde(default)]
+    pub run_costs: Vec<super::op_cost::RunCost>,
 }
 
 /// How long each part of the benchmark runs.
@@ -231,5 +235,6 @@ pub fn measure(decoder: &Decoder, programs: &[(String, Program)], budget: Budget
         // Only a failure to compile a fixed module could stop it: a bug, so
         // the table is left empty and the tests say why.
         op_costs: super::op_cost::op_costs().unwrap_or_default(),
+        run_costs: Vec::new(),
     }
 }

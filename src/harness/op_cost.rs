@@ -202,6 +202,47 @@ fn op_index(wat: &str, op: &str) -> Option<u32> {
     None
 }
 
+/// Tokens per executed wasm instruction over one program's run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunCost {
+    pub program: String,
+    /// Trace tokens of the run (up to the cap it ran with).
+    pub tokens: usize,
+    /// wasm instructions those tokens executed (source steps).
+    pub wasm_instructions: usize,
+}
+
+impl RunCost {
+    pub fn tokens_per_instruction(&self) -> f64 {
+        self.tokens as f64 / self.wasm_instructions.max(1) as f64
+    }
+}
+
+/// Each program's run on the reference tracer, at most `max_tokens`,
+/// lifted to the wasm instructions it executed.
+pub fn run_costs(programs: &[(String, compile::Compiled)], max_tokens: usize) -> Vec<RunCost> {
+    use rayon::prelude::*;
+    programs
+        .par_iter()
+        .map(|(name, compiled)| {
+            let run = reference::run(&compiled.program, max_tokens);
+            RunCost {
+                program: name.clone(),
+                tokens: run.trace.len(),
+                wasm_instructions: lift::lift(compiled, &run.trace).len(),
+            }
+        })
+        .collect()
+}
+
+/// Tokens per wasm instruction over all the runs together, so each run
+/// weighs by the instructions it executed.
+pub fn weighted_tokens_per_instruction(costs: &[RunCost]) -> Option<f64> {
+    let tokens: usize = costs.iter().map(|c| c.tokens).sum();
+    let instructions: usize = costs.iter().map(|c| c.wasm_instructions).sum();
+    (instructions > 0).then(|| tokens as f64 / instructions as f64)
+}
+
 /// Tokens per execution of every measured operation.
 pub fn op_costs() -> Result<Vec<OpCost>, String> {
     use rayon::prelude::*;
@@ -236,6 +277,30 @@ mod tests {
             "{mul:?} {add:?}"
         );
         assert_eq!(mul.executions, EXECUTIONS);
+    }
+
+    #[test]
+    fn a_run_costs_its_tokens_over_its_wasm_instructions() {
+        let wat = r#"(module (func (export "f") (result i32)
+            (local $i i32)
+            (loop $l (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 10))))
+            (i32.mul (local.get $i) (local.get $i))))"#;
+        let entry = Entry::Invoke(vec![Invocation {
+            export: "f".into(),
+            args: vec![],
+        }]);
+        let compiled = compile::compile(wat.as_bytes(), &entry).unwrap();
+        let costs = run_costs(&[("loop".into(), compiled)], usize::MAX);
+        // 10 rounds of 7 instructions, then the mul and its operands, and
+        // the end: the mul's helper makes it dearer than the loop.
+        assert!(costs[0].wasm_instructions >= 70, "{costs:?}");
+        assert!(
+            costs[0].tokens > 5 * costs[0].wasm_instructions,
+            "{costs:?}"
+        );
+        let w = weighted_tokens_per_instruction(&costs).unwrap();
+        assert_eq!(w, costs[0].tokens_per_instruction());
+        assert_eq!(weighted_tokens_per_instruction(&[]), None);
     }
 
     #[test]
