@@ -10,22 +10,26 @@
 //!   shift by j is a left shift by 8 - j followed by a whole-byte shift
 //!   right, split so that no doubling overflows;
 //! - `x * c` is an addition chain over c's bits (or -c's, negated);
-//! - and/or/xor with a mask that is one run of ones reduce to shifts
-//!   (`x | c = x + c - (x & c)`, `x ^ c = x + c - 2 (x & c)`).
+//! - `x & c` for a mask that is one run of ones is a difference of two low
+//!   masks, and a low mask within a byte stays in that byte;
+//!   `x | c = x + c - (x & c)`, `x ^ c = x + c - 2 (x & c)`.
 //!
 //! i64 shifts, rotations and masks by a constant are the same on its two
 //! words (`i64.const` is two `i32.const`s, low word first).
 //!
-//! A constant none of these fits is pushed back and the helper runs. The
-//! constant's own instruction is folded into the lowering, so it no longer
-//! reports to the source-level diff (the operator's result still does).
+//! Where none of these fits, the constant stays and the helper runs.
+//! Otherwise the constant's own instruction is folded into the lowering,
+//! so it no longer reports to the source-level diff (the operator's result
+//! still does).
 
 use super::{FunctionCompiler, TEMP_FIRST};
 use crate::compile::source_map::Report;
 use crate::compile::ModuleId;
 use crate::isa::Op;
 
-/// Temporaries of these lowerings (after the one the byte moves use).
+/// Temporaries of these lowerings: the byte moves and doublings use
+/// BYTES; each composite keeps its operand in its own slot, so one
+/// lowering may call another.
 const BYTES: u32 = TEMP_FIRST;
 const OPERAND: u32 = TEMP_FIRST + 1;
 const PART: u32 = TEMP_FIRST + 2;
