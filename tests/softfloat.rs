@@ -3,7 +3,8 @@
 //!
 //! - `native_short` builds `check.c` with `softfloat.c` by the host C
 //!   compiler and runs it: edge cases and 10^6 random inputs per operator
-//!   (ignored, with the reason printed, where there is no `cc`).
+//!   (ignored, with the reason printed, where there is no `cc`, unless
+//!   `HULLVM_REQUIRE_CC=1`, as in CI, makes that a failure).
 //! - `native_long` (ignored unless `HULLVM_SOFTFLOAT_LONG=1` or
 //!   `--ignored`): all 2^32 inputs of every f32 unary operator and every
 //!   conversion from f32 or i32, 10^8 random and edge inputs per other
@@ -46,7 +47,10 @@ fn main() {
         }
     };
     let trials = vec![
-        Trial::test("native_short", native("short")).with_ignored_flag(cc.is_none()),
+        // CI sets HULLVM_REQUIRE_CC=1: there a missing compiler fails the
+        // trial instead of skipping it.
+        Trial::test("native_short", native("short"))
+            .with_ignored_flag(cc.is_none() && !required("HULLVM_REQUIRE_CC")),
         Trial::test("native_long", native("long")).with_ignored_flag(cc.is_none() || !long),
         Trial::test(
             "wasm_interface_and_instructions",
@@ -63,6 +67,10 @@ fn main() {
 }
 
 // ---- native checks ----
+
+fn required(var: &str) -> bool {
+    std::env::var(var).is_ok_and(|v| v == "1")
+}
 
 fn find_cc() -> Option<String> {
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
