@@ -47,18 +47,19 @@ struct Run {
 
 impl Run {
     fn of(mask: u32) -> Option<Run> {
-        if mask == 0 {
-            return None;
-        }
         let low = mask.trailing_zeros();
-        let high = 32 - mask.leading_zeros();
-        let ones = if high - low == 32 {
-            u32::MAX
-        } else {
-            ((1u32 << (high - low)) - 1) << low
-        };
-        (ones == mask).then_some(Run { low, high })
+        let ones = mask.checked_shr(low)?;
+        // ones = 2^n - 1 exactly when adding 1 carries through all of it.
+        (ones & ones.wrapping_add(1) == 0).then_some(Run {
+            low,
+            high: 32 - mask.leading_zeros(),
+        })
     }
+}
+
+/// A word of a mask the lowerings handle: none, all, or one run of ones.
+fn mask_word(w: u32) -> bool {
+    w == 0 || Run::of(w).is_some()
 }
 
 impl FunctionCompiler<'_, '_, '_> {
@@ -68,29 +69,21 @@ impl FunctionCompiler<'_, '_, '_> {
         let Some(c) = self.cx.asm.last_const() else {
             return false;
         };
-        let applies = match helper {
-            "mul" | "shl" | "shr_u" | "shr_s" | "rotl" | "rotr" => true,
-            "and" | "or" | "xor" => c == 0 || c == u32::MAX || Run::of(c).is_some(),
-            _ => false,
+        let maskable = mask_word(c);
+        let lower: fn(&mut Self, u32) = match helper {
+            "mul" => Self::mul_const,
+            "shl" => |f, c| f.shl_const(c & 31),
+            "shr_u" => |f, c| f.shr_u_const(c & 31),
+            "shr_s" => |f, c| f.shr_s_const(c & 31),
+            "rotl" => |f, c| f.rotl_const(c & 31),
+            "rotr" => |f, c| f.rotl_const(32 - (c & 31)),
+            "and" if maskable => Self::and_const,
+            "or" if maskable => |f, c| f.or_xor_const(c, 1),
+            "xor" if maskable => |f, c| f.or_xor_const(c, 2),
+            _ => return false,
         };
-        if !applies {
-            return false;
-        }
         self.fold_constant();
-        let start = self.cx.asm.pc();
-        match helper {
-            "mul" => self.mul_const(c),
-            "shl" => self.shl_const(c & 31),
-            "shr_u" => self.shr_u_const(c & 31),
-            "shr_s" => self.shr_s_const(c & 31),
-            "rotl" => self.rotl_const(c & 31),
-            "rotr" => self.rotl_const(32 - (c & 31)),
-            "and" => self.and_const(c),
-            "or" => self.or_xor_const(c, 1),
-            "xor" => self.or_xor_const(c, 2),
-            _ => unreachable!("checked above"),
-        }
-        self.at_least_one_instruction(start);
+        self.lower_folded(|f| lower(f, c));
         true
     }
 
@@ -101,38 +94,43 @@ impl FunctionCompiler<'_, '_, '_> {
             return false;
         };
         let c = u64::from(high) << 32 | u64::from(low);
-        let word = |w: u32| w == 0 || w == u32::MAX || Run::of(w).is_some();
-        let applies = match helper {
-            "shl64" | "shr_u64" | "shr_s64" | "rotl64" | "rotr64" => true,
-            "and64" | "or64" | "xor64" => word(low) && word(high),
-            _ => false,
+        let maskable = mask_word(low) && mask_word(high);
+        let lower: fn(&mut Self, u64) = match helper {
+            "shl64" => |f, c| f.shl64_const((c & 63) as u32),
+            "shr_u64" => |f, c| f.shr64_const((c & 63) as u32, false),
+            "shr_s64" => |f, c| f.shr64_const((c & 63) as u32, true),
+            "rotl64" => |f, c| f.rotl64_const((c & 63) as u32),
+            "rotr64" => |f, c| f.rotl64_const(((64 - (c & 63)) % 64) as u32),
+            "and64" if maskable => {
+                |f, c| f.per_word(|f| f.and_const(c as u32), |f| f.and_const((c >> 32) as u32))
+            }
+            "or64" if maskable => |f, c| {
+                f.per_word(
+                    |f| f.or_xor_const(c as u32, 1),
+                    |f| f.or_xor_const((c >> 32) as u32, 1),
+                )
+            },
+            "xor64" if maskable => |f, c| {
+                f.per_word(
+                    |f| f.or_xor_const(c as u32, 2),
+                    |f| f.or_xor_const((c >> 32) as u32, 2),
+                )
+            },
+            _ => return false,
         };
-        if !applies {
-            return false;
-        }
         self.fold_constant();
         self.fold_constant();
-        let start = self.cx.asm.pc();
-        let k = (c & 63) as u32;
-        match helper {
-            "shl64" => self.shl64_const(k),
-            "shr_u64" => self.shr64_const(k, false),
-            "shr_s64" => self.shr64_const(k, true),
-            "rotl64" => self.rotl64_const(k),
-            "rotr64" => self.rotl64_const((64 - k) % 64),
-            "and64" => self.per_word(|f| f.and_const(low), |f| f.and_const(high)),
-            "or64" => self.per_word(|f| f.or_xor_const(low, 1), |f| f.or_xor_const(high, 1)),
-            "xor64" => self.per_word(|f| f.or_xor_const(low, 2), |f| f.or_xor_const(high, 2)),
-            _ => unreachable!("checked above"),
-        }
-        self.at_least_one_instruction(start);
+        self.lower_folded(|f| lower(f, c));
         true
     }
 
-    /// An operator that leaves its operand as it is (`x & -1`, `x << 0`)
-    /// still runs an instruction, `x + 0`: the source-level diff sees each
-    /// operator execute by its flat code.
-    fn at_least_one_instruction(&mut self, start: u32) {
+    /// Emit a lowering whose constant was folded. An operator that leaves
+    /// its operand as it is (`x & -1`, `x << 0`) still runs an instruction,
+    /// `x + 0`: the source-level diff sees each operator execute by its flat
+    /// code.
+    fn lower_folded(&mut self, lower: impl FnOnce(&mut Self)) {
+        let start = self.cx.asm.pc();
+        lower(self);
         if self.cx.asm.pc() == start {
             self.emit(Op::I32Const, 0);
             self.emit(Op::I32Add, 0);
@@ -163,12 +161,18 @@ impl FunctionCompiler<'_, '_, '_> {
             self.emit(Op::LocalSet, h);
             self.emit(Op::LocalTee, l);
             self.shl_const(k);
-            self.emit(Op::LocalGet, h);
-            self.shl_const(k);
-            self.emit(Op::LocalGet, l);
-            self.shr_u_const(32 - k);
-            self.emit(Op::I32Add, 0);
+            self.funnel(h, l, k);
         }
+    }
+
+    /// -> (a << k) + (b >> (32 - k)) for 0 < k < 32, from temporaries a and
+    /// b: the high word of (a, b) shifted left by k.
+    fn funnel(&mut self, a: u32, b: u32, k: u32) {
+        self.emit(Op::LocalGet, a);
+        self.shl_const(k);
+        self.emit(Op::LocalGet, b);
+        self.shr_u_const(32 - k);
+        self.emit(Op::I32Add, 0);
     }
 
     /// (lo, hi) -> x >> k, arithmetic when `signed`.
@@ -225,11 +229,7 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(Op::LocalGet, h);
         self.shr_u_const(32 - k);
         self.emit(Op::I32Add, 0);
-        self.emit(Op::LocalGet, h);
-        self.shl_const(k);
-        self.emit(Op::LocalGet, l);
-        self.shr_u_const(32 - k);
-        self.emit(Op::I32Add, 0);
+        self.funnel(h, l, k);
     }
 
     /// Drop the `i32.const` just emitted: the lowering knows its value.
