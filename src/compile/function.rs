@@ -15,7 +15,7 @@ mod memory;
 use super::asm::{Label, Origin, Target};
 use super::source_map::{Report, SourceOp};
 use super::{
-    slot_count, slots, CompileError, Context, FuncKey, Import, ModuleId, Trap, MAX_LOCALS,
+    slot_count, slots, CompileError, Context, FuncKey, Import, ModuleId, Num, Trap, MAX_LOCALS,
 };
 use crate::isa::Op;
 use wasmparser::{BlockType, FuncValidator, Operator, ValType, ValidatorResources};
@@ -287,7 +287,7 @@ impl FunctionCompiler<'_, '_, '_> {
     /// What a reachable operator reports to the source-level diff (the rule
     /// is documented on [`Report`]).
     fn report(&self, op: &Operator) -> Report {
-        if let Some(report) = super::int64::report(op) {
+        if let Some(report) = super::int64::report(op).or_else(|| self.float_report(op)) {
             return report;
         }
         let report = self.report_i32(op);
@@ -321,9 +321,9 @@ impl FunctionCompiler<'_, '_, '_> {
             }
             _ => return report,
         };
-        match (report, ty) {
-            (Report::After, ValType::I64) => Report::After64,
-            (Report::Before, ValType::I64) => Report::Before64,
+        match (report, Num::of(ty)) {
+            (Report::After(_), Ok(num)) => Report::After(num),
+            (Report::Before(_), Ok(num)) => Report::Before(num),
             (report, _) => report,
         }
     }
@@ -339,13 +339,13 @@ impl FunctionCompiler<'_, '_, '_> {
             | O::I32Store16 { .. }
             | O::BrIf { .. }
             | O::If { .. }
-            | O::BrTable { .. } => Report::Before,
+            | O::BrTable { .. } => Report::Before(Num::I32),
             O::Br { .. } | O::Return => Report::Jump,
             O::CallIndirect { type_index, .. } => {
                 let module = self.cx.module(self.module_id);
                 match module.types.get(*type_index as usize) {
                     Some(ty) if ty.results().is_empty() => Report::Path,
-                    _ => Report::After,
+                    _ => Report::After(Num::I32),
                 }
             }
             O::Call { function_index } => {
@@ -353,13 +353,13 @@ impl FunctionCompiler<'_, '_, '_> {
                 let f = *function_index;
                 if f < module.num_imported_funcs() {
                     match module.imports.get(f as usize) {
-                        Some(Import::Output) => Report::Before,
+                        Some(Import::Output) => Report::Before(Num::I32),
                         _ => Report::None,
                     }
                 } else if module.func_type(f).results().is_empty() {
                     Report::Path
                 } else {
-                    Report::After
+                    Report::After(Num::I32)
                 }
             }
             O::I32Const { .. }
@@ -405,7 +405,7 @@ impl FunctionCompiler<'_, '_, '_> {
             | O::I32Ctz
             | O::I32Popcnt
             | O::I32Extend8S
-            | O::I32Extend16S => Report::After,
+            | O::I32Extend16S => Report::After(Num::I32),
             _ => Report::None,
         }
     }
@@ -636,7 +636,9 @@ impl FunctionCompiler<'_, '_, '_> {
     /// helper's private scratch (no check needed).
     pub(super) fn memory_offset(&self, offset: u64) -> Result<Option<u32>, CompileError> {
         match self.module_id {
-            ModuleId::Runtime => Ok(Some(self.cx.layout.runtime_scratch + offset as u32)),
+            ModuleId::Runtime | ModuleId::Float => {
+                Ok(Some(self.cx.layout.runtime_scratch + offset as u32))
+            }
             ModuleId::User => {
                 if offset > u32::MAX as u64 {
                     return Err(CompileError::unsupported("memory offset beyond 32 bits"));
@@ -880,6 +882,7 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I32Popcnt => self.call_helper("popcnt"),
             O::I32Extend8S => self.sign_extend(Op::I32Store8, Op::I32Load8S),
             O::I32Extend16S => self.sign_extend(Op::I32Store16, Op::I32Load16S),
+            other if super::float::is_float(&other) => self.float_operator(other)?,
             other => return self.i64_operator(other),
         }
         Ok(())
