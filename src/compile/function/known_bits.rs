@@ -11,11 +11,13 @@
 //! clear the bits they shift in, masks with a constant keep only its bits.
 //!
 //! The analysis is deliberately small: it follows the operators listed in
-//! [`KnownBits::after`] (a local or global read back is unknown) and
-//! forgets everything at any other (control flow, calls), after which every
-//! value counts as having all its bits possibly set. Forgetting is always
-//! sound.
+//! [`KnownBits::after`], and the locals they set, and forgets everything at
+//! any other (every block, loop, branch and call), after which every value
+//! and local counts as having all its bits possibly set. Forgetting is
+//! always sound: a value reaches a point only through straight-line code
+//! the analysis has followed since it last forgot.
 
+use std::collections::HashMap;
 use wasmparser::Operator;
 
 /// What is known of one value: the bits that can be set, and its value when
@@ -54,6 +56,8 @@ impl Value {
 #[derive(Debug, Default)]
 pub(super) struct KnownBits {
     stack: Vec<Value>,
+    /// Locals set since the analysis last forgot, with what they hold.
+    locals: HashMap<u32, Value>,
 }
 
 /// The width of an `or`/`xor` whose operands are disjoint.
@@ -79,6 +83,7 @@ impl KnownBits {
 
     pub(super) fn forget(&mut self) {
         self.stack.clear();
+        self.locals.clear();
     }
 
     /// Whether `op` is an `or` or `xor` of two values with no bit in
@@ -125,10 +130,22 @@ impl KnownBits {
             | O::I64GeS
             | O::I64GeU => self.binary(|_, _| Value::mask(1)),
             O::I64ExtendI32U | O::I32WrapI64 => self.unary(|m| m & I32),
-            O::LocalGet { .. } | O::GlobalGet { .. } => UNKNOWN,
+            O::LocalGet { local_index } => {
+                self.locals.get(&local_index).copied().unwrap_or(UNKNOWN)
+            }
+            O::GlobalGet { .. } => UNKNOWN,
             O::I32Load { .. } | O::I64Load { .. } => self.load(u64::MAX),
-            O::LocalTee { .. } => self.pop(),
-            O::LocalSet { .. } | O::GlobalSet { .. } => {
+            O::LocalTee { local_index } => {
+                let v = self.pop();
+                self.locals.insert(local_index, v);
+                v
+            }
+            O::LocalSet { local_index } => {
+                let v = self.pop();
+                self.locals.insert(local_index, v);
+                return;
+            }
+            O::GlobalSet { .. } => {
                 self.pop();
                 return;
             }
@@ -264,6 +281,23 @@ mod tests {
             O::I32Const { value: 1 },
         ]);
         assert_eq!(variable.disjoint(&O::I32Or), None);
+        // A local keeps what was set into it, until control flow.
+        let local = [
+            O::LocalGet { local_index: 0 },
+            O::I32Eqz,
+            O::LocalSet { local_index: 3 },
+            O::I32Const { value: 6 },
+            O::LocalGet { local_index: 3 },
+        ];
+        assert_eq!(follow(&local).disjoint(&O::I32Or), Some(Disjoint::I32));
+        let mut merged = local.to_vec();
+        merged.insert(
+            3,
+            O::Block {
+                blockty: wasmparser::BlockType::Empty,
+            },
+        );
+        assert_eq!(follow(&merged).disjoint(&O::I32Or), None);
         // A sum carries: (1 + 1) has bit 1, not bit 0.
         let carried = follow(&[
             O::I32Const { value: 2 },
