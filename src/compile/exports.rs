@@ -25,11 +25,11 @@ impl ExportedFunction {
             .all(|t| matches!(t, ValType::I32 | ValType::I64))
     }
 
-    /// Argument words a call takes: one per i32, two per i64.
+    /// Argument words a call takes: one per i32 or f32, two per i64 or f64.
     pub fn param_words(&self) -> usize {
         self.params
             .iter()
-            .map(|t| if *t == ValType::I64 { 2 } else { 1 })
+            .map(|&t| super::Num::of(t).map_or(1, super::Num::words) as usize)
             .sum()
     }
 }

@@ -795,14 +795,16 @@ impl FunctionCompiler<'_, '_, '_> {
                     self.set_slot(slot + k);
                 }
             }
-            O::LocalTee { local_index } => match self.local(local_index) {
-                (slot, ValType::I64) => {
+            O::LocalTee { local_index } => {
+                let (slot, ty) = self.local(local_index);
+                if slots(ty)? == 2 {
                     self.set_slot(slot + 1);
                     self.put_slot(slot, true);
                     self.get_slot(slot + 1);
+                } else {
+                    self.put_slot(slot, true);
                 }
-                (slot, _) => self.put_slot(slot, true),
-            },
+            }
             O::GlobalGet { global_index } => {
                 let (addr, init, ty) = self.global_slot(global_index)?;
                 for k in 0..slots(ty)? {

@@ -811,7 +811,9 @@ impl Layout {
             .globals
             .iter()
             .map(|g| {
-                let n = if g.ty == ValType::I64 { 2 } else { 1 };
+                // A type hullvm does not compile gets a word; using it is
+                // refused.
+                let n = Num::of(g.ty).map_or(1, Num::words);
                 (g.mutable || g.init.is_none()).then(|| words(n))
             })
             .collect();
@@ -1250,7 +1252,7 @@ fn emit_memory_image(cx: &mut Context) -> Result<(), CompileError> {
                     }
                 }
             }
-            (Some(_), None) if matches!(global.ty, ValType::I32 | ValType::I64) => {
+            (Some(_), None) if Num::of(global.ty).is_ok() => {
                 if global.imported {
                     // An imported global's value comes from the host; only
                     // reading it is unsupported, so it is refused at use.
