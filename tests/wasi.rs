@@ -4,6 +4,8 @@
 //! implement return ENOSYS everywhere; a pointer outside memory traps
 //! everywhere; imports hullvm cannot link are refused by every engine.
 
+mod common;
+
 use hullvm::compile::{self, CompileError, Entry};
 use hullvm::decode::Decoder;
 use hullvm::ending::{Ending, EngineRun};
@@ -140,4 +142,18 @@ fn wasi_imports_hullvm_cannot_link_are_refused_by_every_engine() {
     }]);
     let err = compile::compile(wat.as_bytes(), &entry).unwrap_err();
     assert!(err.to_string().contains("proc_exit outside"), "{err}");
+}
+
+#[test]
+fn hullvm_run_picks_start_for_a_command_and_refuses_it_an_input() {
+    let out = common::hullvm(&["run", "corpora/wasi/status.wasm", "--engine", "reference"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(out.stdout, b"to stdout 1\nto stderr 2\n");
+    assert!(stderr.contains("finished with [00000003]"), "{stderr}");
+
+    let out = common::hullvm(&["run", "corpora/wasi/status.wasm", "--input", "x"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("takes no input"), "{stderr}");
 }
