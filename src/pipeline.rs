@@ -7,7 +7,7 @@
 //! tests all call [`check`]; they differ only in the [`Config`] they pass
 //! and in what they make of the [`Checked`] value it returns.
 
-use crate::compile::{self, CompileError, Compiled, Entry, Exit};
+use crate::compile::{self, CompileError, Compiled, Entry, Exit, Num};
 use crate::decode::attention::{BruteCache, HullCache};
 use crate::decode::{Decoded, Decoder, Stop};
 use crate::ending::{Ending, EngineRun, Exhaustion};
@@ -354,7 +354,7 @@ pub fn check(
             checked.instrumented = Some(instrumented);
         }
         checked.wasmi_comparison = checked.wasmi.as_ref().map(|w| match w {
-            Ok(w) => compare(&checked.transformer.run, w),
+            Ok(w) => compare(&checked.transformer.run, w, checked.result_types()),
             Err(_) => Comparison::Disagree,
         });
         let wasmi_disagrees = checked.wasmi_comparison == Some(Comparison::Disagree);
@@ -509,8 +509,9 @@ fn source_steps(
     }
 }
 
-/// The transformer's run against another engine's.
-pub(crate) fn compare(transformer: &EngineRun, other: &EngineRun) -> Comparison {
+/// The transformer's run against another engine's, whose results have the
+/// types `results` (float NaNs compare as NaNs: [`Num::comparable`]).
+pub(crate) fn compare(transformer: &EngineRun, other: &EngineRun, results: &[Num]) -> Comparison {
     let limit = |e: &Ending| match e {
         Ending::TokenLimit => Some("the token limit".to_string()),
         Ending::Exhausted {
@@ -525,11 +526,33 @@ pub(crate) fn compare(transformer: &EngineRun, other: &EngineRun) -> Comparison 
     if let Some(why) = limit(&transformer.ending).or_else(|| limit(&other.ending)) {
         return Comparison::Incomparable(why);
     }
-    if transformer == other {
+    if comparable(transformer, results) == comparable(other, results) {
         Comparison::Agree
     } else {
         Comparison::Disagree
     }
+}
+
+/// `run` with every float NaN among its results as the canonical NaN.
+fn comparable(run: &EngineRun, types: &[Num]) -> EngineRun {
+    let mut run = run.clone();
+    if let Ending::Finished { results } = &mut run.ending {
+        let mut at = 0;
+        for num in types {
+            let n = num.words() as usize;
+            let Some(words) = results.get_mut(at..at + n) else {
+                break;
+            };
+            // Low word first.
+            let bits = words.iter().rev().fold(0, |v, &w| v << 32 | w as u64);
+            let same = num.comparable(bits);
+            for (k, w) in words.iter_mut().enumerate() {
+                *w = (same >> (32 * k)) as u32;
+            }
+            at += n;
+        }
+    }
+    run
 }
 
 impl Checked {
@@ -579,7 +602,7 @@ impl Checked {
     /// wasmi 2 disagreed, and wasmi 0.31 agrees with the transformer
     /// exactly (which followed the reference tracer token for token).
     pub fn overruled(&self) -> bool {
-        matches!(&self.arbiter, Some(Ok(a)) if compare(&self.transformer.run, a) == Comparison::Agree)
+        matches!(&self.arbiter, Some(Ok(a)) if compare(&self.transformer.run, a, self.result_types()) == Comparison::Agree)
     }
 
     fn instrumented_disagreement(&self) -> Option<Disagreement> {
@@ -588,7 +611,7 @@ impl Checked {
         // The instrumented run has more fuel: a limit on either side is no
         // disagreement.
         if let Ok(i) = instrumented {
-            if compare(plain, i) != Comparison::Disagree {
+            if compare(plain, i, self.result_types()) != Comparison::Disagree {
                 return None;
             }
         }
@@ -596,6 +619,12 @@ impl Checked {
             plain: plain.clone(),
             instrumented: instrumented.clone(),
         })
+    }
+
+    /// The types of the results a finished run returns (none for a token
+    /// program).
+    fn result_types(&self) -> &[Num] {
+        self.compiled.as_ref().map_or(&[], |c| &c.result_types)
     }
 
     /// Source steps found equal to wasmi's.

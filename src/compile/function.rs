@@ -10,12 +10,13 @@ mod constant;
 mod depth;
 mod dispatch;
 mod indirect;
+mod known_bits;
 mod memory;
 
 use super::asm::{Label, Origin, Target};
 use super::source_map::{Report, SourceOp};
 use super::{
-    slot_count, slots, CompileError, Context, FuncKey, Import, ModuleId, Trap, MAX_LOCALS,
+    slot_count, slots, CompileError, Context, FuncKey, Import, ModuleId, Num, Trap, MAX_LOCALS,
 };
 use crate::isa::Op;
 use wasmparser::{BlockType, FuncValidator, Operator, ValType, ValidatorResources};
@@ -118,6 +119,9 @@ pub(super) struct FunctionCompiler<'c, 'm, 'a> {
     /// In a function that counts its frames against the call-depth limit
     /// (it can recurse): the local that keeps the count as it was on entry.
     depth_local: Option<u32>,
+    /// The bits the values on top of the stack can have set, as far as
+    /// straight-line code shows them.
+    known: known_bits::KnownBits,
 }
 
 pub(super) fn compile_function(
@@ -197,6 +201,7 @@ pub(super) fn compile_function(
         ops: Vec::new(),
         validator,
         depth_local: None,
+        known: known_bits::KnownBits::default(),
     };
     fc.set_origin();
     fc.push_spill_frame();
@@ -235,11 +240,8 @@ pub(super) fn compile_function(
         fc.offset = offset;
         fc.instr = Some(fc.ops.len() as u32);
         fc.lowered = false;
-        let report = if fc.reachable {
-            fc.report(&op)
-        } else {
-            Report::None
-        };
+        let live = fc.reachable;
+        let report = if live { fc.report(&op) } else { Report::None };
         fc.ops.push(SourceOp {
             offset: offset as u32,
             report,
@@ -247,6 +249,11 @@ pub(super) fn compile_function(
         fc.set_origin();
         fc.operator(op.clone())
             .map_err(|e| with_context(e, offset))?;
+        if live {
+            fc.known.after(&op);
+        } else {
+            fc.known.forget();
+        }
         fc.validator
             .op(offset as u64, &op)
             .map_err(|e| CompileError::Invalid(e.to_string()))?;
@@ -287,7 +294,7 @@ impl FunctionCompiler<'_, '_, '_> {
     /// What a reachable operator reports to the source-level diff (the rule
     /// is documented on [`Report`]).
     fn report(&self, op: &Operator) -> Report {
-        if let Some(report) = super::int64::report(op) {
+        if let Some(report) = super::int64::report(op).or_else(|| self.float_report(op)) {
             return report;
         }
         let report = self.report_i32(op);
@@ -321,9 +328,9 @@ impl FunctionCompiler<'_, '_, '_> {
             }
             _ => return report,
         };
-        match (report, ty) {
-            (Report::After, ValType::I64) => Report::After64,
-            (Report::Before, ValType::I64) => Report::Before64,
+        match (report, Num::of(ty)) {
+            (Report::After(_), Ok(num)) => Report::After(num),
+            (Report::Before(_), Ok(num)) => Report::Before(num),
             (report, _) => report,
         }
     }
@@ -339,13 +346,13 @@ impl FunctionCompiler<'_, '_, '_> {
             | O::I32Store16 { .. }
             | O::BrIf { .. }
             | O::If { .. }
-            | O::BrTable { .. } => Report::Before,
+            | O::BrTable { .. } => Report::Before(Num::I32),
             O::Br { .. } | O::Return => Report::Jump,
             O::CallIndirect { type_index, .. } => {
                 let module = self.cx.module(self.module_id);
                 match module.types.get(*type_index as usize) {
                     Some(ty) if ty.results().is_empty() => Report::Path,
-                    _ => Report::After,
+                    _ => Report::After(Num::I32),
                 }
             }
             O::Call { function_index } => {
@@ -353,13 +360,13 @@ impl FunctionCompiler<'_, '_, '_> {
                 let f = *function_index;
                 if f < module.num_imported_funcs() {
                     match module.imports.get(f as usize) {
-                        Some(Import::Output) => Report::Before,
+                        Some(Import::Output) => Report::Before(Num::I32),
                         _ => Report::None,
                     }
                 } else if module.func_type(f).results().is_empty() {
                     Report::Path
                 } else {
-                    Report::After
+                    Report::After(Num::I32)
                 }
             }
             O::I32Const { .. }
@@ -405,7 +412,7 @@ impl FunctionCompiler<'_, '_, '_> {
             | O::I32Ctz
             | O::I32Popcnt
             | O::I32Extend8S
-            | O::I32Extend16S => Report::After,
+            | O::I32Extend16S => Report::After(Num::I32),
             _ => Report::None,
         }
     }
@@ -636,7 +643,9 @@ impl FunctionCompiler<'_, '_, '_> {
     /// helper's private scratch (no check needed).
     pub(super) fn memory_offset(&self, offset: u64) -> Result<Option<u32>, CompileError> {
         match self.module_id {
-            ModuleId::Runtime => Ok(Some(self.cx.layout.runtime_scratch + offset as u32)),
+            ModuleId::Runtime | ModuleId::Float => {
+                Ok(Some(self.cx.layout.runtime_scratch + offset as u32))
+            }
             // wasi.wat works on the user's memory, checked as the user's.
             ModuleId::User | ModuleId::Wasi => {
                 if offset > u32::MAX as u64 {
@@ -698,6 +707,10 @@ impl FunctionCompiler<'_, '_, '_> {
     fn operator(&mut self, op: Operator) -> Result<(), CompileError> {
         if !self.reachable {
             return self.dead_operator(op);
+        }
+        if let Some(width) = self.known.disjoint(&op) {
+            self.disjoint_or(width);
+            return Ok(());
         }
         use Operator as O;
         match op {
@@ -881,9 +894,30 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I32Popcnt => self.call_helper("popcnt"),
             O::I32Extend8S => self.sign_extend(Op::I32Store8, Op::I32Load8S),
             O::I32Extend16S => self.sign_extend(Op::I32Store16, Op::I32Load16S),
+            other if super::float::is_float(&other) => self.float_operator(other)?,
             other => return self.i64_operator(other),
         }
         Ok(())
+    }
+
+    /// `or`/`xor` of operands with no bit in common: their sum, which for an
+    /// i64 is word by word (no word can carry).
+    fn disjoint_or(&mut self, width: known_bits::Disjoint) {
+        if width == known_bits::Disjoint::I32 {
+            return self.binary(Op::I32Add);
+        }
+        self.height -= 2;
+        self.mark_lowered();
+        // a_lo a_hi b_lo b_hi -> (a_lo + b_lo) (a_hi + b_hi)
+        let [b_hi, b_lo, a_hi] = [0, 1, 2].map(|k| self.temp(TEMP_FIRST + k));
+        for t in [b_hi, b_lo, a_hi] {
+            self.emit(Op::LocalSet, t);
+        }
+        self.emit(Op::LocalGet, b_lo);
+        self.emit(Op::I32Add, 0);
+        self.emit(Op::LocalGet, a_hi);
+        self.emit(Op::LocalGet, b_hi);
+        self.emit(Op::I32Add, 0);
     }
 
     /// `select` of a value of type `ty`: an i64 selects each word with the

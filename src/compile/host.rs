@@ -1,7 +1,7 @@
 //! What hullvm provides to a module's imports: `env.output_byte`, the C
 //! convention's output, WASI preview1 for command modules ([`WASI_MODULE`],
 //! [`WASI_FUNCTIONS`]), and the spec suite's `spectest` module (its print
-//! functions, which have no effect a run can observe, its constant integer
+//! functions, which have no effect a run can observe, its constant
 //! globals, its one-page memory and its ten-slot table). An import links
 //! when its type matches what is provided, as wasm's linking rules say; the
 //! oracles define the same items ([`SPECTEST_GLOBALS`],
@@ -116,10 +116,12 @@ pub(crate) const SPECTEST_PRINTS: &[(&str, &[ValType])] = &[
     ("print_f64_f64", &[ValType::F64, ValType::F64]),
 ];
 
-/// `spectest`'s integer globals (the float ones wait for floats).
+/// `spectest`'s globals, by their bits (666 and 666.6 in each type).
 pub(crate) const SPECTEST_GLOBALS: &[(&str, ValType, u64)] = &[
     ("global_i32", ValType::I32, 666),
     ("global_i64", ValType::I64, 666),
+    ("global_f32", ValType::F32, 0x4426_a666),
+    ("global_f64", ValType::F64, 0x4084_d4cc_cccc_cccd),
 ];
 
 /// `spectest.memory`: (initial, maximum) pages.

@@ -12,7 +12,7 @@
 
 use super::function::{FunctionCompiler, TEMP_FIRST};
 use super::source_map::Report;
-use super::{operator_name, CompileError};
+use super::{operator_name, CompileError, Num};
 use crate::isa::Op;
 use wasmparser::Operator;
 
@@ -70,12 +70,12 @@ pub(super) fn report(op: &Operator) -> Option<Report> {
     use Operator as O;
     if let Some((_, shape)) = helper(op) {
         return Some(match shape {
-            Shape::Compare => Report::After,
-            Shape::Binary | Shape::Unary => Report::After64,
+            Shape::Compare => Report::After(Num::I32),
+            Shape::Binary | Shape::Unary => Report::After(Num::I64),
         });
     }
     Some(match op {
-        O::I64Eqz | O::I32WrapI64 => Report::After,
+        O::I64Eqz | O::I32WrapI64 => Report::After(Num::I32),
         O::I64Const { .. }
         | O::I64Load { .. }
         | O::I64Load8S { .. }
@@ -88,9 +88,9 @@ pub(super) fn report(op: &Operator) -> Option<Report> {
         | O::I64ExtendI32U
         | O::I64Extend8S
         | O::I64Extend16S
-        | O::I64Extend32S => Report::After64,
+        | O::I64Extend32S => Report::After(Num::I64),
         O::I64Store { .. } | O::I64Store8 { .. } | O::I64Store16 { .. } | O::I64Store32 { .. } => {
-            Report::Before64
+            Report::Before(Num::I64)
         }
         _ => return None,
     })
@@ -191,7 +191,7 @@ impl FunctionCompiler<'_, '_, '_> {
     }
 
     /// addr -> (lo, hi): one bounds check for all 8 bytes, two word loads.
-    fn load64(&mut self, offset: u64) -> Result<(), CompileError> {
+    pub(super) fn load64(&mut self, offset: u64) -> Result<(), CompileError> {
         self.height += 1;
         let imm = self.checked_address(offset, 8)?;
         self.mark_lowered();
@@ -223,7 +223,7 @@ impl FunctionCompiler<'_, '_, '_> {
     }
 
     /// (addr, lo, hi) -> (): one bounds check, two word stores.
-    fn store64(&mut self, offset: u64) -> Result<(), CompileError> {
+    pub(super) fn store64(&mut self, offset: u64) -> Result<(), CompileError> {
         self.height -= 3;
         let [hi, lo, a] = [2, 3, 4].map(|k| self.temp(TEMP_FIRST + k));
         self.emit(Op::LocalSet, hi);

@@ -35,6 +35,7 @@
 
 mod asm;
 pub mod exports;
+mod float;
 mod function;
 pub(crate) mod host;
 mod int64;
@@ -46,6 +47,7 @@ mod tables;
 use crate::isa::{Instr, Op, Program};
 use asm::{Asm, Label, Origin, Target};
 use host::Provided;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::sync::OnceLock;
@@ -139,10 +141,12 @@ pub enum Trap {
     /// An active element segment that does not fit its table: the
     /// instantiation traps.
     TableOutOfBounds,
+    /// A trapping float-to-integer truncation of a NaN.
+    InvalidConversionToInteger,
 }
 
 impl Trap {
-    pub const ALL: [Trap; 8] = [
+    pub const ALL: [Trap; 9] = [
         Trap::Unreachable,
         Trap::IntegerDivideByZero,
         Trap::IntegerOverflow,
@@ -151,6 +155,7 @@ impl Trap {
         Trap::UninitializedElement,
         Trap::IndirectCallTypeMismatch,
         Trap::TableOutOfBounds,
+        Trap::InvalidConversionToInteger,
     ];
 
     /// Whether only tables raise this trap (`call_indirect`, element
@@ -176,6 +181,7 @@ impl Trap {
             Trap::UninitializedElement => "uninitialized element",
             Trap::IndirectCallTypeMismatch => "indirect call type mismatch",
             Trap::TableOutOfBounds => "out of bounds table access",
+            Trap::InvalidConversionToInteger => "invalid conversion to integer",
         }
     }
 
@@ -324,8 +330,11 @@ pub struct Compiled {
     pub program: Program,
     /// Every `halt` the compiler emitted, by pc.
     pub exits: BTreeMap<u32, Exit>,
-    /// Number of i32 results the final invocation writes as output bytes.
+    /// Number of words (4 output bytes each) of the results the final
+    /// invocation writes after the program's output.
     pub results: usize,
+    /// Their types, first result first.
+    pub result_types: Vec<Num>,
     pub functions: Vec<FunctionInfo>,
     /// Per instruction: the function, wasm instruction index and byte
     /// offset it came from.
@@ -369,12 +378,14 @@ impl Compiled {
     }
 }
 
-/// Which module a function lives in: the user's, hullvm's runtime, or
-/// hullvm's WASI host (`wasi.wat`, which works on the user's memory).
+/// Which module a function lives in: the user's, hullvm's integer runtime
+/// (`runtime.wat`), its soft-float runtime (`float/softfloat.wasm`), or its
+/// WASI host (`wasi.wat`, which works on the user's memory).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ModuleId {
     User,
     Runtime,
+    Float,
     Wasi,
 }
 
@@ -699,6 +710,10 @@ fn const_value(expr: &wasmparser::ConstExpr, globals: &[Global]) -> Option<u64> 
             Some(value as u32 as u64)
         }
         (wasmparser::Operator::I64Const { value }, wasmparser::Operator::End) => Some(value as u64),
+        (wasmparser::Operator::F32Const { value }, wasmparser::Operator::End) => {
+            Some(value.bits() as u64)
+        }
+        (wasmparser::Operator::F64Const { value }, wasmparser::Operator::End) => Some(value.bits()),
         (wasmparser::Operator::GlobalGet { global_index }, wasmparser::Operator::End) => {
             let g = globals.get(global_index as usize)?;
             (!g.mutable).then_some(g.init?)
@@ -707,18 +722,68 @@ fn const_value(expr: &wasmparser::ConstExpr, globals: &[Global]) -> Option<u64> 
     }
 }
 
-/// Machine slots (32-bit words) a value of type `t` takes: an i64 is two,
-/// its low word first. Other types are not compiled (yet).
+/// The value types hullvm compiles: wasm's number types. A float is its
+/// IEEE bits (an f32 as an i32, an f64 as an i64), computed on by the
+/// soft-float runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Num {
+    I32,
+    I64,
+    F32,
+    F64,
+}
+
+impl Num {
+    /// The number type of `t`, or what hullvm does not compile.
+    pub fn of(t: ValType) -> Result<Num, CompileError> {
+        let name = match t {
+            ValType::I32 => return Ok(Num::I32),
+            ValType::I64 => return Ok(Num::I64),
+            ValType::F32 => return Ok(Num::F32),
+            ValType::F64 => return Ok(Num::F64),
+            ValType::V128 => "v128 values",
+            ValType::Ref(_) => "reference types",
+        };
+        Err(CompileError::unsupported(name))
+    }
+
+    /// Machine slots (32-bit words) a value takes: a 64-bit value is two,
+    /// its low word first.
+    pub fn words(self) -> u32 {
+        match self {
+            Num::I32 | Num::F32 => 1,
+            Num::I64 | Num::F64 => 2,
+        }
+    }
+
+    /// Whether `bits` (zero-extended for a 32-bit type) is a float NaN.
+    pub fn is_nan(self, bits: u64) -> bool {
+        match self {
+            Num::F32 => bits as u32 & 0x7fff_ffff > 0x7f80_0000,
+            Num::F64 => bits & !(1 << 63) > 0x7ff0_0000_0000_0000,
+            Num::I32 | Num::I64 => false,
+        }
+    }
+
+    /// `bits` as engines are compared: a float NaN as the canonical positive
+    /// NaN, anything else as is. wasm leaves a NaN result's sign and payload
+    /// to the engine (a canonical NaN's sign, which NaN operand propagates),
+    /// so two conforming engines may differ there and nowhere else; the
+    /// spec suite's `nan:canonical`/`nan:arithmetic` expectations check the
+    /// NaN class itself.
+    pub fn comparable(self, bits: u64) -> u64 {
+        match self {
+            Num::F32 if self.is_nan(bits) => 0x7fc0_0000,
+            Num::F64 if self.is_nan(bits) => 0x7ff8_0000_0000_0000,
+            _ => bits,
+        }
+    }
+}
+
+/// Machine slots (32-bit words) a value of type `t` takes (see [`Num`]).
 fn slots(t: ValType) -> Result<u32, CompileError> {
-    let name = match t {
-        ValType::I32 => return Ok(1),
-        ValType::I64 => return Ok(2),
-        ValType::F32 => "f32 values",
-        ValType::F64 => "f64 values",
-        ValType::V128 => "v128 values",
-        ValType::Ref(_) => "reference types",
-    };
-    Err(CompileError::unsupported(name))
+    Num::of(t).map(Num::words)
 }
 
 /// Slots of a list of values, naming the first type that is not compiled.
@@ -827,6 +892,9 @@ impl Layout {
     }
 }
 
+/// The soft-float runtime, one export per float operator (`float/`).
+const FLOAT_RUNTIME: &[u8] = include_bytes!("float/softfloat.wasm");
+
 fn runtime_module() -> &'static [u8] {
     static RUNTIME: OnceLock<Vec<u8>> = OnceLock::new();
     RUNTIME
@@ -842,6 +910,7 @@ fn wasi_module() -> &'static [u8] {
 struct Context<'m, 'a> {
     user: &'m ModuleInfo<'a>,
     runtime: &'m ModuleInfo<'static>,
+    float: &'m ModuleInfo<'static>,
     wasi: &'m ModuleInfo<'static>,
     layout: Layout,
     asm: Asm,
@@ -866,6 +935,7 @@ impl<'m, 'a> Context<'m, 'a> {
         match id {
             ModuleId::User => self.user,
             ModuleId::Runtime => self.runtime,
+            ModuleId::Float => self.float,
             ModuleId::Wasi => self.wasi,
         }
     }
@@ -908,6 +978,16 @@ impl<'m, 'a> Context<'m, 'a> {
             .unwrap_or_else(|_| panic!("hullvm's {module:?} module exports {name}"));
         FuncKey { module, index }
     }
+
+    /// The soft-float runtime's function for the float operator `name`
+    /// (its wasm name, e.g. `f64.add`), if it has one.
+    fn float_helper(&self, name: &str) -> Option<FuncKey> {
+        let index = self.float.export_func(name).ok()?;
+        Some(FuncKey {
+            module: ModuleId::Float,
+            index,
+        })
+    }
 }
 
 /// A wasm binary as is, or `.wat` text assembled.
@@ -936,6 +1016,8 @@ pub fn compile_with(
     let user = ModuleInfo::parse(&bytes, options.features)?;
     let runtime = ModuleInfo::parse(runtime_module(), WasmFeatures::default())
         .expect("runtime.wat validates");
+    let float = ModuleInfo::parse(FLOAT_RUNTIME, WasmFeatures::default())
+        .expect("softfloat.wasm validates");
     let wasi =
         ModuleInfo::parse(wasi_module(), WasmFeatures::default()).expect("wasi.wat validates");
     if let Some(what) = &user.memory_unsupported {
@@ -954,6 +1036,7 @@ pub fn compile_with(
         layout: Layout::new(&user, &scan),
         user: &user,
         runtime: &runtime,
+        float: &float,
         wasi: &wasi,
         asm: Asm::default(),
         queue: VecDeque::new(),
@@ -981,7 +1064,9 @@ pub fn compile_with(
         let module = cx.module(key.module);
         let name = match key.module {
             ModuleId::User => module.func_name(key.index),
-            ModuleId::Runtime => format!("hullvm.{}", module.func_name(key.index)),
+            ModuleId::Runtime | ModuleId::Float => {
+                format!("hullvm.{}", module.func_name(key.index))
+            }
             ModuleId::Wasi => format!("wasi.{}", module.func_name(key.index)),
         };
         cx.functions.push(FunctionInfo {
@@ -1018,7 +1103,8 @@ pub fn compile_with(
                 .is_none_or(|pages| pages.saturating_mul(1 << 16) > MAX_MEMORY_BYTES),
         program: Program { instrs, input },
         exits,
-        results,
+        results: words(&results) as usize,
+        result_types: results,
         functions: cx.functions,
         origins,
         source_map: cx.source_map,
@@ -1027,7 +1113,7 @@ pub fn compile_with(
 
 /// Emit the code that runs before and around the entry call; returns the
 /// program input and the number of results written as output.
-fn emit_entry(cx: &mut Context, entry: &Entry) -> Result<(Vec<u8>, usize), CompileError> {
+fn emit_entry(cx: &mut Context, entry: &Entry) -> Result<(Vec<u8>, Vec<Num>), CompileError> {
     let user = cx.user;
     let mut input = Vec::new();
     // The C convention's input pointer, placed where the module's heap starts.
@@ -1092,26 +1178,20 @@ fn emit_entry(cx: &mut Context, entry: &Entry) -> Result<(Vec<u8>, usize), Compi
         Entry::Compute { .. } => {
             let f = user.export_func("compute")?;
             let args: Vec<u32> = input_ptr.into_iter().collect();
-            let n = emit_call(cx, f, &args)?;
-            for _ in 0..n {
-                cx.asm.emit(Op::Drop, 0);
-            }
-            0
+            let results = emit_call(cx, f, &args)?;
+            emit_drops(cx, &results);
+            Vec::new()
         }
         Entry::Invoke(calls) => {
-            let mut results = 0;
+            let mut results = Vec::new();
             for (i, call) in calls.iter().enumerate() {
                 let f = user.export_func(&call.export)?;
-                let n = emit_call(cx, f, &call.args)?;
-                if i + 1 == calls.len() {
-                    emit_results(cx, n);
-                    results = n as usize;
-                } else {
-                    for _ in 0..n {
-                        cx.asm.emit(Op::Drop, 0);
-                    }
+                results = emit_call(cx, f, &call.args)?;
+                if i + 1 < calls.len() {
+                    emit_drops(cx, &results);
                 }
             }
+            emit_results(cx, &results);
             results
         }
         Entry::Resume(resume) => emit_resumed(cx, resume)?,
@@ -1122,8 +1202,8 @@ fn emit_entry(cx: &mut Context, entry: &Entry) -> Result<(Vec<u8>, usize), Compi
 
 /// A WASI command's call of `_start` and its exit: the status (0 when
 /// `_start` returns; `proc_exit` jumps here with its own) written as the
-/// one result.
-fn emit_command(cx: &mut Context) -> Result<usize, CompileError> {
+/// one result, an i32.
+fn emit_command(cx: &mut Context) -> Result<Vec<Num>, CompileError> {
     let start = cx.user.export_func("_start")?;
     let ty = cx.user.func_type(start);
     if !ty.params().is_empty() || !ty.results().is_empty() {
@@ -1136,35 +1216,41 @@ fn emit_command(cx: &mut Context) -> Result<usize, CompileError> {
     emit_call(cx, start, &[])?;
     cx.asm.emit(Op::I32Const, 0);
     cx.asm.place(exit);
-    emit_results(cx, 1);
-    Ok(1)
+    emit_results(cx, &[Num::I32]);
+    Ok(vec![Num::I32])
 }
 
-/// A [`Resume`] entry's calls and results; returns the number of results.
-fn emit_resumed(cx: &mut Context, resume: &Resume) -> Result<usize, CompileError> {
-    let mut results = 0;
+/// A [`Resume`] entry's calls and results; returns the results' types.
+fn emit_resumed(cx: &mut Context, resume: &Resume) -> Result<Vec<Num>, CompileError> {
+    let mut results = Vec::new();
     for (i, call) in resume.calls.iter().enumerate() {
         let f = cx.user.export_func(&call.export)?;
-        let n = emit_call(cx, f, &call.args)?;
-        if i + 1 == resume.calls.len() && resume.read.is_none() {
-            emit_results(cx, n);
-            results = n as usize;
-        } else {
-            for _ in 0..n {
-                cx.asm.emit(Op::Drop, 0);
-            }
+        results = emit_call(cx, f, &call.args)?;
+        if i + 1 < resume.calls.len() || resume.read.is_some() {
+            emit_drops(cx, &results);
         }
     }
     if let Some(name) = &resume.read {
-        let n = emit_global_read(cx, name)?;
-        emit_results(cx, n);
-        results = n as usize;
+        results = vec![emit_global_read(cx, name)?];
     }
+    emit_results(cx, &results);
     Ok(results)
 }
 
-/// Push the value of an exported global; returns the number of values.
-fn emit_global_read(cx: &mut Context, name: &str) -> Result<u32, CompileError> {
+/// Drop values of these types from the stack.
+fn emit_drops(cx: &mut Context, values: &[Num]) {
+    for _ in 0..words(values) {
+        cx.asm.emit(Op::Drop, 0);
+    }
+}
+
+/// Machine words of a list of values.
+fn words(values: &[Num]) -> u32 {
+    values.iter().map(|n| n.words()).sum()
+}
+
+/// Push the value of an exported global; returns its type.
+fn emit_global_read(cx: &mut Context, name: &str) -> Result<Num, CompileError> {
     let g = match cx.user.exports.get(name) {
         Some(&(ExternalKind::Global, g)) => g as usize,
         Some(_) => {
@@ -1179,8 +1265,8 @@ fn emit_global_read(cx: &mut Context, name: &str) -> Result<u32, CompileError> {
         return Err(CompileError::unsupported("imported globals"));
     }
     // As `global.get` reads it: one word per slot, low word first.
-    let n = slots(global.ty)?;
-    for k in 0..n {
+    let num = Num::of(global.ty)?;
+    for k in 0..num.words() {
         match (cx.layout.globals[g], global.init) {
             (Some(addr), _) => {
                 cx.asm.emit(Op::I32Const, 0);
@@ -1190,7 +1276,7 @@ fn emit_global_read(cx: &mut Context, name: &str) -> Result<u32, CompileError> {
             (None, None) => return Err(CompileError::unsupported("a global without a value")),
         }
     }
-    Ok(n)
+    Ok(num)
 }
 
 /// Where the C convention puts `len` input bytes and their terminating NUL:
@@ -1318,12 +1404,16 @@ fn emit_store_const(cx: &mut Context, addr: u32, value: u32, size: u32) {
     );
 }
 
-/// Push constant arguments and call a user function; returns its result
-/// count in words. Arguments are words too: an i64 is two, low first.
-fn emit_call(cx: &mut Context, func: u32, args: &[u32]) -> Result<u32, CompileError> {
+/// Push constant arguments and call a user function; returns its results'
+/// types. Arguments are words: an i64 or f64 is two, low first.
+fn emit_call(cx: &mut Context, func: u32, args: &[u32]) -> Result<Vec<Num>, CompileError> {
     let ty = cx.user.func_type(func);
     let params = slot_count(ty.params())?;
-    let results = slot_count(ty.results())?;
+    let results = ty
+        .results()
+        .iter()
+        .map(|&t| Num::of(t))
+        .collect::<Result<Vec<_>, _>>()?;
     if params as usize != args.len() {
         return Err(CompileError::Entry(format!(
             "{} takes {params} argument words, got {}",
@@ -1347,9 +1437,11 @@ fn emit_call(cx: &mut Context, func: u32, args: &[u32]) -> Result<u32, CompileEr
     Ok(results)
 }
 
-/// Write `n` i32 results (on the stack, last on top) as 4 output bytes each,
-/// first result first. Locals of the entry frame hold them meanwhile.
-fn emit_results(cx: &mut Context, n: u32) {
+/// Write results of these types (on the stack, last on top) as 4 output
+/// bytes per word, first word first. Locals of the entry frame hold them
+/// meanwhile.
+fn emit_results(cx: &mut Context, results: &[Num]) {
+    let n = words(results);
     let scratch = cx.layout.scratch;
     for i in (0..n).rev() {
         cx.asm.emit(Op::LocalSet, i);

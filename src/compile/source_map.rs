@@ -8,6 +8,7 @@
 //! source step exactly for them. The rule for each wasm operator is
 //! [`Report`]; the compiler decides it while it compiles the operator.
 
+use super::Num;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -17,22 +18,23 @@ use std::collections::BTreeMap;
 /// instruction index and one value (or none, for [`Report::Path`]). Only
 /// values both sides see exactly are compared:
 ///
-/// - [`Report::After`]: instructions that leave an i32 on the stack (consts,
-///   `local.get`/`tee`, `global.get`, loads, every i32 arithmetic and
-///   comparison operator, `select`, `memory.size`, and `call` of a function
-///   with results). The value is the top of the stack once the instruction
-///   is done: on wasmi right after it, in the flat trace when the
-///   instruction's flat sequence ends (a lowered op's sequence includes the
-///   runtime helper it calls; a `call`'s ends with the callee's `return`).
-///   An instruction that traps produces no step.
+/// - [`Report::After`]: instructions that leave a value on the stack (consts,
+///   `local.get`/`tee`, `global.get`, loads, every arithmetic and comparison
+///   operator, conversions, `select`, `memory.size`, and `call` of a
+///   function with results), with the value's type. The value is the top of
+///   the stack once the instruction is done: on wasmi right after it, in the
+///   flat trace when the instruction's flat sequence ends (a lowered op's
+///   sequence includes the runtime helper it calls; a `call`'s ends with the
+///   callee's `return`). An instruction that traps produces no step.
 /// - [`Report::Before`]: instructions that consume a value that decides the
 ///   path or changes state, and produce nothing: `local.set`, `global.set`,
 ///   stores (the stored value), `br_if`, `if` (the condition), `br_table`
 ///   (the index), and `call` of the imported `env.output_byte` (the byte).
 ///   The value is the top of the stack before the instruction runs.
-/// - [`Report::After64`], [`Report::Before64`]: the same for an i64 value
-///   (`i64.const`, i64 arithmetic, loads and stores, and the moves above
-///   when they move an i64): in the flat trace, the top two words.
+///
+///   A 64-bit value is the top two words of the flat trace. A float is
+///   compared by its bits, except that every NaN counts as the canonical
+///   NaN ([`Num::comparable`]).
 /// - [`Report::Path`]: `call` of a function without results: a step without
 ///   a value, taken when the call returns.
 /// - [`Report::Jump`]: `br` and `return`: a step without a value, taken as
@@ -40,26 +42,18 @@ use std::collections::BTreeMap;
 /// - [`Report::None`]: structure (`block`, `loop`, `else`, `end` — a
 ///   function's final `end` too, which a branch to the function's label
 ///   skips in wasm but not in the flat code), `nop`, `drop`, `unreachable`,
-///   code the compiler found unreachable, and a constant the compiler folded
-///   into the next operator (`x & 0xff` becomes a byte store and load).
-///   Their effect shows in the steps that follow.
+///   reinterprets (no flat code at all), code the compiler found
+///   unreachable, and a constant the compiler folded into the next operator
+///   (`x & 0xff` becomes a byte store and load). Their effect shows in the
+///   steps that follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Report {
     None,
-    Before,
-    After,
-    Before64,
-    After64,
+    Before(Num),
+    After(Num),
     Path,
     Jump,
-}
-
-impl Report {
-    /// Whether the reported value is an i64 (two words in the flat trace).
-    pub fn is_wide(self) -> bool {
-        matches!(self, Report::Before64 | Report::After64)
-    }
 }
 
 /// One wasm instruction of a compiled function.

@@ -182,8 +182,31 @@ pub fn load_invocation(
     Ok((wasm, entry, results))
 }
 
-/// An argument as the words of its type (an i64 is two, low first).
+/// An argument as the words of its type (an i64 or f64 is two, low
+/// first). A float is a decimal (`1.5`, `-0`, `inf`, `nan`) or its bits in
+/// `0x` hex, so every NaN payload can be passed.
 fn argument_words(ty: ValType, text: &str) -> Result<Vec<u32>> {
+    let bits = |text: &str| {
+        text.strip_prefix("0x")
+            .map(|hex| u64::from_str_radix(hex, 16))
+    };
+    match ty {
+        ValType::F32 => {
+            let value = match bits(text) {
+                Some(b) => u32::try_from(b?).context("out of range for f32 bits")?,
+                None => text.parse::<f32>()?.to_bits(),
+            };
+            return Ok(vec![value]);
+        }
+        ValType::F64 => {
+            let value = match bits(text) {
+                Some(b) => b?,
+                None => text.parse::<f64>()?.to_bits(),
+            };
+            return Ok(compile::words_of_u64(value).to_vec());
+        }
+        _ => {}
+    }
     let value: i128 = match text.strip_prefix("0x") {
         Some(hex) => i128::from_str_radix(hex, 16)?,
         None => text.parse()?,
@@ -198,7 +221,8 @@ fn argument_words(ty: ValType, text: &str) -> Result<Vec<u32>> {
 }
 
 /// Result words as `TYPE VALUE` lines, e.g. `i64 -1`: signed decimal, as
-/// the spec suite writes constants.
+/// the spec suite writes constants; a float as Rust prints it, with its
+/// bits (`f32 1.5 (0x3fc00000)`).
 pub fn format_results(types: &[ValType], words: &[u32]) -> Vec<String> {
     let mut words = words.iter().copied();
     types
@@ -208,6 +232,15 @@ pub fn format_results(types: &[ValType], words: &[u32]) -> Vec<String> {
                 let lo = words.next().unwrap_or(0);
                 let hi = words.next().unwrap_or(0);
                 format!("i64 {}", compile::u64_of_words(lo, hi) as i64)
+            }
+            ValType::F32 => {
+                let bits = words.next().unwrap_or(0);
+                format!("f32 {:?} ({bits:#010x})", f32::from_bits(bits))
+            }
+            ValType::F64 => {
+                let lo = words.next().unwrap_or(0);
+                let bits = compile::u64_of_words(lo, words.next().unwrap_or(0));
+                format!("f64 {:?} ({bits:#018x})", f64::from_bits(bits))
             }
             _ => format!("{ty} {}", words.next().unwrap_or(0) as i32),
         })
@@ -227,6 +260,16 @@ mod invoke_tests {
         assert_eq!(w(ValType::I64, "-2"), [u32::MAX - 1, u32::MAX]);
         assert!(argument_words(ValType::I32, "4294967296").is_err());
         assert!(argument_words(ValType::I64, "seven").is_err());
+        assert_eq!(w(ValType::F32, "1.5"), [0x3fc0_0000]);
+        assert_eq!(w(ValType::F32, "0x7fa00001"), [0x7fa0_0001]);
+        assert_eq!(w(ValType::F64, "-0"), [0, 0x8000_0000]);
+        assert_eq!(
+            format_results(
+                &[ValType::F32, ValType::F64],
+                &[0x3fc0_0000, 0, 0x4000_0000]
+            ),
+            ["f32 1.5 (0x3fc00000)", "f64 2.0 (0x4000000000000000)"]
+        );
         assert_eq!(
             format_results(&[ValType::I64, ValType::I32], &[u32::MAX, u32::MAX, 7]),
             ["i64 -1", "i32 7"]

@@ -13,7 +13,7 @@ use super::wasmi::Budget;
 use super::OracleError;
 use crate::compile::{self, Entry, Invocation, Trap};
 use crate::ending::{Ending, EngineRun, Exhaustion};
-use wasmi_stack::core::TrapCode;
+use wasmi_stack::core::{TrapCode, F32, F64};
 use wasmi_stack::errors::MemoryError;
 use wasmi_stack::{
     Caller, Config, Engine, Instance, Linker, Module, StackLimits, Store, StoreLimits,
@@ -275,6 +275,8 @@ fn define_spectest(linker: &mut Linker<Host>, store: &mut Store<Host>) -> Result
     for &(name, ty, value) in compile::host::SPECTEST_GLOBALS {
         let value = match ty {
             wasmparser::ValType::I64 => Value::I64(value as i64),
+            wasmparser::ValType::F32 => Value::F32(F32::from_bits(value as u32)),
+            wasmparser::ValType::F64 => Value::F64(F64::from_bits(value)),
             _ => Value::I32(value as i32),
         };
         let global = Global::new(&mut *store, value, Mutability::Const);
@@ -361,8 +363,8 @@ fn define_wasi(linker: &mut Linker<Host>, bytes: &[u8]) -> Result<(), OracleErro
     Ok(())
 }
 
-/// Arguments from 32-bit words (an i64 is two, low first), as in
-/// [`super::wasmi`].
+/// Arguments from 32-bit words (an i64 or f64 is two, low first; a float
+/// its bits), as in [`super::wasmi`].
 fn words_to_values(types: &[wasmi_stack::core::ValueType], words: &[u32]) -> Option<Vec<Value>> {
     use wasmi_stack::core::ValueType as T;
     let mut words = words.iter().copied();
@@ -374,7 +376,15 @@ fn words_to_values(types: &[wasmi_stack::core::ValueType], words: &[u32]) -> Opt
                 let lo = words.next()?;
                 Some(Value::I64(compile::u64_of_words(lo, words.next()?) as i64))
             }
-            _ => None,
+            T::F32 => Some(Value::F32(F32::from_bits(words.next()?))),
+            T::F64 => {
+                let lo = words.next()?;
+                Some(Value::F64(F64::from_bits(compile::u64_of_words(
+                    lo,
+                    words.next()?,
+                ))))
+            }
+            T::FuncRef | T::ExternRef => None,
         })
         .collect::<Option<Vec<_>>>()?;
     words.next().is_none().then_some(values)
@@ -386,6 +396,8 @@ fn values_to_words(values: &[Value]) -> Option<Vec<u32>> {
         match v {
             Value::I32(x) => words.push(*x as u32),
             Value::I64(x) => words.extend(compile::words_of_u64(*x as u64)),
+            Value::F32(x) => words.push(x.to_bits()),
+            Value::F64(x) => words.extend(compile::words_of_u64(x.to_bits())),
             _ => return None,
         }
     }
@@ -402,6 +414,7 @@ fn classify(code: Option<TrapCode>) -> Ending {
         Some(TrapCode::MemoryOutOfBounds) => trap(Trap::MemoryOutOfBounds),
         Some(TrapCode::IntegerDivisionByZero) => trap(Trap::IntegerDivideByZero),
         Some(TrapCode::IntegerOverflow) => trap(Trap::IntegerOverflow),
+        Some(TrapCode::BadConversionToInteger) => trap(Trap::InvalidConversionToInteger),
         Some(TrapCode::TableOutOfBounds) => trap(Trap::UndefinedElement),
         Some(TrapCode::IndirectCallToNull) => trap(Trap::UninitializedElement),
         Some(TrapCode::BadSignature) => trap(Trap::IndirectCallTypeMismatch),

@@ -9,6 +9,8 @@
 //! (import "hullvm_oracle" "value" (func (param i32 i32 i32) (result i32)))  ;; (v, func, instr) -> v
 //! (import "hullvm_oracle" "path"  (func (param i32 i32)))                   ;; (func, instr)
 //! (import "hullvm_oracle" "value64" (func (param i64 i32 i32) (result i64))) ;; an i64 value
+//! (import "hullvm_oracle" "value_f32" (func (param f32 i32 i32) (result f32))) ;; an f32 value
+//! (import "hullvm_oracle" "value_f64" (func (param f64 i32 i32) (result f64))) ;; an f64 value
 //! ```
 //!
 //! A reported value is already on top of the stack, so `i32.const func;
@@ -16,14 +18,14 @@
 //! scratch locals, no change to the stack. [`Report::After`] puts that call
 //! after the instruction, [`Report::Before`] before it, [`Report::Path`] puts
 //! `i32.const func; i32.const instr; call $path` after it, [`Report::Jump`]
-//! before it; [`Report::After64`] and [`Report::Before64`] call `$value64`.
-//! The functions defined in the module move up by three indices; every reference to them
+//! before it; a value of another type than i32 goes to the hook of its type.
+//! The functions defined in the module move up by five indices; every reference to them
 //! (calls, exports, the start function, element segments, `ref.func`) is
 //! renumbered, custom sections (names) are dropped. Nothing else changes,
 //! so the program's output, results and traps are those of the original.
 
 use super::OracleError;
-use crate::compile::{self, Report, SourceMap};
+use crate::compile::{self, Num, Report, SourceMap};
 use wasm_encoder::reencode::{self, Reencode};
 use wasm_encoder::{EntityType, ImportSection, Instruction, SectionId, TypeSection, ValType};
 
@@ -32,9 +34,18 @@ pub(crate) const HOOK_MODULE: &str = "hullvm_oracle";
 pub(crate) const HOOK_VALUE: &str = "value";
 pub(crate) const HOOK_PATH: &str = "path";
 pub(crate) const HOOK_VALUE64: &str = "value64";
+pub(crate) const HOOK_VALUE_F32: &str = "value_f32";
+pub(crate) const HOOK_VALUE_F64: &str = "value_f64";
 
-/// The hooks' imports, appended after the module's own imported functions.
-const HOOKS: u32 = 3;
+/// The hooks' imports, appended after the module's own imported functions,
+/// in this order, each with its own type: (name, the value's type, if any).
+const HOOKS: [(&str, Option<Num>); 5] = [
+    (HOOK_VALUE, Some(Num::I32)),
+    (HOOK_PATH, None),
+    (HOOK_VALUE64, Some(Num::I64)),
+    (HOOK_VALUE_F32, Some(Num::F32)),
+    (HOOK_VALUE_F64, Some(Num::F64)),
+];
 
 /// Rewrite `wasm` (binary or text) so that it reports the steps `map` marks.
 pub fn instrument(wasm: &[u8], map: &SourceMap) -> Result<Vec<u8>, OracleError> {
@@ -145,42 +156,49 @@ struct Rewriter<'m> {
 }
 
 impl Rewriter<'_> {
-    fn value_hook(&self) -> u32 {
-        self.imported
+    /// The hook that reports a value of type `num` (or, for None, a path
+    /// step).
+    fn hook(&self, num: Option<Num>) -> u32 {
+        let at = HOOKS.iter().position(|&(_, n)| n == num);
+        self.imported + at.expect("a hook for every type") as u32
     }
 
-    fn path_hook(&self) -> u32 {
-        self.imported + 1
-    }
-
-    fn value64_hook(&self) -> u32 {
-        self.imported + 2
-    }
-
+    /// (v, func, instr) -> v for a value hook, (func, instr) for the path.
     fn add_types(&mut self, types: &mut TypeSection) {
-        types
-            .ty()
-            .function([ValType::I32, ValType::I32, ValType::I32], [ValType::I32]);
-        types.ty().function([ValType::I32, ValType::I32], []);
-        types
-            .ty()
-            .function([ValType::I64, ValType::I32, ValType::I32], [ValType::I64]);
+        for (_, num) in HOOKS {
+            match num {
+                Some(num) => {
+                    let v = val_type(num);
+                    types.ty().function([v, ValType::I32, ValType::I32], [v]);
+                }
+                None => types.ty().function([ValType::I32, ValType::I32], []),
+            }
+        }
         self.types_done = true;
     }
 
     fn add_imports(&mut self, imports: &mut ImportSection) {
-        imports.import(HOOK_MODULE, HOOK_VALUE, EntityType::Function(self.types));
-        imports.import(HOOK_MODULE, HOOK_PATH, EntityType::Function(self.types + 1));
-        imports.import(
-            HOOK_MODULE,
-            HOOK_VALUE64,
-            EntityType::Function(self.types + 2),
-        );
+        for (k, (name, _)) in HOOKS.iter().enumerate() {
+            imports.import(
+                HOOK_MODULE,
+                name,
+                EntityType::Function(self.types + k as u32),
+            );
+        }
         self.imports_done = true;
     }
 }
 
 type Error = reencode::Error<std::convert::Infallible>;
+
+fn val_type(num: Num) -> ValType {
+    match num {
+        Num::I32 => ValType::I32,
+        Num::I64 => ValType::I64,
+        Num::F32 => ValType::F32,
+        Num::F64 => ValType::F64,
+    }
+}
 
 impl Reencode for Rewriter<'_> {
     type Error = std::convert::Infallible;
@@ -189,7 +207,7 @@ impl Reencode for Rewriter<'_> {
         Ok(if func < self.imported {
             func
         } else {
-            func + HOOKS
+            func + HOOKS.len() as u32
         })
     }
 
@@ -270,28 +288,20 @@ impl Reencode for Rewriter<'_> {
                 Report::None => {
                     f.instruction(&ins);
                 }
-                Report::Before => {
-                    hook(&mut f, self.value_hook());
+                Report::Before(num) => {
+                    hook(&mut f, self.hook(Some(num)));
                     f.instruction(&ins);
                 }
-                Report::After => {
+                Report::After(num) => {
                     f.instruction(&ins);
-                    hook(&mut f, self.value_hook());
-                }
-                Report::Before64 => {
-                    hook(&mut f, self.value64_hook());
-                    f.instruction(&ins);
-                }
-                Report::After64 => {
-                    f.instruction(&ins);
-                    hook(&mut f, self.value64_hook());
+                    hook(&mut f, self.hook(Some(num)));
                 }
                 Report::Path => {
                     f.instruction(&ins);
-                    hook(&mut f, self.path_hook());
+                    hook(&mut f, self.hook(None));
                 }
                 Report::Jump => {
-                    hook(&mut f, self.path_hook());
+                    hook(&mut f, self.hook(None));
                     f.instruction(&ins);
                 }
             }

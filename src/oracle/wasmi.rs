@@ -1,8 +1,10 @@
 //! The oracle: the same wasm under wasmi, with the same entry and input.
 
-use super::instrument::{self, HOOK_MODULE, HOOK_PATH, HOOK_VALUE, HOOK_VALUE64};
+use super::instrument::{
+    self, HOOK_MODULE, HOOK_PATH, HOOK_VALUE, HOOK_VALUE64, HOOK_VALUE_F32, HOOK_VALUE_F64,
+};
 use super::OracleError;
-use crate::compile::{self, Entry, Invocation, SourceMap, SourceStep, Trap};
+use crate::compile::{self, Entry, Invocation, Num, SourceMap, SourceStep, Trap};
 use crate::ending::{Ending, EngineRun, Exhaustion};
 use wasmi::{
     Caller, Config, Engine, Instance, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Val,
@@ -251,6 +253,8 @@ fn define_spectest(linker: &mut Linker<Host>, store: &mut Store<Host>) -> Result
     for &(name, ty, value) in compile::host::SPECTEST_GLOBALS {
         let value = match ty {
             wasmparser::ValType::I64 => Val::I64(value as i64),
+            wasmparser::ValType::F32 => Val::F32(wasmi::F32::from_bits(value as u32)),
+            wasmparser::ValType::F64 => Val::F64(wasmi::F64::from_bits(value)),
             _ => Val::I32(value as i32),
         };
         let global = Global::new(&mut *store, value, Mutability::Const);
@@ -440,6 +444,38 @@ fn run_here(
                 },
             )
             .map_err(wasmi_err)?;
+        // Floats are recorded by their bits, a NaN as the canonical NaN (as
+        // the lifted trace records it: `Num::comparable`).
+        linker
+            .func_wrap(
+                HOOK_MODULE,
+                HOOK_VALUE_F32,
+                |mut caller: Caller<'_, Host>,
+                 v: wasmi::F32,
+                 func: i32,
+                 instr: i32|
+                 -> Result<wasmi::F32, wasmi::Error> {
+                    let bits = Num::F32.comparable(v.to_bits() as u64);
+                    caller.data_mut().record(func, instr, Some(bits))?;
+                    Ok(v)
+                },
+            )
+            .map_err(wasmi_err)?;
+        linker
+            .func_wrap(
+                HOOK_MODULE,
+                HOOK_VALUE_F64,
+                |mut caller: Caller<'_, Host>,
+                 v: wasmi::F64,
+                 func: i32,
+                 instr: i32|
+                 -> Result<wasmi::F64, wasmi::Error> {
+                    let bits = Num::F64.comparable(v.to_bits());
+                    caller.data_mut().record(func, instr, Some(bits))?;
+                    Ok(v)
+                },
+            )
+            .map_err(wasmi_err)?;
         linker
             .func_wrap(
                 HOOK_MODULE,
@@ -615,6 +651,7 @@ fn classify(e: &wasmi::Error) -> Ending {
         Some(C::MemoryOutOfBounds) => trap(Trap::MemoryOutOfBounds),
         Some(C::IntegerDivisionByZero) => trap(Trap::IntegerDivideByZero),
         Some(C::IntegerOverflow) => trap(Trap::IntegerOverflow),
+        Some(C::BadConversionToInteger) => trap(Trap::InvalidConversionToInteger),
         Some(C::TableOutOfBounds) => trap(Trap::UndefinedElement),
         Some(C::IndirectCallToNull) => trap(Trap::UninitializedElement),
         Some(C::BadSignature) => trap(Trap::IndirectCallTypeMismatch),

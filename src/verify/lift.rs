@@ -27,7 +27,7 @@
 //! transformer's tokens checks the transformer, and lifting a run of a
 //! wrongly compiled program shows where the compilation went wrong.
 
-use crate::compile::{Compiled, Report, SourceOrigin as Origin, SourceStep};
+use crate::compile::{Compiled, Num, Report, SourceOrigin as Origin, SourceStep};
 use crate::isa::{Op, Token};
 use crate::verify::tokens::{ends_instruction, next_pc, Position};
 use serde::{Deserialize, Serialize};
@@ -123,14 +123,17 @@ fn line_value(line: &[Token]) -> u32 {
     v
 }
 
-/// The value on top of the shadow stack as `report` reads it: one word, or
-/// for an i64 the top two (the high word on top).
-fn top(stack: &[u32], report: Report) -> Option<u64> {
-    match stack {
-        [.., lo, hi] if report.is_wide() => Some((*hi as u64) << 32 | *lo as u64),
-        [.., v] if !report.is_wide() => Some(*v as u64),
-        _ => None,
-    }
+/// The value of type `num` on top of the shadow stack: one word, or for a
+/// 64-bit type the top two (the high word on top). A float NaN reads as the
+/// canonical NaN, as wasmi's side of the diff does (see
+/// [`Num::comparable`]).
+fn top(stack: &[u32], num: Num) -> Option<u64> {
+    let value = match (stack, num.words()) {
+        ([.., lo, hi], 2) => (*hi as u64) << 32 | *lo as u64,
+        ([.., v], 1) => *v as u64,
+        _ => return None,
+    };
+    Some(num.comparable(value))
 }
 
 /// Lift a flat trace (the tokens after `}`) of `compiled`'s program into
@@ -147,9 +150,9 @@ pub fn lift(compiled: &Compiled, trace: &[Token]) -> Vec<LiftedStep> {
             return;
         };
         let value = match report {
-            Report::After | Report::After64 => top(stack, report),
+            Report::After(num) => top(stack, num),
             Report::Path => None,
-            Report::Before | Report::Before64 | Report::Jump | Report::None => return,
+            Report::Before(_) | Report::Jump | Report::None => return,
         };
         steps.push(LiftedStep {
             step: SourceStep {
@@ -191,8 +194,8 @@ pub fn lift(compiled: &Compiled, trace: &[Token]) -> Vec<LiftedStep> {
                 at,
             };
             let before = match inst.source {
-                Some((func, instr, offset, report @ (Report::Before | Report::Before64))) => {
-                    Some((func, instr, offset, top(&stack, report)))
+                Some((func, instr, offset, Report::Before(num))) => {
+                    Some((func, instr, offset, top(&stack, num)))
                 }
                 Some((func, instr, offset, Report::Jump)) => Some((func, instr, offset, None)),
                 _ => None,

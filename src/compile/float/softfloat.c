@@ -41,14 +41,9 @@
 
 #include <stdint.h>
 
-/* hullvm's trap list (src/compile/mod.rs, Trap::message) has no
- * "invalid conversion to integer" yet: a NaN converted by a trapping trunc
- * raises the closest existing trap, named here once. */
-#define TRAP_INVALID_CONVERSION "trap_integer_overflow"
-
 __attribute__((import_module("hullvm"), import_name("trap_integer_overflow")))
 void hullvm_trap_integer_overflow(void);
-__attribute__((import_module("hullvm"), import_name(TRAP_INVALID_CONVERSION)))
+__attribute__((import_module("hullvm"), import_name("trap_invalid_conversion_to_integer")))
 void hullvm_trap_invalid_conversion(void);
 
 #define EXPORT(name) __attribute__((export_name(name)))

@@ -39,7 +39,7 @@ mod run;
 mod script;
 mod scripts;
 
-use crate::compile::Invocation;
+use crate::compile::{Invocation, Num};
 use crate::decode::Decoder;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -50,7 +50,7 @@ pub(crate) use script::collect_file;
 pub use scripts::{bundled, read as read_scripts, WastFile};
 
 /// Tokens a single spec program may generate.
-pub(crate) const TOKEN_LIMIT: usize = 500_000;
+pub(crate) const TOKEN_LIMIT: usize = 2_000_000;
 
 /// Tokens a program the script expects to exhaust the call stack may
 /// generate: it ends by itself at hullvm's call-depth or spill-stack limit,
@@ -131,13 +131,59 @@ impl fmt::Display for Verdict {
 /// What the `.wast` file expects of a run.
 #[derive(Debug, Clone)]
 enum Expect {
-    /// Results as words (an i64 is two, low word first).
-    Results(Vec<u32>),
+    /// These results, in order.
+    Results(Vec<Want>),
     Trap(String),
     /// `assert_exhaustion`: the call stack runs out (whatever the message).
     Exhaustion,
     /// A bare `invoke`: it must finish and agree with wasmi.
     Finish,
+}
+
+/// One expected result value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// Exactly these bits (an i32 or f32 zero-extended).
+    Bits(Num, u64),
+    /// `nan:canonical`: a NaN whose payload is only the quiet bit, of
+    /// either sign.
+    CanonicalNan(Num),
+    /// `nan:arithmetic`: a NaN with the quiet bit set, any payload or sign.
+    ArithmeticNan(Num),
+}
+
+impl Want {
+    fn num(self) -> Num {
+        match self {
+            Want::Bits(num, _) | Want::CanonicalNan(num) | Want::ArithmeticNan(num) => num,
+        }
+    }
+
+    /// Whether a value of this type with these bits is what is wanted.
+    fn matches(self, bits: u64) -> bool {
+        let (quiet, sign) = match self.num() {
+            Num::F64 => (1 << 51, 1 << 63),
+            _ => (1 << 22, 1 << 31),
+        };
+        let num = self.num();
+        match self {
+            Want::Bits(_, want) => bits == want,
+            Want::CanonicalNan(_) => num.is_nan(bits) && bits & !sign == num.comparable(bits),
+            Want::ArithmeticNan(_) => num.is_nan(bits) && bits & quiet != 0,
+        }
+    }
+
+    /// Whether `words` (low word first) are exactly the values wanted.
+    fn all_match(wants: &[Want], words: &[u32]) -> bool {
+        let mut words = words.iter();
+        let each = wants.iter().all(|want| {
+            let n = want.num().words() as usize;
+            let value: Vec<u32> = words.by_ref().take(n).copied().collect();
+            let bits = value.iter().rev().fold(0, |v, &w| v << 32 | w as u64);
+            value.len() == n && want.matches(bits)
+        });
+        each && words.next().is_none()
+    }
 }
 
 #[derive(Debug, Clone)]

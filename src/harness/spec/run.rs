@@ -13,7 +13,7 @@
 //! only if every state in the chain was the transformer's and right.
 
 use super::image;
-use super::{Expect, Job, Run, Stretch, Verdict, EXHAUSTION_TOKEN_LIMIT, TOKEN_LIMIT};
+use super::{Expect, Job, Run, Stretch, Verdict, Want, EXHAUSTION_TOKEN_LIMIT, TOKEN_LIMIT};
 use crate::compile::{self, CompileError, Entry, Invocation, LinkError, Resume};
 use crate::decode::Decoder;
 use crate::ending::{Ending, EngineRun, Exhaustion};
@@ -305,7 +305,7 @@ impl Expect {
 
     pub(super) fn matches(&self, run: &EngineRun) -> bool {
         match (self, &run.ending) {
-            (Expect::Results(want), Ending::Finished { results }) => results == want,
+            (Expect::Results(want), Ending::Finished { results }) => Want::all_match(want, results),
             (Expect::Finish, Ending::Finished { .. }) => true,
             (Expect::Trap(m), Ending::Trap { trap }) => trap_matches(m, trap.message()),
             (Expect::Trap(m), Ending::OtherTrap { message }) => trap_matches(m, message),

