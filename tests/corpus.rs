@@ -21,9 +21,7 @@ fn reference_output_matches_wasmi_and_the_manifest() {
     assert!(programs.len() >= 7, "the C corpus is bundled");
     for p in programs {
         let wasm = std::fs::read(&p.path).unwrap();
-        let entry = Entry::Compute {
-            input: p.input.clone(),
-        };
+        let entry = Entry::for_module(&wasm, p.input.clone());
         let compiled =
             compile::compile(&wasm, &entry).unwrap_or_else(|e| panic!("{}: {e}", p.name));
         let run = pipeline::trace(&compiled.program, TOKENS, Some(&compiled));
@@ -49,9 +47,7 @@ fn every_corpus_program_agrees_with_wasmi_at_every_source_step() {
     let mut total = 0;
     for p in corpus::bundled().unwrap() {
         let wasm = std::fs::read(&p.path).unwrap();
-        let entry = Entry::Compute {
-            input: p.input.clone(),
-        };
+        let entry = Entry::for_module(&wasm, p.input.clone());
         let compiled = compile::compile(&wasm, &entry).unwrap();
         let run = pipeline::trace(&compiled.program, TOKENS, Some(&compiled));
         let lifted = lift::lift(&compiled, &run.trace);
@@ -78,7 +74,8 @@ fn every_corpus_program_agrees_with_wasmi_at_every_source_step() {
 fn instrumented_modules_validate() {
     for p in corpus::bundled().unwrap() {
         let wasm = std::fs::read(&p.path).unwrap();
-        let compiled = compile::compile_compute(&wasm, &p.input).unwrap();
+        let entry = Entry::for_module(&wasm, p.input.clone());
+        let compiled = compile::compile(&wasm, &entry).unwrap();
         let bytes = instrument::instrument(&wasm, &compiled.source_map).unwrap();
         wasmparser::Validator::new()
             .validate_all(&bytes)

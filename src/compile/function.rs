@@ -646,7 +646,8 @@ impl FunctionCompiler<'_, '_, '_> {
             ModuleId::Runtime | ModuleId::Float => {
                 Ok(Some(self.cx.layout.runtime_scratch + offset as u32))
             }
-            ModuleId::User => {
+            // wasi.wat works on the user's memory, checked as the user's.
+            ModuleId::User | ModuleId::Wasi => {
                 if offset > u32::MAX as u64 {
                     return Err(CompileError::unsupported("memory offset beyond 32 bits"));
                 }
@@ -967,6 +968,22 @@ impl FunctionCompiler<'_, '_, '_> {
                     }
                 }
                 Import::Trap(t) => self.trap(t),
+                Import::Wasi(name) => {
+                    let key = self.cx.wasi_function(&name);
+                    self.cx.call(key);
+                }
+                Import::Exit => {
+                    let exit = self.cx.exit.ok_or_else(|| {
+                        CompileError::unsupported("proc_exit outside a WASI command's _start")
+                    })?;
+                    self.cx.asm.emit_jump(Op::Br, Target::Label(exit));
+                }
+                Import::Errno(errno) => {
+                    for _ in 0..params {
+                        self.emit(Op::Drop, 0);
+                    }
+                    self.emit(Op::I32Const, errno);
+                }
                 Import::Unsupported(what) => return Err(CompileError::unsupported(what)),
             }
             return Ok(());

@@ -1,5 +1,6 @@
 //! What hullvm provides to a module's imports: `env.output_byte`, the C
-//! convention's output, and the spec suite's `spectest` module (its print
+//! convention's output, WASI preview1 for command modules ([`WASI_MODULE`],
+//! [`WASI_FUNCTIONS`]), and the spec suite's `spectest` module (its print
 //! functions, which have no effect a run can observe, its constant
 //! globals, its one-page memory and its ten-slot table). An import links
 //! when its type matches what is provided, as wasm's linking rules say; the
@@ -24,6 +25,84 @@ pub(crate) enum Provided {
     Memory,
     /// `spectest.table`.
     Table,
+    /// A WASI function hullvm implements (`wasi.wat` on the transformer,
+    /// `oracle::wasi` on wasmi).
+    Wasi,
+    /// `wasi_snapshot_preview1.proc_exit`: the run ends with its argument
+    /// as the exit status.
+    Exit,
+    /// Any other WASI function that returns an errno: it returns
+    /// [`ENOSYS`] without looking at its arguments.
+    NotImplemented,
+}
+
+/// The WASI preview1 module name.
+pub const WASI_MODULE: &str = "wasi_snapshot_preview1";
+
+/// The WASI functions hullvm implements, with their parameters; each
+/// returns an errno (an i32). What they do, on every engine:
+///
+/// - `fd_write` to fd 1 (stdout) or 2 (stderr): every byte of every iovec,
+///   in order, becomes an output byte (the two streams interleave as
+///   written, as `2>&1` shows them); other fds: `EBADF`.
+/// - `fd_read` from fd 0: end of file (0 bytes); other fds: `EBADF`.
+/// - `fd_fdstat_get` on fds 0..=2: a character device without seek or
+///   tell rights (a terminal: wasi-libc line-buffers stdout), rights
+///   `fd_read` for 0 and `fd_write` for 1 and 2; other fds: `EBADF`.
+/// - `fd_seek`: `ESPIPE` on fds 0..=2, `EBADF` elsewhere; `fd_close`:
+///   `ENOTSUP` on fds 0..=2 (they stay open), `EBADF` elsewhere;
+///   `fd_prestat_get`/`fd_prestat_dir_name`: `EBADF` (no preopened
+///   directories).
+/// - `args_sizes_get`/`args_get`: one argument, [`WASI_ARGV0`];
+///   `environ_sizes_get`/`environ_get`: no variables.
+///
+/// Memory is read and written in the order the transformer's code does
+/// (`wasi.wat`); an address outside memory traps (`out of bounds memory
+/// access`) where that code's load or store would.
+pub const WASI_FUNCTIONS: &[(&str, &[ValType])] = &[
+    ("fd_write", &[ValType::I32; 4]),
+    ("fd_read", &[ValType::I32; 4]),
+    ("fd_fdstat_get", &[ValType::I32; 2]),
+    (
+        "fd_seek",
+        &[ValType::I32, ValType::I64, ValType::I32, ValType::I32],
+    ),
+    ("fd_close", &[ValType::I32]),
+    ("fd_prestat_get", &[ValType::I32; 2]),
+    ("fd_prestat_dir_name", &[ValType::I32; 3]),
+    ("args_sizes_get", &[ValType::I32; 2]),
+    ("args_get", &[ValType::I32; 2]),
+    ("environ_sizes_get", &[ValType::I32; 2]),
+    ("environ_get", &[ValType::I32; 2]),
+];
+
+/// argv[0] of every WASI run (8 bytes with its NUL: `wasi.wat` writes it
+/// as two words).
+pub const WASI_ARGV0: &[u8; 8] = b"program\0";
+
+/// WASI errno values hullvm returns.
+pub const EBADF: i32 = 8;
+pub const ENOSYS: i32 = 52;
+pub const ENOTSUP: i32 = 58;
+pub const ESPIPE: i32 = 70;
+
+/// What the WASI import `name` of type `ty` links to, if anything.
+fn wasi(name: &str, ty: &FuncType) -> Option<Provided> {
+    let errno = ty.results() == [ValType::I32];
+    if name == "proc_exit" {
+        return (ty.params() == [ValType::I32] && ty.results().is_empty())
+            .then_some(Provided::Exit);
+    }
+    match WASI_FUNCTIONS.iter().find(|(n, _)| *n == name) {
+        Some((_, params)) => (errno && ty.params() == *params).then_some(Provided::Wasi),
+        None => {
+            let integers = ty
+                .params()
+                .iter()
+                .all(|t| matches!(t, ValType::I32 | ValType::I64));
+            (errno && integers).then_some(Provided::NotImplemented)
+        }
+    }
 }
 
 /// `spectest`'s print functions and their parameters.
@@ -64,6 +143,7 @@ pub(crate) fn provided(
         ("env", TypeRef::Func(t)) if name == "output_byte" => func(t)
             .filter(|f| f.params() == [ValType::I32] && f.results().is_empty())
             .map(|_| Provided::Output),
+        (WASI_MODULE, TypeRef::Func(t)) => wasi(name, func(t)?),
         ("spectest", TypeRef::Func(t)) => {
             let (_, params) = SPECTEST_PRINTS.iter().find(|(n, _)| *n == name)?;
             func(t)

@@ -4,7 +4,8 @@
 //! the entry (so an unrelated `f64` function elsewhere in the module does not
 //! make the whole module unsupported), flattens structured control flow into
 //! relative jumps, lowers the i32 operations the core ISA lacks into calls to
-//! a small runtime written in core ops (`runtime.wat`), and lays out memory:
+//! a small runtime written in core ops (`runtime.wat`), links WASI imports
+//! to a host written in core ops (`wasi.wat`), and lays out memory:
 //!
 //! ```text
 //! 0 .. max_bytes            the module's linear memory, at its own addresses
@@ -245,6 +246,30 @@ pub enum Entry {
     /// Calls that go on from the state earlier calls left, some of which
     /// may have trapped (a spec script goes on after a trapping call).
     Resume(Resume),
+    /// A WASI command: call `_start` (no parameters, no results). The run's
+    /// one result word is its exit status: 0 when `_start` returns, the
+    /// argument of `proc_exit` when it is called. Output is what the
+    /// module writes to stdout and stderr (see [`host::WASI_FUNCTIONS`]).
+    Command,
+}
+
+impl Entry {
+    /// The entry a module runs with when none is named: a WASI command
+    /// (exports `_start` and no `compute`) runs `_start`, any other module
+    /// the C convention with `input`.
+    pub fn for_module(wasm: &[u8], input: Vec<u8>) -> Entry {
+        let names: Vec<String> = to_binary(wasm)
+            .ok()
+            .and_then(|b| exports::exported_functions(&b).ok())
+            .map(|fs| fs.into_iter().map(|f| f.name).collect())
+            .unwrap_or_default();
+        let has = |n: &str| names.iter().any(|name| name == n);
+        if has("_start") && !has("compute") {
+            Entry::Command
+        } else {
+            Entry::Compute { input }
+        }
+    }
 }
 
 /// Calls on an instance in a state that earlier calls left.
@@ -354,12 +379,14 @@ impl Compiled {
 }
 
 /// Which module a function lives in: the user's, hullvm's integer runtime
-/// (`runtime.wat`), or its soft-float runtime (`float/softfloat.wasm`).
+/// (`runtime.wat`), its soft-float runtime (`float/softfloat.wasm`), or its
+/// WASI host (`wasi.wat`, which works on the user's memory).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ModuleId {
     User,
     Runtime,
     Float,
+    Wasi,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -376,6 +403,13 @@ enum Import {
     /// prints): its arguments are dropped.
     Ignore,
     Trap(Trap),
+    /// A WASI function `wasi.wat` exports under this name.
+    Wasi(String),
+    /// `proc_exit`: the run ends with the status on the stack.
+    Exit,
+    /// A WASI function hullvm does not implement: its arguments are
+    /// dropped and it returns this errno.
+    Errno(u32),
     Unsupported(String),
 }
 
@@ -469,6 +503,13 @@ impl<'a> ModuleInfo<'a> {
                                 m.imports.push(match (imp.module, imp.name, provided) {
                                     (_, _, Some(Provided::Output)) => Import::Output,
                                     (_, _, Some(Provided::Ignore)) => Import::Ignore,
+                                    (_, name, Some(Provided::Wasi)) => {
+                                        Import::Wasi(name.to_string())
+                                    }
+                                    (_, _, Some(Provided::Exit)) => Import::Exit,
+                                    (_, _, Some(Provided::NotImplemented)) => {
+                                        Import::Errno(host::ENOSYS as u32)
+                                    }
                                     ("hullvm", name, _) => Trap::from_import(name)
                                         .map_or(Import::Unsupported(what), Import::Trap),
                                     _ => Import::Unsupported(what),
@@ -862,11 +903,17 @@ fn runtime_module() -> &'static [u8] {
         .get_or_init(|| wat::parse_str(include_str!("runtime.wat")).expect("runtime.wat is valid"))
 }
 
+fn wasi_module() -> &'static [u8] {
+    static WASI: OnceLock<Vec<u8>> = OnceLock::new();
+    WASI.get_or_init(|| wat::parse_str(include_str!("wasi.wat")).expect("wasi.wat is valid"))
+}
+
 /// Shared state while compiling one program.
 struct Context<'m, 'a> {
     user: &'m ModuleInfo<'a>,
     runtime: &'m ModuleInfo<'static>,
     float: &'m ModuleInfo<'static>,
+    wasi: &'m ModuleInfo<'static>,
     layout: Layout,
     asm: Asm,
     queue: VecDeque<FuncKey>,
@@ -880,6 +927,9 @@ struct Context<'m, 'a> {
     recursive: std::collections::BTreeSet<u32>,
     /// The exit for call stack exhaustion, once some code jumps to it.
     exhausted: Option<Label>,
+    /// A WASI command's exit (the status on the stack), where `proc_exit`
+    /// jumps; `None` for other entries, which cannot call it.
+    exit: Option<Label>,
 }
 
 impl<'m, 'a> Context<'m, 'a> {
@@ -888,6 +938,7 @@ impl<'m, 'a> Context<'m, 'a> {
             ModuleId::User => self.user,
             ModuleId::Runtime => self.runtime,
             ModuleId::Float => self.float,
+            ModuleId::Wasi => self.wasi,
         }
     }
 
@@ -912,14 +963,22 @@ impl<'m, 'a> Context<'m, 'a> {
     }
 
     fn helper(&self, name: &str) -> FuncKey {
+        self.hullvm_export(ModuleId::Runtime, name)
+    }
+
+    /// The `wasi.wat` function that implements the WASI import `name`.
+    fn wasi_function(&self, name: &str) -> FuncKey {
+        self.hullvm_export(ModuleId::Wasi, name)
+    }
+
+    /// A function one of hullvm's own modules exports (`runtime.wat` every
+    /// lowered op, `wasi.wat` every function `host::WASI_FUNCTIONS` names).
+    fn hullvm_export(&self, module: ModuleId, name: &str) -> FuncKey {
         let index = self
-            .runtime
+            .module(module)
             .export_func(name)
-            .expect("runtime.wat exports every lowered op");
-        FuncKey {
-            module: ModuleId::Runtime,
-            index,
-        }
+            .unwrap_or_else(|_| panic!("hullvm's {module:?} module exports {name}"));
+        FuncKey { module, index }
     }
 
     /// The soft-float runtime's function for the float operator `name`
@@ -961,6 +1020,8 @@ pub fn compile_with(
         .expect("runtime.wat validates");
     let float = ModuleInfo::parse(FLOAT_RUNTIME, WasmFeatures::default())
         .expect("softfloat.wasm validates");
+    let wasi =
+        ModuleInfo::parse(wasi_module(), WasmFeatures::default()).expect("wasi.wat validates");
     if let Some(what) = &user.memory_unsupported {
         return Err(CompileError::unsupported(what.clone()));
     }
@@ -978,6 +1039,7 @@ pub fn compile_with(
         user: &user,
         runtime: &runtime,
         float: &float,
+        wasi: &wasi,
         asm: Asm::default(),
         queue: VecDeque::new(),
         starts: HashMap::new(),
@@ -987,6 +1049,7 @@ pub fn compile_with(
         options: *options,
         recursive: scan.recursive,
         exhausted: None,
+        exit: None,
     };
 
     let (input, results) = emit_entry(&mut cx, entry)?;
@@ -1006,6 +1069,7 @@ pub fn compile_with(
             ModuleId::Runtime | ModuleId::Float => {
                 format!("hullvm.{}", module.func_name(key.index))
             }
+            ModuleId::Wasi => format!("wasi.{}", module.func_name(key.index)),
         };
         cx.functions.push(FunctionInfo {
             name,
@@ -1133,8 +1197,29 @@ fn emit_entry(cx: &mut Context, entry: &Entry) -> Result<(Vec<u8>, Vec<Num>), Co
             results
         }
         Entry::Resume(resume) => emit_resumed(cx, resume)?,
+        Entry::Command => emit_command(cx)?,
     };
     Ok((input, results))
+}
+
+/// A WASI command's call of `_start` and its exit: the status (0 when
+/// `_start` returns; `proc_exit` jumps here with its own) written as the
+/// one result, an i32.
+fn emit_command(cx: &mut Context) -> Result<Vec<Num>, CompileError> {
+    let start = cx.user.export_func("_start")?;
+    let ty = cx.user.func_type(start);
+    if !ty.params().is_empty() || !ty.results().is_empty() {
+        return Err(CompileError::Entry(
+            "_start takes parameters or returns results".into(),
+        ));
+    }
+    let exit = cx.asm.new_label();
+    cx.exit = Some(exit);
+    emit_call(cx, start, &[])?;
+    cx.asm.emit(Op::I32Const, 0);
+    cx.asm.place(exit);
+    emit_results(cx, &[Num::I32]);
+    Ok(vec![Num::I32])
 }
 
 /// A [`Resume`] entry's calls and results; returns the results' types.
@@ -1527,7 +1612,12 @@ fn function_writes_state(module: &ModuleInfo, start: u32, foreign_writes: bool) 
     let mut todo = vec![start];
     while let Some(f) = todo.pop() {
         if f < imported {
-            let foreign = matches!(module.imports[f as usize], Import::Unsupported(_));
+            let import = &module.imports[f as usize];
+            // WASI functions write their results into memory.
+            if matches!(import, Import::Wasi(_)) {
+                return true;
+            }
+            let foreign = matches!(import, Import::Unsupported(_));
             if foreign_writes && foreign {
                 return true;
             }

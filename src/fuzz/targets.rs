@@ -101,7 +101,7 @@ pub(crate) fn entry_line(entry: &Entry) -> String {
             .iter()
             .map(|c| (c.export.as_str(), c.args.as_slice()))
             .collect(),
-        Entry::Compute { .. } | Entry::Resume(_) => Vec::new(),
+        Entry::Compute { .. } | Entry::Resume(_) | Entry::Command => Vec::new(),
     };
     serde_json::to_string(&calls).expect("strings and numbers serialize")
 }

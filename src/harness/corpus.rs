@@ -1,8 +1,10 @@
 //! The bundled corpora: programs with an input and the output they must print.
 //!
 //! Each corpus directory has a `manifest.txt`: one program a line,
-//! `NAME<TAB>input<TAB>expected output[<TAB>expected trap]`, with `\n`, `\t`
-//! and `\\` escaped. `NAME.wasm` (or `NAME.wat`) sits beside it.
+//! `NAME<TAB>input<TAB>expected output[<TAB>ending]`, with `\n`, `\t`
+//! and `\\` escaped, where the ending is the expected trap's message or, for
+//! a WASI command, `exit N` (its exit status). `NAME.wasm` (or `NAME.wat`)
+//! sits beside it.
 
 use crate::ending::{Ending, EngineRun};
 use anyhow::{bail, Context as _, Result};
@@ -16,6 +18,8 @@ pub struct CorpusProgram {
     pub expected_output: Vec<u8>,
     /// The wasm trap message the run must end with, if any.
     pub expected_trap: Option<String>,
+    /// The exit status a WASI command must finish with, if stated.
+    pub expected_exit: Option<u32>,
 }
 
 impl CorpusProgram {
@@ -23,7 +27,9 @@ impl CorpusProgram {
     /// with the expected trap, or normally.
     pub fn matches(&self, run: &EngineRun) -> bool {
         let ending_matches = match (&self.expected_trap, &run.ending) {
-            (None, Ending::Finished { .. }) => true,
+            (None, Ending::Finished { results }) => self
+                .expected_exit
+                .is_none_or(|status| results[..] == [status]),
             (Some(want), Ending::Trap { trap }) => trap.message() == want,
             _ => false,
         };
@@ -32,7 +38,7 @@ impl CorpusProgram {
 }
 
 /// The corpus directories shipped in the repository, relative to its root.
-pub(crate) const BUNDLED: [&str; 2] = ["corpora/c", "corpora/wat"];
+pub(crate) const BUNDLED: [&str; 3] = ["corpora/c", "corpora/wat", "corpora/wasi"];
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -79,9 +85,19 @@ pub fn load(dir: &Path) -> Result<Vec<CorpusProgram>> {
                     n + 1
                 )
             })?;
-        let expected_trap = fields
-            .get(3)
-            .filter(|t| !t.is_empty() && **t != "-")
+        let ending = fields.get(3).filter(|t| !t.is_empty() && **t != "-");
+        let expected_exit = match ending.and_then(|t| t.strip_prefix("exit ")) {
+            Some(status) => Some(status.parse().with_context(|| {
+                format!(
+                    "{}:{}: bad exit status {status:?}",
+                    manifest.display(),
+                    n + 1
+                )
+            })?),
+            None => None,
+        };
+        let expected_trap = ending
+            .filter(|_| expected_exit.is_none())
             .map(|t| t.to_string());
         programs.push(CorpusProgram {
             name,
@@ -89,6 +105,7 @@ pub fn load(dir: &Path) -> Result<Vec<CorpusProgram>> {
             input: unescape(fields[1]),
             expected_output: unescape(fields[2]),
             expected_trap,
+            expected_exit,
         });
     }
     Ok(programs)

@@ -60,9 +60,14 @@ pub fn load_wasm(path: &Path, input: Option<&[u8]>) -> Result<(Vec<u8>, Entry)> 
             path.display()
         ),
     };
-    let entry = Entry::Compute {
-        input: input.unwrap_or_default().to_vec(),
-    };
+    let input = input.unwrap_or_default().to_vec();
+    let entry = Entry::for_module(&wasm, input.clone());
+    if entry == Entry::Command && !input.is_empty() {
+        bail!(
+            "{} is a WASI command (exports _start): it takes no input (its stdin is empty)",
+            path.display()
+        );
+    }
     Ok((wasm, entry))
 }
 

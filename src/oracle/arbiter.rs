@@ -33,7 +33,9 @@ pub fn run(wasm: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Orac
     // As wasmi 2 is given it: the memory exported for the C convention's
     // input.
     let bytes = match entry {
-        Entry::Compute { .. } => super::instrument::export_memory(&bytes)?.into_owned(),
+        Entry::Compute { .. } | Entry::Command => {
+            super::instrument::export_memory(&bytes)?.into_owned()
+        }
         _ => bytes.into_owned(),
     };
     std::thread::scope(|s| {
@@ -85,6 +87,7 @@ fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Or
         )
         .map_err(|e| fail(&e))?;
     define_spectest(&mut linker, &mut store)?;
+    define_wasi(&mut linker, bytes)?;
     let ended = |store: &mut Store<Host>, ending| EngineRun {
         output: std::mem::take(&mut store.data_mut().output),
         ending,
@@ -127,6 +130,7 @@ fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Or
         }
         Entry::Invoke(calls) => (&[][..], calls.clone(), None),
         Entry::Resume(r) => (&r.before[..], r.calls.clone(), r.read.as_deref()),
+        Entry::Command => (&[][..], vec![super::wasmi::start_call()], None),
     };
     for call in before {
         // As wasmi 2 does: each earlier call gets the budget anew, and a
@@ -149,6 +153,14 @@ fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Or
     for call in &calls {
         match invoke(&instance, &mut store, call) {
             Ok(results) => last = results,
+            // `proc_exit`: the status is a WASI command's one result.
+            Err(wasmi_stack::Error::Trap(t)) if t.i32_exit_status().is_some() => {
+                let status = t.i32_exit_status().into_iter().map(|s| s as u32);
+                let ending = Ending::Finished {
+                    results: status.collect(),
+                };
+                return Ok(ended(&mut store, ending));
+            }
             Err(wasmi_stack::Error::Trap(t)) => {
                 return Ok(ended(&mut store, classify(t.trap_code())));
             }
@@ -165,6 +177,10 @@ fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Or
     // `compute`'s own result is dropped by the C convention.
     if matches!(entry, Entry::Compute { .. }) {
         last.clear();
+    }
+    // A WASI command whose `_start` returns exits with status 0.
+    if matches!(entry, Entry::Command) {
+        last = vec![0];
     }
     Ok(ended(&mut store, Ending::Finished { results: last }))
 }
@@ -279,6 +295,71 @@ fn define_spectest(linker: &mut Linker<Host>, store: &mut Store<Host>) -> Result
     let null = Value::default(wasmi_stack::core::ValueType::FuncRef);
     let table = wasmi_stack::Table::new(&mut *store, ty, null).map_err(|e| fail(&e))?;
     linker.define(m, "table", table).map_err(|e| fail(&e))?;
+    Ok(())
+}
+
+/// The WASI functions the module imports and hullvm links, as in
+/// [`super::wasmi`] (both call [`super::wasi::Io`]).
+fn define_wasi(linker: &mut Linker<Host>, bytes: &[u8]) -> Result<(), OracleError> {
+    use wasmi_stack::core::ValueType;
+    for (name, ty) in super::wasi::linked_imports(bytes) {
+        let types = |types: &[wasmparser::ValType]| {
+            types
+                .iter()
+                .map(|t| match t {
+                    wasmparser::ValType::I64 => ValueType::I64,
+                    _ => ValueType::I32,
+                })
+                .collect::<Vec<_>>()
+        };
+        let func_ty = wasmi_stack::FuncType::new(types(ty.params()), types(ty.results()));
+        let call_name = name.clone();
+        linker
+            .func_new(
+                compile::host::WASI_MODULE,
+                &name,
+                func_ty,
+                move |mut caller, params, results| {
+                    let args: Vec<u64> = params
+                        .iter()
+                        .map(|v| match v {
+                            Value::I64(x) => *x as u64,
+                            Value::I32(x) => u64::from(*x as u32),
+                            _ => 0,
+                        })
+                        .collect();
+                    let memory = super::wasmi::WASI_MEMORY_EXPORTS.iter().find_map(|n| {
+                        caller
+                            .get_export(n)
+                            .and_then(wasmi_stack::Extern::into_memory)
+                    });
+                    let mut none = [];
+                    let (memory, host) = match memory {
+                        Some(m) => m.data_and_store_mut(&mut caller),
+                        None => (&mut none[..], caller.data_mut()),
+                    };
+                    let mut io = super::wasi::Io {
+                        memory,
+                        output: &mut host.output,
+                    };
+                    match io.call(&call_name, &args) {
+                        Ok(errno) => {
+                            if let Some(r) = results.first_mut() {
+                                *r = Value::I32(errno);
+                            }
+                            Ok(())
+                        }
+                        Err(super::wasi::Stop::Exit(status)) => {
+                            Err(wasmi_stack::core::Trap::i32_exit(status))
+                        }
+                        Err(super::wasi::Stop::OutOfBounds) => {
+                            Err(TrapCode::MemoryOutOfBounds.into())
+                        }
+                    }
+                },
+            )
+            .map_err(|e| fail(&e))?;
+    }
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 pub mod arbiter;
 pub mod instrument;
 pub mod reference;
+mod wasi;
 pub mod wasmi;
 
 /// Why an engine could not run a module at all (as opposed to a run that

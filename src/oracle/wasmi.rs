@@ -168,7 +168,7 @@ fn run_binary(
     // The C convention writes the input into the module's memory, which
     // it may keep to itself.
     let bytes = match entry {
-        Entry::Compute { .. } => instrument::export_memory(bytes)?,
+        Entry::Compute { .. } | Entry::Command => instrument::export_memory(bytes)?,
         _ => std::borrow::Cow::Borrowed(bytes),
     };
     let bytes = &*bytes;
@@ -275,6 +275,78 @@ fn define_spectest(linker: &mut Linker<Host>, store: &mut Store<Host>) -> Result
     Ok(())
 }
 
+/// A WASI command's call: `_start`, no arguments.
+pub(crate) fn start_call() -> Invocation {
+    Invocation {
+        export: "_start".into(),
+        args: Vec::new(),
+    }
+}
+
+/// The memory a WASI function works on: the module's `memory` export, or
+/// the one the instrumenter exports for it.
+pub(crate) const WASI_MEMORY_EXPORTS: [&str; 2] = ["memory", instrument::MEMORY_EXPORT];
+
+/// The WASI functions the module imports and hullvm links
+/// ([`super::wasi`]), as wasmi host functions.
+fn define_wasi(linker: &mut Linker<Host>, bytes: &[u8]) -> Result<(), OracleError> {
+    for (name, ty) in super::wasi::linked_imports(bytes) {
+        let wasmi_ty = |types: &[wasmparser::ValType]| {
+            types
+                .iter()
+                .map(|t| match t {
+                    wasmparser::ValType::I64 => wasmi::ValType::I64,
+                    _ => wasmi::ValType::I32,
+                })
+                .collect::<Vec<_>>()
+        };
+        let func_ty = wasmi::FuncType::new(wasmi_ty(ty.params()), wasmi_ty(ty.results()));
+        let call_name = name.clone();
+        linker
+            .func_new(
+                compile::host::WASI_MODULE,
+                &name,
+                func_ty,
+                move |mut caller, params, results| {
+                    let args: Vec<u64> = params
+                        .iter()
+                        .map(|v| match v {
+                            Val::I64(x) => *x as u64,
+                            Val::I32(x) => u64::from(*x as u32),
+                            _ => 0,
+                        })
+                        .collect();
+                    let memory = WASI_MEMORY_EXPORTS
+                        .iter()
+                        .find_map(|n| caller.get_export(n).and_then(wasmi::Extern::into_memory));
+                    let mut none = [];
+                    let (memory, host) = match memory {
+                        Some(m) => m.data_and_store_mut(&mut caller),
+                        None => (&mut none[..], caller.data_mut()),
+                    };
+                    let mut io = super::wasi::Io {
+                        memory,
+                        output: &mut host.output,
+                    };
+                    match io.call(&call_name, &args) {
+                        Ok(errno) => {
+                            if let Some(r) = results.first_mut() {
+                                *r = Val::I32(errno);
+                            }
+                            Ok(())
+                        }
+                        Err(super::wasi::Stop::Exit(status)) => Err(wasmi::Error::i32_exit(status)),
+                        Err(super::wasi::Stop::OutOfBounds) => {
+                            Err(wasmi::TrapCode::MemoryOutOfBounds.into())
+                        }
+                    }
+                },
+            )
+            .map_err(|e| OracleError::Wasmi(e.to_string()))?;
+    }
+    Ok(())
+}
+
 /// Store limits that refuse growth past [`memory_cap`].
 fn store_limits(bytes: &[u8]) -> StoreLimits {
     StoreLimitsBuilder::new()
@@ -340,6 +412,7 @@ fn run_here(
         )
         .map_err(wasmi_err)?;
     define_spectest(&mut linker, &mut store)?;
+    define_wasi(&mut linker, bytes)?;
     if record.is_some() {
         linker
             .func_wrap(
@@ -417,6 +490,10 @@ fn run_here(
     let finish = |store: &mut Store<Host>, results: Vec<u32>, err: Option<wasmi::Error>| {
         let ending = match err {
             None => Ending::Finished { results },
+            // `proc_exit`: the status is a WASI command's one result.
+            Some(e) if e.i32_exit_status().is_some() => Ending::Finished {
+                results: e.i32_exit_status().into_iter().map(|s| s as u32).collect(),
+            },
             Some(_) if store.data().steps.truncated => Ending::Exhausted {
                 what: Exhaustion::Steps,
             },
@@ -455,6 +532,7 @@ fn run_here(
         }
         Entry::Invoke(calls) => (&[][..], calls.clone(), None),
         Entry::Resume(r) => (&r.before[..], r.calls.clone(), r.read.as_deref()),
+        Entry::Command => (&[][..], vec![start_call()], None),
     };
     for call in before {
         // Each earlier call gets the budget anew: the budget is measured
@@ -493,6 +571,10 @@ fn run_here(
     // `compute`'s own result is dropped by the C convention.
     if matches!(entry, Entry::Compute { .. }) {
         last.clear();
+    }
+    // A WASI command whose `_start` returns exits with status 0.
+    if matches!(entry, Entry::Command) {
+        last = vec![0];
     }
     Ok(finish(&mut store, last, None))
 }
@@ -537,7 +619,10 @@ fn invoke(
 /// A trap, fuel running out, or the step cap: the run's end, not a failure
 /// of wasmi's.
 fn ended_the_run(e: &wasmi::Error, store: &Store<Host>) -> bool {
-    e.as_trap_code().is_some() || is_out_of_fuel(e) || store.data().steps.truncated
+    e.as_trap_code().is_some()
+        || e.i32_exit_status().is_some()
+        || is_out_of_fuel(e)
+        || store.data().steps.truncated
 }
 
 /// How wasmi 2 reports an element segment that does not fit its table.
