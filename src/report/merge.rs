@@ -59,6 +59,7 @@ pub fn merge(parts: Vec<(String, Results)>) -> Result<Results> {
         parts.iter().find_map(|(_, p)| p.speed.clone()),
     );
     let horizon = parts.iter().find_map(|(_, p)| p.horizon.clone());
+    let soft = parts.iter().find_map(|(_, p)| p.soft.clone());
     let mut trials = Vec::new();
     let (mut corpus, mut numerics, mut fuzz) = (Vec::new(), Vec::new(), Vec::new());
     for (_, part) in parts {
@@ -80,6 +81,7 @@ pub fn merge(parts: Vec<(String, Results)>) -> Result<Results> {
         numerics,
         horizon,
         fuzz,
+        soft,
     })
 }
 
