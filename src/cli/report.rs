@@ -113,17 +113,8 @@ fn learn_curve(v: &Value) -> Result<LearnCurve> {
         .iter()
         .map(|s| number(s, &["loss"]))
         .collect::<Result<_>>()?;
-    let held_out = field(v, &["held_out"])?
-        .as_array()
-        .context("held_out is not a list")?
-        .iter()
-        .map(|h| {
-            Ok((
-                field(h, &["program"])?.as_str().unwrap_or("?").to_string(),
-                field(h, &["ok"])?.as_bool() == Some(true),
-            ))
-        })
-        .collect::<Result<_>>()?;
+    let held_out = verdicts(v, "held_out")?;
+    let also = verdicts(v, "also")?;
     Ok(LearnCurve {
         knocked_out: format!(
             "the output weights of FFN units {} of layer {} ({} weights)",
@@ -139,7 +130,21 @@ fn learn_curve(v: &Value) -> Result<LearnCurve> {
             .map(|n| n as usize),
         seconds: number(l, &["seconds"])?,
         held_out,
+        also,
     })
+}
+
+/// A list of `learn` verdicts as (program, passed); an absent list is empty.
+fn verdicts(v: &Value, name: &str) -> Result<Vec<(String, bool)>> {
+    v.get(name)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|h| {
+            let program = field(h, &["program"])?.as_str().unwrap_or("?").to_string();
+            Ok((program, field(h, &["ok"])?.as_bool() == Some(true)))
+        })
+        .collect()
 }
 
 pub fn run(args: Args) -> Result<()> {

@@ -68,6 +68,9 @@ pub struct LearnCurve {
     /// Held-out programs and whether the hard decoder was exact on them
     /// at the last check.
     pub held_out: Vec<(String, bool)>,
+    /// Programs checked once after the run (`learn --also`), likewise.
+    #[serde(default)]
+    pub also: Vec<(String, bool)>,
 }
 
 impl Results {

@@ -512,7 +512,7 @@ fn soft(r: &Results) -> Markup {
         .iter()
         .enumerate()
         .map(|(i, s)| Series {
-            name: format!("{} ({} tokens)", s.program, s.reference_tokens),
+            name: s.program.clone(),
             class: classes[i % classes.len()],
             points: s
                 .points
@@ -559,9 +559,18 @@ fn soft(r: &Results) -> Markup {
                     class: "s-hull",
                     points: l.losses.iter().enumerate().map(|(i, &loss)| ((i + 1) as f64, loss)).collect(),
                 }], "step", "loss (nats)"))
+                p { "The learnt model on the hard decoder, held out (decides when to stop):" }
                 ul {
                     @for (program, exact) in &l.held_out {
                         li { (program) ": " @if *exact { "exact" } @else { "not exact" } }
+                    }
+                }
+                @if !l.also.is_empty() {
+                    p { "Checked once after the run (never used to stop):" }
+                    ul {
+                        @for (program, exact) in &l.also {
+                            li { (program) ": " @if *exact { "exact" } @else { "not exact" } }
+                        }
                     }
                 }
             }
