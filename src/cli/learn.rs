@@ -20,16 +20,16 @@ use std::path::PathBuf;
 const ABOUT: &str = "\
 Only the knocked-out weights are trained: each unit's non-zero output
 weights, at the slots the built model had them, starting from zero; the
-rest of the model is the built one. Each step is one Adam step on the summed negative
-log-probability of the training programs' whole reference runs (prompt
-teacher-forced, every generated token scored) under softmax attention at
---beta. Every --check-every steps the hard decoder is rebuilt from the
-current weights and the held-out programs are checked as `hullvm check`
-checks them; the run stops at the first check where every one is exact
-and agrees with wasmi and its manifest. Learnt weights are used as they
-are: nothing is rounded or snapped. Exit status 1 when the knock-out leaves
-every held-out program exact (nothing to recover) or when --max-steps pass
-without recovery.";
+rest of the model is the built one. Each step is one Adam step on the
+summed negative log-probability of the training programs' reference runs
+(prompt teacher-forced, the first --tokens generated tokens scored) under
+softmax attention at --beta. Every --check-every steps the hard decoder is
+rebuilt from the current weights and the held-out programs are checked as
+`hullvm check` checks them; the run stops at the first check where every
+one is exact and agrees with wasmi and its manifest. Learnt weights are
+used as they are: nothing is rounded or snapped. Exit status 1 when the
+knock-out leaves every held-out program exact (nothing to recover) or
+when --max-steps pass without recovery.";
 
 #[derive(clap::Args)]
 #[command(after_help = ABOUT)]
