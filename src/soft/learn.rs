@@ -7,9 +7,9 @@
 //! starting from zero. Every other weight stays the built one. (Training
 //! each unit's whole output column was tried: on hello's trace alone it
 //! fits the training run by writing slots the built unit never wrote,
-//! and does not carry over to held-out programs.) The gradient is the full reverse-mode gradient of
-//! the window's summed negative log-probability ([`gradient`]); the step
-//! is Adam's. Whether the hard decoder is exact again is the caller's
+//! and does not carry over to held-out programs.) The gradient is the
+//! full reverse-mode gradient of the window's summed negative
+//! log-probability ([`gradient`]); the step is Adam's. Whether the hard decoder is exact again is the caller's
 //! question, asked every few steps: this module sees only weights and
 //! tokens, never a decoder.
 
