@@ -71,6 +71,10 @@ enum Command {
     /// compares them with central finite differences and exits non-zero
     /// when the worst relative error exceeds 1e-6.
     Grad(cli::grad::Args),
+    /// The learning demo: knock out FFN units' output weights, then
+    /// recover them by gradient descent through the soft model until the
+    /// hard decoder is exact again on held-out corpus programs.
+    Learn(cli::learn::Args),
     /// Build the transformer and print its shape; optionally save it.
     Model(cli::model::Args),
     /// Render the HTML report from a results.json written by `check`,
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => done(cli::bench::run(args)),
         Command::Soft(args) => done(cli::soft::run(args)),
         Command::Grad(args) => done(cli::grad::run(args)),
+        Command::Learn(args) => done(cli::learn::run(args)),
         Command::Model(args) => done(cli::model::run(args)),
         Command::Report(args) => done(cli::report::run(args)),
     };

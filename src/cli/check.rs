@@ -20,12 +20,15 @@ pub struct Args {
     /// Seconds of the fuzz round, split over its four targets (0 skips it).
     #[arg(long, default_value_t = 20.0)]
     fuzz_time: f64,
+    #[command(flatten)]
+    soft: super::report::SoftFiles,
 }
 
 pub fn run(args: Args) -> Result<()> {
     // The report is written at the end of minutes of work: check its
     // folder first.
     hullvm::files::prepare_dir(&args.out)?;
+    let soft = args.soft.read()?;
     let config = hullvm::harness::check::Config {
         corpus_filter: args.corpus_filter,
         spec_filter: args.spec_filter,
@@ -36,11 +39,16 @@ pub fn run(args: Args) -> Result<()> {
         }),
         ..hullvm::harness::check::Config::default()
     };
-    check(&args.out, &config)
+    check(&args.out, &config, soft)
 }
 
-fn check(out_dir: &std::path::Path, config: &hullvm::harness::check::Config) -> Result<()> {
-    let results = hullvm::harness::check::run(config)?;
+fn check(
+    out_dir: &std::path::Path,
+    config: &hullvm::harness::check::Config,
+    soft: Option<hullvm::harness::results::SoftResults>,
+) -> Result<()> {
+    let mut results = hullvm::harness::check::run(config)?;
+    results.soft = soft;
     for row in &results.corpus {
         eprintln!(
             "  {:<20} {:>10} tokens {:>8.0} tok/s  {:<32} {}",

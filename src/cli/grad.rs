@@ -3,9 +3,10 @@
 //! differences and fails above a relative error of 1e-6.
 
 use anyhow::{bail, ensure, Result};
-use hullvm::soft::check::{finite_differences, random_model, RELATIVE_FLOOR};
+use hullvm::soft::check::{finite_differences, random_model, CheckReport, RELATIVE_FLOOR};
 use hullvm::soft::gradient::window_gradient;
 use hullvm::soft::Temperature;
+use serde::Serialize;
 
 /// The largest worst relative error `--check` passes.
 const TOLERANCE: f64 = 1e-6;
@@ -58,6 +59,23 @@ pub struct Args {
     /// Seed of the random model and coordinates.
     #[arg(long, default_value_t = 18)]
     seed: u64,
+    /// With --check: print the check as JSON (every coordinate, the worst
+    /// relative error, pass or fail) instead of text.
+    #[arg(long, requires = "check")]
+    json: bool,
+}
+
+/// What `--check --json` prints.
+#[derive(Serialize)]
+struct CheckOutput<'a> {
+    program: &'a str,
+    seed: u64,
+    tolerance: f64,
+    worst_relative_error: f64,
+    worst_absolute_error: f64,
+    significant: usize,
+    passed: bool,
+    check: &'a CheckReport,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -98,6 +116,33 @@ pub fn run(args: Args) -> Result<()> {
         args.seed,
     )?;
     let worst = report.worst().expect("every tensor is checked");
+    if args.json {
+        let out = CheckOutput {
+            program: &args.program,
+            seed: args.seed,
+            tolerance: TOLERANCE,
+            worst_relative_error: worst.relative_error,
+            worst_absolute_error: report.worst_absolute_error(),
+            significant: report.significant(),
+            passed: worst.relative_error <= TOLERANCE,
+            check: &report,
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_check(&report, &built, t);
+    }
+    if worst.relative_error > TOLERANCE {
+        bail!(
+            "the worst relative error {:.3e} is above {TOLERANCE:e}",
+            worst.relative_error
+        );
+    }
+    Ok(())
+}
+
+/// The check in words: sizes, the worst coordinate.
+fn print_check(report: &CheckReport, built: &hullvm::weights::Model, t: Temperature) {
+    let worst = report.worst().expect("every tensor is checked");
     println!(
         "gradient check: {} coordinates over {} tensors, window {} tokens, beta {:e}, loss {:.6e}",
         report.coordinates.len(),
@@ -117,11 +162,4 @@ pub fn run(args: Args) -> Result<()> {
         "worst relative error {:.3e} at {}[{}, {}] (analytic {:.9e}, numeric {:.9e})",
         worst.relative_error, worst.tensor, worst.row, worst.col, worst.analytic, worst.numeric
     );
-    if worst.relative_error > TOLERANCE {
-        bail!(
-            "the worst relative error {:.3e} is above {TOLERANCE:e}",
-            worst.relative_error
-        );
-    }
-    Ok(())
 }

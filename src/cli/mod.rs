@@ -6,6 +6,7 @@ pub mod check;
 pub mod compile;
 pub mod fuzz;
 pub mod grad;
+pub mod learn;
 pub mod model;
 pub mod reduce;
 pub mod report;

@@ -167,7 +167,19 @@ pub fn run(config: &Config) -> Result<Results> {
         numerics,
         horizon,
         fuzz,
+        soft: None,
     })
+}
+
+/// One corpus program, loaded, through the pipeline (as the main job
+/// checks it): for a run on another decoder, such as learnt weights.
+pub fn check_corpus_program(
+    decoder: &Decoder,
+    p: &corpus::CorpusProgram,
+    max_tokens: usize,
+) -> Result<CorpusRow> {
+    let src = source::load(&p.path, Some(&p.input))?;
+    check_program(decoder, p, &src, max_tokens)
 }
 
 /// One corpus program through the pipeline, against its manifest too.

@@ -29,6 +29,48 @@ pub struct Results {
     pub horizon: Option<HorizonReport>,
     /// The fuzz round, per target (empty when it was skipped).
     pub fuzz: Vec<FuzzSummary>,
+    /// Differentiable execution, from `hullvm soft --sweep --json` and
+    /// `hullvm learn --out` files given to `check` or `report` (absent
+    /// when none was given).
+    #[serde(default)]
+    pub soft: Option<SoftResults>,
+}
+
+/// Differentiable execution (#18), as the report charts it: exact prefix
+/// against beta, and the learning demo's loss curve.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SoftResults {
+    pub sweeps: Vec<SoftSweep>,
+    pub learn: Option<LearnCurve>,
+}
+
+/// One program's soft decoding over betas.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SoftSweep {
+    pub program: String,
+    /// Generated tokens of the reference run.
+    pub reference_tokens: usize,
+    /// (beta, exact prefix), ascending beta.
+    pub points: Vec<(f64, usize)>,
+    pub smallest_reproducing_beta: Option<f64>,
+}
+
+/// The learning demo: what was knocked out and the loss per step.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LearnCurve {
+    /// Which weights were knocked out, in words.
+    pub knocked_out: String,
+    pub train: Vec<String>,
+    /// Training loss (summed negative log-probability) before each step.
+    pub losses: Vec<f64>,
+    pub recovered_after: Option<usize>,
+    pub seconds: f64,
+    /// Held-out programs and whether the hard decoder was exact on them
+    /// at the last check.
+    pub held_out: Vec<(String, bool)>,
+    /// Programs checked once after the run (`learn --also`), likewise.
+    #[serde(default)]
+    pub also: Vec<(String, bool)>,
 }
 
 impl Results {
@@ -45,6 +87,7 @@ impl Results {
             numerics: Vec::new(),
             horizon: None,
             fuzz: Vec::new(),
+            soft: None,
         }
     }
 }

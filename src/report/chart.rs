@@ -145,7 +145,7 @@ pub fn log_log_lines(series: &[Series], x_label: &str, y_label: &str) -> Markup 
                 }
                 @for &(x, y) in &s.points {
                     circle cx=(fmt(px(x))) cy=(fmt(py(y))) r="2.5" class=(s.class) {
-                        title { (s.name) ": " (si(y)) " at token " (si(x)) }
+                        title { (s.name) ": " (si(y)) " at " (x_label) " " (si(x)) }
                     }
                 }
                 rect x=(width - right + 12.0) y=(top + 18.0 * i as f64) width="12" height="10" class=(s.class) {}

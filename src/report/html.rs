@@ -81,6 +81,7 @@ pub fn page(r: &Results) -> Markup {
                 (model_card(r))
                 (numerics(r))
                 (fuzzing(r))
+                (soft(r))
                 script { (PreEscaped(SCRIPT)) }
             }
         }
@@ -491,6 +492,84 @@ fn fuzzing(r: &Results) -> Markup {
                             h4 { "fuzz/" (finding.target) " #" (finding.index) ": " (finding.kind) }
                             pre { (finding.message) }
                             p { "Replay: " code { (finding.replay) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Differentiable execution: exact prefix against beta, and the learning
+/// demo's loss curve (when `check` or `report` was given their files).
+fn soft(r: &Results) -> Markup {
+    let Some(soft) = &r.soft else {
+        return html! {};
+    };
+    let classes = ["s-hull", "s-brute"];
+    let sweeps: Vec<Series> = soft
+        .sweeps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Series {
+            name: s.program.clone(),
+            class: classes[i % classes.len()],
+            points: s
+                .points
+                .iter()
+                .filter(|p| p.1 > 0)
+                .map(|&(beta, prefix)| (beta, prefix as f64))
+                .collect(),
+        })
+        .collect();
+    html! {
+        section #soft {
+            h2 { "Differentiable execution" }
+            @if !sweeps.is_empty() {
+                p {
+                    "The built weights with every attention head a softmax over its scores times "
+                    "beta (" code { "hullvm soft NAME --sweep" } "): how many reference tokens greedy "
+                    "soft decoding reproduces before it first leaves the trace. Betas that reproduce "
+                    "no token are left off the log axis."
+                }
+                (log_log_lines(&sweeps, "beta", "exact prefix (tokens)"))
+                ul {
+                    @for s in &soft.sweeps {
+                        li {
+                            (s.program) ": "
+                            @match s.smallest_reproducing_beta {
+                                Some(b) => { "whole run (" (s.reference_tokens) " tokens) from beta " (format!("{b:.3e}")) }
+                                None => { "no beta on the grid reproduces the whole run" }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(l) = &soft.learn {
+                p {
+                    "Learning (" code { "hullvm learn" } "): knocked out " (l.knocked_out)
+                    "; trained on " (l.train.join(", ")) " by gradient descent through the soft model. "
+                    @match l.recovered_after {
+                        Some(n) => { "The hard decoder was exact again on every held-out program after " (n) " steps (" (format!("{:.1}", l.seconds)) " s)." }
+                        None => { "Not recovered within " (l.losses.len()) " steps." }
+                    }
+                }
+                (log_log_lines(&[Series {
+                    name: "training loss".to_string(),
+                    class: "s-hull",
+                    points: l.losses.iter().enumerate().map(|(i, &loss)| ((i + 1) as f64, loss)).collect(),
+                }], "step", "loss (nats)"))
+                p { "The learnt model on the hard decoder, held out (decides when to stop):" }
+                ul {
+                    @for (program, exact) in &l.held_out {
+                        li { (program) ": " @if *exact { "exact" } @else { "not exact" } }
+                    }
+                }
+                @if !l.also.is_empty() {
+                    p { "Checked once after the run (never used to stop):" }
+                    ul {
+                        @for (program, exact) in &l.also {
+                            li { (program) ": " @if *exact { "exact" } @else { "not exact" } }
                         }
                     }
                 }

@@ -59,6 +59,7 @@ pub fn merge(parts: Vec<(String, Results)>) -> Result<Results> {
         parts.iter().find_map(|(_, p)| p.speed.clone()),
     );
     let horizon = parts.iter().find_map(|(_, p)| p.horizon.clone());
+    let soft = parts.iter().find_map(|(_, p)| p.soft.clone());
     let mut trials = Vec::new();
     let (mut corpus, mut numerics, mut fuzz) = (Vec::new(), Vec::new(), Vec::new());
     for (_, part) in parts {
@@ -80,6 +81,7 @@ pub fn merge(parts: Vec<(String, Results)>) -> Result<Results> {
         numerics,
         horizon,
         fuzz,
+        soft,
     })
 }
 
@@ -170,6 +172,44 @@ mod tests {
         };
         let source = format!("{}.json", shard.unwrap_or("all"));
         (source, Results::of_spec(meta, model, spec))
+    }
+
+    /// The soft sweeps and learning curve one part carries survive the
+    /// merge and are charted on the page.
+    #[test]
+    fn soft_results_survive_the_merge_and_reach_the_page() {
+        use crate::harness::results::{LearnCurve, SoftResults, SoftSweep};
+        let (name, mut first) = part("c1", Some("1/2"), vec![trial("a", 1, Verdict::Pass)]);
+        first.soft = Some(SoftResults {
+            sweeps: vec![SoftSweep {
+                program: "hello".into(),
+                reference_tokens: 668,
+                points: vec![(1.0, 0), (1e3, 21), (1e5, 668)],
+                smallest_reproducing_beta: Some(1.29e4),
+            }],
+            learn: Some(LearnCurve {
+                knocked_out: "twelve weights".into(),
+                train: vec!["hello".into()],
+                losses: vec![1.4e6, 2e3, 494.6],
+                recovered_after: Some(3),
+                seconds: 1.5,
+                held_out: vec![("addition".into(), true)],
+                also: vec![("core_ops".into(), false)],
+            }),
+        });
+        let second = part("c1", Some("2/2"), vec![trial("a", 2, Verdict::Pass)]);
+        let merged = merge(vec![(name, first), second]).unwrap();
+        let page = crate::report::render(&merged);
+        for text in [
+            "Differentiable execution",
+            "hello: whole run (668 tokens) from beta 1.290e4",
+            "knocked out twelve weights",
+            "after 3 steps",
+            "addition: exact",
+            "core_ops: not exact",
+        ] {
+            assert!(page.contains(text), "the page lacks {text:?}");
+        }
     }
 
     fn everything() -> Vec<TrialResult> {

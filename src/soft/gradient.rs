@@ -14,7 +14,7 @@
 //! The attention weights are recomputed in the backward pass rather than
 //! stored: O(n) per query either way, without an n x n matrix per head.
 
-use super::evaluate::check_temperature;
+use super::evaluate::{argmax, check_temperature};
 use super::forward::{head_pair, reglu, LayerTape, SoftRun};
 use super::{Reference, Temperature};
 use crate::weights::Model;
@@ -28,6 +28,9 @@ pub struct Gradient {
     pub loss: f64,
     /// Tokens in the window.
     pub scored: usize,
+    /// Tokens of the window whose argmax is the target (lowest id on ties,
+    /// as the hard decoder).
+    pub correct: usize,
     /// d loss / d weight, in a model of the same shapes (its config and
     /// ties are the model's).
     pub d: Model,
@@ -55,7 +58,7 @@ pub fn gradient(
     let n = run.len();
     let x_final = rows(std::mem::take(&mut run.x_final), n);
     let targets: Vec<usize> = scored.clone().map(|i| usize::from(tokens[i + 1])).collect();
-    let (loss, mut dx) = unembedding_backward(model, &x_final, scored, &targets, &mut d);
+    let (loss, correct, mut dx) = unembedding_backward(model, &x_final, scored, &targets, &mut d);
     let tape = run.tape.take().expect("a recording run has a tape");
     for (l, rec) in tape.into_iter().enumerate().rev() {
         dx = layer_backward(&run, l, rec, dx, &mut d);
@@ -67,6 +70,7 @@ pub fn gradient(
     Ok(Gradient {
         loss,
         scored: targets.len(),
+        correct,
         d,
     })
 }
@@ -100,31 +104,37 @@ fn rows(data: Vec<f64>, n: usize) -> Array2<f64> {
     Array2::from_shape_vec((n, width), data).expect("tape rows have one width")
 }
 
-/// Log-softmax and unembedding: the loss, d unembedding, and d residual
-/// at the last layer's output (zero outside the window).
+/// Log-softmax and unembedding: the loss, the tokens predicted right, d
+/// unembedding, and d residual at the last layer's output (zero outside
+/// the window).
 fn unembedding_backward(
     model: &Model,
     x_final: &Array2<f64>,
     scored: Range<usize>,
     targets: &[usize],
     d: &mut Model,
-) -> (f64, Array2<f64>) {
+) -> (f64, usize, Array2<f64>) {
     let xs = x_final.slice(s![scored.clone(), ..]);
     let mut dlogits = xs.dot(&model.unembedding.t());
     let mut loss = 0.0;
+    let mut correct = 0;
     for (mut row, &target) in dlogits.axis_iter_mut(Axis(0)).zip(targets) {
+        correct += usize::from(argmax(&row.to_owned()) == target);
         let top = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        // log p from the logits, not ln(p): p underflows to 0 on a token
+        // predicted far below the argmax.
+        let target_logit = row[target];
         row.mapv_inplace(|z| (z - top).exp());
         let sum = row.sum();
         row /= sum;
-        loss -= row[target].ln();
+        loss -= target_logit - top - sum.ln();
         row[target] -= 1.0;
     }
     d.unembedding += &dlogits.t().dot(&xs);
     let mut dx = Array2::zeros(x_final.dim());
     dx.slice_mut(s![scored, ..])
         .assign(&dlogits.dot(&model.unembedding));
-    (loss, dx)
+    (loss, correct, dx)
 }
 
 /// Layer `l` backwards: given d residual at its output, accumulate its

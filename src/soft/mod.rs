@@ -25,6 +25,7 @@ pub mod check;
 pub mod evaluate;
 mod forward;
 pub mod gradient;
+pub mod learn;
 
 pub use evaluate::{decode, evaluate, Evaluation, Reference, Until};
 
