@@ -164,15 +164,15 @@ fn bad_inputs_fail_with_one_line() {
         "i32.frobnicate",
     );
 
-    let unsupported = scratch("f64.wat");
+    let unsupported = scratch("v128.wat");
     std::fs::write(
         &unsupported,
-        "(module (func (export \"compute\") (drop (f64.add (f64.const 1) (f64.const 2)))))",
+        "(module (func (export \"compute\") (drop (i32x4.splat (i32.const 1)))))",
     )
     .unwrap();
     assert_one_line_error(
         &hullvm(&["run", unsupported.to_str().unwrap()]),
-        "unsupported: f64",
+        "unsupported: i32x4.splat",
     );
 }
 

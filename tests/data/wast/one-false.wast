@@ -9,4 +9,4 @@
 (assert_return (invoke "add" (i32.const 2) (i32.const 2)) (i32.const 5))
 (assert_trap (invoke "boom") "unreachable")
 (assert_invalid (module (func (result i32) (i64.const 0))) "type mismatch")
-(assert_return (invoke "add" (i32.const 7) (f32.const 1)) (i32.const 8))
+(assert_return (invoke "add" (i32.const 7) (v128.const i32x4 1 0 0 0)) (i32.const 8))
