@@ -637,6 +637,27 @@ mod tests {
         );
     }
 
+    /// A call whose arguments are not of the export's parameter types is
+    /// not run on its bits.
+    #[test]
+    fn an_ill_typed_call_is_not_run() {
+        let wast = r#"
+            (module (func (export "add") (param i32 i32) (result i32)
+              (i32.add (local.get 0) (local.get 1))))
+            (assert_return (invoke "add" (i32.const 7) (f32.const 1)) (i32.const 8))
+            (assert_return (invoke "add" (i32.const 7) (i32.const 1)) (i32.const 8))
+        "#;
+        let trials = collect_file(1, "t", wast);
+        let reasons: Vec<Option<String>> = trials.iter().map(|t| t.unsupported_reason()).collect();
+        assert!(
+            reasons[0]
+                .as_deref()
+                .is_some_and(|r| r.contains("not its parameters")),
+            "{reasons:?}"
+        );
+        assert_eq!(reasons[1], None);
+    }
+
     /// The shards of a run hold every trial once, in sizes within one of
     /// each other, and the same arguments give the same parts.
     #[test]

@@ -356,7 +356,15 @@ impl Script<'_> {
         // One program decides the run and whether the call joins the
         // history.
         let program = instance.program(h.member);
-        let call = match invocation(invoke) {
+        let call = match invocation(invoke).and_then(|call| {
+            let export = program
+                .as_ref()
+                .map(|p| (p.wasm.clone(), p.export(h.member, invoke.name)));
+            match export {
+                Ok((wasm, name)) => typed_as_declared(&wasm, &name, invoke).map(|()| call),
+                Err(_) => Ok(call),
+            }
+        }) {
             Ok(call) => call,
             Err(why) => {
                 // The call happened in the script: if it may have written
@@ -665,6 +673,39 @@ fn nan_pattern<T>(p: &NanPattern<T>, bits: impl Fn(&T) -> u64) -> NanPatternBits
         NanPattern::Value(v) => NanPattern::Value(bits(v)),
         NanPattern::CanonicalNan => NanPattern::CanonicalNan,
         NanPattern::ArithmeticNan => NanPattern::ArithmeticNan,
+    }
+}
+
+/// The argument's number type, if it has one.
+fn arg_type(a: &WastArg) -> Option<Num> {
+    match a {
+        WastArg::Core(WastArgCore::I32(_)) => Some(Num::I32),
+        WastArg::Core(WastArgCore::I64(_)) => Some(Num::I64),
+        WastArg::Core(WastArgCore::F32(_)) => Some(Num::F32),
+        WastArg::Core(WastArgCore::F64(_)) => Some(Num::F64),
+        _ => None,
+    }
+}
+
+/// Whether the script passes `export` arguments of the types it declares.
+/// Arguments travel as words, so an ill-typed call (an f32 where an i32
+/// is declared) would otherwise run on its bits; the spec's interpreter
+/// rejects it, and hullvm does not run it.
+fn typed_as_declared(wasm: &[u8], export: &str, invoke: &WastInvoke) -> Result<(), String> {
+    let Ok(exports) = compile::exports::exported_functions(wasm) else {
+        return Ok(());
+    };
+    let Some(f) = exports.iter().find(|f| f.name == export) else {
+        return Ok(());
+    };
+    let declared: Vec<Option<Num>> = f.params.iter().map(|&t| Num::of(t).ok()).collect();
+    let given: Vec<Option<Num>> = invoke.args.iter().map(arg_type).collect();
+    if declared == given {
+        Ok(())
+    } else {
+        Err(format!(
+            "the script calls {export} with arguments {given:?}, not its parameters {declared:?}"
+        ))
     }
 }
 
