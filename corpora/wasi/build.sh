@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Rebuild every NAME.c in this directory into NAME.wasm: WASI commands
 # (`_start`) built against Debian's wasi-libc. printf is linked without
-# floating point (libc-printscan-no-floating-point), so no f32/f64 code is
-# reachable. Installs nothing: needs `apt-get install -y clang lld
+# floating point (libc-printscan-no-floating-point), which keeps f32/f64
+# code out of the program, unless a source says "full-printf" on a header
+# line (printf_float.c). Installs nothing: needs `apt-get install -y clang lld
 # wasi-libc libclang-rt-14-dev-wasm32`.
 # Usage: ./build.sh            (idempotent; always rebuilds everything)
 set -euo pipefail
@@ -19,7 +20,7 @@ if ! "$CLANG" --target=wasm32-wasi -print-file-name=libc-printscan-no-floating-p
     exit 1
 fi
 
-FLAGS=(--target=wasm32-wasi -O2 -lc-printscan-no-floating-point)
+FLAGS=(--target=wasm32-wasi -O2)
 
 shopt -s nullglob
 srcs=(*.c)
@@ -29,6 +30,10 @@ if [ ${#srcs[@]} -eq 0 ]; then
 fi
 for src in "${srcs[@]}"; do
     name="${src%.c}"
-    echo "build.sh: $src -> $name.wasm"
-    "$CLANG" -o "$name.wasm" "$src" "${FLAGS[@]}"
+    printf_lib=(-lc-printscan-no-floating-point)
+    if grep -q "full-printf" "$src"; then
+        printf_lib=()
+    fi
+    echo "build.sh: $src -> $name.wasm${printf_lib[*]:+ (${printf_lib[*]})}"
+    "$CLANG" -o "$name.wasm" "$src" "${FLAGS[@]}" "${printf_lib[@]}"
 done
