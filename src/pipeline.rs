@@ -526,33 +526,31 @@ pub(crate) fn compare(transformer: &EngineRun, other: &EngineRun, results: &[Num
     if let Some(why) = limit(&transformer.ending).or_else(|| limit(&other.ending)) {
         return Comparison::Incomparable(why);
     }
-    if comparable(transformer, results) == comparable(other, results) {
+    let same = transformer.output == other.output
+        && comparable(&transformer.ending, results) == comparable(&other.ending, results);
+    if same {
         Comparison::Agree
     } else {
         Comparison::Disagree
     }
 }
 
-/// `run` with every float NaN among its results as the canonical NaN.
-fn comparable(run: &EngineRun, types: &[Num]) -> EngineRun {
-    let mut run = run.clone();
-    if let Ending::Finished { results } = &mut run.ending {
+/// `ending` with every float NaN among its results as the canonical NaN.
+fn comparable(ending: &Ending, types: &[Num]) -> Ending {
+    let mut ending = ending.clone();
+    if let Ending::Finished { results } = &mut ending {
         let mut at = 0;
         for num in types {
             let n = num.words() as usize;
             let Some(words) = results.get_mut(at..at + n) else {
                 break;
             };
-            // Low word first.
-            let bits = words.iter().rev().fold(0, |v, &w| v << 32 | w as u64);
-            let same = num.comparable(bits);
-            for (k, w) in words.iter_mut().enumerate() {
-                *w = (same >> (32 * k)) as u32;
-            }
+            let same = num.comparable(Num::from_words(words));
+            words.copy_from_slice(&num.to_words(same));
             at += n;
         }
     }
-    run
+    ending
 }
 
 impl Checked {

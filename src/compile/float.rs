@@ -12,7 +12,7 @@
 
 use super::function::FunctionCompiler;
 use super::source_map::Report;
-use super::{operator_name, words_of_u64, CompileError, Num};
+use super::{operator_name, CompileError, Num};
 use crate::isa::Op;
 use wasmparser::Operator;
 
@@ -94,8 +94,7 @@ impl FunctionCompiler<'_, '_, '_> {
         match bit_move(&op) {
             Some(Move::Const(bits, num)) => {
                 self.height += num.words();
-                let words = words_of_u64(bits);
-                for &w in &words[..num.words() as usize] {
+                for w in num.to_words(bits) {
                     self.emit(Op::I32Const, w);
                 }
             }

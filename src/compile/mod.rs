@@ -330,10 +330,8 @@ pub struct Compiled {
     pub program: Program,
     /// Every `halt` the compiler emitted, by pc.
     pub exits: BTreeMap<u32, Exit>,
-    /// Number of words (4 output bytes each) of the results the final
-    /// invocation writes after the program's output.
-    pub results: usize,
-    /// Their types, first result first.
+    /// The types of the results the final invocation writes after the
+    /// program's output (4 bytes per word), first result first.
     pub result_types: Vec<Num>,
     pub functions: Vec<FunctionInfo>,
     /// Per instruction: the function, wasm instruction index and byte
@@ -359,7 +357,7 @@ impl Compiled {
 
     /// Split a finished run's output into program output and the results.
     pub fn split_output<'o>(&self, output: &'o [u8]) -> Option<(&'o [u8], Vec<u32>)> {
-        let n = self.results * 4;
+        let n = words(&self.result_types) as usize * 4;
         let at = output.len().checked_sub(n)?;
         let (out, res) = output.split_at(at);
         let values = res
@@ -757,6 +755,17 @@ impl Num {
         }
     }
 
+    /// A value's machine words, low word first (`bits` zero-extended for a
+    /// 32-bit type).
+    pub fn to_words(self, bits: u64) -> Vec<u32> {
+        words_of_u64(bits)[..self.words() as usize].to_vec()
+    }
+
+    /// The value whose machine words (low word first) are `words`.
+    pub fn from_words(words: &[u32]) -> u64 {
+        words.iter().rev().fold(0, |v, &w| v << 32 | w as u64)
+    }
+
     /// Whether `bits` (zero-extended for a 32-bit type) is a float NaN.
     pub fn is_nan(self, bits: u64) -> bool {
         match self {
@@ -1105,7 +1114,6 @@ pub fn compile_with(
                 .is_none_or(|pages| pages.saturating_mul(1 << 16) > MAX_MEMORY_BYTES),
         program: Program { instrs, input },
         exits,
-        results: words(&results) as usize,
         result_types: results,
         functions: cx.functions,
         origins,

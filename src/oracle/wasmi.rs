@@ -376,6 +376,30 @@ impl Host {
     }
 }
 
+/// The instrumented module's hook `name` for values of type `T`: records
+/// `bits(v)` as the step's value and gives `v` back.
+fn define_value_hook<T: wasmi::WasmTy + Copy + 'static>(
+    linker: &mut Linker<Host>,
+    name: &str,
+    bits: fn(T) -> u64,
+) -> Result<(), OracleError> {
+    linker
+        .func_wrap(
+            HOOK_MODULE,
+            name,
+            move |mut caller: Caller<'_, Host>,
+                  v: T,
+                  func: i32,
+                  instr: i32|
+                  -> Result<T, wasmi::Error> {
+                caller.data_mut().record(func, instr, Some(bits(v)))?;
+                Ok(v)
+            },
+        )
+        .map_err(|e| OracleError::Wasmi(e.to_string()))?;
+    Ok(())
+}
+
 fn run_here(
     bytes: &[u8],
     entry: &Entry,
@@ -414,68 +438,16 @@ fn run_here(
     define_spectest(&mut linker, &mut store)?;
     define_wasi(&mut linker, bytes)?;
     if record.is_some() {
-        linker
-            .func_wrap(
-                HOOK_MODULE,
-                HOOK_VALUE,
-                |mut caller: Caller<'_, Host>,
-                 v: i32,
-                 func: i32,
-                 instr: i32|
-                 -> Result<i32, wasmi::Error> {
-                    caller
-                        .data_mut()
-                        .record(func, instr, Some(v as u32 as u64))?;
-                    Ok(v)
-                },
-            )
-            .map_err(wasmi_err)?;
-        linker
-            .func_wrap(
-                HOOK_MODULE,
-                HOOK_VALUE64,
-                |mut caller: Caller<'_, Host>,
-                 v: i64,
-                 func: i32,
-                 instr: i32|
-                 -> Result<i64, wasmi::Error> {
-                    caller.data_mut().record(func, instr, Some(v as u64))?;
-                    Ok(v)
-                },
-            )
-            .map_err(wasmi_err)?;
         // Floats are recorded by their bits, a NaN as the canonical NaN (as
         // the lifted trace records it: `Num::comparable`).
-        linker
-            .func_wrap(
-                HOOK_MODULE,
-                HOOK_VALUE_F32,
-                |mut caller: Caller<'_, Host>,
-                 v: wasmi::F32,
-                 func: i32,
-                 instr: i32|
-                 -> Result<wasmi::F32, wasmi::Error> {
-                    let bits = Num::F32.comparable(v.to_bits() as u64);
-                    caller.data_mut().record(func, instr, Some(bits))?;
-                    Ok(v)
-                },
-            )
-            .map_err(wasmi_err)?;
-        linker
-            .func_wrap(
-                HOOK_MODULE,
-                HOOK_VALUE_F64,
-                |mut caller: Caller<'_, Host>,
-                 v: wasmi::F64,
-                 func: i32,
-                 instr: i32|
-                 -> Result<wasmi::F64, wasmi::Error> {
-                    let bits = Num::F64.comparable(v.to_bits());
-                    caller.data_mut().record(func, instr, Some(bits))?;
-                    Ok(v)
-                },
-            )
-            .map_err(wasmi_err)?;
+        define_value_hook(&mut linker, HOOK_VALUE, |v: i32| v as u32 as u64)?;
+        define_value_hook(&mut linker, HOOK_VALUE64, |v: i64| v as u64)?;
+        define_value_hook(&mut linker, HOOK_VALUE_F32, |v: wasmi::F32| {
+            Num::F32.comparable(v.to_bits() as u64)
+        })?;
+        define_value_hook(&mut linker, HOOK_VALUE_F64, |v: wasmi::F64| {
+            Num::F64.comparable(v.to_bits())
+        })?;
         linker
             .func_wrap(
                 HOOK_MODULE,

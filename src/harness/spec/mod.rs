@@ -179,8 +179,7 @@ impl Want {
         let each = wants.iter().all(|want| {
             let n = want.num().words() as usize;
             let value: Vec<u32> = words.by_ref().take(n).copied().collect();
-            let bits = value.iter().rev().fold(0, |v, &w| v << 32 | w as u64);
-            value.len() == n && want.matches(bits)
+            value.len() == n && want.matches(Num::from_words(&value))
         });
         each && words.next().is_none()
     }

@@ -643,36 +643,27 @@ fn arg(a: &WastArg) -> Result<Vec<u32>, String> {
         WastArg::Core(WastArgCore::V128(_)) => return Err("v128 values".into()),
         _ => return Err("reference values".into()),
     };
-    Ok(compile::words_of_u64(bits)[..num.words() as usize].to_vec())
+    Ok(num.to_words(bits))
 }
 
 /// An expected result.
 fn ret(r: &WastRet) -> Result<Want, String> {
-    let float = |num, pattern: NanPatternBits| match pattern {
-        NanPattern::Value(bits) => Want::Bits(num, bits),
-        NanPattern::CanonicalNan => Want::CanonicalNan(num),
-        NanPattern::ArithmeticNan => Want::ArithmeticNan(num),
-    };
     match r {
         WastRet::Core(WastRetCore::I32(v)) => Ok(Want::Bits(Num::I32, *v as u32 as u64)),
         WastRet::Core(WastRetCore::I64(v)) => Ok(Want::Bits(Num::I64, *v as u64)),
-        WastRet::Core(WastRetCore::F32(p)) => {
-            Ok(float(Num::F32, nan_pattern(p, |v| v.bits as u64)))
-        }
-        WastRet::Core(WastRetCore::F64(p)) => Ok(float(Num::F64, nan_pattern(p, |v| v.bits))),
+        WastRet::Core(WastRetCore::F32(p)) => Ok(float_want(Num::F32, p, |v| v.bits as u64)),
+        WastRet::Core(WastRetCore::F64(p)) => Ok(float_want(Num::F64, p, |v| v.bits)),
         WastRet::Core(WastRetCore::V128(_)) => Err("v128 values".into()),
         _ => Err("reference values".into()),
     }
 }
 
-type NanPatternBits = NanPattern<u64>;
-
-/// A float pattern with its value as bits.
-fn nan_pattern<T>(p: &NanPattern<T>, bits: impl Fn(&T) -> u64) -> NanPatternBits {
-    match p {
-        NanPattern::Value(v) => NanPattern::Value(bits(v)),
-        NanPattern::CanonicalNan => NanPattern::CanonicalNan,
-        NanPattern::ArithmeticNan => NanPattern::ArithmeticNan,
+/// An expected float: its bits, or a NaN class.
+fn float_want<T>(num: Num, pattern: &NanPattern<T>, bits: impl Fn(&T) -> u64) -> Want {
+    match pattern {
+        NanPattern::Value(v) => Want::Bits(num, bits(v)),
+        NanPattern::CanonicalNan => Want::CanonicalNan(num),
+        NanPattern::ArithmeticNan => Want::ArithmeticNan(num),
     }
 }
 
