@@ -588,54 +588,70 @@ fn run_refuses_a_model_that_disagrees_with_its_config() {
     let none_j: fn() -> JsonEdit = || Box::new(|_| {});
     let none_t: fn() -> TensorEdit = || Box::new(|_| {});
     let tensor = |t: &mut Tensors, name: &str| t.iter().position(|x| x.0 == name).unwrap();
-    let cases: Vec<(&str, JsonEdit, TensorEdit, &str)> = vec![
+    // The built model's shape: the messages name it.
+    let config = &json["config"];
+    let size = |key: &str| config[key].as_u64().unwrap() as usize;
+    let (layers, d, f, heads) = (
+        size("layers"),
+        size("d_model"),
+        size("d_ffn"),
+        size("heads"),
+    );
+    let vocab = config["vocab"].as_array().unwrap().len();
+    let cases: Vec<(&str, JsonEdit, TensorEdit, String)> = vec![
         (
             "layers-6",
-            Box::new(|j| j["config"]["layers"] = 6.into()),
+            Box::new(move |j| j["config"]["layers"] = (layers - 1).into()),
             none_t(),
-            "says 6 layers",
+            format!("says {} layers", layers - 1),
         ),
         (
             "layers-8",
-            Box::new(|j| j["config"]["layers"] = 8.into()),
+            Box::new(move |j| j["config"]["layers"] = (layers + 1).into()),
             none_t(),
-            "says 8 layers",
+            format!("says {} layers", layers + 1),
         ),
         (
             "dropped-layer",
             none_j(),
-            Box::new(|t| t.retain(|x| !x.0.starts_with("layers.6."))),
-            "says 7 layers",
+            Box::new(move |t| t.retain(|x| !x.0.starts_with(&format!("layers.{}.", layers - 1)))),
+            format!("says {layers} layers"),
         ),
         (
             "missing-tensor",
             none_j(),
             Box::new(|t| t.retain(|x| x.0 != "layers.4.ffn.out")),
-            "missing tensor layers.4.ffn.out",
+            "missing tensor layers.4.ffn.out".into(),
         ),
         (
             "extra-tensor",
             none_j(),
             Box::new(|t| t.push(("layers.0.attn.bias".into(), vec![1, 1], vec![0.0]))),
-            "unexpected tensor layers.0.attn.bias",
+            "unexpected tensor layers.0.attn.bias".into(),
         ),
         (
             "d_model",
-            Box::new(|j| j["config"]["d_model"] = 60.into()),
+            Box::new(move |j| j["config"]["d_model"] = (d + 1).into()),
             none_t(),
-            "tensor embedding is 915 x 59, the config makes it 915 x 60",
+            format!(
+                "tensor embedding is {vocab} x {d}, the config makes it {vocab} x {}",
+                d + 1
+            ),
         ),
         (
             "d_ffn",
-            Box::new(|j| j["config"]["d_ffn"] = 105.into()),
+            Box::new(move |j| j["config"]["d_ffn"] = (f - 1).into()),
             none_t(),
-            "tensor layers.0.ffn.gate is 106 x 59, the config makes it 105 x 59",
+            format!(
+                "tensor layers.0.ffn.gate is {f} x {d}, the config makes it {} x {d}",
+                f - 1
+            ),
         ),
         (
             "heads",
-            Box::new(|j| j["config"]["heads"] = 6.into()),
+            Box::new(move |j| j["config"]["heads"] = (heads - 1).into()),
             none_t(),
-            "layers.0: 7 tie rules for 6 heads",
+            format!("layers.0: {heads} tie rules for {} heads", heads - 1),
         ),
         (
             "transposed",
@@ -644,7 +660,11 @@ fn run_refuses_a_model_that_disagrees_with_its_config() {
                 let i = tensor(t, "layers.1.attn.output");
                 t[i].1.reverse();
             }),
-            "tensor layers.1.attn.output is 14 x 59, the config makes it 59 x 14",
+            format!(
+                "tensor layers.1.attn.output is {} x {d}, the config makes it {d} x {}",
+                2 * heads,
+                2 * heads
+            ),
         ),
         (
             "nan",
@@ -653,22 +673,22 @@ fn run_refuses_a_model_that_disagrees_with_its_config() {
                 let i = tensor(t, "layers.3.ffn.gate");
                 t[i].2[5] = f64::NAN;
             }),
-            "tensor layers.3.ffn.gate: weight (0, 5) is NaN, not finite",
+            "tensor layers.3.ffn.gate: weight (0, 5) is NaN, not finite".into(),
         ),
         (
             "infinity",
             none_j(),
             Box::new(move |t| {
                 let i = tensor(t, "unembedding");
-                t[i].2[59 * 2 + 1] = f64::INFINITY;
+                t[i].2[d * 2 + 1] = f64::INFINITY;
             }),
-            "tensor unembedding: weight (2, 1) is inf, not finite",
+            "tensor unembedding: weight (2, 1) is inf, not finite".into(),
         ),
         (
             "vocab-renamed",
             Box::new(|j| j["config"]["vocab"][3] = "frobnicate".into()),
             none_t(),
-            "vocabulary token 3 is \"frobnicate\"",
+            "vocabulary token 3 is \"frobnicate\"".into(),
         ),
         (
             "vocab-short",
@@ -676,19 +696,22 @@ fn run_refuses_a_model_that_disagrees_with_its_config() {
                 j["config"]["vocab"].as_array_mut().unwrap().pop();
             }),
             none_t(),
-            "the vocabulary has 914 tokens, hullvm's has 915",
+            format!(
+                "the vocabulary has {} tokens, hullvm's has {vocab}",
+                vocab - 1
+            ),
         ),
         (
             "stop-token",
-            Box::new(|j| j["config"]["stop_token"] = 915.into()),
+            Box::new(move |j| j["config"]["stop_token"] = vocab.into()),
             none_t(),
-            "stop_token 915 is outside the vocabulary",
+            format!("stop_token {vocab} is outside the vocabulary"),
         ),
         (
             "position-slots",
-            Box::new(|j| j["config"]["position_slots"][1] = 59.into()),
+            Box::new(move |j| j["config"]["position_slots"][1] = d.into()),
             none_t(),
-            "position_slots[1] is 59, outside d_model 59",
+            format!("position_slots[1] is {d}, outside d_model {d}"),
         ),
         (
             "ties",
@@ -696,7 +719,7 @@ fn run_refuses_a_model_that_disagrees_with_its_config() {
                 j["ties"]["layers.2"].as_array_mut().unwrap().pop();
             }),
             none_t(),
-            "layers.2: 6 tie rules for 7 heads",
+            format!("layers.2: {} tie rules for {heads} heads", heads - 1),
         ),
         (
             "ties-missing",
@@ -704,13 +727,13 @@ fn run_refuses_a_model_that_disagrees_with_its_config() {
                 j["ties"].as_object_mut().unwrap().remove("layers.5");
             }),
             none_t(),
-            "no ties for layers.5",
+            "no ties for layers.5".into(),
         ),
         (
             "head-info-tie",
             Box::new(|j| j["config"]["head_info"][0][0]["tie"] = "Average".into()),
             none_t(),
-            "head_info's tie is Average, the layer's is Latest",
+            "head_info's tie is Average, the layer's is Latest".into(),
         ),
         (
             "head-info-layers",
@@ -721,7 +744,10 @@ fn run_refuses_a_model_that_disagrees_with_its_config() {
                     .push(vec![0; 0].into())
             }),
             none_t(),
-            "head_info describes 8 layers, the config says 7",
+            format!(
+                "head_info describes {} layers, the config says {layers}",
+                layers + 1
+            ),
         ),
     ];
     for (name, edit_json, edit_tensors, needle) in cases {
@@ -739,7 +765,7 @@ fn run_refuses_a_model_that_disagrees_with_its_config() {
             "{name}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert_one_line_error(&out, needle);
+        assert_one_line_error(&out, &needle);
         assert_one_line_error(&out, "is not a model hullvm can run");
     }
 }

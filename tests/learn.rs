@@ -8,16 +8,13 @@ use hullvm::harness::check::check_corpus_program;
 use hullvm::harness::corpus::{self, CorpusProgram};
 use hullvm::harness::{input, results::CorpusRow};
 use hullvm::oracle::reference;
-use hullvm::soft::learn::{learn, Knockout, Schedule, Window};
+use hullvm::soft::learn::{learn, Knockout, Schedule, Window, NEXT_TOKEN_KIND};
 use hullvm::soft::{Reference, Temperature};
 use hullvm::weights::Model;
 
 /// The units `hullvm learn` knocks out by default.
 fn knockout() -> Knockout {
-    Knockout {
-        layer: 6,
-        units: vec![40, 43, 44, 49, 51, 52, 53, 55, 56, 57, 58, 59],
-    }
+    Knockout::by_name(&NEXT_TOKEN_KIND, hullvm::transformer::ffn_units).unwrap()
 }
 
 fn program(name: &str) -> CorpusProgram {

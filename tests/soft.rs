@@ -35,7 +35,7 @@ fn greedy_soft_decoding_at_a_large_beta_reproduces_hellos_trace() {
     let model = hullvm::build_model();
     let hello = hello();
     let n = hello.generated().len();
-    assert!(n > 600, "hello generates {n} tokens");
+    assert!(n > 500, "hello generates {n} tokens");
     let t = at(1e5, &hello);
     let prompt = &hello.tokens[..hello.prompt];
     let decoded = decode(&model, t, prompt, hello.generated().len()).unwrap();

@@ -11,7 +11,7 @@ use hullvm::decode::Decoder;
 use hullvm::harness::check::check_corpus_program;
 use hullvm::harness::corpus::{self, CorpusProgram};
 use hullvm::harness::results::CorpusRow;
-use hullvm::soft::learn::{learn, Knockout, Learning, Schedule, Window};
+use hullvm::soft::learn::{learn, Knockout, Learning, Schedule, Window, NEXT_TOKEN_KIND};
 use hullvm::soft::Temperature;
 use hullvm::weights::Model;
 use serde::Serialize;
@@ -34,11 +34,14 @@ when --max-steps pass without recovery.";
 #[derive(clap::Args)]
 #[command(after_help = ABOUT)]
 pub struct Args {
-    /// The layer whose FFN units are knocked out.
-    #[arg(long, default_value_t = 6)]
-    layer: usize,
-    /// FFN units whose output weights are zeroed and learnt (repeatable).
-    #[arg(long = "unit", default_values_t = DEFAULT_UNITS)]
+    /// The layer whose FFN units are knocked out (with --unit; default: the
+    /// layer of the units that choose the next token's kind).
+    #[arg(long, requires = "units")]
+    layer: Option<usize>,
+    /// FFN units whose output weights are zeroed and learnt (repeatable;
+    /// default: the units that choose the next token's kind which hello's
+    /// run opens).
+    #[arg(long = "unit")]
     units: Vec<usize>,
     /// Training programs (bundled corpus names, repeatable).
     #[arg(long = "train", default_values_t = ["hello".to_string()])]
@@ -81,10 +84,6 @@ pub struct Args {
     out: Option<PathBuf>,
 }
 
-/// Units of the last layer's FFN that write the slots choosing the next
-/// token's kind and a commit's fields (slots 20, 22, 24, 28-31), those
-/// hello's run opens: a unit no training token opens gets no gradient.
-const DEFAULT_UNITS: [usize; 12] = [40, 43, 44, 49, 51, 52, 53, 55, 56, 57, 58, 59];
 const DEFAULT_HELD_OUT: [&str; 3] = ["addition", "fibonacci", "collatz"];
 
 /// One program on the hard decoder.
@@ -136,9 +135,14 @@ pub fn run(args: Args) -> Result<()> {
     ensure!(args.tokens > 0, "--tokens must be at least 1");
     super::prepare(args.out.as_deref())?;
     let built = hullvm::build_model();
-    let knockout = Knockout {
-        layer: args.layer,
-        units: args.units.clone(),
+    let default = Knockout::by_name(&NEXT_TOKEN_KIND, hullvm::transformer::ffn_units)?;
+    let knockout = if args.units.is_empty() {
+        default
+    } else {
+        Knockout {
+            layer: args.layer.unwrap_or(default.layer),
+            units: args.units.clone(),
+        }
     };
     let knocked = knockout.apply(&built)?;
     let removed = knocked.removed();
@@ -153,7 +157,7 @@ pub fn run(args: Args) -> Result<()> {
     if !args.json {
         println!(
             "knocked out: layer {} FFN units {:?} (output weights, {removed} non-zero weights zeroed)",
-            args.layer, args.units
+            knockout.layer, knockout.units
         );
         print_verdicts("knocked-out model, hard decoder:", &knocked_out);
     }

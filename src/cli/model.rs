@@ -33,12 +33,13 @@ pub fn run(args: Args) -> Result<()> {
 fn card(model: &Model) -> String {
     let c = &model.config;
     let mut s = format!(
-        "layers {}\nd_model {}\nheads per layer {} (dimension 2)\nd_ffn {}\nvocab {}\n",
+        "layers {}\nd_model {}\nheads per layer {} (dimension 2)\nd_ffn {}\nvocab {}{}\n",
         c.layers,
         c.d_model,
         c.heads,
         c.d_ffn,
-        c.vocab.len()
+        c.vocab.len(),
+        extension(&c.vocab)
     );
     let mut total = (0, 0);
     for (name, m) in model.tensors() {
@@ -65,4 +66,16 @@ fn card(model: &Model) -> String {
         s += &format!("layer {l} heads: {}\n", names.join(", "));
     }
     s
+}
+
+/// What the vocabulary adds to the published one: hullvm's own ops.
+fn extension(vocab: &[String]) -> String {
+    match vocab.get(hullvm::isa::PUBLISHED_VOCAB..) {
+        Some(added) if !added.is_empty() => format!(
+            " (the published {}, then the extension ops {})",
+            hullvm::isa::PUBLISHED_VOCAB,
+            added.join(" ")
+        ),
+        _ => String::new(),
+    }
 }

@@ -10,7 +10,6 @@ mod constant;
 mod depth;
 mod dispatch;
 mod indirect;
-mod known_bits;
 mod memory;
 
 use super::asm::{Label, Origin, Target};
@@ -119,9 +118,6 @@ pub(super) struct FunctionCompiler<'c, 'm, 'a> {
     /// In a function that counts its frames against the call-depth limit
     /// (it can recurse): the local that keeps the count as it was on entry.
     depth_local: Option<u32>,
-    /// The bits the values on top of the stack can have set, as far as
-    /// straight-line code shows them.
-    known: known_bits::KnownBits,
 }
 
 pub(super) fn compile_function(
@@ -201,7 +197,6 @@ pub(super) fn compile_function(
         ops: Vec::new(),
         validator,
         depth_local: None,
-        known: known_bits::KnownBits::default(),
     };
     fc.set_origin();
     fc.push_spill_frame();
@@ -240,8 +235,11 @@ pub(super) fn compile_function(
         fc.offset = offset;
         fc.instr = Some(fc.ops.len() as u32);
         fc.lowered = false;
-        let live = fc.reachable;
-        let report = if live { fc.report(&op) } else { Report::None };
+        let report = if fc.reachable {
+            fc.report(&op)
+        } else {
+            Report::None
+        };
         fc.ops.push(SourceOp {
             offset: offset as u32,
             report,
@@ -249,11 +247,6 @@ pub(super) fn compile_function(
         fc.set_origin();
         fc.operator(op.clone())
             .map_err(|e| with_context(e, offset))?;
-        if live {
-            fc.known.after(&op);
-        } else {
-            fc.known.forget();
-        }
         fc.validator
             .op(offset as u64, &op)
             .map_err(|e| CompileError::Invalid(e.to_string()))?;
@@ -708,10 +701,6 @@ impl FunctionCompiler<'_, '_, '_> {
         if !self.reachable {
             return self.dead_operator(op);
         }
-        if let Some(width) = self.known.disjoint(&op) {
-            self.disjoint_or(width);
-            return Ok(());
-        }
         use Operator as O;
         match op {
             O::Nop => {}
@@ -883,9 +872,9 @@ impl FunctionCompiler<'_, '_, '_> {
                     self.emit(Op::I32Add, 0);
                 }
             }
-            O::I32And => self.binary_helper("and"),
-            O::I32Or => self.binary_helper("or"),
-            O::I32Xor => self.binary_helper("xor"),
+            O::I32And => self.binary(Op::I32And),
+            O::I32Or => self.binary(Op::I32Or),
+            O::I32Xor => self.binary(Op::I32Xor),
             O::I32Shl => self.binary_helper("shl"),
             O::I32ShrS => self.binary_helper("shr_s"),
             O::I32ShrU => self.binary_helper("shr_u"),
@@ -902,24 +891,21 @@ impl FunctionCompiler<'_, '_, '_> {
         Ok(())
     }
 
-    /// `or`/`xor` of operands with no bit in common: their sum, which for an
-    /// i64 is word by word (no word can carry).
-    fn disjoint_or(&mut self, width: known_bits::Disjoint) {
-        if width == known_bits::Disjoint::I32 {
-            return self.binary(Op::I32Add);
-        }
+    /// An i64 operator that works on each word alone (`and`, `or`, `xor`):
+    /// `op` on the low words, then on the high words.
+    pub(super) fn word_by_word(&mut self, op: Op) {
         self.height -= 2;
         self.mark_lowered();
-        // a_lo a_hi b_lo b_hi -> (a_lo + b_lo) (a_hi + b_hi)
+        // a_lo a_hi b_lo b_hi -> (a_lo op b_lo) (a_hi op b_hi)
         let [b_hi, b_lo, a_hi] = [0, 1, 2].map(|k| self.temp(TEMP_FIRST + k));
         for t in [b_hi, b_lo, a_hi] {
             self.emit(Op::LocalSet, t);
         }
         self.emit(Op::LocalGet, b_lo);
-        self.emit(Op::I32Add, 0);
+        self.emit(op, 0);
         self.emit(Op::LocalGet, a_hi);
         self.emit(Op::LocalGet, b_hi);
-        self.emit(Op::I32Add, 0);
+        self.emit(op, 0);
     }
 
     /// `select` of a value of type `ty`: an i64 selects each word with the

@@ -4,11 +4,11 @@
 //! `select`, calls, block results) is handled where the i32 case is, by
 //! slot count; this file lowers the operators that compute on i64s.
 //!
-//! Why lower instead of extending the machine: the transformer stays the
-//! published 36-op machine, so its weights, its vocabulary and the published
-//! traces do not change, and every i64 operation is checked by the same
-//! exact machinery as i32 code. Cheap ones are inline; the rest call
-//! helpers of `runtime.wat` that take and return word pairs.
+//! Why lower instead of extending the machine: the machine stays 32-bit,
+//! and every i64 operation is checked by the same exact machinery as i32
+//! code. Cheap ones are inline (`and`, `or`, `xor` are the machine's own
+//! ops word by word); the rest call helpers of `runtime.wat` that take and
+//! return word pairs.
 
 use super::function::{FunctionCompiler, TEMP_FIRST};
 use super::source_map::Report;
@@ -38,9 +38,6 @@ fn helper(op: &Operator) -> Option<(&'static str, Shape)> {
         O::I64DivU => ("div_u64", Binary),
         O::I64RemS => ("rem_s64", Binary),
         O::I64RemU => ("rem_u64", Binary),
-        O::I64And => ("and64", Binary),
-        O::I64Or => ("or64", Binary),
-        O::I64Xor => ("xor64", Binary),
         O::I64Shl => ("shl64", Binary),
         O::I64ShrS => ("shr_s64", Binary),
         O::I64ShrU => ("shr_u64", Binary),
@@ -76,7 +73,10 @@ pub(super) fn report(op: &Operator) -> Option<Report> {
     }
     Some(match op {
         O::I64Eqz | O::I32WrapI64 => Report::After(Num::I32),
-        O::I64Const { .. }
+        O::I64And
+        | O::I64Or
+        | O::I64Xor
+        | O::I64Const { .. }
         | O::I64Load { .. }
         | O::I64Load8S { .. }
         | O::I64Load8U { .. }
@@ -120,6 +120,9 @@ impl FunctionCompiler<'_, '_, '_> {
                     self.emit(Op::I32Const, word);
                 }
             }
+            O::I64And => self.word_by_word(Op::I32And),
+            O::I64Or => self.word_by_word(Op::I32Or),
+            O::I64Xor => self.word_by_word(Op::I32Xor),
             O::I64Eqz => self.eqz64(),
             O::I32WrapI64 => {
                 self.height -= 1;

@@ -1,5 +1,6 @@
-;; hullvm's runtime: the i32 operations the core ISA lacks, written with core
-;; ops only (add, sub, comparisons, branches, locals, byte loads and stores).
+;; hullvm's runtime: the i32 operations the machine lacks, written with its
+;; ops only (add, sub, and, or, xor, comparisons, branches, locals, byte loads
+;; and stores).
 ;;
 ;; The compiler lowers `i32.mul`, `i32.div_u`, ... into calls to these exports.
 ;; Helpers may use each other's operations (`i32.div_u` inside `div_s` is
@@ -14,17 +15,8 @@
   (import "hullvm" "trap_integer_overflow" (func $trap_overflow))
   (memory 1)
 
-  ;; n & 31, via the low byte in scratch memory.
   (func $mod32 (param $n i32) (result i32)
-    (i32.store8 (i32.const 0) (local.get $n))
-    (local.set $n (i32.load8_u (i32.const 0)))
-    (if (i32.ge_u (local.get $n) (i32.const 128))
-      (then (local.set $n (i32.sub (local.get $n) (i32.const 128)))))
-    (if (i32.ge_u (local.get $n) (i32.const 64))
-      (then (local.set $n (i32.sub (local.get $n) (i32.const 64)))))
-    (if (i32.ge_u (local.get $n) (i32.const 32))
-      (then (local.set $n (i32.sub (local.get $n) (i32.const 32)))))
-    (local.get $n))
+    (i32.and (local.get $n) (i32.const 31)))
 
   (func (export "mul") (param $a i32) (param $b i32) (result i32)
     (local $r i32) (local $n i32)
@@ -111,48 +103,6 @@
     (local.set $r (i32.rem_u (call $abs (local.get $a)) (call $abs (local.get $b))))
     (select (i32.sub (i32.const 0) (local.get $r)) (local.get $r)
             (i32.lt_s (local.get $a) (i32.const 0))))
-
-  ;; Bitwise operations, one bit a round from the top.
-  (func (export "and") (param $a i32) (param $b i32) (result i32)
-    (local $r i32) (local $n i32)
-    (local.set $n (i32.const 32))
-    (loop $bits
-      (local.set $r
-        (i32.add (i32.add (local.get $r) (local.get $r))
-                 (i32.eq (i32.const 2)
-                   (i32.add (i32.lt_s (local.get $a) (i32.const 0))
-                            (i32.lt_s (local.get $b) (i32.const 0))))))
-      (local.set $a (i32.add (local.get $a) (local.get $a)))
-      (local.set $b (i32.add (local.get $b) (local.get $b)))
-      (br_if $bits (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (local.get $r))
-
-  (func (export "or") (param $a i32) (param $b i32) (result i32)
-    (local $r i32) (local $n i32)
-    (local.set $n (i32.const 32))
-    (loop $bits
-      (local.set $r
-        (i32.add (i32.add (local.get $r) (local.get $r))
-                 (i32.ne (i32.const 0)
-                   (i32.add (i32.lt_s (local.get $a) (i32.const 0))
-                            (i32.lt_s (local.get $b) (i32.const 0))))))
-      (local.set $a (i32.add (local.get $a) (local.get $a)))
-      (local.set $b (i32.add (local.get $b) (local.get $b)))
-      (br_if $bits (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (local.get $r))
-
-  (func (export "xor") (param $a i32) (param $b i32) (result i32)
-    (local $r i32) (local $n i32)
-    (local.set $n (i32.const 32))
-    (loop $bits
-      (local.set $r
-        (i32.add (i32.add (local.get $r) (local.get $r))
-                 (i32.ne (i32.lt_s (local.get $a) (i32.const 0))
-                         (i32.lt_s (local.get $b) (i32.const 0)))))
-      (local.set $a (i32.add (local.get $a) (local.get $a)))
-      (local.set $b (i32.add (local.get $b) (local.get $b)))
-      (br_if $bits (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (local.get $r))
 
   (func (export "shl") (param $a i32) (param $n i32) (result i32)
     (local.set $n (call $mod32 (local.get $n)))
@@ -422,30 +372,8 @@
       (then (return (call $neg64 (local.get $rl) (local.get $rh)))))
     (local.get $rl) (local.get $rh))
 
-  (func (export "and64") (param $al i32) (param $ah i32) (param $bl i32) (param $bh i32)
-    (result i32 i32)
-    (i32.and (local.get $al) (local.get $bl))
-    (i32.and (local.get $ah) (local.get $bh)))
-
-  (func (export "or64") (param $al i32) (param $ah i32) (param $bl i32) (param $bh i32)
-    (result i32 i32)
-    (i32.or (local.get $al) (local.get $bl))
-    (i32.or (local.get $ah) (local.get $bh)))
-
-  (func (export "xor64") (param $al i32) (param $ah i32) (param $bl i32) (param $bh i32)
-    (result i32 i32)
-    (i32.xor (local.get $al) (local.get $bl))
-    (i32.xor (local.get $ah) (local.get $bh)))
-
-  ;; n & 63, via the low byte in scratch memory.
   (func $mod64 (param $n i32) (result i32)
-    (i32.store8 (i32.const 0) (local.get $n))
-    (local.set $n (i32.load8_u (i32.const 0)))
-    (if (i32.ge_u (local.get $n) (i32.const 128))
-      (then (local.set $n (i32.sub (local.get $n) (i32.const 128)))))
-    (if (i32.ge_u (local.get $n) (i32.const 64))
-      (then (local.set $n (i32.sub (local.get $n) (i32.const 64)))))
-    (local.get $n))
+    (i32.and (local.get $n) (i32.const 63)))
 
   ;; Shifts by n in 1..=63 (callers handle 0): the word that moves across
   ;; the boundary contributes bits the other word's shift left empty.

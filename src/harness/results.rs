@@ -269,6 +269,9 @@ pub struct ModelCard {
     pub(crate) heads_per_layer: usize,
     pub d_ffn: usize,
     pub vocab: usize,
+    /// The tokens after the published vocabulary: ops hullvm's machine adds.
+    #[serde(default)]
+    pub extension: Vec<String>,
     pub(crate) matrices: Vec<MatrixCard>,
     pub heads: Vec<HeadCard>,
 }
@@ -290,6 +293,11 @@ impl ModelCard {
             heads_per_layer: c.heads,
             d_ffn: c.d_ffn,
             vocab: c.vocab.len(),
+            extension: c
+                .vocab
+                .get(crate::isa::PUBLISHED_VOCAB..)
+                .unwrap_or_default()
+                .to_vec(),
             matrices: model
                 .tensors()
                 .into_iter()

@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-/// The 36 core opcodes, in the order the published machine lists them.
+/// The opcodes: the published machine's 36 core ops in its order, then
+/// hullvm's extension ops (byte-wise bit operations), which the published
+/// vocabulary lacks and which take ids after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Op {
     Halt,
@@ -49,10 +51,13 @@ pub enum Op {
     I32Sub,
     Output,
     InputBase,
+    I32And,
+    I32Or,
+    I32Xor,
 }
 
 impl Op {
-    pub const ALL: [Op; 36] = [
+    pub const ALL: [Op; 39] = [
         Op::Halt,
         Op::Return,
         Op::Call,
@@ -89,7 +94,18 @@ impl Op {
         Op::I32Sub,
         Op::Output,
         Op::InputBase,
+        Op::I32And,
+        Op::I32Or,
+        Op::I32Xor,
     ];
+
+    /// How many of [`Op::ALL`] the published machine has: the rest extend it.
+    pub const PUBLISHED: usize = 36;
+
+    /// An op the published vocabulary lacks.
+    pub fn is_extension(self) -> bool {
+        self.index() >= Op::PUBLISHED
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -129,6 +145,9 @@ impl Op {
             Op::I32Sub => "i32.sub",
             Op::Output => "output",
             Op::InputBase => "input_base",
+            Op::I32And => "i32.and",
+            Op::I32Or => "i32.or",
+            Op::I32Xor => "i32.xor",
         }
     }
 
@@ -145,7 +164,8 @@ impl Op {
             Halt | Return | Call | Br | LocalTee | I32Eqz | I32Load | I32Load8S | I32Load8U
             | I32Load16S | I32Load16U | InputBase => 0,
             Drop | LocalSet | GlobalSet | BrIf | Output | I32Eq | I32Ne | I32LtS | I32LtU
-            | I32GtS | I32GtU | I32LeS | I32LeU | I32GeS | I32GeU | I32Add | I32Sub => -1,
+            | I32GtS | I32GtU | I32LeS | I32LeU | I32GeS | I32GeU | I32Add | I32Sub | I32And
+            | I32Or | I32Xor => -1,
             Select | I32Store | I32Store8 | I32Store16 => -2,
         }
     }
@@ -173,6 +193,9 @@ impl Op {
                 | I32GeU
                 | I32Add
                 | I32Sub
+                | I32And
+                | I32Or
+                | I32Xor
                 | I32Load
                 | I32Load8S
                 | I32Load8U
@@ -411,7 +434,8 @@ impl fmt::Display for Token {
 }
 
 /// The vocabulary: every token the model reads or writes, ids in the order of
-/// the published model (names sorted), so ids agree with its vocabulary file.
+/// the published model (names sorted), so ids agree with its vocabulary file,
+/// then the extension ops.
 pub(crate) struct Vocab {
     names: Vec<String>,
     kinds: Vec<TokenKind>,
@@ -427,6 +451,9 @@ pub(crate) struct Vocab {
     open: Token,
     close: Token,
 }
+
+/// Tokens in the published vocabulary: the ids below this.
+pub const PUBLISHED_VOCAB: usize = 915;
 
 impl Vocab {
     pub fn get() -> &'static Vocab {
@@ -444,7 +471,8 @@ impl Vocab {
 
     fn build() -> Vocab {
         let mut kinds = vec![TokenKind::Open, TokenKind::Close];
-        kinds.extend(Op::ALL.iter().map(|&op| TokenKind::Op(op)));
+        let (published, extension) = Op::ALL.split_at(Op::PUBLISHED);
+        kinds.extend(published.iter().map(|&op| TokenKind::Op(op)));
         for value in 0..=255u8 {
             for flag in [false, true] {
                 kinds.push(TokenKind::Byte { value, flag });
@@ -469,6 +497,9 @@ impl Vocab {
             TokenKind::ReturnCommit,
         ]);
         kinds.sort_by_key(|k| k.name());
+        assert_eq!(kinds.len(), PUBLISHED_VOCAB);
+        // After the published ids, so those keep their meaning.
+        kinds.extend(extension.iter().map(|&op| TokenKind::Op(op)));
 
         let names: Vec<String> = kinds.iter().map(|k| k.name()).collect();
         let by_name: HashMap<String, Token> = names
@@ -785,8 +816,10 @@ mod tests {
     #[test]
     fn vocab_matches_the_published_size_and_order() {
         let v = Vocab::get();
-        assert_eq!(v.len(), 915);
+        assert_eq!(v.len(), PUBLISHED_VOCAB + 3);
         assert_eq!(Token(0).name(), "!");
+        assert_eq!(Token::op(Op::I32And).0, 915);
+        assert_eq!(Token::op(Op::I32Xor).0, 917);
         assert_eq!(Token::halt().0, 606);
         assert_eq!(Token::from_name("{").unwrap().0, 911);
         for t in v.tokens() {

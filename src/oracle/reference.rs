@@ -250,6 +250,18 @@ impl Interpreter<'_> {
                 self.bytes(v, 4, flags);
                 self.commit(op, false);
             }
+            I32And | I32Or | I32Xor => {
+                let b = self.pop()?;
+                let a = self.pop()?;
+                let v = match op {
+                    I32And => a & b,
+                    I32Or => a | b,
+                    _ => a ^ b,
+                };
+                self.stack.push(v);
+                self.bytes(v, 4, NO);
+                self.commit(op, false);
+            }
             I32Eqz => {
                 let a = self.pop()?;
                 let v = (a == 0) as u32;

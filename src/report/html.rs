@@ -356,6 +356,9 @@ fn model_card(r: &Results) -> Markup {
                 (card(nz, "non-zero weights", ""))
             }
             p { (format!("{:.1}", 100.0 * (1.0 - nz as f64 / all.max(1) as f64))) "% of " (all) " weights are zero." }
+            @if !m.extension.is_empty() {
+                p { "Vocabulary: the published " (m.vocab - m.extension.len()) " tokens with their ids, then the ops this machine adds, which no published program contains: " code { (m.extension.join(" ")) } "." }
+            }
             details {
                 summary { "Non-zero weights per matrix" }
                 table.sortable #matrices {

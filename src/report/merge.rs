@@ -167,6 +167,7 @@ mod tests {
             heads_per_layer: 1,
             d_ffn: 1,
             vocab: 1,
+            extension: Vec::new(),
             matrices: Vec::new(),
             heads: Vec::new(),
         };

@@ -28,7 +28,51 @@ pub struct Knockout {
     pub units: Vec<usize>,
 }
 
+/// The learning demo's knock-out, by FFN node and unit within the node:
+/// the units that choose the next token's kind (byte, commit, halt,
+/// `branch_taken`, call and return commits) that hello's run opens (a unit
+/// no training token opens gets no gradient).
+pub const NEXT_TOKEN_KIND: [(&str, usize); 12] = [
+    ("emit_byte", 0),
+    ("emit_byte", 3),
+    ("emit_commit", 0),
+    ("emit_commit", 5),
+    ("emit_commit", 7),
+    ("emit_halt", 0),
+    ("emit_out", 0),
+    ("emit_branch_taken", 1),
+    ("emit_branch_taken", 2),
+    ("emit_branch_taken", 3),
+    ("emit_call_commit", 0),
+    ("emit_return_commit", 0),
+];
+
 impl Knockout {
+    /// The units named by (node, unit within it), placed by `locate` (a
+    /// node's layer and FFN rows in the built model); all in one layer.
+    pub fn by_name(
+        names: &[(&str, usize)],
+        locate: impl Fn(&str) -> Option<(usize, std::ops::Range<usize>)>,
+    ) -> Result<Knockout> {
+        let mut layer = None;
+        let mut units = Vec::new();
+        for &(node, i) in names {
+            let Some((l, rows)) = locate(node) else {
+                anyhow::bail!("the model has no FFN node {node}");
+            };
+            ensure!(
+                i < rows.len(),
+                "{node} has {} units, not {}",
+                rows.len(),
+                i + 1
+            );
+            ensure!(*layer.get_or_insert(l) == l, "{node} is not in layer {l}");
+            units.push(rows.start + i);
+        }
+        let layer = layer.ok_or_else(|| anyhow::anyhow!("no unit to knock out"))?;
+        Ok(Knockout { layer, units })
+    }
+
     /// Whether the units exist in `model`.
     pub fn check(&self, model: &Model) -> Result<()> {
         ensure!(

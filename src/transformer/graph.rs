@@ -194,8 +194,7 @@ impl PositionFeature {
 
 #[derive(Debug, Clone)]
 pub(crate) struct DimInfo {
-    // Named in test messages (the FFN or lookup that produces the dim).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// The FFN or lookup that produces the dim.
     pub name: String,
     pub(crate) producer: Producer,
 }
@@ -259,8 +258,7 @@ impl Graph {
         }
     }
 
-    /// A dim's name, for test messages.
-    #[cfg(test)]
+    /// A dim's name: test messages, and finding a node's units by name.
     pub(crate) fn name(&self, d: Dim) -> &str {
         &self.dims[d.0 as usize].name
     }

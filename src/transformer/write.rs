@@ -33,6 +33,7 @@ pub fn build(machine: &Machine, schedule: &Schedule) -> Model {
         write_expr(&mut unembedding.row_mut(t), e, slot);
     }
 
+    let first_unit = first_units(g, schedule);
     let mut units_per_layer = vec![0usize; schedule.layers];
     for (f, ffn) in g.ffns.iter().enumerate() {
         units_per_layer[schedule.ffn_layer[f]] += ffn.units.len();
@@ -76,17 +77,23 @@ pub fn build(machine: &Machine, schedule: &Schedule) -> Model {
             });
         }
         layer.ties.resize(heads, Tie::Latest);
-        let mut j = 0;
+        // The erasing units follow the nodes' units.
+        let mut j: usize = g
+            .ffns
+            .iter()
+            .enumerate()
+            .filter(|&(f, _)| schedule.ffn_layer[f] == l)
+            .map(|(_, ffn)| ffn.units.len())
+            .sum();
         for (f, ffn) in g.ffns.iter().enumerate() {
             if schedule.ffn_layer[f] != l {
                 continue;
             }
             let out = slot[ffn.output.0 as usize];
-            for u in &ffn.units {
-                write_expr(&mut layer.ffn_gate.row_mut(j), &u.gate, slot);
-                write_expr(&mut layer.ffn_value.row_mut(j), &u.value, slot);
-                layer.ffn_out[[out, j]] = u.coef;
-                j += 1;
+            for (u, row) in ffn.units.iter().zip(first_unit[f]..) {
+                write_expr(&mut layer.ffn_gate.row_mut(row), &u.gate, slot);
+                write_expr(&mut layer.ffn_value.row_mut(row), &u.value, slot);
+                layer.ffn_out[[out, row]] = u.coef;
             }
         }
         for &(dead, s) in &schedule.erase[l] {
@@ -124,4 +131,19 @@ pub fn build(machine: &Machine, schedule: &Schedule) -> Model {
         layers,
         unembedding,
     }
+}
+
+/// Per FFN node, the row of its first unit in its layer's FFN: nodes in
+/// graph order, then the units that erase dead slots.
+pub(crate) fn first_units(g: &Graph, schedule: &Schedule) -> Vec<usize> {
+    let mut next = vec![0usize; schedule.layers];
+    g.ffns
+        .iter()
+        .enumerate()
+        .map(|(f, ffn)| {
+            let row = &mut next[schedule.ffn_layer[f]];
+            *row += ffn.units.len();
+            *row - ffn.units.len()
+        })
+        .collect()
 }

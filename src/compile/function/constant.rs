@@ -1,6 +1,6 @@
 //! i32 operators whose right operand is a constant the compiler sees
-//! (`x & 255`, `x << 2`, `x >> 24`, `x * 10`, `x | 48`): clang emits most
-//! bit operations and multiplications in this form. Knowing the constant,
+//! (`x << 2`, `x >> 24`, `x * 10`): clang emits most shifts and
+//! multiplications in this form. Knowing the constant,
 //! the compiler writes the operation out of core ops instead of calling a
 //! runtime helper that loops over bits:
 //!
@@ -9,13 +9,11 @@
 //! - a shift by the remaining 0-7 bits is doublings (`x + x`), and a right
 //!   shift by j is a left shift by 8 - j followed by a whole-byte shift
 //!   right, split so that no doubling overflows;
-//! - `x * c` is an addition chain over c's bits (or -c's, negated);
-//! - `x & c` for a mask that is one run of ones is a difference of two low
-//!   masks, and a low mask within a byte stays in that byte;
-//!   `x | c = x + c - (x & c)`, `x ^ c = x + c - 2 (x & c)`.
+//! - `x * c` is an addition chain over c's bits (or -c's, negated).
 //!
-//! i64 shifts, rotations and masks by a constant are the same on its two
-//! words (`i64.const` is two `i32.const`s, low word first).
+//! (`and`, `or` and `xor` need none of this: the machine has them.) i64
+//! shifts and rotations by a constant are the same on its two words
+//! (`i64.const` is two `i32.const`s, low word first).
 //!
 //! Where none of these fits, the constant stays and the helper runs.
 //! Otherwise the constant's own instruction is folded into the lowering,
@@ -36,31 +34,6 @@ const PART: u32 = TEMP_FIRST + 2;
 /// The words of an i64 operand.
 const HIGH: u32 = TEMP_FIRST + 3;
 const LOW: u32 = TEMP_FIRST + 4;
-const KEEP: u32 = TEMP_FIRST + 5;
-
-/// A mask that is a single run of ones, bits `low..high` (high <= 32).
-#[derive(Clone, Copy)]
-struct Run {
-    low: u32,
-    high: u32,
-}
-
-impl Run {
-    fn of(mask: u32) -> Option<Run> {
-        let low = mask.trailing_zeros();
-        let ones = mask.checked_shr(low)?;
-        // ones = 2^n - 1 exactly when adding 1 carries through all of it.
-        (ones & ones.wrapping_add(1) == 0).then_some(Run {
-            low,
-            high: 32 - mask.leading_zeros(),
-        })
-    }
-}
-
-/// A word of a mask the lowerings handle: none, all, or one run of ones.
-fn mask_word(w: u32) -> bool {
-    w == 0 || Run::of(w).is_some()
-}
 
 impl FunctionCompiler<'_, '_, '_> {
     /// Compile `x <op> c` where the instruction just emitted is `i32.const
@@ -69,7 +42,6 @@ impl FunctionCompiler<'_, '_, '_> {
         let Some(c) = self.cx.asm.last_const() else {
             return false;
         };
-        let maskable = mask_word(c);
         let lower: fn(&mut Self, u32) = match helper {
             "mul" => Self::mul_const,
             "shl" => |f, c| f.shl_const(c & 31),
@@ -77,9 +49,6 @@ impl FunctionCompiler<'_, '_, '_> {
             "shr_s" => |f, c| f.shr_s_const(c & 31),
             "rotl" => |f, c| f.rotl_const(c & 31),
             "rotr" => |f, c| f.rotl_const(32 - (c & 31)),
-            "and" if maskable => Self::and_const,
-            "or" if maskable => |f, c| f.or_xor_const(c, 1),
-            "xor" if maskable => |f, c| f.or_xor_const(c, 2),
             _ => return false,
         };
         self.fold_constant();
@@ -94,28 +63,12 @@ impl FunctionCompiler<'_, '_, '_> {
             return false;
         };
         let c = u64::from(high) << 32 | u64::from(low);
-        let maskable = mask_word(low) && mask_word(high);
         let lower: fn(&mut Self, u64) = match helper {
             "shl64" => |f, c| f.shl64_const((c & 63) as u32),
             "shr_u64" => |f, c| f.shr64_const((c & 63) as u32, false),
             "shr_s64" => |f, c| f.shr64_const((c & 63) as u32, true),
             "rotl64" => |f, c| f.rotl64_const((c & 63) as u32),
             "rotr64" => |f, c| f.rotl64_const(((64 - (c & 63)) % 64) as u32),
-            "and64" if maskable => {
-                |f, c| f.per_word(|f| f.and_const(c as u32), |f| f.and_const((c >> 32) as u32))
-            }
-            "or64" if maskable => |f, c| {
-                f.per_word(
-                    |f| f.or_xor_const(c as u32, 1),
-                    |f| f.or_xor_const((c >> 32) as u32, 1),
-                )
-            },
-            "xor64" if maskable => |f, c| {
-                f.per_word(
-                    |f| f.or_xor_const(c as u32, 2),
-                    |f| f.or_xor_const((c >> 32) as u32, 2),
-                )
-            },
             _ => return false,
         };
         self.fold_constant();
@@ -135,15 +88,6 @@ impl FunctionCompiler<'_, '_, '_> {
             self.emit(Op::I32Const, 0);
             self.emit(Op::I32Add, 0);
         }
-    }
-
-    /// (lo, hi) -> (low(lo), high(hi)).
-    fn per_word(&mut self, low: impl FnOnce(&mut Self), high: impl FnOnce(&mut Self)) {
-        let h = self.temp(HIGH);
-        self.emit(Op::LocalSet, h);
-        low(self);
-        self.emit(Op::LocalGet, h);
-        high(self);
     }
 
     /// (lo, hi) -> x << k.
@@ -348,72 +292,6 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(Op::LocalGet, x);
         self.shr_u_const(32 - k);
         self.emit(Op::I32Add, 0);
-    }
-
-    /// x & c for c = 0, all ones, or one run of ones, bits low..high:
-    /// `(x & (2^high - 1)) - (x & (2^low - 1))`.
-    fn and_const(&mut self, c: u32) {
-        if c == u32::MAX {
-            return;
-        }
-        let Some(Run { low, high }) = Run::of(c) else {
-            self.emit(Op::Drop, 0);
-            self.emit(Op::I32Const, 0);
-            return;
-        };
-        if low == 0 {
-            return self.keep_low(high);
-        }
-        let x = self.temp(PART);
-        self.emit(Op::LocalTee, x);
-        if high < 32 {
-            self.keep_low(high);
-        }
-        self.emit(Op::LocalGet, x);
-        self.keep_low(low);
-        self.emit(Op::I32Sub, 0);
-    }
-
-    /// x -> x & (2^n - 1), for n in 1..=32.
-    fn keep_low(&mut self, n: u32) {
-        match n {
-            32 => {}
-            8 => self.through_scratch(0, None, Op::I32Load8U, 0),
-            16 => self.through_scratch(0, None, Op::I32Load16U, 0),
-            1..8 => {
-                // Within the low byte b: b - ((b << (8 - n)) >> 8) << n.
-                let b = self.temp(KEEP);
-                self.through_scratch(0, None, Op::I32Load8U, 0);
-                self.emit(Op::LocalTee, b);
-                self.emit(Op::LocalGet, b);
-                self.double(8 - n);
-                self.through_scratch(0, None, Op::I32Load8U, 1);
-                self.double(n);
-                self.emit(Op::I32Sub, 0);
-            }
-            _ => {
-                // x - ((x >> n) << n)
-                let x = self.temp(KEEP);
-                self.emit(Op::LocalTee, x);
-                self.emit(Op::LocalGet, x);
-                self.shr_u_const(n);
-                self.shl_const(n);
-                self.emit(Op::I32Sub, 0);
-            }
-        }
-    }
-
-    /// x | c = x + c - (x & c) (`times` 1); x ^ c = x + c - 2 (x & c)
-    /// (`times` 2).
-    fn or_xor_const(&mut self, c: u32, times: u32) {
-        let x = self.temp(OPERAND);
-        self.emit(Op::LocalTee, x);
-        self.emit(Op::I32Const, c);
-        self.emit(Op::I32Add, 0);
-        self.emit(Op::LocalGet, x);
-        self.and_const(c);
-        self.double(times - 1);
-        self.emit(Op::I32Sub, 0);
     }
 
     /// x * c by an addition chain over the bits of c or of -c, whichever

@@ -9,6 +9,10 @@ pub(super) struct Inputs {
     /// A byte token's flag: the carry, borrow or sign it passes on to the
     /// next byte of its value.
     pub(super) flag: Dim,
+    /// Bits 0-1, 2-3 and 4-5 of a byte token's value (a character's too),
+    /// as numbers 0..=3: with `byte1` they give every bit of the byte by one
+    /// step each, which the bit operations need.
+    pub(super) crumbs: [Dim; 3],
     /// 1 on every token that is not a byte or a character.
     pub(super) boundary: Dim,
     pub(super) start: Dim,
@@ -28,6 +32,7 @@ impl Inputs {
         Inputs {
             byte1: g.input("byte1"),
             flag: g.input("flag"),
+            crumbs: [g.input("crumb0"), g.input("crumb1"), g.input("crumb2")],
             boundary: g.input("boundary"),
             start: g.input("start"),
             d_pc: g.input("d_pc"),
@@ -52,19 +57,15 @@ impl Inputs {
     /// What the embedding writes for one token.
     fn embed(&self, kind: TokenKind, points: &[(i64, i64)]) -> Vec<(Dim, f64)> {
         let mut e = vec![(Graph::ONE, 1.0), (self.not_sts, 1.0)];
-        match kind {
-            TokenKind::Byte { value, flag } => {
-                e.push((self.byte1, value as f64 + 1.0));
-                if flag {
-                    e.push((self.flag, 1.0));
-                }
-                return merge(e);
+        if let Some(value) = kind.byte_value() {
+            e.push((self.byte1, value as f64 + 1.0));
+            for (i, &crumb) in self.crumbs.iter().enumerate() {
+                e.push((crumb, (value >> (2 * i) & 3) as f64));
             }
-            TokenKind::Char(c) => {
-                e.push((self.byte1, c as f64 + 1.0));
-                return merge(e);
+            if let TokenKind::Byte { flag: true, .. } = kind {
+                e.push((self.flag, 1.0));
             }
-            _ => {}
+            return merge(e);
         }
         e.push((self.boundary, 1.0));
         match kind {

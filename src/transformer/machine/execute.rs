@@ -100,6 +100,55 @@ pub(super) fn comparisons(g: &mut Graph, stack: &Stack) -> Comparisons {
     }
 }
 
+/// The eight bits of the top two stack bytes, low bit first: 0 or 1 each
+/// where the byte is a value's byte.
+pub(super) struct Bits {
+    pub(super) top: [Expr; 8],
+    pub(super) sec: [Expr; 8],
+}
+
+pub(super) fn bits(g: &mut Graph, stack: &Stack) -> Bits {
+    Bits {
+        top: byte_bits(g, "top_bit", stack.top_b1, stack.top_crumbs),
+        sec: byte_bits(g, "second_bit", stack.sec_b1, stack.sec_crumbs),
+    }
+}
+
+/// A crumb's high bit is one step and its low bit what remains; the top
+/// crumb is what the byte leaves over the three read ones.
+fn byte_bits(g: &mut Graph, name: &str, b1: Dim, [c0, c1, c2]: [Dim; 3]) -> [Expr; 8] {
+    let c3 = (byte(b1) - c0 - Expr::from(c1) * 4.0 - Expr::from(c2) * 16.0) * (1.0 / 64.0);
+    let crumbs = [c0.into(), c1.into(), c2.into(), c3];
+    let mut bits: [Expr; 8] = Default::default();
+    for (j, crumb) in crumbs.into_iter().enumerate() {
+        let high = g.step(
+            &format!("{name}{}", 2 * j + 1),
+            Graph::ONE,
+            crumb.clone() - 2.0,
+        );
+        bits[2 * j] = crumb - Expr::from(high) * 2.0;
+        bits[2 * j + 1] = high.into();
+    }
+    bits
+}
+
+/// The units of a bit operation's result byte: with both bits of position
+/// i set, `relu(a_i + b_i + is(op) - 2)` is 1 for that op and 0 for any
+/// other, so `and` sums them, and `or` and `xor` take them from the sum.
+fn bitwise_units(b: &Builder, bits: &Bits, top_byte: &Expr, sec_byte: &Expr) -> Vec<Unit> {
+    let mut r = Vec::new();
+    for (op, both) in [(Op::I32And, 1.0), (Op::I32Or, -1.0), (Op::I32Xor, -2.0)] {
+        if op != Op::I32And {
+            r.push(unit(b.is(op), top_byte.clone() + sec_byte.clone(), 1.0));
+        }
+        for (i, (a, c)) in bits.top.iter().zip(&bits.sec).enumerate() {
+            let gate = a.clone() + c.clone() + b.is(op) - 2.0;
+            r.push(unit(gate, Graph::ONE, both * (1u32 << i) as f64));
+        }
+    }
+    r
+}
+
 pub(super) struct ResultByte {
     pub(super) value: Dim,
     pub(super) flag: Dim,
@@ -114,6 +163,7 @@ pub(super) fn result_byte(
     read: &Operands,
     arith: &Arithmetic,
     cmp: &Comparisons,
+    bits: &Bits,
 ) -> ResultByte {
     let &Place {
         k0,
@@ -155,6 +205,8 @@ pub(super) fn result_byte(
     f.push(unit(b.is(Op::I32Add), arith.add.carry, 1.0));
     r.push(unit(b.is(Op::I32Sub), arith.sub.byte.clone(), 1.0));
     f.push(unit(b.is(Op::I32Sub), arith.sub.carry, 1.0));
+    let sec_byte = byte(read.stack.sec_b1);
+    r.extend(bitwise_units(b, bits, &top_byte, &sec_byte));
     for (op, value) in &cmp.results {
         r.push(unit(b.is(*op) + k0 - 1.0, value, 1.0));
     }

@@ -1,4 +1,5 @@
-//! The WASM machine of the 36 core ops, written as a computation graph.
+//! The WASM machine of the 36 core ops and the extension's bit
+//! operations, written as a computation graph.
 //!
 //! Each position holds one token. From the token so far the graph computes
 //! which instruction is executing (the program counter is a running sum of
@@ -30,7 +31,7 @@ use crate::isa::{Op, Token};
 use crate::transformer::graph::{unit, Dim, Expr, Graph};
 use embedding::Inputs;
 use emit::{next_token_kind, output_scores};
-use execute::{arithmetic, comparisons, result_byte};
+use execute::{arithmetic, bits, comparisons, result_byte};
 use fetch::{fetch, place_in_instruction, previous_tokens, running_sums, Fetched};
 use read::{locals, memory, operand_stack, return_addresses, Operands};
 
@@ -159,7 +160,8 @@ pub fn build() -> Machine {
 
     let arith = arithmetic(&mut b, &fetched, &read);
     let cmp = comparisons(&mut b.g, &read.stack);
-    let result = result_byte(&mut b, &place, &fetched, &read, &arith, &cmp);
+    let bits = bits(&mut b.g, &read.stack);
+    let result = result_byte(&mut b, &place, &fetched, &read, &arith, &cmp, &bits);
     let next = next_token_kind(&mut b, &place, cmp.nonzero);
 
     let scores = output_scores(&mut b.g, &result, &next, read.stack.top_b1, place.in_bt);
@@ -250,5 +252,36 @@ mod tests {
             assert_eq!(a, b, "token {i}: expected {a} got {b}");
         }
         assert_eq!(got.len(), reference.trace.len());
+    }
+
+    #[test]
+    fn graph_evaluator_computes_the_bit_operations_byte_by_byte() {
+        use crate::isa::Instr;
+        let pairs: [(u32, u32); 6] = [
+            (0, 0),
+            (u32::MAX, 0x1234_5678),
+            (0xdead_beef, 0x0f0f_f0f0),
+            (0x8000_0001, 0x7fff_ffff),
+            (0xc3c3_5a5a, 0x3c3c_a5a5),
+            (0x0102_0408, 0x1020_4080),
+        ];
+        let mut instrs = Vec::new();
+        for (a, b) in pairs {
+            for op in [Op::I32And, Op::I32Or, Op::I32Xor] {
+                instrs.push(Instr::new(Op::I32Const, a));
+                instrs.push(Instr::new(Op::I32Const, b));
+                instrs.push(Instr::new(op, 0));
+                instrs.push(Instr::new(Op::LocalSet, 0));
+            }
+        }
+        instrs.push(Instr::new(Op::Halt, 0));
+        let program = Program::new(instrs);
+        let reference = crate::oracle::reference::run(&program, 100_000);
+        let got = evaluate(&build(), &program, reference.trace.len() + 5);
+        assert_eq!(got, reference.trace);
+        // 0xdeadbeef & 0x0f0ff0f0, low byte first.
+        let names: Vec<&str> = got.iter().map(|t| t.name()).collect();
+        let text = names.join(" ");
+        assert!(text.contains("e0 b0 0d 0e commit(-1,sts=1,bt=0)"), "{text}");
     }
 }

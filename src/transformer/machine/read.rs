@@ -23,6 +23,9 @@ pub(super) struct Stack {
     pub(super) top_b1: Dim,
     pub(super) sec_b1: Dim,
     pub(super) third_b1: Dim,
+    /// The low three crumbs (bit pairs) of the top two values' bytes.
+    pub(super) top_crumbs: [Dim; 3],
+    pub(super) sec_crumbs: [Dim; 3],
 }
 
 pub(super) fn operand_stack(b: &mut Builder, sp: Dim, word: &Expr, byte_index: &Expr) -> Stack {
@@ -35,25 +38,36 @@ pub(super) fn operand_stack(b: &mut Builder, sp: Dim, word: &Expr, byte_index: &
     let second = stack(b, "second", sp - 1.0, vec![word.clone(), p()]);
     let third_pos = stack(b, "third", sp - 2.0, vec![p()])[0];
     // Byte k of a stack value sits k tokens after the start of its bytes.
-    let byte_at = |b: &mut Builder, name: &str, commit_pos: Dim| {
+    let byte_at = |b: &mut Builder, name: &str, commit_pos: Dim, values: Vec<Expr>| {
         b.g.lookup(
             name,
             commit_pos - 4.0 + byte_index.clone(),
             p(),
             p_sq(),
             None,
-            vec![b.i.byte1.into()],
-        )[0]
+            values,
+        )
     };
-    let top_b1 = byte_at(b, "top_byte", top[1]);
-    let sec_b1 = byte_at(b, "second_byte", second[1]);
-    let third_b1 = byte_at(b, "third_byte", third_pos);
+    // The bit operations' operands: a second head at the same position
+    // carries the crumbs the first has no room for.
+    let [c0, c1, c2] = b.i.crumbs;
+    let with_crumbs = |b: &mut Builder, name: &str, commit_pos: Dim| {
+        let first = byte_at(b, name, commit_pos, vec![b.i.byte1.into(), c0.into()]);
+        let more = format!("{name}_crumbs");
+        let rest = byte_at(b, &more, commit_pos, vec![c1.into(), c2.into()]);
+        (first[0], [first[1], rest[0], rest[1]])
+    };
+    let (top_b1, top_crumbs) = with_crumbs(b, "top_byte", top[1]);
+    let (sec_b1, sec_crumbs) = with_crumbs(b, "second_byte", second[1]);
+    let third_b1 = byte_at(b, "third_byte", third_pos, vec![b.i.byte1.into()])[0];
     Stack {
         top_val: top[0],
         sec_val: second[0],
         top_b1,
         sec_b1,
         third_b1,
+        top_crumbs,
+        sec_crumbs,
     }
 }
 
