@@ -64,11 +64,42 @@ pub(crate) fn rebase([qx, qy]: [i128; 2], first: u64) -> Option<[i128; 2]> {
     Some([qy.checked_mul(first as i128)?.checked_add(qx)?, qy])
 }
 
+/// Which position(s) a position head attends to: every one (a zero query
+/// ties them all), one, or the two that tie (averaged, for an averaging
+/// head); positions counted from `first`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Winner {
+    All,
+    One(usize),
+    Both(usize, usize),
+}
+
+impl Winner {
+    /// The head's value at the winner(s).
+    pub(crate) fn value(
+        self,
+        all: &Running,
+        value_at: impl Fn(usize) -> [f64; 2],
+    ) -> Result<[f64; 2], Inexact> {
+        match self {
+            Winner::All => all.resolve(),
+            Winner::One(j) => Ok(value_at(j)),
+            Winner::Both(a, b) => {
+                let mut pair = ExactSum::one(value_at(a));
+                pair.add(value_at(b));
+                pair.average()
+            }
+        }
+    }
+}
+
 /// A head whose keys are (2j, -j^2) for positions j = first..=first + t:
 /// score(j) = 2 qx j - qy j^2, concave for qy > 0 (the best j is next to
 /// qx/qy), otherwise best at an end. The query is scaled to integers as
 /// the caches scale it, and candidates are compared exactly. `value_at`
-/// takes the position counted from `first`.
+/// takes the position counted from `first`. (The decoder calls the two
+/// halves itself, to share a winner between heads.)
+#[cfg(test)]
 pub(crate) fn position_lookup(
     q: [f64; 2],
     first: u64,
@@ -77,31 +108,37 @@ pub(crate) fn position_lookup(
     all: &Running,
     value_at: impl Fn(usize) -> [f64; 2],
 ) -> Result<[f64; 2], Inexact> {
+    position_winner(q, first, t, tie)?.value(all, value_at)
+}
+
+/// The position(s) `position_lookup` reads.
+pub(crate) fn position_winner(
+    q: [f64; 2],
+    first: u64,
+    t: usize,
+    tie: Tie,
+) -> Result<Winner, Inexact> {
     let last = first as u128 + t as u128;
     if last >> POSITION_BITS != 0 {
         return Err(Inexact::Position(last));
     }
     let (scaled, _) = scale_query(q)?;
     if scaled == [0, 0] {
-        return all.resolve();
+        return Ok(Winner::All);
     }
     let q = rebase(scaled, first).ok_or(Inexact::Query(q))?;
     let (lo, hi) = (first as i128, last as i128);
     let [a, b] = candidates(q, lo, hi);
-    let at = |j: i128| value_at((j - lo) as usize);
-    match compare(q, a, b) {
-        Ordering::Less => Ok(at(a)),
-        Ordering::Greater => Ok(at(b)),
-        Ordering::Equal if a == b => Ok(at(a)),
+    let at = |j: i128| (j - lo) as usize;
+    Ok(match compare(q, a, b) {
+        Ordering::Less => Winner::One(at(a)),
+        Ordering::Greater => Winner::One(at(b)),
+        Ordering::Equal if a == b => Winner::One(at(a)),
         Ordering::Equal => match tie {
-            Tie::Latest => Ok(at(b)),
-            Tie::Average => {
-                let mut pair = ExactSum::one(at(a));
-                pair.add(at(b));
-                pair.average()
-            }
+            Tie::Latest => Winner::One(at(b)),
+            Tie::Average => Winner::Both(at(a), at(b)),
         },
-    }
+    })
 }
 
 /// The positions a <= b in lo..=hi that can score highest: the integers

@@ -21,7 +21,7 @@ pub use plan::HeadCard;
 use crate::isa::{Program, Token, TokenKind};
 use crate::weights::{Model, Tie};
 use attention::{Inexact, KvCache};
-use lookup::{position_key, position_lookup, rebase, Running};
+use lookup::{position_key, position_winner, rebase, Running, Winner};
 use plan::{HeadPlan, ProjectionRows};
 use sparse::{Csc, Csr};
 use unembed::Unembedding;
@@ -174,6 +174,7 @@ impl Decoder {
             k: vec![0.0; 2 * h],
             v: vec![0.0; 2 * h],
             heads_out: vec![0.0; 2 * h],
+            winners: vec![Winner::All; h],
             gate: vec![0.0; f],
             open: Vec::with_capacity(f),
             ffn_acc: vec![0.0; d],
@@ -206,7 +207,7 @@ impl<C: KvCache> Head<C> {
         match (shortcuts, plan) {
             (true, HeadPlan::Unused) => Head::Unused,
             (true, HeadPlan::Constant) => Head::Constant(Running::new(tie)),
-            (true, HeadPlan::Position { token_values }) => Head::Position {
+            (true, HeadPlan::Position { token_values, .. }) => Head::Position {
                 stored: token_values.is_none().then(Vec::new),
                 all: Running::new(tie),
             },
@@ -230,6 +231,9 @@ pub struct Session<'d, C: KvCache> {
     k: Vec<f64>,
     v: Vec<f64>,
     heads_out: Vec<f64>,
+    /// Per head of the current layer, the position(s) a position head
+    /// attended to: heads with the same query take their leader's.
+    winners: Vec<Winner>,
     gate: Vec<f64>,
     /// FFN units open for the current token, ascending.
     open: Vec<u32>,
@@ -367,18 +371,25 @@ impl<C: KvCache> Session<'_, C> {
                 if let Some(s) = stored {
                     s.push(value);
                 }
-                let tokens = &self.tokens;
-                let value_at = |j: usize| match (stored.as_ref(), plan) {
-                    (Some(s), _) => s[j],
-                    (
-                        None,
-                        HeadPlan::Position {
-                            token_values: Some(t),
-                        },
-                    ) => t[tokens[j] as usize],
-                    _ => unreachable!("a position head has values"),
+                let HeadPlan::Position {
+                    token_values,
+                    same_query_as,
+                } = plan
+                else {
+                    unreachable!("a position head has a position plan")
                 };
-                position_lookup(query, self.first, self.position, tie, all, value_at)
+                let tokens = &self.tokens;
+                let value_at = |j: usize| match (stored.as_ref(), token_values) {
+                    (Some(s), _) => s[j],
+                    (None, Some(t)) => t[tokens[j] as usize],
+                    (None, None) => unreachable!("a position head has values"),
+                };
+                let winner = match same_query_as {
+                    Some(g) => self.winners[*g],
+                    None => position_winner(query, self.first, self.position, tie)?,
+                };
+                self.winners[h] = winner;
+                winner.value(all, value_at)
             }
             // The plan proved these keys are (2p, -p^2) of the exact
             // positions: they go in as integers, never a rounded p^2.

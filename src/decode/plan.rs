@@ -13,8 +13,13 @@ pub(crate) enum HeadPlan {
     Constant,
     /// Keys are (2p, -p^2): the winner is the position nearest the query,
     /// found by arithmetic. `token_values` holds the value of each vocabulary
-    /// token when the values depend on the token alone.
-    Position { token_values: Option<Vec<[f64; 2]>> },
+    /// token when the values depend on the token alone. `same_query_as` is
+    /// an earlier position head of the layer with the same query rows and
+    /// tie rule: its winner is this head's too, so it is found once.
+    Position {
+        token_values: Option<Vec<[f64; 2]>>,
+        same_query_as: Option<usize>,
+    },
     /// Anything else: the KV cache searches.
     General,
 }
@@ -49,10 +54,41 @@ pub(crate) fn plan_heads(model: &Model) -> Vec<HeadPlan> {
     let mut slots = Slots::new(model);
     let mut plans = Vec::new();
     for layer in &model.layers {
-        plans.extend((0..model.config.heads).map(|h| plan_head(model, layer, h, &slots)));
+        let mut layer_plans: Vec<HeadPlan> = (0..model.config.heads)
+            .map(|h| plan_head(model, layer, h, &slots))
+            .collect();
+        share_queries(layer, &mut layer_plans);
+        plans.extend(layer_plans);
         slots.written_by(layer);
     }
     plans
+}
+
+/// Link each position head to the first earlier one whose query rows and
+/// tie rule are the same: with the same keys (positions) and the same
+/// query, both attend to the same position(s).
+fn share_queries(layer: &Layer, plans: &mut [HeadPlan]) {
+    let query = |h: usize| {
+        [
+            sparse_row(&layer.query, 2 * h),
+            sparse_row(&layer.query, 2 * h + 1),
+        ]
+    };
+    for h in 0..plans.len() {
+        let leader = (0..h).find(|&g| {
+            matches!(
+                plans[g],
+                HeadPlan::Position {
+                    same_query_as: None,
+                    ..
+                }
+            ) && layer.ties[g] == layer.ties[h]
+                && query(g) == query(h)
+        });
+        if let HeadPlan::Position { same_query_as, .. } = &mut plans[h] {
+            *same_query_as = leader;
+        }
+    }
 }
 
 /// What the residual slots hold when a layer's attention reads them.
@@ -120,6 +156,7 @@ fn plan_head(model: &Model, layer: &Layer, h: usize, slots: &Slots) -> HeadPlan 
     } else if key == [vec![(pos, 2.0)], vec![(pos_sq, -1.0)]] && slots.exact_positions {
         HeadPlan::Position {
             token_values: token_values(model, &value, slots),
+            same_query_as: None,
         }
     } else {
         HeadPlan::General
@@ -164,9 +201,13 @@ pub(crate) fn projection_rows(
             for (h, plan) in layer.iter().enumerate() {
                 let (need_q, need_k, need_v) = match (shortcuts, plan) {
                     (false, _) | (true, HeadPlan::General) => (true, true, true),
-                    (true, HeadPlan::Position { token_values }) => {
-                        (true, false, token_values.is_none())
-                    }
+                    (
+                        true,
+                        HeadPlan::Position {
+                            token_values,
+                            same_query_as,
+                        },
+                    ) => (same_query_as.is_none(), false, token_values.is_none()),
                     (true, HeadPlan::Constant) => (false, false, true),
                     (true, HeadPlan::Unused) => (false, false, false),
                 };
@@ -196,20 +237,29 @@ pub(crate) fn head_cards(model: &Model, plans: &[HeadPlan]) -> Vec<HeadCard> {
     for (l, info) in model.config.head_info.iter().enumerate() {
         for (i, head) in info.iter().enumerate() {
             let answered_by = match &plans[l * h + i] {
-                HeadPlan::Unused => "unused",
-                HeadPlan::Constant => "running sum",
+                HeadPlan::Unused => "unused".to_string(),
+                HeadPlan::Constant => "running sum".into(),
                 HeadPlan::Position {
-                    token_values: Some(_),
-                } => "position, by token",
-                HeadPlan::Position { token_values: None } => "position, stored",
-                HeadPlan::General => "hull",
+                    token_values,
+                    same_query_as,
+                } => {
+                    let values = match token_values {
+                        Some(_) => "by token",
+                        None => "stored",
+                    };
+                    match same_query_as {
+                        Some(g) => format!("position, {values}, winner of {}", info[*g].name),
+                        None => format!("position, {values}"),
+                    }
+                }
+                HeadPlan::General => "hull".into(),
             };
             cards.push(HeadCard {
                 layer: l,
                 head: i,
                 looks_up: head.name.clone(),
                 tie: format!("{:?}", head.tie).to_lowercase(),
-                answered_by: answered_by.into(),
+                answered_by,
             });
         }
     }
