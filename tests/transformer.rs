@@ -67,22 +67,31 @@ fn every_corpus_program_runs_exactly_on_the_transformer() {
     }
 }
 
-/// A model with one part switched off must leave the reference trace, and
-/// the divergence must be reported with its position.
+/// A model with one part switched off must leave the reference trace of
+/// collatz on 7, and the divergence must be reported with its position.
 fn assert_breaks(
+    model: hullvm::weights::Model,
+    what: &str,
+    edit: impl FnOnce(&mut hullvm::weights::Model),
+) {
+    let wasm = std::fs::read(corpus::repo_root().join("corpora/c/collatz.wasm")).unwrap();
+    let compiled = hullvm::compile::compile_compute(&wasm, b"7").unwrap();
+    assert_breaks_on(&compiled.program, model, what, edit);
+}
+
+fn assert_breaks_on(
+    program: &Program,
     mut model: hullvm::weights::Model,
     what: &str,
     edit: impl FnOnce(&mut hullvm::weights::Model),
 ) {
     edit(&mut model);
     let decoder = Decoder::new(model);
-    let wasm = std::fs::read(corpus::repo_root().join("corpora/c/collatz.wasm")).unwrap();
-    let compiled = hullvm::compile::compile_compute(&wasm, b"7").unwrap();
-    let r = reference::run(&compiled.program, 1_000_000);
+    let r = reference::run(program, 1_000_000);
     let run = decoder
         .session::<HullCache>()
-        .run(&compiled.program, r.trace.len() + 100);
-    let d = verify::first_divergence(&compiled.program, &r.trace, &run.trace)
+        .run(program, r.trace.len() + 100);
+    let d = verify::first_divergence(program, &r.trace, &run.trace)
         .unwrap_or_else(|| panic!("{what}: the run still matches"));
     let text = d.to_string();
     assert!(text.contains("first divergence at token"), "{text}");
@@ -108,6 +117,92 @@ fn zeroing_an_ffn_or_a_head_breaks_the_run_and_is_reported() {
         m.layers[4].output.column_mut(2 * head).fill(0.0);
         m.layers[4].output.column_mut(2 * head + 1).fill(0.0);
     });
+}
+
+/// Every extension op over every shift count, signs and bytes that the
+/// window reads past: both caches give the reference's tokens, and cutting
+/// a head or an FFN node of the new circuits breaks the run.
+#[test]
+fn the_extension_ops_are_exact_and_their_circuits_carry_them() {
+    let wat = r#"(module
+      (import "env" "output_byte" (func $out (param i32)))
+      (memory 1)
+      (func $emit (param $v i32)
+        (call $out (local.get $v)))
+      (func (export "compute")
+        (local $i i32) (local $x i32)
+        (local.set $x (i32.const 0x9e3779b9))
+        (loop $counts
+          (call $emit (i32.shl (local.get $x) (local.get $i)))
+          (call $emit (i32.shr_u (local.get $x) (local.get $i)))
+          (call $emit (i32.shr_s (local.get $x) (local.get $i)))
+          (call $emit (i32.and (local.get $x) (i32.rotl (local.get $x) (local.get $i))))
+          (call $emit (i32.or (local.get $x) (i32.rotr (local.get $x) (local.get $i))))
+          (local.set $x (i32.xor (local.get $x) (i32.mul (local.get $i) (i32.const 0x01000193))))
+          (br_if $counts (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                                 (i32.const 34))))))"#;
+    let program = hullvm::compile::compile_compute(wat.as_bytes(), b"")
+        .unwrap()
+        .program;
+    let model = hullvm::build_model();
+    let decoder = Decoder::new(model.clone());
+    let r = reference::run(&program, 2_000_000);
+    // Brute force is O(n) per token: it checks the first tokens.
+    const BRUTE: usize = 6_000;
+    let hull = decoder.session::<HullCache>().run(&program, 2_000_000);
+    if let Some(d) = verify::first_divergence(&program, &r.trace, &hull.trace) {
+        panic!("hull: {d}");
+    }
+    assert_eq!(hull.output.len(), 34 * 5);
+    let brute = decoder.session::<BruteCache>().run(&program, BRUTE);
+    assert_eq!(brute.trace, r.trace[..BRUTE]);
+    let head = |name: &str| {
+        let (l, heads) = (model.config.head_info.iter().enumerate())
+            .find(|(_, heads)| heads.iter().any(|h| h.name == name))
+            .unwrap();
+        (l, heads.iter().position(|h| h.name == name).unwrap())
+    };
+    for name in [
+        "shift_high_mod32_128",
+        "shift_count",
+        "top_byte_crumbs",
+        "second_byte_crumbs",
+    ] {
+        let (l, h) = head(name);
+        assert_breaks_on(&program, model.clone(), name, |m| {
+            m.layers[l].output.column_mut(2 * h).fill(0.0);
+            m.layers[l].output.column_mut(2 * h + 1).fill(0.0);
+        });
+    }
+    // A head whose query reads one position further than its would-be
+    // leader's is answered on its own: both caches leave the reference
+    // together.
+    let (l, h) = head("top_byte_crumbs");
+    let card = |m: &hullvm::weights::Model| {
+        let cards = Decoder::new(m.clone()).head_cards();
+        let c = cards.iter().find(|c| c.layer == l && c.head == h).unwrap();
+        c.answered_by.clone()
+    };
+    assert_eq!(card(&model), "position, by token, winner of top_byte");
+    let one = (0..model.config.d_model)
+        .find(|&s| model.embedding.column(s).iter().all(|&v| v == 1.0))
+        .unwrap();
+    let mut moved = model.clone();
+    moved.layers[l].query[[2 * h, one]] += 1.0;
+    assert_eq!(card(&moved), "position, by token");
+    let decoder = Decoder::new(moved);
+    let hull = decoder.session::<HullCache>().run(&program, 2_000_000);
+    let brute = decoder.session::<BruteCache>().run(&program, BRUTE);
+    assert_eq!(hull.trace[..BRUTE], brute.trace);
+    assert!(verify::first_divergence(&program, &r.trace, &brute.trace).is_some());
+    for node in ["shift_low_inside", "shift_bits==5", "second_bit3"] {
+        let (l, rows) = hullvm::transformer::ffn_units(node).unwrap();
+        assert_breaks_on(&program, model.clone(), node, |m| {
+            for u in rows {
+                m.layers[l].ffn_out.column_mut(u).fill(0.0);
+            }
+        });
+    }
 }
 
 /// Brute force is O(n) per token, so each corpus program with a short

@@ -697,6 +697,27 @@ impl FunctionCompiler<'_, '_, '_> {
         self.call_helper(name);
     }
 
+    /// x rot n = (x `toward` n) | (x `back` -n): the shifts take their
+    /// count mod 32, so n = 0 gives x | x.
+    fn rotate(&mut self, name: &str, toward: Op, back: Op) {
+        self.height -= 1;
+        self.mark_lowered();
+        if self.constant_operand(name) {
+            return;
+        }
+        let [n, x] = [0, 1].map(|k| self.temp(TEMP_FIRST + k));
+        self.emit(Op::LocalSet, n);
+        self.emit(Op::LocalTee, x);
+        self.emit(Op::LocalGet, n);
+        self.emit(toward, 0);
+        self.emit(Op::LocalGet, x);
+        self.emit(Op::I32Const, 0);
+        self.emit(Op::LocalGet, n);
+        self.emit(Op::I32Sub, 0);
+        self.emit(back, 0);
+        self.emit(Op::I32Or, 0);
+    }
+
     fn operator(&mut self, op: Operator) -> Result<(), CompileError> {
         if !self.reachable {
             return self.dead_operator(op);
@@ -875,11 +896,11 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I32And => self.binary(Op::I32And),
             O::I32Or => self.binary(Op::I32Or),
             O::I32Xor => self.binary(Op::I32Xor),
-            O::I32Shl => self.binary_helper("shl"),
-            O::I32ShrS => self.binary_helper("shr_s"),
-            O::I32ShrU => self.binary_helper("shr_u"),
-            O::I32Rotl => self.binary_helper("rotl"),
-            O::I32Rotr => self.binary_helper("rotr"),
+            O::I32Shl => self.binary(Op::I32Shl),
+            O::I32ShrS => self.binary(Op::I32ShrS),
+            O::I32ShrU => self.binary(Op::I32ShrU),
+            O::I32Rotl => self.rotate("rotl", Op::I32Shl, Op::I32ShrU),
+            O::I32Rotr => self.rotate("rotr", Op::I32ShrU, Op::I32Shl),
             O::I32Clz => self.call_helper("clz"),
             O::I32Ctz => self.call_helper("ctz"),
             O::I32Popcnt => self.call_helper("popcnt"),

@@ -1,6 +1,6 @@
-;; hullvm's runtime: the i32 operations the machine lacks, written with its
-;; ops only (add, sub, and, or, xor, comparisons, branches, locals, byte loads
-;; and stores).
+;; hullvm's runtime: the operations the machine lacks, written with its ops
+;; only (add, sub, and, or, xor, shifts, comparisons, branches, locals, byte
+;; loads and stores).
 ;;
 ;; The compiler lowers `i32.mul`, `i32.div_u`, ... into calls to these exports.
 ;; Helpers may use each other's operations (`i32.div_u` inside `div_s` is
@@ -14,9 +14,6 @@
   (import "hullvm" "trap_integer_divide_by_zero" (func $trap_div_zero))
   (import "hullvm" "trap_integer_overflow" (func $trap_overflow))
   (memory 1)
-
-  (func $mod32 (param $n i32) (result i32)
-    (i32.and (local.get $n) (i32.const 31)))
 
   (func (export "mul") (param $a i32) (param $b i32) (result i32)
     (local $r i32) (local $n i32)
@@ -104,90 +101,48 @@
     (select (i32.sub (i32.const 0) (local.get $r)) (local.get $r)
             (i32.lt_s (local.get $a) (i32.const 0))))
 
-  (func (export "shl") (param $a i32) (param $n i32) (result i32)
-    (local.set $n (call $mod32 (local.get $n)))
-    (block $done
-      (loop $bits
-        (br_if $done (i32.eqz (local.get $n)))
-        (local.set $a (i32.add (local.get $a) (local.get $a)))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $bits)))
-    (local.get $a))
-
-  ;; The top 32-n bits of a, shifted in below r's initial fill.
-  (func $shift_right (param $a i32) (param $n i32) (param $r i32) (result i32)
-    (local.set $n (call $mod32 (local.get $n)))
-    (if (i32.eqz (local.get $n)) (then (return (local.get $a))))
-    (local.set $n (i32.sub (i32.const 32) (local.get $n)))
-    (loop $bits
-      (local.set $r
-        (i32.add (i32.add (local.get $r) (local.get $r))
-                 (i32.lt_s (local.get $a) (i32.const 0))))
-      (local.set $a (i32.add (local.get $a) (local.get $a)))
-      (br_if $bits (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (local.get $r))
-
-  (func (export "shr_u") (param $a i32) (param $n i32) (result i32)
-    (call $shift_right (local.get $a) (local.get $n) (i32.const 0)))
-
-  (func (export "shr_s") (param $a i32) (param $n i32) (result i32)
-    (call $shift_right (local.get $a) (local.get $n)
-      (i32.sub (i32.const 0) (i32.lt_s (local.get $a) (i32.const 0)))))
-
-  (func $rotl (export "rotl") (param $a i32) (param $n i32) (result i32)
-    (local.set $n (call $mod32 (local.get $n)))
-    (block $done
-      (loop $bits
-        (br_if $done (i32.eqz (local.get $n)))
-        (local.set $a
-          (i32.add (i32.add (local.get $a) (local.get $a))
-                   (i32.lt_s (local.get $a) (i32.const 0))))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $bits)))
-    (local.get $a))
-
-  (func (export "rotr") (param $a i32) (param $n i32) (result i32)
-    (call $rotl (local.get $a)
-      (i32.sub (i32.const 32) (call $mod32 (local.get $n)))))
-
+  ;; Binary search for the top set bit.
   (func (export "clz") (param $a i32) (result i32)
-    (local $c i32)
+    (local $n i32)
     (if (i32.eqz (local.get $a)) (then (return (i32.const 32))))
-    (block $done
-      (loop $bits
-        (br_if $done (i32.lt_s (local.get $a) (i32.const 0)))
-        (local.set $a (i32.add (local.get $a) (local.get $a)))
-        (local.set $c (i32.add (local.get $c) (i32.const 1)))
-        (br $bits)))
-    (local.get $c))
+    (if (i32.lt_u (local.get $a) (i32.const 0x10000))
+      (then (local.set $n (i32.const 16))
+            (local.set $a (i32.shl (local.get $a) (i32.const 16)))))
+    (if (i32.lt_u (local.get $a) (i32.const 0x1000000))
+      (then (local.set $n (i32.add (local.get $n) (i32.const 8)))
+            (local.set $a (i32.shl (local.get $a) (i32.const 8)))))
+    (if (i32.lt_u (local.get $a) (i32.const 0x10000000))
+      (then (local.set $n (i32.add (local.get $n) (i32.const 4)))
+            (local.set $a (i32.shl (local.get $a) (i32.const 4)))))
+    (if (i32.lt_u (local.get $a) (i32.const 0x40000000))
+      (then (local.set $n (i32.add (local.get $n) (i32.const 2)))
+            (local.set $a (i32.shl (local.get $a) (i32.const 2)))))
+    (i32.add (local.get $n) (i32.ge_s (local.get $a) (i32.const 0))))
 
-  ;; Doubling a until it is zero takes 32 - ctz(a) rounds.
+  ;; The bits below the lowest set one, counted (all 32 for a = 0).
   (func (export "ctz") (param $a i32) (result i32)
-    (local $c i32)
-    (local.set $c (i32.const 32))
-    (block $done
-      (loop $bits
-        (br_if $done (i32.eqz (local.get $a)))
-        (local.set $a (i32.add (local.get $a) (local.get $a)))
-        (local.set $c (i32.sub (local.get $c) (i32.const 1)))
-        (br $bits)))
-    (local.get $c))
+    (call $popcnt
+      (i32.sub (i32.and (local.get $a) (i32.sub (i32.const 0) (local.get $a)))
+               (i32.const 1))))
 
-  (func (export "popcnt") (param $a i32) (result i32)
-    (local $c i32)
-    (block $done
-      (loop $bits
-        (br_if $done (i32.eqz (local.get $a)))
-        (local.set $c (i32.add (local.get $c) (i32.lt_s (local.get $a) (i32.const 0))))
-        (local.set $a (i32.add (local.get $a) (local.get $a)))
-        (br $bits)))
-    (local.get $c))
+  ;; Sums of bits in ever wider fields.
+  (func $popcnt (export "popcnt") (param $a i32) (result i32)
+    (local.set $a
+      (i32.sub (local.get $a)
+               (i32.and (i32.shr_u (local.get $a) (i32.const 1)) (i32.const 0x55555555))))
+    (local.set $a
+      (i32.add (i32.and (local.get $a) (i32.const 0x33333333))
+               (i32.and (i32.shr_u (local.get $a) (i32.const 2)) (i32.const 0x33333333))))
+    (local.set $a
+      (i32.and (i32.add (local.get $a) (i32.shr_u (local.get $a) (i32.const 4)))
+               (i32.const 0x0f0f0f0f)))
+    (local.set $a (i32.add (local.get $a) (i32.shr_u (local.get $a) (i32.const 8))))
+    (i32.and (i32.add (local.get $a) (i32.shr_u (local.get $a) (i32.const 16)))
+             (i32.const 63)))
 
   ;; ---------------------------------------------------------------------------
   ;; i64: a value is two i32s, the low word first (deeper on the stack) and the
   ;; high word on top; helpers take (a_lo a_hi b_lo b_hi) and return (lo hi).
-  ;; Where the bits of two words cannot overlap, `add` stands in for `or`,
-  ;; which the runtime would otherwise pay for bit by bit.
 
   (func $neg64 (param $lo i32) (param $hi i32) (result i32 i32)
     (i32.sub (i32.const 0) (local.get $lo))

@@ -776,7 +776,9 @@ const CORE_BINARY: [Instruction<'static>; 12] = [
     Instruction::I32GeU,
 ];
 
-/// i32 binary operators lowered to runtime calls (division apart).
+/// i32 binary operators the published machine lacks (division apart): a
+/// runtime call (`mul`), hullvm's extension ops (`and` ... `shr_u`), or
+/// composed of them (the rotations).
 const LOWERED_BINARY: [Instruction<'static>; 9] = [
     Instruction::I32Mul,
     Instruction::I32And,
@@ -813,8 +815,9 @@ const UNARY: [Instruction<'static>; 6] = [
 ];
 
 /// The wasm text name of every instruction the generator emits.
-/// The histogram's name for `ins` right after an `i32.const`: the form the
-/// compiler writes out inline (`compile/function/constant.rs`).
+/// The histogram's name for `ins` right after an `i32.const`: the forms the
+/// compiler writes out inline (`compile/function/constant.rs`: mul and
+/// the rotations), and the extension ops fed a constant.
 fn constant_form(ins: &Instruction) -> Option<&'static str> {
     use Instruction as I;
     Some(match ins {

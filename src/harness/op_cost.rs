@@ -326,21 +326,21 @@ mod tests {
     fn a_constant_operand_makes_a_mul_cheap() {
         let variable = measure("i32.mul", "i32", 2, None, "i32").unwrap();
         let by_ten = measure("i32.mul", "i32", 1, Some(10), "i32").unwrap();
-        // x * 10: three doublings and one addition of x, inline.
-        assert_eq!(by_ten.flat_instructions_per_instruction, 13.0);
+        // x * 10 = ((x << 2) + x) << 1, inline.
+        assert_eq!(by_ten.flat_instructions_per_instruction, 8.0);
         assert!(
             variable.tokens_per_instruction > 20.0 * by_ten.tokens_per_instruction,
             "{variable:?} {by_ten:?}"
         );
     }
 
-    /// The division loop's `(q << 1) | bit` is an addition (known bits),
-    /// not the runtime's 32-round `or`, which made f64.div cost 593,065
+    /// The division loop's `(q << 1) | bit` is two machine ops, not the
+    /// runtime's 32-round bit loops, which made f64.div cost 593,065
     /// tokens on 1.1 / 2.7.
     #[test]
     fn a_float_division_costs_no_bit_loop_per_quotient_bit() {
         let div = measure("f64.div", "f64", 2, None, "f64").unwrap();
-        assert!(div.tokens_per_instruction < 150_000.0, "{div:?}");
+        assert!(div.tokens_per_instruction < 60_000.0, "{div:?}");
         let add = measure("f32.add", "f32", 2, None, "f32").unwrap();
         assert!(
             add.tokens_per_instruction < div.tokens_per_instruction,

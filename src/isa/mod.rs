@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 /// The opcodes: the published machine's 36 core ops in its order, then
-/// hullvm's extension ops (byte-wise bit operations), which the published
+/// hullvm's extension ops (bit operations and shifts), which the published
 /// vocabulary lacks and which take ids after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Op {
@@ -54,10 +54,13 @@ pub enum Op {
     I32And,
     I32Or,
     I32Xor,
+    I32Shl,
+    I32ShrU,
+    I32ShrS,
 }
 
 impl Op {
-    pub const ALL: [Op; 39] = [
+    pub const ALL: [Op; 42] = [
         Op::Halt,
         Op::Return,
         Op::Call,
@@ -97,6 +100,9 @@ impl Op {
         Op::I32And,
         Op::I32Or,
         Op::I32Xor,
+        Op::I32Shl,
+        Op::I32ShrU,
+        Op::I32ShrS,
     ];
 
     /// How many of [`Op::ALL`] the published machine has: the rest extend it.
@@ -148,6 +154,9 @@ impl Op {
             Op::I32And => "i32.and",
             Op::I32Or => "i32.or",
             Op::I32Xor => "i32.xor",
+            Op::I32Shl => "i32.shl",
+            Op::I32ShrU => "i32.shr_u",
+            Op::I32ShrS => "i32.shr_s",
         }
     }
 
@@ -165,7 +174,7 @@ impl Op {
             | I32Load16S | I32Load16U | InputBase => 0,
             Drop | LocalSet | GlobalSet | BrIf | Output | I32Eq | I32Ne | I32LtS | I32LtU
             | I32GtS | I32GtU | I32LeS | I32LeU | I32GeS | I32GeU | I32Add | I32Sub | I32And
-            | I32Or | I32Xor => -1,
+            | I32Or | I32Xor | I32Shl | I32ShrU | I32ShrS => -1,
             Select | I32Store | I32Store8 | I32Store16 => -2,
         }
     }
@@ -196,6 +205,9 @@ impl Op {
                 | I32And
                 | I32Or
                 | I32Xor
+                | I32Shl
+                | I32ShrU
+                | I32ShrS
                 | I32Load
                 | I32Load8S
                 | I32Load8U
@@ -816,7 +828,7 @@ mod tests {
     #[test]
     fn vocab_matches_the_published_size_and_order() {
         let v = Vocab::get();
-        assert_eq!(v.len(), PUBLISHED_VOCAB + 3);
+        assert_eq!(v.len(), PUBLISHED_VOCAB + 6);
         assert_eq!(Token(0).name(), "!");
         assert_eq!(Token::op(Op::I32And).0, 915);
         assert_eq!(Token::op(Op::I32Xor).0, 917);

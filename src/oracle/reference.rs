@@ -250,13 +250,16 @@ impl Interpreter<'_> {
                 self.bytes(v, 4, flags);
                 self.commit(op, false);
             }
-            I32And | I32Or | I32Xor => {
+            I32And | I32Or | I32Xor | I32Shl | I32ShrU | I32ShrS => {
                 let b = self.pop()?;
                 let a = self.pop()?;
                 let v = match op {
                     I32And => a & b,
                     I32Or => a | b,
-                    _ => a ^ b,
+                    I32Xor => a ^ b,
+                    I32Shl => a.wrapping_shl(b),
+                    I32ShrU => a.wrapping_shr(b),
+                    _ => (a as i32).wrapping_shr(b) as u32,
                 };
                 self.stack.push(v);
                 self.bytes(v, 4, NO);

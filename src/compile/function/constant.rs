@@ -1,19 +1,13 @@
-//! i32 operators whose right operand is a constant the compiler sees
-//! (`x << 2`, `x >> 24`, `x * 10`): clang emits most shifts and
-//! multiplications in this form. Knowing the constant,
-//! the compiler writes the operation out of core ops instead of calling a
-//! runtime helper that loops over bits:
+//! Operators whose right operand is a constant the compiler sees: clang
+//! writes most multiplications and i64 shifts this way (`x * 10`,
+//! `h >> 33`). Knowing the constant, the compiler writes the operation out
+//! of the machine's ops instead of calling a runtime helper:
 //!
-//! - whole-byte shifts and byte masks re-address the value through the
-//!   8 scratch bytes (store the word, load it at a byte offset or narrower);
-//! - a shift by the remaining 0-7 bits is doublings (`x + x`), and a right
-//!   shift by j is a left shift by 8 - j followed by a whole-byte shift
-//!   right, split so that no doubling overflows;
-//! - `x * c` is an addition chain over c's bits (or -c's, negated).
-//!
-//! (`and`, `or` and `xor` need none of this: the machine has them.) i64
-//! shifts and rotations by a constant are the same on its two words
-//! (`i64.const` is two `i32.const`s, low word first).
+//! - `x * c` is a shift-and-add chain over c's set bits (or -c's, negated);
+//! - an i64 shift or rotation by a constant is i32 shifts of its two words
+//!   (`i64.const` is two `i32.const`s, low word first), the bits that
+//!   cross from one word to the other added in;
+//! - an i32 rotation by a constant is two shifts added.
 //!
 //! Where none of these fits, the constant stays and the helper runs.
 //! Otherwise the constant's own instruction is folded into the lowering,
@@ -25,10 +19,8 @@ use crate::compile::source_map::Report;
 use crate::compile::ModuleId;
 use crate::isa::Op;
 
-/// Temporaries of these lowerings: the byte moves and doublings use
-/// BYTES; each composite keeps its operand in its own slot, so one
-/// lowering may call another.
-const BYTES: u32 = TEMP_FIRST;
+/// Temporaries of these lowerings: each composite keeps its operand in its
+/// own slot, so one lowering may call another.
 const OPERAND: u32 = TEMP_FIRST + 1;
 const PART: u32 = TEMP_FIRST + 2;
 /// The words of an i64 operand.
@@ -44,9 +36,6 @@ impl FunctionCompiler<'_, '_, '_> {
         };
         let lower: fn(&mut Self, u32) = match helper {
             "mul" => Self::mul_const,
-            "shl" => |f, c| f.shl_const(c & 31),
-            "shr_u" => |f, c| f.shr_u_const(c & 31),
-            "shr_s" => |f, c| f.shr_s_const(c & 31),
             "rotl" => |f, c| f.rotl_const(c & 31),
             "rotr" => |f, c| f.rotl_const(32 - (c & 31)),
             _ => return false,
@@ -186,98 +175,24 @@ impl FunctionCompiler<'_, '_, '_> {
         }
     }
 
-    /// x -> x << k by k doublings.
-    fn double(&mut self, k: u32) {
-        let t = self.temp(BYTES);
-        for _ in 0..k {
-            self.emit(Op::LocalTee, t);
-            self.emit(Op::LocalGet, t);
-            self.emit(Op::I32Add, 0);
-        }
-    }
-
-    /// x -> its bytes stored at scratch + `at`, then `load` at scratch +
-    /// `from`, after `zero` (a word of zeros stored at scratch + `zero`).
-    fn through_scratch(&mut self, at: u32, zero: Option<u32>, load: Op, from: u32) {
-        let s = self.cx.layout.scratch;
-        let t = self.temp(BYTES);
-        self.emit(Op::LocalSet, t);
-        if let Some(z) = zero {
-            self.emit(Op::I32Const, 0);
-            self.emit(Op::I32Const, 0);
-            self.emit(Op::I32Store, s + z);
-        }
-        self.emit(Op::I32Const, 0);
-        self.emit(Op::LocalGet, t);
-        self.emit(Op::I32Store, s + at);
-        self.emit(Op::I32Const, 0);
-        self.emit(load, s + from);
-    }
-
-    /// x -> x << 8 b, for b in 1..=3.
-    fn shl_bytes(&mut self, b: u32) {
-        self.through_scratch(b, Some(0), Op::I32Load, 0);
-    }
-
-    /// x -> x >> 8 b (unsigned), for b in 1..=3.
-    fn shr_bytes(&mut self, b: u32) {
-        match b {
-            3 => self.through_scratch(0, None, Op::I32Load8U, 3),
-            2 => self.through_scratch(0, None, Op::I32Load16U, 2),
-            _ => self.through_scratch(0, Some(4), Op::I32Load, b),
+    /// x -> x `op` k, for a shift op; nothing for k = 0.
+    fn shift_const(&mut self, op: Op, k: u32) {
+        if k > 0 {
+            self.emit(Op::I32Const, k);
+            self.emit(op, 0);
         }
     }
 
     fn shl_const(&mut self, k: u32) {
-        if k >= 8 {
-            self.shl_bytes(k / 8);
-        }
-        self.double(if k >= 8 { k % 8 } else { k });
+        self.shift_const(Op::I32Shl, k);
     }
 
-    /// x >> k (unsigned): x >> 8b by bytes, then y >> j as `(y << (8 - j))
-    /// >> 8`. When y may use all 32 bits (b = 0), its high bytes and its
-    /// low byte go separately so that no doubling overflows:
-    /// `y >> j = (y >> 8) << (8 - j) + ((y & 255) << (8 - j)) >> 8`.
     fn shr_u_const(&mut self, k: u32) {
-        let (b, j) = (k / 8, k % 8);
-        if b > 0 {
-            self.shr_bytes(b);
-        }
-        if j == 0 {
-            return;
-        }
-        if b > 0 {
-            self.double(8 - j);
-            self.shr_bytes(1);
-            return;
-        }
-        let x = self.temp(OPERAND);
-        self.emit(Op::LocalTee, x);
-        self.shr_bytes(1);
-        self.double(8 - j);
-        self.emit(Op::LocalGet, x);
-        self.through_scratch(0, None, Op::I32Load8U, 0);
-        self.double(8 - j);
-        self.shr_bytes(1);
-        self.emit(Op::I32Add, 0);
+        self.shift_const(Op::I32ShrU, k);
     }
 
-    /// x >> k (signed) = ((x + 2^31) >> k unsigned) - 2^(31 - k): adding
-    /// 2^31 maps the signed range onto the unsigned one in order.
     fn shr_s_const(&mut self, k: u32) {
-        match k {
-            0 => {}
-            24 => self.through_scratch(0, None, Op::I32Load8S, 3),
-            16 => self.through_scratch(0, None, Op::I32Load16S, 2),
-            _ => {
-                self.emit(Op::I32Const, 1 << 31);
-                self.emit(Op::I32Add, 0);
-                self.shr_u_const(k);
-                self.emit(Op::I32Const, 1 << (31 - k));
-                self.emit(Op::I32Sub, 0);
-            }
-        }
+        self.shift_const(Op::I32ShrS, k);
     }
 
     /// x rotl k = (x << k) + (x >> (32 - k)): the two parts share no bit.
@@ -294,9 +209,9 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(Op::I32Add, 0);
     }
 
-    /// x * c by an addition chain over the bits of c or of -c, whichever
-    /// is shorter (then negated): at most 157 instructions, where the
-    /// helper's loop runs several hundred.
+    /// x * c by a shift-and-add chain over the set bits of c or of -c,
+    /// whichever is shorter (then negated): at most 129 instructions, where
+    /// the helper's loop runs several hundred.
     fn mul_const(&mut self, c: u32) {
         let negate = chain_cost(c.wrapping_neg()) + 3 < chain_cost(c);
         let m = if negate { c.wrapping_neg() } else { c };
@@ -311,26 +226,26 @@ impl FunctionCompiler<'_, '_, '_> {
             self.emit(Op::I32Const, 0);
         }
         self.emit(Op::LocalGet, x);
-        // Horner over the bits below the top one.
-        let top = 31 - m.leading_zeros();
-        for bit in (0..top).rev() {
-            self.double(1);
-            if m >> bit & 1 == 1 {
-                self.emit(Op::LocalGet, x);
-                self.emit(Op::I32Add, 0);
-            }
+        // Horner over the set bits below the top one, shifting by the gap
+        // to each.
+        let mut at = 31 - m.leading_zeros();
+        for bit in (0..at).rev().filter(|&bit| m >> bit & 1 == 1) {
+            self.shl_const(at - bit);
+            self.emit(Op::LocalGet, x);
+            self.emit(Op::I32Add, 0);
+            at = bit;
         }
+        self.shl_const(at);
         if negate {
             self.emit(Op::I32Sub, 0);
         }
     }
 }
 
-/// Instructions the addition chain for `x * m` takes.
+/// Instructions the chain for `x * m` takes.
 fn chain_cost(m: u32) -> u32 {
     if m == 0 {
         return 2;
     }
-    let top = 31 - m.leading_zeros();
-    2 + 3 * top + 2 * (m.count_ones() - 1)
+    2 + 4 * (m.count_ones() - 1) + 2 * (m.trailing_zeros() > 0) as u32
 }

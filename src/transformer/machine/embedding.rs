@@ -13,6 +13,13 @@ pub(super) struct Inputs {
     /// as numbers 0..=3: with `byte1` they give every bit of the byte by one
     /// step each, which the bit operations need.
     pub(super) crumbs: [Dim; 3],
+    /// A byte token's value mod 2, 8, 32 and 128: with `byte1` and the
+    /// crumbs, the byte modulo every power of two, which a shift's result
+    /// byte is made of.
+    pub(super) odd_mods: [Dim; 4],
+    /// A byte token's value read as a shift count's low byte: its bits
+    /// (value mod 8) and whole bytes ((value >> 3) mod 4).
+    pub(super) count: [Dim; 2],
     /// 1 on every token that is not a byte or a character.
     pub(super) boundary: Dim,
     pub(super) start: Dim,
@@ -33,6 +40,8 @@ impl Inputs {
             byte1: g.input("byte1"),
             flag: g.input("flag"),
             crumbs: [g.input("crumb0"), g.input("crumb1"), g.input("crumb2")],
+            odd_mods: [1, 3, 5, 7].map(|bits| g.input(&format!("mod{}", 1 << bits))),
+            count: [g.input("count_bits"), g.input("count_bytes")],
             boundary: g.input("boundary"),
             start: g.input("start"),
             d_pc: g.input("d_pc"),
@@ -62,6 +71,11 @@ impl Inputs {
             for (i, &crumb) in self.crumbs.iter().enumerate() {
                 e.push((crumb, (value >> (2 * i) & 3) as f64));
             }
+            for (i, &m) in self.odd_mods.iter().enumerate() {
+                e.push((m, (value & ((2 << (2 * i)) - 1)) as f64));
+            }
+            e.push((self.count[0], (value & 7) as f64));
+            e.push((self.count[1], (value >> 3 & 3) as f64));
             if let TokenKind::Byte { flag: true, .. } = kind {
                 e.push((self.flag, 1.0));
             }

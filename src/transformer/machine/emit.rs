@@ -12,7 +12,7 @@ use crate::transformer::graph::{unit, Dim, Expr, Graph};
 const EMIT: f64 = 1048576.0;
 
 /// Ops whose result is 4 value bytes (no branch), closed by a commit.
-const FOUR_BYTE_OPS: [Op; 27] = [
+const FOUR_BYTE_OPS: [Op; 30] = [
     Op::I32Const,
     Op::LocalGet,
     Op::LocalSet,
@@ -40,6 +40,9 @@ const FOUR_BYTE_OPS: [Op; 27] = [
     Op::I32And,
     Op::I32Or,
     Op::I32Xor,
+    Op::I32Shl,
+    Op::I32ShrU,
+    Op::I32ShrS,
 ];
 
 /// 1 on the kind of token that comes next, and a commit's fields.

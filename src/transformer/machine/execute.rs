@@ -64,6 +64,8 @@ fn borrow(g: &mut Graph, name: &str, diff: Expr) -> Dim {
 pub(super) struct Comparisons {
     /// `[top != 0]`
     pub(super) nonzero: Dim,
+    /// `[second < 0]`, signed.
+    pub(super) sec_neg: Dim,
     /// Each comparison op and its result, 0 or 1.
     pub(super) results: [(Op, Expr); 11],
 }
@@ -84,6 +86,7 @@ pub(super) fn comparisons(g: &mut Graph, stack: &Stack) -> Comparisons {
     let eq = one() - gt_u - lt_u;
     Comparisons {
         nonzero,
+        sec_neg,
         results: [
             (Op::I32Eqz, one() - nonzero),
             (Op::I32Eq, eq.clone()),
@@ -100,18 +103,12 @@ pub(super) fn comparisons(g: &mut Graph, stack: &Stack) -> Comparisons {
     }
 }
 
-/// The eight bits of the top two stack bytes, low bit first: 0 or 1 each
-/// where the byte is a value's byte.
-pub(super) struct Bits {
-    pub(super) top: [Expr; 8],
-    pub(super) sec: [Expr; 8],
-}
-
-pub(super) fn bits(g: &mut Graph, stack: &Stack) -> Bits {
-    Bits {
-        top: byte_bits(g, "top_bit", stack.top_b1, stack.top_crumbs),
-        sec: byte_bits(g, "second_bit", stack.sec_b1, stack.sec_crumbs),
-    }
+/// The units of `and`, `or` and `xor`'s result byte, from the eight bits
+/// of the top two stack bytes (0 or 1 each where the byte is a value's).
+pub(super) fn bitwise(b: &mut Builder, stack: &Stack) -> Vec<Unit> {
+    let top = byte_bits(&mut b.g, "top_bit", stack.top_b1, stack.top_crumbs);
+    let sec = byte_bits(&mut b.g, "second_bit", stack.sec_b1, stack.sec_crumbs);
+    bitwise_units(b, &top, &sec, &byte(stack.top_b1), &byte(stack.sec_b1))
 }
 
 /// A crumb's high bit is one step and its low bit what remains; the top
@@ -135,13 +132,19 @@ fn byte_bits(g: &mut Graph, name: &str, b1: Dim, [c0, c1, c2]: [Dim; 3]) -> [Exp
 /// The units of a bit operation's result byte: with both bits of position
 /// i set, `relu(a_i + b_i + is(op) - 2)` is 1 for that op and 0 for any
 /// other, so `and` sums them, and `or` and `xor` take them from the sum.
-fn bitwise_units(b: &Builder, bits: &Bits, top_byte: &Expr, sec_byte: &Expr) -> Vec<Unit> {
+fn bitwise_units(
+    b: &Builder,
+    top: &[Expr; 8],
+    sec: &[Expr; 8],
+    top_byte: &Expr,
+    sec_byte: &Expr,
+) -> Vec<Unit> {
     let mut r = Vec::new();
     for (op, both) in [(Op::I32And, 1.0), (Op::I32Or, -1.0), (Op::I32Xor, -2.0)] {
         if op != Op::I32And {
             r.push(unit(b.is(op), top_byte.clone() + sec_byte.clone(), 1.0));
         }
-        for (i, (a, c)) in bits.top.iter().zip(&bits.sec).enumerate() {
+        for (i, (a, c)) in top.iter().zip(sec).enumerate() {
             let gate = a.clone() + c.clone() + b.is(op) - 2.0;
             r.push(unit(gate, Graph::ONE, both * (1u32 << i) as f64));
         }
@@ -163,7 +166,7 @@ pub(super) fn result_byte(
     read: &Operands,
     arith: &Arithmetic,
     cmp: &Comparisons,
-    bits: &Bits,
+    extension: Vec<Unit>,
 ) -> ResultByte {
     let &Place {
         k0,
@@ -205,8 +208,7 @@ pub(super) fn result_byte(
     f.push(unit(b.is(Op::I32Add), arith.add.carry, 1.0));
     r.push(unit(b.is(Op::I32Sub), arith.sub.byte.clone(), 1.0));
     f.push(unit(b.is(Op::I32Sub), arith.sub.carry, 1.0));
-    let sec_byte = byte(read.stack.sec_b1);
-    r.extend(bitwise_units(b, bits, &top_byte, &sec_byte));
+    r.extend(extension);
     for (op, value) in &cmp.results {
         r.push(unit(b.is(*op) + k0 - 1.0, value, 1.0));
     }

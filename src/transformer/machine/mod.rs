@@ -1,5 +1,5 @@
-//! The WASM machine of the 36 core ops and the extension's bit
-//! operations, written as a computation graph.
+//! The WASM machine of the 36 core ops and the extension's bit operations
+//! and shifts, written as a computation graph.
 //!
 //! Each position holds one token. From the token so far the graph computes
 //! which instruction is executing (the program counter is a running sum of
@@ -26,14 +26,16 @@ mod emit;
 mod execute;
 mod fetch;
 mod read;
+mod shift;
 
 use crate::isa::{Op, Token};
 use crate::transformer::graph::{unit, Dim, Expr, Graph};
 use embedding::Inputs;
 use emit::{next_token_kind, output_scores};
-use execute::{arithmetic, bits, comparisons, result_byte};
+use execute::{arithmetic, bitwise, comparisons, result_byte};
 use fetch::{fetch, place_in_instruction, previous_tokens, running_sums, Fetched};
 use read::{locals, memory, operand_stack, return_addresses, Operands};
+use shift::shift_units;
 
 /// Squared radius of the circle the opcodes sit on: a lattice circle with
 /// enough integer points for every opcode.
@@ -160,8 +162,14 @@ pub fn build() -> Machine {
 
     let arith = arithmetic(&mut b, &fetched, &read);
     let cmp = comparisons(&mut b.g, &read.stack);
-    let bits = bits(&mut b.g, &read.stack);
-    let result = result_byte(&mut b, &place, &fetched, &read, &arith, &cmp, &bits);
+    let mut extension = bitwise(&mut b, &read.stack);
+    extension.extend(shift_units(
+        &mut b,
+        &read.stack,
+        &place.byte_index,
+        cmp.sec_neg,
+    ));
+    let result = result_byte(&mut b, &place, &fetched, &read, &arith, &cmp, extension);
     let next = next_token_kind(&mut b, &place, cmp.nonzero);
 
     let scores = output_scores(&mut b.g, &result, &next, read.stack.top_b1, place.in_bt);
@@ -255,7 +263,7 @@ mod tests {
     }
 
     #[test]
-    fn graph_evaluator_computes_the_bit_operations_byte_by_byte() {
+    fn graph_evaluator_computes_the_bit_operations_and_shifts_byte_by_byte() {
         use crate::isa::Instr;
         let pairs: [(u32, u32); 6] = [
             (0, 0),
@@ -265,23 +273,37 @@ mod tests {
             (0xc3c3_5a5a, 0x3c3c_a5a5),
             (0x0102_0408, 0x1020_4080),
         ];
-        let mut instrs = Vec::new();
-        for (a, b) in pairs {
-            for op in [Op::I32And, Op::I32Or, Op::I32Xor] {
+        // Every shift count, of a negative value (and counts past 31).
+        let counts = (0..34).map(|n| (0x8765_4321, n * 33));
+        let machine = build();
+        // One short program per pair: the exact evaluator is quadratic in
+        // the trace's length.
+        for (a, b) in pairs.into_iter().chain(counts) {
+            let mut instrs = Vec::new();
+            for op in [
+                Op::I32And,
+                Op::I32Or,
+                Op::I32Xor,
+                Op::I32Shl,
+                Op::I32ShrU,
+                Op::I32ShrS,
+            ] {
                 instrs.push(Instr::new(Op::I32Const, a));
                 instrs.push(Instr::new(Op::I32Const, b));
                 instrs.push(Instr::new(op, 0));
                 instrs.push(Instr::new(Op::LocalSet, 0));
             }
+            instrs.push(Instr::new(Op::Halt, 0));
+            let program = Program::new(instrs);
+            let reference = crate::oracle::reference::run(&program, 10_000);
+            let got = evaluate(&machine, &program, reference.trace.len() + 5);
+            assert_eq!(got, reference.trace, "{a:#x} and {b:#x}");
+            if (a, b) == (0xdead_beef, 0x0f0f_f0f0) {
+                // The and, low byte first.
+                let names: Vec<&str> = got.iter().map(|t| t.name()).collect();
+                let text = names.join(" ");
+                assert!(text.starts_with("ef be ad de commit(+1,sts=1,bt=0) f0 f0 0f 0f commit(+1,sts=1,bt=0) e0 b0 0d 0e commit(-1,sts=1,bt=0)"), "{text}");
+            }
         }
-        instrs.push(Instr::new(Op::Halt, 0));
-        let program = Program::new(instrs);
-        let reference = crate::oracle::reference::run(&program, 100_000);
-        let got = evaluate(&build(), &program, reference.trace.len() + 5);
-        assert_eq!(got, reference.trace);
-        // 0xdeadbeef & 0x0f0ff0f0, low byte first.
-        let names: Vec<&str> = got.iter().map(|t| t.name()).collect();
-        let text = names.join(" ");
-        assert!(text.contains("e0 b0 0d 0e commit(-1,sts=1,bt=0)"), "{text}");
     }
 }

@@ -26,6 +26,10 @@ pub(super) struct Stack {
     /// The low three crumbs (bit pairs) of the top two values' bytes.
     pub(super) top_crumbs: [Dim; 3],
     pub(super) sec_crumbs: [Dim; 3],
+    /// Positions of the commits that wrote the top two values: their
+    /// bytes are the 4 tokens before.
+    pub(super) top_pos: Dim,
+    pub(super) sec_pos: Dim,
 }
 
 pub(super) fn operand_stack(b: &mut Builder, sp: Dim, word: &Expr, byte_index: &Expr) -> Stack {
@@ -38,28 +42,17 @@ pub(super) fn operand_stack(b: &mut Builder, sp: Dim, word: &Expr, byte_index: &
     let second = stack(b, "second", sp - 1.0, vec![word.clone(), p()]);
     let third_pos = stack(b, "third", sp - 2.0, vec![p()])[0];
     // Byte k of a stack value sits k tokens after the start of its bytes.
-    let byte_at = |b: &mut Builder, name: &str, commit_pos: Dim, values: Vec<Expr>| {
-        b.g.lookup(
-            name,
-            commit_pos - 4.0 + byte_index.clone(),
-            p(),
-            p_sq(),
-            None,
-            values,
-        )
-    };
-    // The bit operations' operands: a second head at the same position
-    // carries the crumbs the first has no room for.
-    let [c0, c1, c2] = b.i.crumbs;
-    let with_crumbs = |b: &mut Builder, name: &str, commit_pos: Dim| {
-        let first = byte_at(b, name, commit_pos, vec![b.i.byte1.into(), c0.into()]);
-        let more = format!("{name}_crumbs");
-        let rest = byte_at(b, &more, commit_pos, vec![c1.into(), c2.into()]);
-        (first[0], [first[1], rest[0], rest[1]])
-    };
-    let (top_b1, top_crumbs) = with_crumbs(b, "top_byte", top[1]);
-    let (sec_b1, sec_crumbs) = with_crumbs(b, "second_byte", second[1]);
-    let third_b1 = byte_at(b, "third_byte", third_pos, vec![b.i.byte1.into()])[0];
+    let byte_at = |k: &Expr, pos: Dim| Expr::from(pos) - 4.0 + k.clone();
+    let (top_b1, top_crumbs) = byte_with_crumbs(b, "top_byte", byte_at(byte_index, top[1]));
+    let (sec_b1, sec_crumbs) = byte_with_crumbs(b, "second_byte", byte_at(byte_index, second[1]));
+    let third_b1 = b.g.lookup(
+        "third_byte",
+        byte_at(byte_index, third_pos),
+        p(),
+        p_sq(),
+        None,
+        vec![b.i.byte1.into()],
+    )[0];
     Stack {
         top_val: top[0],
         sec_val: second[0],
@@ -68,7 +61,25 @@ pub(super) fn operand_stack(b: &mut Builder, sp: Dim, word: &Expr, byte_index: &
         third_b1,
         top_crumbs,
         sec_crumbs,
+        top_pos: top[1],
+        sec_pos: second[1],
     }
+}
+
+/// Two values of the byte token at position `at`, by a head named `name`.
+pub(super) fn byte_pair(b: &mut Builder, name: &str, at: &Expr, values: [Dim; 2]) -> [Dim; 2] {
+    let v = values.map(Expr::from).to_vec();
+    let d = b.g.lookup(name, at.clone(), p(), p_sq(), None, v);
+    [d[0], d[1]]
+}
+
+/// The byte token at position `at`: its `byte1` and its low three crumbs,
+/// by two heads with the same query (the decoder finds the position once).
+pub(super) fn byte_with_crumbs(b: &mut Builder, name: &str, at: Expr) -> (Dim, [Dim; 3]) {
+    let [c0, c1, c2] = b.i.crumbs;
+    let [byte1, c0] = byte_pair(b, name, &at, [b.i.byte1, c0]);
+    let [c1, c2] = byte_pair(b, &format!("{name}_crumbs"), &at, [c1, c2]);
+    (byte1, [c0, c1, c2])
 }
 
 /// The bytes local.set/tee emitted, keyed by frame and index.
