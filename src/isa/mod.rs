@@ -108,9 +108,9 @@ impl Op {
     /// How many of [`Op::ALL`] the published machine has: the rest extend it.
     pub const PUBLISHED: usize = 36;
 
-    /// An op the published vocabulary lacks.
-    pub fn is_extension(self) -> bool {
-        self.index() >= Op::PUBLISHED
+    /// The ops hullvm's machine adds to the published one.
+    pub fn extension() -> &'static [Op] {
+        &Op::ALL[Op::PUBLISHED..]
     }
 
     pub fn name(self) -> &'static str {

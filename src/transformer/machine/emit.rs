@@ -11,8 +11,9 @@ use crate::transformer::graph::{unit, Dim, Expr, Graph};
 /// byte-matching score (at most 255^2 + 1).
 const EMIT: f64 = 1048576.0;
 
-/// Ops whose result is 4 value bytes (no branch), closed by a commit.
-const FOUR_BYTE_OPS: [Op; 30] = [
+/// Ops whose result is 4 value bytes (no branch), closed by a commit; so
+/// is every extension op's.
+const FOUR_BYTE_OPS: [Op; 24] = [
     Op::I32Const,
     Op::LocalGet,
     Op::LocalSet,
@@ -37,12 +38,6 @@ const FOUR_BYTE_OPS: [Op; 30] = [
     Op::I32Load16S,
     Op::I32Load16U,
     Op::I32Store,
-    Op::I32And,
-    Op::I32Or,
-    Op::I32Xor,
-    Op::I32Shl,
-    Op::I32ShrU,
-    Op::I32ShrS,
 ];
 
 /// 1 on the kind of token that comes next, and a commit's fields.
@@ -70,7 +65,12 @@ pub(super) fn next_token_kind(b: &mut Builder, place: &Place, nonzero: Dim) -> N
         k_le1,
         ..
     } = place;
-    let four = b.is_any("four_byte_op", &FOUR_BYTE_OPS);
+    let four_byte: Vec<Op> = FOUR_BYTE_OPS
+        .iter()
+        .chain(Op::extension())
+        .copied()
+        .collect();
+    let four = b.is_any("four_byte_op", &four_byte);
     let store16 = b.is_any("is_store16", &[Op::I32Store16]);
     let store8 = b.is_any("is_store8", &[Op::I32Store8]);
     let emit_byte = b.g.ffn(

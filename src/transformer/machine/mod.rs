@@ -280,14 +280,7 @@ mod tests {
         // the trace's length.
         for (a, b) in pairs.into_iter().chain(counts) {
             let mut instrs = Vec::new();
-            for op in [
-                Op::I32And,
-                Op::I32Or,
-                Op::I32Xor,
-                Op::I32Shl,
-                Op::I32ShrU,
-                Op::I32ShrS,
-            ] {
+            for &op in Op::extension() {
                 instrs.push(Instr::new(Op::I32Const, a));
                 instrs.push(Instr::new(Op::I32Const, b));
                 instrs.push(Instr::new(op, 0));
