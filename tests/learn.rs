@@ -14,7 +14,8 @@ use hullvm::weights::Model;
 
 /// The units `hullvm learn` knocks out by default.
 fn knockout() -> Knockout {
-    Knockout::by_name(&NEXT_TOKEN_KIND, hullvm::transformer::ffn_units).unwrap()
+    let units = hullvm::transformer::ffn_units();
+    Knockout::by_name(&NEXT_TOKEN_KIND, |node| units.get(node).cloned()).unwrap()
 }
 
 fn program(name: &str) -> CorpusProgram {

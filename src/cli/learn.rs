@@ -135,7 +135,8 @@ pub fn run(args: Args) -> Result<()> {
     ensure!(args.tokens > 0, "--tokens must be at least 1");
     super::prepare(args.out.as_deref())?;
     let built = hullvm::build_model();
-    let default = Knockout::by_name(&NEXT_TOKEN_KIND, hullvm::transformer::ffn_units)?;
+    let units = hullvm::transformer::ffn_units();
+    let default = Knockout::by_name(&NEXT_TOKEN_KIND, |node| units.get(node).cloned())?;
     let knockout = if args.units.is_empty() {
         default
     } else {

@@ -14,15 +14,22 @@ pub fn build() -> crate::weights::Model {
     write::build(&machine, &schedule) // matrices, written from the graph
 }
 
-/// Where the units of the FFN node `name` sit in the built model: its layer
-/// and its rows in that layer's FFN. Names are the machine's own (e.g.
-/// `emit_byte`), so a caller that picks units by name follows the model as
-/// it changes.
-pub fn ffn_units(name: &str) -> Option<(usize, std::ops::Range<usize>)> {
+/// Where the units of each FFN node sit in the built model, by the node's
+/// name (the machine's own, e.g. `emit_byte`): its layer and its rows in
+/// that layer's FFN. A caller that picks units by name follows the model
+/// as it changes.
+pub fn ffn_units() -> std::collections::HashMap<String, (usize, std::ops::Range<usize>)> {
     let machine = machine::build();
     let g = &machine.graph;
     let schedule = schedule::schedule(g);
-    let f = g.ffns.iter().position(|ffn| g.name(ffn.output) == name)?;
-    let first = write::first_units(g, &schedule)[f];
-    Some((schedule.ffn_layer[f], first..first + g.ffns[f].units.len()))
+    let first = write::first_units(g, &schedule);
+    let mut units = std::collections::HashMap::new();
+    for (f, ffn) in g.ffns.iter().enumerate() {
+        let rows = first[f]..first[f] + ffn.units.len();
+        // The first node of a name, as a search in graph order finds it.
+        units
+            .entry(g.name(ffn.output).to_string())
+            .or_insert((schedule.ffn_layer[f], rows));
+    }
+    units
 }

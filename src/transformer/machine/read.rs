@@ -41,13 +41,12 @@ pub(super) fn operand_stack(b: &mut Builder, sp: Dim, word: &Expr, byte_index: &
     let top = stack(b, "top", sp.into(), vec![word.clone(), p()]);
     let second = stack(b, "second", sp - 1.0, vec![word.clone(), p()]);
     let third_pos = stack(b, "third", sp - 2.0, vec![p()])[0];
-    // Byte k of a stack value sits k tokens after the start of its bytes.
-    let byte_at = |k: &Expr, pos: Dim| Expr::from(pos) - 4.0 + k.clone();
-    let (top_b1, top_crumbs) = byte_with_crumbs(b, "top_byte", byte_at(byte_index, top[1]));
-    let (sec_b1, sec_crumbs) = byte_with_crumbs(b, "second_byte", byte_at(byte_index, second[1]));
+    let byte_at = |pos: Dim| stack_byte(pos, byte_index.clone());
+    let (top_b1, top_crumbs) = byte_with_crumbs(b, "top_byte", byte_at(top[1]));
+    let (sec_b1, sec_crumbs) = byte_with_crumbs(b, "second_byte", byte_at(second[1]));
     let third_b1 = b.g.lookup(
         "third_byte",
-        byte_at(byte_index, third_pos),
+        byte_at(third_pos),
         p(),
         p_sq(),
         None,
@@ -64,6 +63,12 @@ pub(super) fn operand_stack(b: &mut Builder, sp: Dim, word: &Expr, byte_index: &
         top_pos: top[1],
         sec_pos: second[1],
     }
+}
+
+/// The position of byte `k` of the stack value whose commit is at `pos`:
+/// its bytes are the 4 tokens before the commit.
+pub(super) fn stack_byte(pos: Dim, k: Expr) -> Expr {
+    Expr::from(pos) - 4.0 + k
 }
 
 /// Two values of the byte token at position `at`, by a head named `name`.

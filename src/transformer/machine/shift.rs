@@ -15,8 +15,8 @@
 //! read: one ReGLU unit per part and value of r, gated on r's one-hot dim,
 //! the byte being inside the value, and the op.
 
-use super::read::{byte_pair, byte_with_crumbs, Stack};
-use super::{byte, is_zero, one, p, p_sq, Builder};
+use super::read::{byte_pair, byte_with_crumbs, stack_byte, Stack};
+use super::{byte, is_zero, one, Builder};
 use crate::isa::Op;
 use crate::transformer::graph::{step_units, unit, Dim, Expr, Graph, Unit};
 
@@ -32,7 +32,7 @@ impl WindowByte {
     /// Byte `index` of the value whose commit is at `pos`, by four heads
     /// with the same query.
     fn at(b: &mut Builder, name: &str, pos: Dim, index: Expr) -> WindowByte {
-        let at = Expr::from(pos) - 4.0 + index;
+        let at = stack_byte(pos, index);
         let (b1, crumbs) = byte_with_crumbs(b, name, at.clone());
         let [m2, m8, m32, m128] = b.i.odd_mods;
         let [m2, m8] = byte_pair(b, &format!("{name}_mod2_8"), &at, [m2, m8]);
@@ -71,28 +71,19 @@ pub(super) fn shift_units(
     byte_index: &Expr,
     sec_neg: Dim,
 ) -> Vec<Unit> {
-    let count = b.i.count.map(Expr::from).to_vec();
-    let count = b.g.lookup(
-        "shift_count",
-        Expr::from(stack.top_pos) - 4.0,
-        p(),
-        p_sq(),
-        None,
-        count,
-    );
-    let (bits, bytes) = (Expr::from(count[0]), Expr::from(count[1]));
+    let count_at = stack_byte(stack.top_pos, Expr::zero());
+    let [r, q] = byte_pair(b, "shift_count", &count_at, b.i.count).map(Expr::from);
     let left = b.is_any("is_shl", &[Op::I32Shl]);
     let right = b.is_any("is_shr", &[Op::I32ShrU, Op::I32ShrS]);
-    let left_bytes = b.g.relu_mul("shl_bytes", bytes.clone(), left);
+    let left_bytes = b.g.relu_mul("shl_bytes", q.clone(), left);
     let k = byte_index.clone();
     // Left: the low byte is k - q - 1; right: k + q.
-    let low_index = k.clone() + bytes.clone() - Expr::from(left_bytes) * 2.0 - left;
+    let low_index = k.clone() + q.clone() - Expr::from(left_bytes) * 2.0 - left;
     let inside = |b: &mut Builder, name: &str, left_at: Expr, right_at: Expr| {
         let mut u = step_units(left, left_at);
         u.extend(step_units(one() - left, right_at));
         b.g.ffn(name, u)
     };
-    let q = bytes;
     let low_inside = inside(
         b,
         "shift_low_inside",
@@ -106,24 +97,18 @@ pub(super) fn shift_units(
         Expr::constant(2.0) - k - q,
     );
     let r_is: Vec<Dim> = (0..8)
-        .map(|j| {
-            is_zero(
-                &mut b.g,
-                &format!("shift_bits=={j}"),
-                bits.clone() - j as f64,
-            )
-        })
+        .map(|j| is_zero(&mut b.g, &format!("shift_bits=={j}"), r.clone() - j as f64))
         .collect();
     let low = WindowByte::at(b, "shift_low", stack.sec_pos, low_index.clone());
     let high = WindowByte::at(b, "shift_high", stack.sec_pos, low_index + 1.0);
 
     let mut units = Vec::new();
     let signed = b.is(Op::I32ShrS) + sec_neg;
-    for (j, &r) in (0u32..).zip(&r_is) {
+    for (j, &r_is_j) in (0u32..).zip(&r_is) {
         // A part of y, when r == j, the op is a shift this way, and the
         // byte it comes from is inside the value.
         let mut part = |way: Dim, inside: Dim, value: Expr| {
-            units.push(unit(Expr::from(r) + way + inside - 2.0, value, 1.0));
+            units.push(unit(Expr::from(r_is_j) + way + inside - 2.0, value, 1.0));
         };
         let s = 8 - j;
         if s < 8 {
@@ -139,7 +124,7 @@ pub(super) fn shift_units(
             );
         }
         // shr_s of a negative value: a byte outside it is 255.
-        let fill = |inside: Dim| Expr::from(r) - inside + signed.clone() - 2.0;
+        let fill = |inside: Dim| Expr::from(r_is_j) - inside + signed.clone() - 2.0;
         units.push(unit(
             fill(low_inside),
             Graph::ONE,
