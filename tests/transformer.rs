@@ -257,3 +257,109 @@ fn a_saved_and_loaded_model_decodes_the_same_tokens() {
     assert!(runs[0].trace == runs[1].trace, "traces differ");
     assert_eq!(runs[1].output, b"19134\n");
 }
+
+/// `i32.mul`, `i32.div_u` and `i32.clz` on the transformer: products
+/// whose columns and carries reach their extremes (all-ones operands, a
+/// carry into every byte), quotients with every digit set or just one, and
+/// a xorshift walk over the rest (with `rem_u`, which is `a - b * (a / b)`,
+/// and `clz` of every bit length), exact with both caches; their heads and
+/// units carry the results.
+#[test]
+fn the_native_multiply_and_divide_are_exact_and_their_circuits_carry_them() {
+    let wat = r#"(module
+      (import "env" "output_byte" (func $out (param i32)))
+      (memory 1)
+      (func $emit (param $v i32)
+        (call $out (local.get $v))
+        (call $out (i32.shr_u (local.get $v) (i32.const 8)))
+        (call $out (i32.shr_u (local.get $v) (i32.const 16)))
+        (call $out (i32.shr_u (local.get $v) (i32.const 24))))
+      (func (export "compute")
+        (local $i i32) (local $x i32) (local $y i32)
+        (call $emit (i32.mul (i32.const -1) (i32.const -1)))
+        (call $emit (i32.mul (i32.const 0xffff) (i32.const 0xffff)))
+        (call $emit (i32.mul (i32.const 0x00ff00ff) (i32.const 0xff00ff01)))
+        (call $emit (i32.mul (i32.const 0x80000000) (i32.const 3)))
+        (call $emit (i32.div_u (i32.const -1) (i32.const 1)))
+        (call $emit (i32.div_u (i32.const -1) (i32.const -1)))
+        (call $emit (i32.div_u (i32.const 0x80000000) (i32.const 0x7fffffff)))
+        (call $emit (i32.div_u (i32.const -1) (i32.const 0x100)))
+        (call $emit (i32.div_u (i32.const 12345) (i32.const 0x10000)))
+        (local.set $x (i32.const 0x9e3779b9))
+        (loop $walk
+          (local.set $x (i32.xor (local.get $x) (i32.shl (local.get $x) (i32.const 13))))
+          (local.set $x (i32.xor (local.get $x) (i32.shr_u (local.get $x) (i32.const 17))))
+          (local.set $x (i32.xor (local.get $x) (i32.shl (local.get $x) (i32.const 5))))
+          (local.set $y (i32.mul (local.get $x) (i32.const 0x2545f491)))
+          (call $emit (i32.mul (local.get $x) (local.get $y)))
+          (call $emit (i32.mul (i32.shr_u (local.get $y) (local.get $i)) (local.get $x)))
+          (call $emit (i32.div_u (local.get $x) (i32.or (i32.shr_u (local.get $y) (local.get $i)) (i32.const 1))))
+          (call $emit (i32.rem_u (local.get $y) (i32.or (i32.shr_u (local.get $x) (local.get $i)) (i32.const 1))))
+          (call $emit (i32.clz (i32.shr_u (local.get $y) (local.get $i))))
+          (br_if $walk (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                               (i32.const 32))))))"#;
+    let program = hullvm::compile::compile_compute(wat.as_bytes(), b"")
+        .unwrap()
+        .program;
+    let expected: Vec<u8> = {
+        let mut products = vec![
+            u32::MAX.wrapping_mul(u32::MAX),
+            0xffff * 0xffff,
+            0x00ff_00ffu32.wrapping_mul(0xff00_ff01),
+            0x8000_0000u32.wrapping_mul(3),
+            u32::MAX,
+            1,
+            1,
+            0x00ff_ffff,
+            0,
+        ];
+        let mut x: u32 = 0x9e37_79b9;
+        for i in 0..32 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            let y = x.wrapping_mul(0x2545_f491);
+            products.push(x.wrapping_mul(y));
+            products.push((y >> i).wrapping_mul(x));
+            products.push(x / ((y >> i) | 1));
+            products.push(y % ((x >> i) | 1));
+            products.push((y >> i).leading_zeros());
+        }
+        products.iter().flat_map(|p| p.to_le_bytes()).collect()
+    };
+    let model = hullvm::build_model();
+    let decoder = Decoder::new(model.clone());
+    let r = reference::run(&program, 2_000_000);
+    assert_eq!(r.output, expected, "the reference tracer");
+    let hull = decoder.session::<HullCache>().run(&program, 2_000_000);
+    if let Some(d) = verify::first_divergence(&program, &r.trace, &hull.trace) {
+        panic!("hull: {d}");
+    }
+    assert_eq!(hull.output, expected);
+    const BRUTE: usize = 3_000;
+    let brute = decoder.session::<BruteCache>().run(&program, BRUTE);
+    assert_eq!(brute.trace, r.trace[..BRUTE]);
+    for name in ["mul_top[3]", "mul_second[0]", "div_digit"] {
+        let (l, h) = (model.config.head_info.iter().enumerate())
+            .find_map(|(l, heads)| Some((l, heads.iter().position(|h| h.name == name)?)))
+            .unwrap();
+        assert_breaks_on(&program, model.clone(), name, |m| {
+            m.layers[l].output.column_mut(2 * h).fill(0.0);
+        });
+    }
+    let units = hullvm::transformer::ffn_units();
+    for node in [
+        "mul_remainder",
+        "k==7",
+        "div_divisor2",
+        "result_scale",
+        "bit_length",
+    ] {
+        let (l, rows) = units[node].clone();
+        assert_breaks_on(&program, model.clone(), node, |m| {
+            for u in rows {
+                m.layers[l].ffn_out.column_mut(u).fill(0.0);
+            }
+        });
+    }
+}

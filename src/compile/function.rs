@@ -697,6 +697,30 @@ impl FunctionCompiler<'_, '_, '_> {
         self.call_helper(name);
     }
 
+    /// `a / b` (or `a % b`, as `a - b * (a / b)`) on the machine's own
+    /// `i32.div_u`, after the trap for b = 0, which the machine's digits
+    /// do not handle.
+    fn divide(&mut self, remainder: bool) {
+        self.height -= 1;
+        self.mark_lowered();
+        let [b, a] = [0, 1].map(|k| self.temp(TEMP_FIRST + k));
+        let zero = self.cx.trap(Trap::IntegerDivideByZero);
+        self.emit(Op::LocalTee, b);
+        self.emit(Op::I32Eqz, 0);
+        self.cx.asm.emit_jump(Op::BrIf, zero);
+        if remainder {
+            self.emit(Op::LocalTee, a);
+            self.emit(Op::LocalGet, a);
+        }
+        self.emit(Op::LocalGet, b);
+        self.emit(Op::I32DivU, 0);
+        if remainder {
+            self.emit(Op::LocalGet, b);
+            self.emit(Op::I32Mul, 0);
+            self.emit(Op::I32Sub, 0);
+        }
+    }
+
     /// x rot n = (x `toward` n) | (x `back` -n): the shifts take their
     /// count mod 32, so n = 0 gives x | x.
     fn rotate(&mut self, name: &str, toward: Op, back: Op) {
@@ -877,12 +901,12 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I32GeU => self.binary(Op::I32GeU),
             O::I32Add => self.binary(Op::I32Add),
             O::I32Sub => self.binary(Op::I32Sub),
-            O::I32Mul => self.binary_helper("mul"),
+            O::I32Mul => self.binary(Op::I32Mul),
             O::I32DivS => self.binary_helper("div_s"),
-            O::I32DivU => self.binary_helper("div_u"),
+            O::I32DivU => self.divide(false),
             O::I32RemS => self.binary_helper("rem_s"),
             O::I32RemU => {
-                self.binary_helper("rem_u");
+                self.divide(true);
                 if self.module_id == ModuleId::User && self.cx.options.plant_rem_u_bug {
                     // Deliberately wrong, for the source-diff test: r + (r > 4).
                     let t = self.temp(TEMP_FIRST);
@@ -901,7 +925,7 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I32ShrU => self.binary(Op::I32ShrU),
             O::I32Rotl => self.rotate("rotl", Op::I32Shl, Op::I32ShrU),
             O::I32Rotr => self.rotate("rotr", Op::I32ShrU, Op::I32Shl),
-            O::I32Clz => self.call_helper("clz"),
+            O::I32Clz => self.emit(Op::I32Clz, 0),
             O::I32Ctz => self.call_helper("ctz"),
             O::I32Popcnt => self.call_helper("popcnt"),
             O::I32Extend8S => self.sign_extend(Op::I32Store8, Op::I32Load8S),

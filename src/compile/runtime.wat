@@ -1,10 +1,10 @@
 ;; hullvm's runtime: the operations the machine lacks, written with its ops
-;; only (add, sub, and, or, xor, shifts, comparisons, branches, locals, byte
-;; loads and stores).
+;; only (add, sub, mul, div_u, and, or, xor, shifts, clz, comparisons,
+;; branches, locals, byte loads and stores).
 ;;
-;; The compiler lowers `i32.mul`, `i32.div_u`, ... into calls to these exports.
-;; Helpers may use each other's operations (`i32.div_u` inside `div_s` is
-;; itself lowered to a call of `div_u`). Imports from "hullvm" named `trap_*`
+;; The compiler lowers `i32.div_s`, `i64.mul`, ... into calls to these exports.
+;; Helpers may use each other's operations (`i32.rem_s` inside a helper is
+;; itself lowered to a call of `rem_s`). Imports from "hullvm" named `trap_*`
 ;; become jumps to the program's trap exits. The memory here is a private
 ;; scratch area that the compiler relocates above the program's own memory.
 ;;
@@ -15,71 +15,12 @@
   (import "hullvm" "trap_integer_overflow" (func $trap_overflow))
   (memory 1)
 
-  (func (export "mul") (param $a i32) (param $b i32) (result i32)
-    (local $r i32) (local $n i32)
-    ;; iterate over the operand with more leading zeros
-    (if (i32.lt_u (local.get $a) (local.get $b))
-      (then
-        (local.set $r (local.get $a))
-        (local.set $a (local.get $b))
-        (local.set $b (local.get $r))
-        (local.set $r (i32.const 0))))
-    (if (i32.eqz (local.get $b)) (then (return (i32.const 0))))
-    (local.set $n (i32.const 32))
-    (block $top
-      (loop $skip
-        (br_if $top (i32.lt_s (local.get $b) (i32.const 0)))
-        (local.set $b (i32.add (local.get $b) (local.get $b)))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $skip)))
-    (loop $bits
-      (local.set $r (i32.add (local.get $r) (local.get $r)))
-      (if (i32.lt_s (local.get $b) (i32.const 0))
-        (then (local.set $r (i32.add (local.get $r) (local.get $a)))))
-      (local.set $b (i32.add (local.get $b) (local.get $b)))
-      (br_if $bits (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (local.get $r))
-
-  ;; Unsigned long division; returns quotient and remainder.
+  ;; Quotient and remainder, on the machine's own division (b != 0).
   (func $divmod_u (param $a i32) (param $b i32) (result i32 i32)
-    (local $q i32) (local $r i32) (local $n i32) (local $high i32)
-    (if (i32.eqz (local.get $b)) (then (call $trap_div_zero)))
-    (if (i32.gt_u (local.get $b) (local.get $a))
-      (then (return (i32.const 0) (local.get $a))))
-    (local.set $n (i32.const 32))
-    ;; a >= b > 0, so a has a set bit: skip its leading zeros
-    (block $top
-      (loop $skip
-        (br_if $top (i32.lt_s (local.get $a) (i32.const 0)))
-        (local.set $a (i32.add (local.get $a) (local.get $a)))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $skip)))
-    (loop $bits
-      ;; r = 2r + top bit of a; when r had bit 31 set, 2r overflowed and
-      ;; certainly exceeds b, so the subtraction below is due.
-      (local.set $high (i32.lt_s (local.get $r) (i32.const 0)))
-      (local.set $r
-        (i32.add (i32.add (local.get $r) (local.get $r))
-                 (i32.lt_s (local.get $a) (i32.const 0))))
-      (local.set $a (i32.add (local.get $a) (local.get $a)))
-      (local.set $q (i32.add (local.get $q) (local.get $q)))
-      (if (i32.ne (i32.const 0)
-            (i32.add (local.get $high) (i32.ge_u (local.get $r) (local.get $b))))
-        (then
-          (local.set $r (i32.sub (local.get $r) (local.get $b)))
-          (local.set $q (i32.add (local.get $q) (i32.const 1)))))
-      (br_if $bits (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local $q i32)
+    (local.set $q (i32.div_u (local.get $a) (local.get $b)))
     (local.get $q)
-    (local.get $r))
-
-  (func (export "div_u") (param $a i32) (param $b i32) (result i32)
-    (drop (call $divmod_u (local.get $a) (local.get $b))))
-
-  (func (export "rem_u") (param $a i32) (param $b i32) (result i32)
-    (local $r i32)
-    (local.set $r (call $divmod_u (local.get $a) (local.get $b)))
-    (drop)
-    (local.get $r))
+    (i32.sub (local.get $a) (i32.mul (local.get $q) (local.get $b))))
 
   (func $abs (param $x i32) (result i32)
     (select (i32.sub (i32.const 0) (local.get $x)) (local.get $x)
@@ -101,29 +42,12 @@
     (select (i32.sub (i32.const 0) (local.get $r)) (local.get $r)
             (i32.lt_s (local.get $a) (i32.const 0))))
 
-  ;; Binary search for the top set bit.
-  (func (export "clz") (param $a i32) (result i32)
-    (local $n i32)
-    (if (i32.eqz (local.get $a)) (then (return (i32.const 32))))
-    (if (i32.lt_u (local.get $a) (i32.const 0x10000))
-      (then (local.set $n (i32.const 16))
-            (local.set $a (i32.shl (local.get $a) (i32.const 16)))))
-    (if (i32.lt_u (local.get $a) (i32.const 0x1000000))
-      (then (local.set $n (i32.add (local.get $n) (i32.const 8)))
-            (local.set $a (i32.shl (local.get $a) (i32.const 8)))))
-    (if (i32.lt_u (local.get $a) (i32.const 0x10000000))
-      (then (local.set $n (i32.add (local.get $n) (i32.const 4)))
-            (local.set $a (i32.shl (local.get $a) (i32.const 4)))))
-    (if (i32.lt_u (local.get $a) (i32.const 0x40000000))
-      (then (local.set $n (i32.add (local.get $n) (i32.const 2)))
-            (local.set $a (i32.shl (local.get $a) (i32.const 2)))))
-    (i32.add (local.get $n) (i32.ge_s (local.get $a) (i32.const 0))))
-
-  ;; The bits below the lowest set one, counted (all 32 for a = 0).
+  ;; The bits below the lowest set one are the mask ~a & (a - 1), whose bit
+  ;; length is the count (all 32 for a = 0).
   (func (export "ctz") (param $a i32) (result i32)
-    (call $popcnt
-      (i32.sub (i32.and (local.get $a) (i32.sub (i32.const 0) (local.get $a)))
-               (i32.const 1))))
+    (i32.sub (i32.const 32)
+             (i32.clz (i32.and (i32.xor (local.get $a) (i32.const -1))
+                               (i32.sub (local.get $a) (i32.const 1))))))
 
   ;; Sums of bits in ever wider fields.
   (func $popcnt (export "popcnt") (param $a i32) (result i32)
@@ -167,35 +91,30 @@
     (i32.sub (i32.sub (local.get $ah) (local.get $bh))
              (i32.lt_u (local.get $al) (local.get $bl))))
 
-  ;; The full 64-bit product of two u32s, shift and add over y's bits.
+  ;; The full 64-bit product of two u32s from the products of their 16-bit
+  ;; halves: the low word is x * y itself; the high word adds the high
+  ;; halves' product, the middle products' high halves, and the carry out
+  ;; of the low word (at most 3 * 2^16 before its shift, so nothing
+  ;; overflows).
   (func $mul_wide_u (param $x i32) (param $y i32) (result i32 i32)
-    (local $lo i32) (local $hi i32) (local $n i32)
-    ;; iterate over the operand with more leading zeros
-    (if (i32.lt_u (local.get $x) (local.get $y))
-      (then
-        (local.set $n (local.get $x))
-        (local.set $x (local.get $y))
-        (local.set $y (local.get $n))))
-    (if (i32.eqz (local.get $y)) (then (return (i32.const 0) (i32.const 0))))
-    (local.set $n (i32.const 32))
-    (block $top
-      (loop $skip
-        (br_if $top (i32.lt_s (local.get $y) (i32.const 0)))
-        (local.set $y (i32.add (local.get $y) (local.get $y)))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $skip)))
-    (loop $bits
-      (local.set $hi (i32.add (i32.add (local.get $hi) (local.get $hi))
-                              (i32.lt_s (local.get $lo) (i32.const 0))))
-      (local.set $lo (i32.add (local.get $lo) (local.get $lo)))
-      (if (i32.lt_s (local.get $y) (i32.const 0))
-        (then
-          (local.set $lo (i32.add (local.get $lo) (local.get $x)))
-          (local.set $hi (i32.add (local.get $hi)
-                                  (i32.lt_u (local.get $lo) (local.get $x))))))
-      (local.set $y (i32.add (local.get $y) (local.get $y)))
-      (br_if $bits (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (local.get $lo) (local.get $hi))
+    (local $x0 i32) (local $x1 i32) (local $y0 i32) (local $y1 i32)
+    (local $p01 i32) (local $p10 i32)
+    (local.set $x0 (i32.and (local.get $x) (i32.const 0xffff)))
+    (local.set $x1 (i32.shr_u (local.get $x) (i32.const 16)))
+    (local.set $y0 (i32.and (local.get $y) (i32.const 0xffff)))
+    (local.set $y1 (i32.shr_u (local.get $y) (i32.const 16)))
+    (local.set $p01 (i32.mul (local.get $x0) (local.get $y1)))
+    (local.set $p10 (i32.mul (local.get $x1) (local.get $y0)))
+    (i32.mul (local.get $x) (local.get $y))
+    (i32.add
+      (i32.add (i32.mul (local.get $x1) (local.get $y1))
+               (i32.add (i32.shr_u (local.get $p01) (i32.const 16))
+                        (i32.shr_u (local.get $p10) (i32.const 16))))
+      (i32.shr_u
+        (i32.add (i32.shr_u (i32.mul (local.get $x0) (local.get $y0)) (i32.const 16))
+                 (i32.add (i32.and (local.get $p01) (i32.const 0xffff))
+                          (i32.and (local.get $p10) (i32.const 0xffff))))
+        (i32.const 16))))
 
   ;; a * b mod 2^64 = a_lo * b_lo + 2^32 (a_lo * b_hi + a_hi * b_lo)
   (func (export "mul64") (param $al i32) (param $ah i32) (param $bl i32) (param $bh i32)
@@ -209,62 +128,107 @@
              (i32.add (i32.mul (local.get $al) (local.get $bh))
                       (i32.mul (local.get $ah) (local.get $bl)))))
 
-  ;; Unsigned long division; returns quotient and remainder (four words).
+  ;; (u1:u0) / v for u1 < v: quotient and remainder (Hacker's Delight's
+  ;; divlu). With v shifted until its top bit is set, each of the two
+  ;; 16-bit quotient digits is the machine's division of the top words by
+  ;; v's top half, too large by at most 2, and corrected.
+  (func $divlu (param $u1 i32) (param $u0 i32) (param $v i32) (result i32 i32)
+    (local $s i32) (local $vn1 i32) (local $vn0 i32) (local $un32 i32)
+    (local $un10 i32) (local $un1 i32) (local $un0 i32) (local $un21 i32)
+    (local $q1 i32) (local $q0 i32) (local $rhat i32)
+    (local.set $s (i32.clz (local.get $v)))
+    (local.set $v (i32.shl (local.get $v) (local.get $s)))
+    (local.set $vn1 (i32.shr_u (local.get $v) (i32.const 16)))
+    (local.set $vn0 (i32.and (local.get $v) (i32.const 0xffff)))
+    ;; the bits u0 gives u1 (none when s = 0, where the shift would be 32)
+    (local.set $un32
+      (i32.or (i32.shl (local.get $u1) (local.get $s))
+              (i32.and (i32.shr_u (local.get $u0) (i32.sub (i32.const 32) (local.get $s)))
+                       (i32.shr_s (i32.sub (i32.const 0) (local.get $s)) (i32.const 31)))))
+    (local.set $un10 (i32.shl (local.get $u0) (local.get $s)))
+    (local.set $un1 (i32.shr_u (local.get $un10) (i32.const 16)))
+    (local.set $un0 (i32.and (local.get $un10) (i32.const 0xffff)))
+    (local.set $q1 (i32.div_u (local.get $un32) (local.get $vn1)))
+    (local.set $rhat (i32.sub (local.get $un32) (i32.mul (local.get $q1) (local.get $vn1))))
+    (block $high_digit
+      (loop $high_again
+        (br_if $high_digit
+          (i32.eqz (i32.or (i32.ge_u (local.get $q1) (i32.const 0x10000))
+                           (i32.gt_u (i32.mul (local.get $q1) (local.get $vn0))
+                                     (i32.or (i32.shl (local.get $rhat) (i32.const 16))
+                                             (local.get $un1))))))
+        (local.set $q1 (i32.sub (local.get $q1) (i32.const 1)))
+        (local.set $rhat (i32.add (local.get $rhat) (local.get $vn1)))
+        (br_if $high_again (i32.lt_u (local.get $rhat) (i32.const 0x10000)))))
+    (local.set $un21
+      (i32.sub (i32.or (i32.shl (local.get $un32) (i32.const 16)) (local.get $un1))
+               (i32.mul (local.get $q1) (local.get $v))))
+    (local.set $q0 (i32.div_u (local.get $un21) (local.get $vn1)))
+    (local.set $rhat (i32.sub (local.get $un21) (i32.mul (local.get $q0) (local.get $vn1))))
+    (block $low_digit
+      (loop $low_again
+        (br_if $low_digit
+          (i32.eqz (i32.or (i32.ge_u (local.get $q0) (i32.const 0x10000))
+                           (i32.gt_u (i32.mul (local.get $q0) (local.get $vn0))
+                                     (i32.or (i32.shl (local.get $rhat) (i32.const 16))
+                                             (local.get $un0))))))
+        (local.set $q0 (i32.sub (local.get $q0) (i32.const 1)))
+        (local.set $rhat (i32.add (local.get $rhat) (local.get $vn1)))
+        (br_if $low_again (i32.lt_u (local.get $rhat) (i32.const 0x10000)))))
+    (i32.or (i32.shl (local.get $q1) (i32.const 16)) (local.get $q0))
+    (i32.shr_u
+      (i32.sub (i32.or (i32.shl (local.get $un21) (i32.const 16)) (local.get $un0))
+               (i32.mul (local.get $q0) (local.get $v)))
+      (local.get $s)))
+
+  ;; Unsigned division; returns quotient and remainder (four words). A
+  ;; divisor of one word takes two divlu steps; a wider one leaves a
+  ;; one-word quotient, estimated from the top words of a / 2 and b
+  ;; shifted left until its top bit is set, and corrected once
+  ;; (Hacker's Delight's divlu64).
   (func $divmod64_u (param $al i32) (param $ah i32) (param $bl i32) (param $bh i32)
     (result i32 i32 i32 i32)
-    (local $ql i32) (local $qh i32) (local $rl i32) (local $rh i32)
-    (local $n i32) (local $high i32)
+    (local $q i32) (local $qh i32) (local $r i32) (local $n i32)
+    (local $pl i32) (local $ph i32) (local $rl i32) (local $rh i32)
     (if (i32.eq (i32.add (i32.eqz (local.get $bl)) (i32.eqz (local.get $bh))) (i32.const 2))
       (then (call $trap_div_zero)))
-    (if (i32.eq (i32.add (i32.eqz (local.get $ah)) (i32.eqz (local.get $bh))) (i32.const 2))
+    (if (i32.eqz (local.get $bh))
       (then
-        (call $divmod_u (local.get $al) (local.get $bl))
-        (local.set $rl)
-        (local.set $ql)
-        (return (local.get $ql) (i32.const 0) (local.get $rl) (i32.const 0))))
-    ;; b > a: the quotient is 0
-    (if (select (i32.gt_u (local.get $bl) (local.get $al))
-                (i32.gt_u (local.get $bh) (local.get $ah))
-                (i32.eq (local.get $bh) (local.get $ah)))
-      (then (return (i32.const 0) (i32.const 0) (local.get $al) (local.get $ah))))
-    (local.set $n (i32.const 64))
-    ;; a >= b > 0, so a has a set bit: skip its leading zeros
-    (block $top
-      (loop $skip
-        (br_if $top (i32.lt_s (local.get $ah) (i32.const 0)))
-        (local.set $ah (i32.add (i32.add (local.get $ah) (local.get $ah))
-                                (i32.lt_s (local.get $al) (i32.const 0))))
-        (local.set $al (i32.add (local.get $al) (local.get $al)))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $skip)))
-    (loop $bits
-      ;; r = 2r + top bit of a; when r had bit 63 set, 2r overflowed and
-      ;; certainly exceeds b, so the subtraction below is due.
-      (local.set $high (i32.lt_s (local.get $rh) (i32.const 0)))
-      (local.set $rh (i32.add (i32.add (local.get $rh) (local.get $rh))
-                              (i32.lt_s (local.get $rl) (i32.const 0))))
-      (local.set $rl (i32.add (i32.add (local.get $rl) (local.get $rl))
-                              (i32.lt_s (local.get $ah) (i32.const 0))))
-      (local.set $ah (i32.add (i32.add (local.get $ah) (local.get $ah))
-                              (i32.lt_s (local.get $al) (i32.const 0))))
-      (local.set $al (i32.add (local.get $al) (local.get $al)))
-      (local.set $qh (i32.add (i32.add (local.get $qh) (local.get $qh))
-                              (i32.lt_s (local.get $ql) (i32.const 0))))
-      (local.set $ql (i32.add (local.get $ql) (local.get $ql)))
-      ;; r >= b, high words first
-      (if (i32.ne (i32.const 0)
-            (i32.add (local.get $high)
-                     (select (i32.ge_u (local.get $rl) (local.get $bl))
-                             (i32.gt_u (local.get $rh) (local.get $bh))
-                             (i32.eq (local.get $rh) (local.get $bh)))))
-        (then
-          (local.set $rh (i32.sub (i32.sub (local.get $rh) (local.get $bh))
-                                  (i32.lt_u (local.get $rl) (local.get $bl))))
-          (local.set $rl (i32.sub (local.get $rl) (local.get $bl)))
-          ;; q was just doubled: its low bit is free
-          (local.set $ql (i32.add (local.get $ql) (i32.const 1)))))
-      (br_if $bits (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (local.get $ql) (local.get $qh) (local.get $rl) (local.get $rh))
+        (local.set $qh (i32.div_u (local.get $ah) (local.get $bl)))
+        (call $divlu (i32.sub (local.get $ah) (i32.mul (local.get $qh) (local.get $bl)))
+                     (local.get $al) (local.get $bl))
+        (local.set $r)
+        (local.set $q)
+        (return (local.get $q) (local.get $qh) (local.get $r) (i32.const 0))))
+    (local.set $n (i32.clz (local.get $bh)))
+    (call $divlu
+      (i32.shr_u (local.get $ah) (i32.const 1))
+      (i32.or (i32.shr_u (local.get $al) (i32.const 1)) (i32.shl (local.get $ah) (i32.const 31)))
+      ;; b's top word once shifted left by n
+      (i32.or (i32.shl (local.get $bh) (local.get $n))
+              (i32.and (i32.shr_u (local.get $bl) (i32.sub (i32.const 32) (local.get $n)))
+                       (i32.shr_s (i32.sub (i32.const 0) (local.get $n)) (i32.const 31)))))
+    (drop)
+    (local.set $q)
+    (local.set $q (i32.shr_u (local.get $q) (i32.sub (i32.const 31) (local.get $n))))
+    (if (local.get $q) (then (local.set $q (i32.sub (local.get $q) (i32.const 1)))))
+    ;; r = a - q b, then one more b if it fits
+    (call $mul_wide_u (local.get $q) (local.get $bl))
+    (local.set $ph)
+    (local.set $pl)
+    (local.set $ph (i32.add (local.get $ph) (i32.mul (local.get $q) (local.get $bh))))
+    (local.set $rl (i32.sub (local.get $al) (local.get $pl)))
+    (local.set $rh (i32.sub (i32.sub (local.get $ah) (local.get $ph))
+                            (i32.lt_u (local.get $al) (local.get $pl))))
+    (if (select (i32.ge_u (local.get $rl) (local.get $bl))
+                (i32.gt_u (local.get $rh) (local.get $bh))
+                (i32.eq (local.get $rh) (local.get $bh)))
+      (then
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (local.set $rh (i32.sub (i32.sub (local.get $rh) (local.get $bh))
+                                (i32.lt_u (local.get $rl) (local.get $bl))))
+        (local.set $rl (i32.sub (local.get $rl) (local.get $bl)))))
+    (local.get $q) (i32.const 0) (local.get $rl) (local.get $rh))
 
   (func (export "div_u64") (param $al i32) (param $ah i32) (param $bl i32) (param $bh i32)
     (result i32 i32)

@@ -776,9 +776,9 @@ const CORE_BINARY: [Instruction<'static>; 12] = [
     Instruction::I32GeU,
 ];
 
-/// i32 binary operators the published machine lacks (division apart): a
-/// runtime call (`mul`), hullvm's extension ops (`and` ... `shr_u`), or
-/// composed of them (the rotations).
+/// i32 binary operators the published machine lacks (division apart):
+/// hullvm's extension ops (`mul`, `and` ... `shr_u`), or composed of them
+/// (the rotations).
 const LOWERED_BINARY: [Instruction<'static>; 9] = [
     Instruction::I32Mul,
     Instruction::I32And,
@@ -816,8 +816,8 @@ const UNARY: [Instruction<'static>; 6] = [
 
 /// The wasm text name of every instruction the generator emits.
 /// The histogram's name for `ins` right after an `i32.const`: the forms the
-/// compiler writes out inline (`compile/function/constant.rs`: mul and
-/// the rotations), and the extension ops fed a constant.
+/// compiler writes out inline (`compile/function/constant.rs`: the
+/// rotations), and the extension ops fed a constant.
 fn constant_form(ins: &Instruction) -> Option<&'static str> {
     use Instruction as I;
     Some(match ins {

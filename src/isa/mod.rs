@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 /// The opcodes: the published machine's 36 core ops in its order, then
-/// hullvm's extension ops (bit operations and shifts), which the published
+/// hullvm's extension ops (bit operations, shifts, multiply, divide, count leading zeros), which the published
 /// vocabulary lacks and which take ids after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Op {
@@ -57,10 +57,13 @@ pub enum Op {
     I32Shl,
     I32ShrU,
     I32ShrS,
+    I32Mul,
+    I32DivU,
+    I32Clz,
 }
 
 impl Op {
-    pub const ALL: [Op; 42] = [
+    pub const ALL: [Op; 45] = [
         Op::Halt,
         Op::Return,
         Op::Call,
@@ -103,6 +106,9 @@ impl Op {
         Op::I32Shl,
         Op::I32ShrU,
         Op::I32ShrS,
+        Op::I32Mul,
+        Op::I32DivU,
+        Op::I32Clz,
     ];
 
     /// How many of [`Op::ALL`] the published machine has: the rest extend it.
@@ -157,6 +163,9 @@ impl Op {
             Op::I32Shl => "i32.shl",
             Op::I32ShrU => "i32.shr_u",
             Op::I32ShrS => "i32.shr_s",
+            Op::I32Mul => "i32.mul",
+            Op::I32DivU => "i32.div_u",
+            Op::I32Clz => "i32.clz",
         }
     }
 
@@ -171,10 +180,10 @@ impl Op {
         match self {
             I32Const | LocalGet | GlobalGet => 1,
             Halt | Return | Call | Br | LocalTee | I32Eqz | I32Load | I32Load8S | I32Load8U
-            | I32Load16S | I32Load16U | InputBase => 0,
+            | I32Load16S | I32Load16U | InputBase | I32Clz => 0,
             Drop | LocalSet | GlobalSet | BrIf | Output | I32Eq | I32Ne | I32LtS | I32LtU
             | I32GtS | I32GtU | I32LeS | I32LeU | I32GeS | I32GeU | I32Add | I32Sub | I32And
-            | I32Or | I32Xor | I32Shl | I32ShrU | I32ShrS => -1,
+            | I32Or | I32Xor | I32Shl | I32ShrU | I32ShrS | I32Mul | I32DivU => -1,
             Select | I32Store | I32Store8 | I32Store16 => -2,
         }
     }
@@ -208,6 +217,9 @@ impl Op {
                 | I32Shl
                 | I32ShrU
                 | I32ShrS
+                | I32Mul
+                | I32DivU
+                | I32Clz
                 | I32Load
                 | I32Load8S
                 | I32Load8U
@@ -828,7 +840,7 @@ mod tests {
     #[test]
     fn vocab_matches_the_published_size_and_order() {
         let v = Vocab::get();
-        assert_eq!(v.len(), PUBLISHED_VOCAB + 6);
+        assert_eq!(v.len(), PUBLISHED_VOCAB + 9);
         assert_eq!(Token(0).name(), "!");
         assert_eq!(Token::op(Op::I32And).0, 915);
         assert_eq!(Token::op(Op::I32Xor).0, 917);

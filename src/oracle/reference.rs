@@ -124,6 +124,22 @@ enum Step {
     Halt,
 }
 
+/// The four scratch bytes `i32.mul` writes before its result: for each
+/// byte k of the product, `floor(Y_k / 1024)`, where `Y_k` is the byte
+/// schoolbook's column k (the products `a_i b_j` with `i + j = k`) plus the
+/// carry into it. The machine needs them to take each result byte modulo
+/// 256 (see `transformer/machine/multiply.rs`).
+pub(crate) fn multiply_scratch(a: u32, b: u32) -> [u8; 4] {
+    let (a, b) = (a.to_le_bytes(), b.to_le_bytes());
+    let mut carry = 0u64;
+    std::array::from_fn(|k| {
+        let column: u64 = (0..=k).map(|i| a[i] as u64 * b[k - i] as u64).sum();
+        let y = column + carry;
+        carry = y >> 8;
+        (y >> 10) as u8
+    })
+}
+
 impl Interpreter<'_> {
     fn bytes(&mut self, value: u32, n: usize, flags: [bool; 4]) {
         for (i, &flag) in flags.iter().enumerate().take(n) {
@@ -261,6 +277,36 @@ impl Interpreter<'_> {
                     I32ShrU => a.wrapping_shr(b),
                     _ => (a as i32).wrapping_shr(b) as u32,
                 };
+                self.stack.push(v);
+                self.bytes(v, 4, NO);
+                self.commit(op, false);
+            }
+            I32Mul => {
+                let b = self.pop()?;
+                let a = self.pop()?;
+                let v = a.wrapping_mul(b);
+                self.stack.push(v);
+                for s in multiply_scratch(a, b) {
+                    self.trace.push(self.tok.byte[s as usize][0]);
+                }
+                self.bytes(v, 4, NO);
+                self.commit(op, false);
+            }
+            I32DivU => {
+                let b = self.pop()?;
+                let a = self.pop()?;
+                // The compiler tests for zero first; the machine's digits
+                // would be meaningless.
+                let q = a.checked_div(b).ok_or("i32.div_u by zero")?;
+                self.stack.push(q);
+                for d in q.to_be_bytes() {
+                    self.trace.push(self.tok.byte[d as usize][0]);
+                }
+                self.bytes(q, 4, NO);
+                self.commit(op, false);
+            }
+            I32Clz => {
+                let v = self.pop()?.leading_zeros();
                 self.stack.push(v);
                 self.bytes(v, 4, NO);
                 self.commit(op, false);

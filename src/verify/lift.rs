@@ -109,18 +109,15 @@ enum Frame {
     User(Option<Instance>),
 }
 
-/// The 4-byte value a trace line carries (its first four byte tokens).
+/// The 4-byte value a trace line carries: its last four byte tokens
+/// (`i32.mul` writes scratch bytes before them).
 fn line_value(line: &[Token]) -> u32 {
-    let mut v = 0u32;
-    for (i, b) in line
+    let bytes: Vec<u8> = line.iter().filter_map(|t| t.kind().byte_value()).collect();
+    let value = &bytes[bytes.len().saturating_sub(4)..];
+    value
         .iter()
-        .filter_map(|t| t.kind().byte_value())
-        .take(4)
         .enumerate()
-    {
-        v |= (b as u32) << (8 * i);
-    }
-    v
+        .fold(0, |v, (i, &b)| v | (b as u32) << (8 * i))
 }
 
 /// The value of type `num` on top of the shadow stack: one word, or for a

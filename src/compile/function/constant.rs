@@ -1,9 +1,8 @@
 //! Operators whose right operand is a constant the compiler sees: clang
-//! writes most multiplications and i64 shifts this way (`x * 10`,
-//! `h >> 33`). Knowing the constant, the compiler writes the operation out
-//! of the machine's ops instead of calling a runtime helper:
+//! writes most i64 shifts and rotations this way (`h >> 33`). Knowing the
+//! constant, the compiler writes the operation out of the machine's ops
+//! instead of calling a runtime helper:
 //!
-//! - `x * c` is a shift-and-add chain over c's set bits (or -c's, negated);
 //! - an i64 shift or rotation by a constant is i32 shifts of its two words
 //!   (`i64.const` is two `i32.const`s, low word first), the bits that
 //!   cross from one word to the other added in;
@@ -21,7 +20,6 @@ use crate::isa::Op;
 
 /// Temporaries of these lowerings: each composite keeps its operand in its
 /// own slot, so one lowering may call another.
-const OPERAND: u32 = TEMP_FIRST + 1;
 const PART: u32 = TEMP_FIRST + 2;
 /// The words of an i64 operand.
 const HIGH: u32 = TEMP_FIRST + 3;
@@ -35,7 +33,6 @@ impl FunctionCompiler<'_, '_, '_> {
             return false;
         };
         let lower: fn(&mut Self, u32) = match helper {
-            "mul" => Self::mul_const,
             "rotl" => |f, c| f.rotl_const(c & 31),
             "rotr" => |f, c| f.rotl_const(32 - (c & 31)),
             _ => return false,
@@ -208,44 +205,4 @@ impl FunctionCompiler<'_, '_, '_> {
         self.shr_u_const(32 - k);
         self.emit(Op::I32Add, 0);
     }
-
-    /// x * c by a shift-and-add chain over the set bits of c or of -c,
-    /// whichever is shorter (then negated): at most 129 instructions, where
-    /// the helper's loop runs several hundred.
-    fn mul_const(&mut self, c: u32) {
-        let negate = chain_cost(c.wrapping_neg()) + 3 < chain_cost(c);
-        let m = if negate { c.wrapping_neg() } else { c };
-        if m == 0 {
-            self.emit(Op::Drop, 0);
-            self.emit(Op::I32Const, 0);
-            return;
-        }
-        let x = self.temp(OPERAND);
-        self.emit(Op::LocalSet, x);
-        if negate {
-            self.emit(Op::I32Const, 0);
-        }
-        self.emit(Op::LocalGet, x);
-        // Horner over the set bits below the top one, shifting by the gap
-        // to each.
-        let mut at = 31 - m.leading_zeros();
-        for bit in (0..at).rev().filter(|&bit| m >> bit & 1 == 1) {
-            self.shl_const(at - bit);
-            self.emit(Op::LocalGet, x);
-            self.emit(Op::I32Add, 0);
-            at = bit;
-        }
-        self.shl_const(at);
-        if negate {
-            self.emit(Op::I32Sub, 0);
-        }
-    }
-}
-
-/// Instructions the chain for `x * m` takes.
-fn chain_cost(m: u32) -> u32 {
-    if m == 0 {
-        return 2;
-    }
-    2 + 4 * (m.count_ones() - 1) + 2 * (m.trailing_zeros() > 0) as u32
 }

@@ -2,7 +2,7 @@
 //! and the score of every token of the vocabulary.
 
 use super::execute::ResultByte;
-use super::fetch::Place;
+use super::fetch::{LongPlace, Place};
 use super::{byte, Builder};
 use crate::isa::{Op, Token, TokenKind, Vocab};
 use crate::transformer::graph::{unit, Dim, Expr, Graph};
@@ -12,7 +12,7 @@ use crate::transformer::graph::{unit, Dim, Expr, Graph};
 const EMIT: f64 = 1048576.0;
 
 /// Ops whose result is 4 value bytes (no branch), closed by a commit; so
-/// is every extension op's.
+/// is every extension op's but the long ones'.
 const FOUR_BYTE_OPS: [Op; 24] = [
     Op::I32Const,
     Op::LocalGet,
@@ -53,8 +53,16 @@ pub(super) struct Next {
     pub(super) commit_sts: Dim,
 }
 
+/// Ops that write 4 scratch bytes before their 4 result bytes.
+const LONG_OPS: [Op; 2] = [Op::I32Mul, Op::I32DivU];
+
 /// `nonzero` is `[top != 0]`: whether br_if branches.
-pub(super) fn next_token_kind(b: &mut Builder, place: &Place, nonzero: Dim) -> Next {
+pub(super) fn next_token_kind(
+    b: &mut Builder,
+    place: &Place,
+    nonzero: Dim,
+    long_place: &LongPlace,
+) -> Next {
     let &Place {
         in_bt,
         k0,
@@ -67,10 +75,11 @@ pub(super) fn next_token_kind(b: &mut Builder, place: &Place, nonzero: Dim) -> N
     } = place;
     let four_byte: Vec<Op> = FOUR_BYTE_OPS
         .iter()
-        .chain(Op::extension())
+        .chain(Op::extension().iter().filter(|op| !LONG_OPS.contains(op)))
         .copied()
         .collect();
     let four = b.is_any("four_byte_op", &four_byte);
+    let long = b.is_any("long_op", &LONG_OPS);
     let store16 = b.is_any("is_store16", &[Op::I32Store16]);
     let store8 = b.is_any("is_store8", &[Op::I32Store8]);
     let emit_byte = b.g.ffn(
@@ -80,6 +89,11 @@ pub(super) fn next_token_kind(b: &mut Builder, place: &Place, nonzero: Dim) -> N
             unit(Expr::from(store16) + k_le1 - 1.0, Graph::ONE, 1.0),
             unit(Expr::from(store8) + k0 - 1.0, Graph::ONE, 1.0),
             unit(Expr::from(in_bt) + k_le3 - 1.0, Graph::ONE, 1.0),
+            unit(
+                Expr::from(long) + long_place.emits_byte - 1.0,
+                Graph::ONE,
+                1.0,
+            ),
         ],
     );
     let emit_commit = b.g.ffn(
@@ -93,6 +107,7 @@ pub(super) fn next_token_kind(b: &mut Builder, place: &Place, nonzero: Dim) -> N
             unit(b.is(Op::BrIf) + k0 - nonzero - in_bt - 1.0, Graph::ONE, 1.0),
             unit(b.is(Op::Br) + k4 + in_bt - 2.0, Graph::ONE, 1.0),
             unit(b.is(Op::BrIf) + k4 + in_bt - 2.0, Graph::ONE, 1.0),
+            unit(Expr::from(long) + long_place.k[8] - 1.0, Graph::ONE, 1.0),
         ],
     );
     let emit_halt = b.g.ffn(
@@ -163,6 +178,7 @@ pub(super) fn output_scores(
     let outputs = [
         result.value,
         result.flag,
+        result.scale,
         next.emit_byte,
         next.emit_commit,
         next.emit_halt,
@@ -185,8 +201,9 @@ pub(super) fn output_scores(
         .tokens()
         .map(|t: Token| match t.kind() {
             TokenKind::Byte { value, flag } => {
-                Expr::from(next.emit_byte) * EMIT
-                    + matching(value as f64, result.value.into())
+                let v = value as f64;
+                Expr::from(next.emit_byte) * EMIT + matching(v, result.value.into())
+                    - Expr::from(result.scale) * (v * v)
                     + matching(flag as u8 as f64, result.flag.into())
             }
             TokenKind::Out(v) => {

@@ -152,9 +152,32 @@ fn bitwise_units(
     r
 }
 
+/// `i32.clz`'s result byte: 32 minus the top value's bit length, which
+/// counts the powers of two at or below it (one step each). Its other
+/// bytes are 0.
+pub(super) fn leading_zeros(b: &mut Builder, stack: &Stack, k0: Dim) -> Vec<Unit> {
+    let top = Expr::from(stack.top_val);
+    let steps = (0..32)
+        .flat_map(|j| step_units(Graph::ONE, top.clone() - 2f64.powi(j)))
+        .collect();
+    let bit_length = b.g.ffn("bit_length", steps);
+    let gate = b.is(Op::I32Clz) + k0 - 1.0;
+    vec![unit(gate, one() * 32.0 - bit_length, 1.0)]
+}
+
+/// The extension ops' units of the result byte and of its score scale.
+#[derive(Default)]
+pub(super) struct Extension {
+    pub(super) value: Vec<Unit>,
+    pub(super) scale: Vec<Unit>,
+}
+
 pub(super) struct ResultByte {
     pub(super) value: Dim,
     pub(super) flag: Dim,
+    /// How much more a byte's square weighs in its score (0 but where
+    /// `i32.div_u` emits a quotient digit).
+    pub(super) scale: Dim,
 }
 
 /// The byte each op emits at `byte_index`, and its flag: one unit per case,
@@ -166,7 +189,7 @@ pub(super) fn result_byte(
     read: &Operands,
     arith: &Arithmetic,
     cmp: &Comparisons,
-    extension: Vec<Unit>,
+    extension: Extension,
 ) -> ResultByte {
     let &Place {
         k0,
@@ -208,7 +231,7 @@ pub(super) fn result_byte(
     f.push(unit(b.is(Op::I32Add), arith.add.carry, 1.0));
     r.push(unit(b.is(Op::I32Sub), arith.sub.byte.clone(), 1.0));
     f.push(unit(b.is(Op::I32Sub), arith.sub.carry, 1.0));
-    r.extend(extension);
+    r.extend(extension.value);
     for (op, value) in &cmp.results {
         r.push(unit(b.is(*op) + k0 - 1.0, value, 1.0));
     }
@@ -237,5 +260,6 @@ pub(super) fn result_byte(
     f.push(unit(b.is(Op::Return) + in_bt - 1.0, arith.ret.carry, 1.0));
     let value = b.g.ffn("result_byte", r);
     let flag = b.g.ffn("result_flag", f);
-    ResultByte { value, flag }
+    let scale = b.g.ffn("result_scale", extension.scale);
+    ResultByte { value, flag, scale }
 }

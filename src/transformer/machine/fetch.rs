@@ -3,15 +3,25 @@
 //! at.
 
 use super::embedding::Inputs;
-use super::{is_zero, one, p, p_sq};
+use super::{byte, is_zero, one, p, p_sq};
 use crate::transformer::graph::{step_units, unit, Dim, Expr, Graph};
 
 pub(super) struct Previous {
     /// The u32 whose bytes are the four tokens before this one (low first);
     /// `{` reads as 0 so that it can seed the stack.
     pub(super) word: Expr,
-    /// `byte1` of the token just before this one: the word's high byte.
-    pub(super) high_byte1: Dim,
+    /// `byte1` of the four tokens before this one, the nearest first
+    /// (`prev1` .. `prev4`): `prev1` is the word's high byte.
+    pub(super) byte1: [Dim; 4],
+}
+
+impl Previous {
+    /// The bytes of this token and the three before it, the nearest first
+    /// (-1 where a token is not a byte).
+    pub(super) fn recent(&self, i: &Inputs) -> [Expr; 4] {
+        let [prev1, prev2, prev3, _] = self.byte1;
+        [i.byte1, prev1, prev2, prev3].map(byte)
+    }
 }
 
 pub(super) fn previous_tokens(g: &mut Graph, i: &Inputs) -> Previous {
@@ -33,7 +43,7 @@ pub(super) fn previous_tokens(g: &mut Graph, i: &Inputs) -> Previous {
         + (i.start - 1.0) * 16843009.0;
     Previous {
         word,
-        high_byte1: prev1,
+        byte1: [prev1, prev2, prev3, prev4],
     }
 }
 
@@ -84,6 +94,28 @@ pub(super) fn place_in_instruction(g: &mut Graph, i: &Inputs) -> Place {
     }
 }
 
+/// Where this token sits in a long op (`i32.mul`, `i32.div_u`): 4 scratch
+/// bytes, then 4 result bytes, then the commit.
+pub(super) struct LongPlace {
+    /// `[byte_index == k]` for k in 0..=8.
+    pub(super) k: [Dim; 9],
+    /// `[byte_index <= 7]`.
+    pub(super) emits_byte: Dim,
+}
+
+/// `Place`'s one-hots and the ones it lacks.
+pub(super) fn long_place(g: &mut Graph, place: &Place) -> LongPlace {
+    let mut new = |k: f64| is_zero(g, &format!("k=={k}"), place.byte_index.clone() - k);
+    let (k3, k5, k6, k7, k8) = (new(3.0), new(5.0), new(6.0), new(7.0), new(8.0));
+    let k = [place.k0, place.k1, place.k2, k3, place.k4, k5, k6, k7, k8];
+    let emits_byte = g.step(
+        "k<=7",
+        Graph::ONE,
+        Expr::constant(7.0) - place.byte_index.clone(),
+    );
+    LongPlace { k, emits_byte }
+}
+
 /// Program counter, stack depth and call depth.
 pub(super) struct Sums {
     pub(super) pc: Dim,
@@ -99,7 +131,7 @@ pub(super) fn running_sums(g: &mut Graph, i: &Inputs, prev: &Previous) -> Sums {
         unit(Graph::ONE, i.d_pc, 1.0),
         unit(i.jump, prev.word.clone(), 1.0),
     ];
-    for mut u in step_units(i.jump, Expr::from(prev.high_byte1) - 129.0) {
+    for mut u in step_units(i.jump, Expr::from(prev.byte1[0]) - 129.0) {
         u.coef *= -4294967296.0;
         pc_units.push(u);
     }

@@ -1,5 +1,6 @@
-//! The WASM machine of the 36 core ops and the extension's bit operations
-//! and shifts, written as a computation graph.
+//! The WASM machine of the 36 core ops and the extension's bit operations,
+//! shifts, multiply, divide and count of leading zeros, written as a
+//! computation graph.
 //!
 //! Each position holds one token. From the token so far the graph computes
 //! which instruction is executing (the program counter is a running sum of
@@ -12,7 +13,11 @@
 //!
 //! Invariants that keep everything exact:
 //! - every dim is an integer (running sums are rounded right after their
-//!   averaging head), so scores are exact and ties are real ties;
+//!   averaging head), so scores are exact and ties are real ties; the one
+//!   exception, the result byte where `i32.mul` or `i32.div_u` hands the
+//!   scores a number to divide, is a multiple of 1/2048 or 1/2 below
+//!   2^33, so its scores are exact too and their argmax wins by at least
+//!   1/1024 (`multiply.rs`, `divide.rs`);
 //! - lookup keys are exact integers: positions, depths, addresses;
 //! - a byte token `vv` carries `byte1 = vv + 1`, so 0 means "not a byte".
 //!
@@ -21,19 +26,23 @@
 //! the program at depth 1, so the slot under an empty stack reads 0 (the
 //! base address `input_base` writes its input at).
 
+mod divide;
 mod embedding;
 mod emit;
 mod execute;
 mod fetch;
+mod multiply;
 mod read;
 mod shift;
 
 use crate::isa::{Op, Token};
 use crate::transformer::graph::{unit, Dim, Expr, Graph};
+use divide::divide;
 use embedding::Inputs;
 use emit::{next_token_kind, output_scores};
-use execute::{arithmetic, bitwise, comparisons, result_byte};
-use fetch::{fetch, place_in_instruction, previous_tokens, running_sums, Fetched};
+use execute::{arithmetic, bitwise, comparisons, leading_zeros, result_byte, Extension};
+use fetch::{fetch, long_place, place_in_instruction, previous_tokens, running_sums, Fetched};
+use multiply::multiply;
 use read::{locals, memory, operand_stack, return_addresses, Operands};
 use shift::shift_units;
 
@@ -162,15 +171,31 @@ pub fn build() -> Machine {
 
     let arith = arithmetic(&mut b, &fetched, &read);
     let cmp = comparisons(&mut b.g, &read.stack);
-    let mut extension = bitwise(&mut b, &read.stack);
-    extension.extend(shift_units(
+    let mut extension = Extension::default();
+    extension.value.extend(bitwise(&mut b, &read.stack));
+    extension.value.extend(shift_units(
         &mut b,
         &read.stack,
         &place.byte_index,
         cmp.sec_neg,
     ));
+    extension
+        .value
+        .extend(leading_zeros(&mut b, &read.stack, place.k0));
+    let long = long_place(&mut b.g, &place);
+    let recent = prev.recent(&b.i);
+    extension.value.extend(multiply(
+        &mut b,
+        read.stack.sec_pos,
+        read.stack.top_pos,
+        &long,
+        &recent,
+    ));
+    let div = divide(&mut b, &read.stack, &place, &long, &recent);
+    extension.value.extend(div.value);
+    extension.scale.extend(div.scale);
     let result = result_byte(&mut b, &place, &fetched, &read, &arith, &cmp, extension);
-    let next = next_token_kind(&mut b, &place, cmp.nonzero);
+    let next = next_token_kind(&mut b, &place, cmp.nonzero, &long);
 
     let scores = output_scores(&mut b.g, &result, &next, read.stack.top_b1, place.in_bt);
     let embedding = b.i.embedding(&b.points);
@@ -263,15 +288,19 @@ mod tests {
     }
 
     #[test]
-    fn graph_evaluator_computes_the_bit_operations_and_shifts_byte_by_byte() {
+    fn graph_evaluator_computes_the_extension_ops_byte_by_byte() {
         use crate::isa::Instr;
-        let pairs: [(u32, u32); 6] = [
+        let pairs: [(u32, u32); 10] = [
             (0, 0),
             (u32::MAX, 0x1234_5678),
             (0xdead_beef, 0x0f0f_f0f0),
             (0x8000_0001, 0x7fff_ffff),
             (0xc3c3_5a5a, 0x3c3c_a5a5),
             (0x0102_0408, 0x1020_4080),
+            (u32::MAX, u32::MAX),
+            (0xffff_fffe, 1),
+            (0x1234_5678, 0x100),
+            (0x8000_0000, 0x0001_0001),
         ];
         // Every shift count, of a negative value (and counts past 31).
         let counts = (0..34).map(|n| (0x8765_4321, n * 33));
@@ -280,7 +309,11 @@ mod tests {
         // the trace's length.
         for (a, b) in pairs.into_iter().chain(counts) {
             let mut instrs = Vec::new();
-            for &op in Op::extension() {
+            // The compiler never divides by zero on the machine.
+            let ops = Op::extension()
+                .iter()
+                .filter(|&&op| b != 0 || op != Op::I32DivU);
+            for &op in ops {
                 instrs.push(Instr::new(Op::I32Const, a));
                 instrs.push(Instr::new(Op::I32Const, b));
                 instrs.push(Instr::new(op, 0));
