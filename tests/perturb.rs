@@ -309,3 +309,31 @@ fn an_earlier_layer_writing_a_position_slot_turns_the_shortcut_off() {
     assert_shortcut_ends_after(2, &Decoder::new(ffn.clone()));
     decode_both("layer 2 FFN writes p", ffn);
 }
+
+/// A prompt token's output scores are never read, so the hull session
+/// skips the FFN units and head answers that feed only slots nothing reads
+/// again (brute force runs them all). Make a unit of the next-to-last
+/// layer that the prompt skips write a slot the last layer's values read:
+/// the decoder must now run it on the prompt, and both caches still agree.
+#[test]
+fn a_unit_made_to_feed_a_value_is_run_on_the_prompt() {
+    let m = model();
+    let base = Decoder::new(m.clone());
+    let last = m.layers.len() - 1;
+    assert!(
+        base.prompt_units()[last].iter().all(|&run| !run),
+        "nothing after the last layer reads its units on the prompt"
+    );
+    let l = last - 1;
+    let writes = |u: usize| m.layers[l].ffn_out.column(u).iter().any(|&v| v != 0.0);
+    let unit = (0..m.config.d_ffn)
+        .find(|&u| writes(u) && !base.prompt_units()[l][u])
+        .expect("a unit of the next-to-last layer skipped on the prompt");
+    let slot = (0..m.config.d_model)
+        .find(|&s| m.layers[last].value.column(s).iter().any(|&v| v != 0.0))
+        .unwrap();
+    let fed = perturbed(|m| m.layers[l].ffn_out[[slot, unit]] += 0.25);
+    let decoder = Decoder::new(fed.clone());
+    assert!(decoder.prompt_units()[l][unit]);
+    decode_both("a skipped unit writes a value's slot", fed);
+}

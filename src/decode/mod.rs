@@ -22,7 +22,7 @@ use crate::isa::{Program, Token, TokenKind};
 use crate::weights::{Model, Tie};
 use attention::{Inexact, KvCache};
 use lookup::{position_key, position_winner, rebase, Running, Winner};
-use plan::{HeadPlan, ProjectionRows};
+use plan::{HeadPlan, ProjectionRows, Unscored};
 use sparse::{Csc, Csr};
 use unembed::Unembedding;
 
@@ -31,7 +31,11 @@ struct SparseLayer {
     key: Csr,
     value: Csr,
     output: Csr,
-    ffn_gate: Csr,
+    /// ffn_gate by column: the gates are summed over the non-zero inputs.
+    ffn_gate_by_input: Csc,
+    /// The same for a token whose scores are not read: the gates of the
+    /// units it needs only (`plan::Unscored`).
+    unscored_gate_by_input: Csc,
     ffn_value: Csr,
     /// ffn_out by column: only open units contribute.
     ffn_out_by_unit: Csc,
@@ -39,13 +43,20 @@ struct SparseLayer {
 }
 
 impl SparseLayer {
-    fn new(l: &crate::weights::Layer) -> SparseLayer {
+    fn new(l: &crate::weights::Layer, unscored_units: &[bool]) -> SparseLayer {
+        let mut unscored_gate = l.ffn_gate.clone();
+        for (mut row, &needed) in unscored_gate.rows_mut().into_iter().zip(unscored_units) {
+            if !needed {
+                row.fill(0.0);
+            }
+        }
         SparseLayer {
+            unscored_gate_by_input: Csc::from_dense(&unscored_gate),
             query: Csr::from_dense(&l.query),
             key: Csr::from_dense(&l.key),
             value: Csr::from_dense(&l.value),
             output: Csr::from_dense(&l.output),
-            ffn_gate: Csr::from_dense(&l.ffn_gate),
+            ffn_gate_by_input: Csc::from_dense(&l.ffn_gate),
             ffn_value: Csr::from_dense(&l.ffn_value),
             ffn_out_by_unit: Csc::from_dense(&l.ffn_out),
             ties: l.ties.clone(),
@@ -55,15 +66,13 @@ impl SparseLayer {
     /// The kernels index without bounds checks: every matrix must read
     /// vectors as long as the ones the session passes.
     fn shapes_agree(&self, d_model: usize, heads: usize, d_ffn: usize) -> bool {
-        [
-            &self.query,
-            &self.key,
-            &self.value,
-            &self.ffn_gate,
-            &self.ffn_value,
-        ]
-        .iter()
-        .all(|m| m.n_cols == d_model)
+        [&self.query, &self.key, &self.value, &self.ffn_value]
+            .iter()
+            .all(|m| m.n_cols == d_model)
+            && self.ffn_gate_by_input.cols.len() == d_model
+            && self.ffn_gate_by_input.n_rows == d_ffn
+            && self.unscored_gate_by_input.cols.len() == d_model
+            && self.unscored_gate_by_input.n_rows == d_ffn
             && self.output.n_cols == 2 * heads
             && self.ffn_out_by_unit.cols.len() == d_ffn
             && self.ties.len() == heads
@@ -79,12 +88,20 @@ pub struct Decoder {
     position_slots: [usize; 2],
     stop: Token,
     plans: Vec<HeadPlan>,
+    unscored: Unscored,
     horizon: Horizon,
 }
 
 impl Decoder {
     pub fn new(model: Model) -> Decoder {
-        let layers: Vec<SparseLayer> = model.layers.iter().map(SparseLayer::new).collect();
+        let plans = plan::plan_heads(&model);
+        let unscored = Unscored::new(&model, &plans);
+        let layers: Vec<SparseLayer> = model
+            .layers
+            .iter()
+            .zip(&unscored.units)
+            .map(|(l, units)| SparseLayer::new(l, units))
+            .collect();
         let c = &model.config;
         assert!(
             layers
@@ -92,10 +109,10 @@ impl Decoder {
                 .all(|l| l.shapes_agree(c.d_model, c.heads, c.d_ffn)),
             "weight shapes agree with the config"
         );
-        let plans = plan::plan_heads(&model);
         Decoder {
             horizon: horizon::horizon(&model, &plans),
             plans,
+            unscored,
             embedding: model
                 .embedding
                 .rows()
@@ -133,7 +150,20 @@ impl Decoder {
                 .collect();
             out += &format!("layer {l}: {}\n", kinds.join(", "));
         }
+        let [(units, all_units), (asked, heads)] = self.unscored.work();
+        out += &format!(
+            "a prompt token (its scores unread) runs {units} of {all_units} FFN units \
+             and asks {asked} of {heads} heads\n"
+        );
         out + &format!("horizon: {}\n", self.horizon)
+    }
+
+    /// Per layer and FFN unit: does a token whose output scores are not
+    /// read (every prompt token but the last) run it? Read from the
+    /// weights: only units that write a slot some later key, value, needed
+    /// query or needed unit reads.
+    pub fn prompt_units(&self) -> &[Vec<bool>] {
+        &self.unscored.units
     }
 
     /// Heads per layer.
@@ -175,13 +205,15 @@ impl Decoder {
             v: vec![0.0; 2 * h],
             heads_out: vec![0.0; 2 * h],
             winners: vec![Winner::All; h],
+            gate_sums: vec![0.0; f],
             gate: vec![0.0; f],
             open: Vec::with_capacity(f),
             ffn_acc: vec![0.0; d],
             logits: vec![0.0; self.unembedding.vocab],
             follow: vec![0; self.unembedding.block_count()],
             last_block: 0,
-            projections: plan::projection_rows(&self.plans, h, C::SHORTCUTS),
+            projections: plan::projection_rows(&self.plans, h, C::SHORTCUTS, &self.unscored),
+            unscored_units: C::SHORTCUTS,
         }
     }
 }
@@ -234,6 +266,8 @@ pub struct Session<'d, C: KvCache> {
     /// Per head of the current layer, the position(s) a position head
     /// attended to: heads with the same query take their leader's.
     winners: Vec<Winner>,
+    /// Per FFN unit, its gate's sum so far (zero between layers).
+    gate_sums: Vec<f64>,
     gate: Vec<f64>,
     /// FFN units open for the current token, ascending.
     open: Vec<u32>,
@@ -244,6 +278,9 @@ pub struct Session<'d, C: KvCache> {
     last_block: usize,
     /// Per layer, the projection rows this session computes.
     projections: Vec<ProjectionRows>,
+    /// A token whose scores are not read runs only the FFN units it
+    /// needs (with shortcuts allowed: a brute-force session runs them all).
+    unscored_units: bool,
 }
 
 /// How a decoding run ended.
@@ -299,8 +336,10 @@ pub struct Decoded {
 }
 
 impl<C: KvCache> Session<'_, C> {
-    /// Feed one token through every layer.
-    fn feed(&mut self, token: Token) -> Result<(), Stop> {
+    /// Feed one token through every layer; with `scored` false nothing
+    /// will read its output scores, so only what later tokens read is
+    /// computed (`plan::Unscored`).
+    fn feed(&mut self, token: Token, scored: bool) -> Result<(), Stop> {
         let dec = self.decoder;
         let at = self.first + self.position as u64;
         if at >= dec.horizon.positions {
@@ -315,19 +354,24 @@ impl<C: KvCache> Session<'_, C> {
         self.x[dec.position_slots[0]] += p;
         self.x[dec.position_slots[1]] += p * p;
         for l in 0..dec.layers.len() {
-            self.attend(l)?;
-            self.ffn(l);
+            self.attend(l, scored)?;
+            self.ffn(l, scored);
         }
         self.position += 1;
         Ok(())
     }
 
     /// Layer `l`'s attention heads, added to the residual stream.
-    fn attend(&mut self, l: usize) -> Result<(), Stop> {
+    fn attend(&mut self, l: usize, scored: bool) -> Result<(), Stop> {
         let dec = self.decoder;
         let layer = &dec.layers[l];
         let rows = &self.projections[l];
-        for &r in &rows.query {
+        let query = if scored {
+            &rows.query
+        } else {
+            &rows.unscored_query
+        };
+        for &r in query {
             self.q[r as usize] = layer.query.dot_row(r as usize, &self.x);
         }
         for &r in &rows.key {
@@ -338,8 +382,9 @@ impl<C: KvCache> Session<'_, C> {
         }
         let heads = dec.heads();
         for h in 0..heads {
+            let answer = scored || self.projections[l].unscored_answers[h];
             let out = self
-                .head(l * heads + h, h, layer.ties[h])
+                .head(l * heads + h, h, layer.ties[h], answer)
                 .map_err(|e| Stop::Inexact {
                     token: self.position,
                     layer: l,
@@ -354,23 +399,55 @@ impl<C: KvCache> Session<'_, C> {
     }
 
     /// One head's output: `index` over all heads, `h` within the layer.
-    fn head(&mut self, index: usize, h: usize, tie: Tie) -> Result<[f64; 2], Inexact> {
+    /// The token's key and value always go in (later tokens attend to
+    /// them); the head is asked only if its `answer` is read, else its
+    /// output is 0 (it writes only slots nothing reads again).
+    fn head(
+        &mut self,
+        index: usize,
+        h: usize,
+        tie: Tie,
+        answer: bool,
+    ) -> Result<[f64; 2], Inexact> {
+        self.store(index, h)?;
+        if !answer {
+            return Ok([0.0; 2]);
+        }
+        self.ask(index, h, tie)
+    }
+
+    /// Add the current token's key and value to head `index`.
+    fn store(&mut self, index: usize, h: usize) -> Result<(), Inexact> {
         let i = 2 * h;
-        let key = [self.k[i], self.k[i + 1]];
         let value = [self.v[i], self.v[i + 1]];
-        let query = [self.q[i], self.q[i + 1]];
         let plan = &self.decoder.plans[index];
         match &mut self.heads[index] {
-            Head::Unused => Ok([0.0; 2]),
-            Head::Constant(run) => {
-                run.push(value);
-                run.resolve()
-            }
+            Head::Unused => {}
+            Head::Constant(run) => run.push(value),
             Head::Position { stored, all } => {
                 all.push(value);
                 if let Some(s) = stored {
                     s.push(value);
                 }
+            }
+            // The plan proved these keys are (2p, -p^2) of the exact
+            // positions: they go in as integers, never a rounded p^2.
+            Head::General(cache) if matches!(plan, HeadPlan::Position { .. }) => {
+                cache.insert_integer(position_key(self.first + self.position as u64), value)?
+            }
+            Head::General(cache) => cache.insert([self.k[i], self.k[i + 1]], value)?,
+        }
+        Ok(())
+    }
+
+    /// Head `index`'s answer to the current token's query.
+    fn ask(&mut self, index: usize, h: usize, tie: Tie) -> Result<[f64; 2], Inexact> {
+        let query = [self.q[2 * h], self.q[2 * h + 1]];
+        let plan = &self.decoder.plans[index];
+        match &mut self.heads[index] {
+            Head::Unused => Ok([0.0; 2]),
+            Head::Constant(run) => run.resolve(),
+            Head::Position { stored, all } => {
                 let HeadPlan::Position {
                     token_values,
                     same_query_as,
@@ -391,33 +468,38 @@ impl<C: KvCache> Session<'_, C> {
                 self.winners[h] = winner;
                 winner.value(all, value_at)
             }
-            // The plan proved these keys are (2p, -p^2) of the exact
-            // positions: they go in as integers, never a rounded p^2.
             Head::General(cache) if matches!(plan, HeadPlan::Position { .. }) => {
-                cache.insert_integer(position_key(self.first + self.position as u64), value)?;
                 let (scaled, shift) = attention::scale_query(query)?;
                 let moved = rebase(scaled, self.first).ok_or(Inexact::Query(query))?;
                 cache.query_integer(moved, shift, tie)
             }
-            Head::General(cache) => {
-                cache.insert(key, value)?;
-                cache.query(query, tie)
-            }
+            Head::General(cache) => cache.query(query, tie),
         }
     }
 
-    /// Layer `l`'s ReGLU FFN, added to the residual stream. The value is
-    /// only needed where the gate is open, and few units are open per
-    /// token, so the output product runs over the open ones only.
-    fn ffn(&mut self, l: usize) {
+    /// Layer `l`'s ReGLU FFN, added to the residual stream. The gates are
+    /// summed over the residual's non-zero slots only; the value is only
+    /// needed where the gate is open, and few units are open per token,
+    /// so the value and output products run over the open ones only.
+    fn ffn(&mut self, l: usize, scored: bool) {
         let layer = &self.decoder.layers[l];
+        let gates = if scored || !self.unscored_units {
+            &layer.ffn_gate_by_input
+        } else {
+            &layer.unscored_gate_by_input
+        };
+        gates.mul_add_nonzero_columns(&self.x, &mut self.gate_sums);
         self.open.clear();
-        for &(j, a, b) in &layer.ffn_gate.rows {
-            let g = layer.ffn_gate.row_dot(a, b, &self.x);
+        for &j in &gates.written {
+            // Taking the sum leaves gate_sums all zeros for the next layer.
+            let g = std::mem::take(&mut self.gate_sums[j as usize]);
             if g > 0.0 {
-                self.gate[j as usize] = g * layer.ffn_value.dot_row(j as usize, &self.x);
+                self.gate[j as usize] = g;
                 self.open.push(j);
             }
+        }
+        for &j in &self.open {
+            self.gate[j as usize] *= layer.ffn_value.dot_row(j as usize, &self.x);
         }
         layer.ffn_out_by_unit.mul_add_sparse(
             &self.gate,
@@ -459,8 +541,11 @@ impl<C: KvCache> Session<'_, C> {
         let mut trace: Vec<Token> = prompt[prompt.len() - section..].to_vec();
         let mut output = Vec::new();
         let stop = 'run: {
-            for &t in &prompt {
-                if let Err(stop) = self.feed(t) {
+            for (i, &t) in prompt.iter().enumerate() {
+                // The scores after the last prompt token give the first
+                // trace token; nothing reads the others'.
+                let scored = i + 1 == prompt.len();
+                if let Err(stop) = self.feed(t, scored) {
                     break 'run stop;
                 }
                 observe(self.position);
@@ -477,7 +562,7 @@ impl<C: KvCache> Session<'_, C> {
                 if next == self.decoder.stop {
                     break Stop::Halted;
                 }
-                if let Err(stop) = self.feed(next) {
+                if let Err(stop) = self.feed(next, true) {
                     break stop;
                 }
                 observe(self.position);

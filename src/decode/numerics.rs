@@ -28,7 +28,7 @@ pub fn numerics(decoder: &Decoder, name: &str, program: &Program, max_tokens: us
     let mut session = decoder.session::<MarginCache>();
     let prompt = program.prompt();
     let section = program.input_section().len();
-    let mut fed = prompt.iter().all(|&t| session.feed(t).is_ok());
+    let mut fed = prompt.iter().all(|&t| session.feed(t, true).is_ok());
     let mut tokens = section;
     let mut logit_gap: Option<(f64, usize)> = None;
     let mut logit_ties = 0;
@@ -45,7 +45,7 @@ pub fn numerics(decoder: &Decoder, name: &str, program: &Program, max_tokens: us
         if next == decoder.stop {
             break;
         }
-        fed = session.feed(next).is_ok();
+        fed = session.feed(next, true).is_ok();
     }
     let attention_gap = session
         .attention_margins()

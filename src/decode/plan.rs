@@ -45,6 +45,10 @@ pub(crate) struct ProjectionRows {
     pub(crate) query: Vec<u32>,
     pub(crate) key: Vec<u32>,
     pub(crate) value: Vec<u32>,
+    /// The query rows and answers of a token whose scores are not read
+    /// (`Unscored`): all of them, unless shortcuts are allowed.
+    pub(crate) unscored_query: Vec<u32>,
+    pub(crate) unscored_answers: Vec<bool>,
 }
 
 /// Classify every head from the weights alone. A shortcut is taken only
@@ -134,6 +138,87 @@ impl Slots {
     }
 }
 
+/// What a token needs whose output scores are never read (every prompt
+/// token but the last): its keys and values at every layer, which the
+/// tokens after it attend to, and whatever computes the slots those read.
+/// Found backwards from the weights alone: a slot is live if a key or
+/// value row of its layer or a later one reads it, or a needed query row
+/// or FFN unit does; a unit is needed if it writes a live slot, and a
+/// head's answer if its output does (or a needed head shares its query).
+/// Everything else only writes slots nothing reads again, so skipping it
+/// changes no key, value or token.
+#[derive(Debug, Clone)]
+pub(crate) struct Unscored {
+    /// Per layer and head: the head's answer is needed.
+    pub(crate) answers: Vec<Vec<bool>>,
+    /// Per layer and FFN unit: the unit is needed.
+    pub(crate) units: Vec<Vec<bool>>,
+}
+
+impl Unscored {
+    pub(crate) fn new(model: &Model, plans: &[HeadPlan]) -> Unscored {
+        let heads = model.config.heads;
+        // No output scores: nothing is live after the last layer.
+        let mut live = vec![false; model.config.d_model];
+        let mut answers = Vec::new();
+        let mut units = Vec::new();
+        for (l, layer) in model.layers.iter().enumerate().rev() {
+            let needed: Vec<bool> = (0..layer.ffn_out.ncols())
+                .map(|u| writes_live(&layer.ffn_out, u, &live))
+                .collect();
+            for u in (0..needed.len()).filter(|&u| needed[u]) {
+                mark_read(&layer.ffn_gate, u, &mut live);
+                mark_read(&layer.ffn_value, u, &mut live);
+            }
+            let mut answer: Vec<bool> = (0..heads)
+                .map(|h| (2 * h..2 * h + 2).any(|c| writes_live(&layer.output, c, &live)))
+                .collect();
+            for h in 0..heads {
+                if let HeadPlan::Position {
+                    same_query_as: Some(leader),
+                    ..
+                } = plans[l * heads + h]
+                {
+                    answer[leader] |= answer[h];
+                }
+            }
+            for r in 0..2 * heads {
+                if answer[r / 2] {
+                    mark_read(&layer.query, r, &mut live);
+                }
+                mark_read(&layer.key, r, &mut live);
+                mark_read(&layer.value, r, &mut live);
+            }
+            answers.push(answer);
+            units.push(needed);
+        }
+        answers.reverse();
+        units.reverse();
+        Unscored { answers, units }
+    }
+
+    /// (FFN units, heads answered) such a token computes, of all.
+    pub(crate) fn work(&self) -> [(usize, usize); 2] {
+        let count = |v: &[Vec<bool>]| {
+            let all = v.iter().map(Vec::len).sum();
+            (v.iter().flatten().filter(|&&b| b).count(), all)
+        };
+        [count(&self.units), count(&self.answers)]
+    }
+}
+
+/// Does column c of `m` (slots by row) write a live slot?
+fn writes_live(m: &Array2<f64>, c: usize, live: &[bool]) -> bool {
+    m.column(c).iter().zip(live).any(|(&w, &l)| l && w != 0.0)
+}
+
+/// The slots row r of `m` reads are live.
+fn mark_read(m: &Array2<f64>, r: usize, live: &mut [bool]) {
+    for (s, &w) in m.row(r).iter().enumerate() {
+        live[s] |= w != 0.0;
+    }
+}
+
 /// The non-zero entries of row r, by ascending column.
 fn sparse_row(m: &Array2<f64>, r: usize) -> Vec<(usize, f64)> {
     m.row(r)
@@ -193,10 +278,12 @@ pub(crate) fn projection_rows(
     plans: &[HeadPlan],
     heads: usize,
     shortcuts: bool,
+    unscored: &Unscored,
 ) -> Vec<ProjectionRows> {
     plans
         .chunks(heads)
-        .map(|layer| {
+        .zip(&unscored.answers)
+        .map(|(layer, answers)| {
             let mut rows = ProjectionRows::default();
             for (h, plan) in layer.iter().enumerate() {
                 let (need_q, need_k, need_v) = match (shortcuts, plan) {
@@ -223,7 +310,11 @@ pub(crate) fn projection_rows(
                     if need_v {
                         rows.value.push(r);
                     }
+                    if need_q && (answers[h] || !shortcuts) {
+                        rows.unscored_query.push(r);
+                    }
                 }
+                rows.unscored_answers.push(answers[h] || !shortcuts);
             }
             rows
         })

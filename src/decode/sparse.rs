@@ -88,12 +88,18 @@ pub(crate) struct Csc {
     row: Vec<u32>,
     val: Vec<f64>,
     /// Rows with a non-zero, ascending.
-    written: Vec<u32>,
+    pub(crate) written: Vec<u32>,
+    /// Columns with a non-zero, ascending.
+    read: Vec<u32>,
+    pub(crate) n_rows: usize,
 }
 
 impl Csc {
     pub(crate) fn from_dense(a: &Array2<f64>) -> Csc {
-        let mut m = Csc::default();
+        let mut m = Csc {
+            n_rows: a.nrows(),
+            ..Csc::default()
+        };
         for j in 0..a.ncols() {
             let start = m.row.len() as u32;
             for i in 0..a.nrows() {
@@ -102,12 +108,45 @@ impl Csc {
                     m.val.push(a[[i, j]]);
                 }
             }
-            m.cols.push((start, m.row.len() as u32));
+            let end = m.row.len() as u32;
+            m.cols.push((start, end));
+            if end > start {
+                m.read.push(j as u32);
+            }
         }
         m.written = (0..a.nrows() as u32)
             .filter(|&i| a.row(i as usize).iter().any(|&v| v != 0.0))
             .collect();
         m
+    }
+
+    /// `acc += A x`, column by column, skipping the columns where x is
+    /// zero. Starting from a zero `acc`, each row gets its terms in
+    /// ascending column order from 0.0, as `Csr::row_dot` adds them, and
+    /// the skipped terms are exact zeros (v * 0 for a finite v): a sum
+    /// begun at +0.0 never becomes -0.0, and adding a zero to any other
+    /// value leaves it unchanged, so the result is the same bit for bit.
+    /// Where the residual stream is mostly zeros this touches only the
+    /// weights that meet a non-zero, with no per-row overhead.
+    pub(crate) fn mul_add_nonzero_columns(&self, x: &[f64], acc: &mut [f64]) {
+        debug_assert!(acc.len() >= self.n_rows);
+        for &j in &self.read {
+            let xj = x[j as usize];
+            if xj == 0.0 {
+                continue;
+            }
+            let (a, b) = self.cols[j as usize];
+            let (rows, vals) = (
+                &self.row[a as usize..b as usize],
+                &self.val[a as usize..b as usize],
+            );
+            for (&r, &v) in rows.iter().zip(vals) {
+                // SAFETY: every row index is below n_rows (built from the
+                // matrix shape), and acc is at least that long (checked
+                // above in debug builds; Decoder::new checks the shapes).
+                unsafe { *acc.get_unchecked_mut(r as usize) += v * xj };
+            }
+        }
     }
 
     /// `y += A x` where x is zero outside `support` (ascending). Each row's
