@@ -203,7 +203,7 @@ impl Decoder {
             q: vec![0.0; 2 * h],
             k: vec![0.0; 2 * h],
             v: vec![0.0; 2 * h],
-            heads_out: vec![0.0; 2 * h],
+            heads_out: vec![vec![0.0; 2 * h]; c.layers],
             winners: vec![Winner::All; h],
             gate_sums: vec![0.0; f],
             gate: vec![0.0; f],
@@ -262,7 +262,8 @@ pub struct Session<'d, C: KvCache> {
     q: Vec<f64>,
     k: Vec<f64>,
     v: Vec<f64>,
-    heads_out: Vec<f64>,
+    /// Per layer, the heads' outputs (an unvisited head's stay 0).
+    heads_out: Vec<Vec<f64>>,
     /// Per head of the current layer, the position(s) a position head
     /// attended to: heads with the same query take their leader's.
     winners: Vec<Winner>,
@@ -381,7 +382,8 @@ impl<C: KvCache> Session<'_, C> {
             self.v[r as usize] = layer.value.dot_row(r as usize, &self.x);
         }
         let heads = dec.heads();
-        for h in 0..heads {
+        for i in 0..self.projections[l].visited.len() {
+            let h = self.projections[l].visited[i] as usize;
             let answer = scored || self.projections[l].unscored_answers[h];
             let out = self
                 .head(l * heads + h, h, layer.ties[h], answer)
@@ -391,10 +393,10 @@ impl<C: KvCache> Session<'_, C> {
                     head: h,
                     detail: e.to_string(),
                 })?;
-            self.heads_out[2 * h] = out[0];
-            self.heads_out[2 * h + 1] = out[1];
+            self.heads_out[l][2 * h] = out[0];
+            self.heads_out[l][2 * h + 1] = out[1];
         }
-        layer.output.mul_add_into(&self.heads_out, &mut self.x);
+        layer.output.mul_add_into(&self.heads_out[l], &mut self.x);
         Ok(())
     }
 

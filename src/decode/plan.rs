@@ -49,6 +49,8 @@ pub(crate) struct ProjectionRows {
     /// (`Unscored`): all of them, unless shortcuts are allowed.
     pub(crate) unscored_query: Vec<u32>,
     pub(crate) unscored_answers: Vec<bool>,
+    /// The heads a session visits: an unused head's output stays 0.
+    pub(crate) visited: Vec<u32>,
 }
 
 /// Classify every head from the weights alone. A shortcut is taken only
@@ -315,6 +317,9 @@ pub(crate) fn projection_rows(
                     }
                 }
                 rows.unscored_answers.push(answers[h] || !shortcuts);
+                if !(shortcuts && matches!(plan, HeadPlan::Unused)) {
+                    rows.visited.push(h as u32);
+                }
             }
             rows
         })
