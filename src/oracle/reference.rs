@@ -116,6 +116,8 @@ struct Interpreter<'a> {
     frame_size: usize,
     frames: Vec<CallFrame>,
     memory: Vec<u8>,
+    /// Every byte from here up is zero: nothing was written there.
+    written_end: usize,
 }
 
 enum Step {
@@ -177,7 +179,12 @@ impl Interpreter<'_> {
             ));
         }
         if end > self.memory.len() {
-            self.memory.resize(end.next_power_of_two().max(1 << 16), 0);
+            // A fresh zeroed allocation is mapped lazily: only the pages a
+            // run touches cost anything, where resize() would write zeros
+            // over all of them (a load far up grows memory too).
+            let mut grown = vec![0; end.next_power_of_two().max(1 << 16)];
+            grown[..self.memory.len()].copy_from_slice(&self.memory);
+            self.memory = grown;
         }
         Ok(addr)
     }
@@ -194,6 +201,7 @@ impl Interpreter<'_> {
     fn store(&mut self, base: u32, offset: u32, value: u32, size: usize) -> Result<(), String> {
         let a = self.address(base, offset, size)?;
         self.memory[a..a + size].copy_from_slice(&value.to_le_bytes()[..size]);
+        self.written_end = self.written_end.max(a + size);
         Ok(())
     }
 
@@ -206,6 +214,7 @@ impl Interpreter<'_> {
                 let a = self.address(ins.imm, 0, input.len() + 1)?;
                 self.memory[a..a + input.len()].copy_from_slice(input);
                 self.memory[a + input.len()] = 0;
+                self.written_end = self.written_end.max(a + input.len() + 1);
                 for &b in input.iter().chain(std::iter::once(&0)) {
                     self.trace.push(Token::input_byte(b));
                 }
@@ -454,6 +463,7 @@ pub fn run_with_memory(program: &Program, max_tokens: usize) -> (Run, Vec<u8>) {
         frame_size,
         frames: Vec::new(),
         memory: Vec::new(),
+        written_end: 0,
     };
     let mut pc: u32 = 0;
     let mut steps = 0u64;
@@ -479,7 +489,10 @@ pub fn run_with_memory(program: &Program, max_tokens: usize) -> (Run, Vec<u8>) {
         m.trace.truncate(max_tokens);
     }
     let mut memory = m.memory;
-    let used = memory.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let used = memory[..m.written_end]
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |i| i + 1);
     memory.truncate(used);
     let run = Run {
         trace: m.trace,
@@ -505,6 +518,30 @@ mod tests {
 
     fn names(run: &Run) -> Vec<&'static str> {
         run.trace.iter().map(|t| t.name()).collect()
+    }
+
+    /// Memory comes back as the run left it without trailing zeros: a
+    /// load far up grows memory but writes nothing, and a zero stored last
+    /// is a trailing zero too.
+    #[test]
+    fn memory_is_returned_up_to_its_last_non_zero_byte() {
+        let p = prog(&[
+            (Op::I32Const, 100),
+            (Op::I32Const, 0x0201),
+            (Op::I32Store, 0),
+            (Op::I32Const, 200),
+            (Op::I32Const, 0),
+            (Op::I32Store, 0),
+            (Op::I32Const, 1 << 20),
+            (Op::I32Load, 0),
+            (Op::Drop, 0),
+            (Op::Halt, 0),
+        ]);
+        let (r, memory) = run_with_memory(&p, 10_000);
+        assert_eq!(r.outcome, Outcome::Halted { pc: 9 });
+        assert_eq!(memory.len(), 102);
+        assert_eq!(memory[100..], [1, 2]);
+        assert!(memory[..100].iter().all(|&b| b == 0));
     }
 
     #[test]
