@@ -213,7 +213,6 @@ impl Decoder {
             follow: vec![0; self.unembedding.block_count()],
             last_block: 0,
             projections: plan::projection_rows(&self.plans, h, C::SHORTCUTS, &self.unscored),
-            unscored_units: C::SHORTCUTS,
         }
     }
 }
@@ -279,9 +278,6 @@ pub struct Session<'d, C: KvCache> {
     last_block: usize,
     /// Per layer, the projection rows this session computes.
     projections: Vec<ProjectionRows>,
-    /// A token whose scores are not read runs only the FFN units it
-    /// needs (with shortcuts allowed: a brute-force session runs them all).
-    unscored_units: bool,
 }
 
 /// How a decoding run ended.
@@ -485,7 +481,8 @@ impl<C: KvCache> Session<'_, C> {
     /// so the value and output products run over the open ones only.
     fn ffn(&mut self, l: usize, scored: bool) {
         let layer = &self.decoder.layers[l];
-        let gates = if scored || !self.unscored_units {
+        // A brute-force session takes no shortcut: it runs every unit.
+        let gates = if scored || !C::SHORTCUTS {
             &layer.ffn_gate_by_input
         } else {
             &layer.unscored_gate_by_input

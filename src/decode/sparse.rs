@@ -9,7 +9,7 @@ use ndarray::Array2;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Csr {
     /// (row, start, end) into `col`/`val`, for rows with a non-zero.
-    pub(crate) rows: Vec<(u32, u32, u32)>,
+    rows: Vec<(u32, u32, u32)>,
     /// (start, end) of every row, empty rows included.
     by_row: Vec<(u32, u32)>,
     col: Vec<u32>,
