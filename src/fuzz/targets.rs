@@ -267,6 +267,11 @@ pub(crate) fn smith_module(data: &[u8]) -> Option<(Vec<u8>, Entry)> {
     config.available_imports = Some(available_imports());
     config.export_everything = true;
     config.allow_floats = u.ratio(1, 4).ok()?;
+    // A NaN's sign and payload are nondeterministic in wasm (wasmi on x86
+    // gives `f64.sqrt(-x)` the sign bit, hullvm does not); a reinterpret
+    // then carries either into integer code. Canonicalize every float
+    // result so the engines' runs can be compared bit for bit.
+    config.canonicalize_nans = true;
     // Proposals hullvm refuses anyway: off, so more modules compile.
     config.threads_enabled = false;
     config.shared_everything_threads_enabled = false;
