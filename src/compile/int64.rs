@@ -53,7 +53,6 @@ fn helper(op: &Operator) -> Option<(&'static str, Shape)> {
         O::I64LeU => ("le_u64", Compare),
         O::I64GeS => ("ge_s64", Compare),
         O::I64GeU => ("ge_u64", Compare),
-        O::I64Clz => ("clz64", Unary),
         O::I64Ctz => ("ctz64", Unary),
         O::I64Popcnt => ("popcnt64", Unary),
         _ => return None,
@@ -73,7 +72,8 @@ pub(super) fn report(op: &Operator) -> Option<Report> {
     }
     Some(match op {
         O::I64Eqz | O::I32WrapI64 => Report::After(Num::I32),
-        O::I64And
+        O::I64Clz
+        | O::I64And
         | O::I64Or
         | O::I64Xor
         | O::I64Const { .. }
@@ -124,6 +124,7 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I64Or => self.word_by_word(Op::I32Or),
             O::I64Xor => self.word_by_word(Op::I32Xor),
             O::I64Eqz => self.eqz64(),
+            O::I64Clz => self.clz64(),
             O::I32WrapI64 => {
                 self.height -= 1;
                 self.emit(Op::Drop, 0);
@@ -166,6 +167,23 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(Op::I32Add, 0);
         self.emit(Op::I32Const, 2);
         self.emit(Op::I32Eq, 0);
+    }
+
+    /// (lo, hi) -> (clz(hi) + clz(lo) * (hi == 0), 0): `clz(hi)` is
+    /// already 32 when the high word is zero. Nine instructions, against a
+    /// call's dozen around the same work.
+    fn clz64(&mut self) {
+        self.mark_lowered();
+        let hi = self.temp(TEMP_FIRST);
+        self.emit(Op::LocalSet, hi);
+        self.emit(Op::I32Clz, 0);
+        self.emit(Op::LocalGet, hi);
+        self.emit(Op::I32Eqz, 0);
+        self.emit(Op::I32Mul, 0);
+        self.emit(Op::LocalGet, hi);
+        self.emit(Op::I32Clz, 0);
+        self.emit(Op::I32Add, 0);
+        self.emit(Op::I32Const, 0);
     }
 
     /// x -> (x, 0 - (x < 0)): the high word of x sign-extended.

@@ -15,32 +15,37 @@
   (import "hullvm" "trap_integer_overflow" (func $trap_overflow))
   (memory 1)
 
-  ;; Quotient and remainder, on the machine's own division (b != 0).
-  (func $divmod_u (param $a i32) (param $b i32) (result i32 i32)
-    (local $q i32)
-    (local.set $q (i32.div_u (local.get $a) (local.get $b)))
-    (local.get $q)
-    (i32.sub (local.get $a) (i32.mul (local.get $q) (local.get $b))))
-
-  (func $abs (param $x i32) (result i32)
-    (select (i32.sub (i32.const 0) (local.get $x)) (local.get $x)
-            (i32.lt_s (local.get $x) (i32.const 0))))
-
+  ;; Signed division on magnitudes, the sign applied after; abs and neg are
+  ;; written out in place (a call costs more than their few instructions).
+  ;; The overflow, i32::MIN / -1, is screened by b first.
   (func (export "div_s") (param $a i32) (param $b i32) (result i32)
-    (local $q i32)
+    (local $sign i32)
     (if (i32.eqz (local.get $b)) (then (call $trap_div_zero)))
-    (if (i32.eq (local.get $a) (i32.const 0x80000000))
-      (then (if (i32.eq (local.get $b) (i32.const -1)) (then (call $trap_overflow)))))
-    (local.set $q (i32.div_u (call $abs (local.get $a)) (call $abs (local.get $b))))
-    (select (i32.sub (i32.const 0) (local.get $q)) (local.get $q)
-            (i32.ne (i32.lt_s (local.get $a) (i32.const 0))
-                    (i32.lt_s (local.get $b) (i32.const 0)))))
+    (if (i32.eq (local.get $b) (i32.const -1))
+      (then (if (i32.eq (local.get $a) (i32.const 0x80000000)) (then (call $trap_overflow)))))
+    ;; its top bit: the quotient's sign
+    (local.set $sign (i32.xor (local.get $a) (local.get $b)))
+    (if (i32.lt_s (local.get $a) (i32.const 0))
+      (then (local.set $a (i32.sub (i32.const 0) (local.get $a)))))
+    (if (i32.lt_s (local.get $b) (i32.const 0))
+      (then (local.set $b (i32.sub (i32.const 0) (local.get $b)))))
+    (local.set $a (i32.div_u (local.get $a) (local.get $b)))
+    (if (i32.lt_s (local.get $sign) (i32.const 0))
+      (then (return (i32.sub (i32.const 0) (local.get $a)))))
+    (local.get $a))
 
+  ;; The remainder takes a's sign.
   (func (export "rem_s") (param $a i32) (param $b i32) (result i32)
-    (local $r i32)
-    (local.set $r (i32.rem_u (call $abs (local.get $a)) (call $abs (local.get $b))))
-    (select (i32.sub (i32.const 0) (local.get $r)) (local.get $r)
-            (i32.lt_s (local.get $a) (i32.const 0))))
+    (local $sign i32)
+    (local.set $sign (local.get $a))
+    (if (i32.lt_s (local.get $a) (i32.const 0))
+      (then (local.set $a (i32.sub (i32.const 0) (local.get $a)))))
+    (if (i32.lt_s (local.get $b) (i32.const 0))
+      (then (local.set $b (i32.sub (i32.const 0) (local.get $b)))))
+    (local.set $a (i32.rem_u (local.get $a) (local.get $b)))
+    (if (i32.lt_s (local.get $sign) (i32.const 0))
+      (then (return (i32.sub (i32.const 0) (local.get $a)))))
+    (local.get $a))
 
   ;; The bits below the lowest set one are the mask ~a & (a - 1), whose bit
   ;; length is the count (all 32 for a = 0).
@@ -72,11 +77,6 @@
     (i32.sub (i32.const 0) (local.get $lo))
     (i32.sub (i32.sub (i32.const 0) (local.get $hi))
              (i32.ne (local.get $lo) (i32.const 0))))
-
-  (func $abs64 (param $lo i32) (param $hi i32) (result i32 i32)
-    (if (i32.lt_s (local.get $hi) (i32.const 0))
-      (then (return (call $neg64 (local.get $lo) (local.get $hi)))))
-    (local.get $lo) (local.get $hi))
 
   (func (export "add64") (param $al i32) (param $ah i32) (param $bl i32) (param $bh i32)
     (result i32 i32)
@@ -128,28 +128,19 @@
              (i32.add (i32.mul (local.get $al) (local.get $bh))
                       (i32.mul (local.get $ah) (local.get $bl)))))
 
-  ;; (u1:u0) / v for u1 < v: quotient and remainder (Hacker's Delight's
-  ;; divlu). With v shifted until its top bit is set, each of the two
-  ;; 16-bit quotient digits is the machine's division of the top words by
-  ;; v's top half, too large by at most 2, and corrected.
-  (func $divlu (param $u1 i32) (param $u0 i32) (param $v i32) (result i32 i32)
-    (local $s i32) (local $vn1 i32) (local $vn0 i32) (local $un32 i32)
-    (local $un10 i32) (local $un1 i32) (local $un0 i32) (local $un21 i32)
+  ;; (u1:u0) / v for u1 < v and v's top bit set: the quotient (Hacker's
+  ;; Delight's divlu after its normalisation). Each of the two 16-bit
+  ;; quotient digits is the machine's division of the top words by v's top
+  ;; half, too large by at most 2, and corrected.
+  (func $divlu_normal (param $u1 i32) (param $u0 i32) (param $v i32) (result i32)
+    (local $vn1 i32) (local $vn0 i32) (local $un1 i32) (local $un0 i32) (local $un21 i32)
     (local $q1 i32) (local $q0 i32) (local $rhat i32)
-    (local.set $s (i32.clz (local.get $v)))
-    (local.set $v (i32.shl (local.get $v) (local.get $s)))
     (local.set $vn1 (i32.shr_u (local.get $v) (i32.const 16)))
     (local.set $vn0 (i32.and (local.get $v) (i32.const 0xffff)))
-    ;; the bits u0 gives u1 (none when s = 0, where the shift would be 32)
-    (local.set $un32
-      (i32.or (i32.shl (local.get $u1) (local.get $s))
-              (i32.and (i32.shr_u (local.get $u0) (i32.sub (i32.const 32) (local.get $s)))
-                       (i32.shr_s (i32.sub (i32.const 0) (local.get $s)) (i32.const 31)))))
-    (local.set $un10 (i32.shl (local.get $u0) (local.get $s)))
-    (local.set $un1 (i32.shr_u (local.get $un10) (i32.const 16)))
-    (local.set $un0 (i32.and (local.get $un10) (i32.const 0xffff)))
-    (local.set $q1 (i32.div_u (local.get $un32) (local.get $vn1)))
-    (local.set $rhat (i32.sub (local.get $un32) (i32.mul (local.get $q1) (local.get $vn1))))
+    (local.set $un1 (i32.shr_u (local.get $u0) (i32.const 16)))
+    (local.set $un0 (i32.and (local.get $u0) (i32.const 0xffff)))
+    (local.set $q1 (i32.div_u (local.get $u1) (local.get $vn1)))
+    (local.set $rhat (i32.sub (local.get $u1) (i32.mul (local.get $q1) (local.get $vn1))))
     (block $high_digit
       (loop $high_again
         (br_if $high_digit
@@ -161,7 +152,7 @@
         (local.set $rhat (i32.add (local.get $rhat) (local.get $vn1)))
         (br_if $high_again (i32.lt_u (local.get $rhat) (i32.const 0x10000)))))
     (local.set $un21
-      (i32.sub (i32.or (i32.shl (local.get $un32) (i32.const 16)) (local.get $un1))
+      (i32.sub (i32.or (i32.shl (local.get $u1) (i32.const 16)) (local.get $un1))
                (i32.mul (local.get $q1) (local.get $v))))
     (local.set $q0 (i32.div_u (local.get $un21) (local.get $vn1)))
     (local.set $rhat (i32.sub (local.get $un21) (i32.mul (local.get $q0) (local.get $vn1))))
@@ -175,11 +166,24 @@
         (local.set $q0 (i32.sub (local.get $q0) (i32.const 1)))
         (local.set $rhat (i32.add (local.get $rhat) (local.get $vn1)))
         (br_if $low_again (i32.lt_u (local.get $rhat) (i32.const 0x10000)))))
-    (i32.or (i32.shl (local.get $q1) (i32.const 16)) (local.get $q0))
-    (i32.shr_u
-      (i32.sub (i32.or (i32.shl (local.get $un21) (i32.const 16)) (local.get $un0))
-               (i32.mul (local.get $q0) (local.get $v)))
-      (local.get $s)))
+    (i32.or (i32.shl (local.get $q1) (i32.const 16)) (local.get $q0)))
+
+  ;; (u1:u0) / v for u1 < v: quotient and remainder. v is shifted until its
+  ;; top bit is set and u with it; the remainder is the low word of u - q v
+  ;; (it fits one word), shifted back.
+  (func $divlu (param $u1 i32) (param $u0 i32) (param $v i32) (result i32 i32)
+    (local $s i32) (local $q i32)
+    (local.set $s (i32.clz (local.get $v)))
+    (local.set $v (i32.shl (local.get $v) (local.get $s)))
+    ;; the bits u0 gives u1 (none when s = 0, where the shift would be 32)
+    (local.set $u1
+      (i32.or (i32.shl (local.get $u1) (local.get $s))
+              (i32.and (i32.shr_u (local.get $u0) (i32.sub (i32.const 32) (local.get $s)))
+                       (i32.shr_s (i32.sub (i32.const 0) (local.get $s)) (i32.const 31)))))
+    (local.set $u0 (i32.shl (local.get $u0) (local.get $s)))
+    (local.tee $q (call $divlu_normal (local.get $u1) (local.get $u0) (local.get $v)))
+    (i32.shr_u (i32.sub (local.get $u0) (i32.mul (local.get $q) (local.get $v)))
+               (local.get $s)))
 
   ;; Unsigned division; returns quotient and remainder (four words). A
   ;; divisor of one word takes two divlu steps; a wider one leaves a
@@ -201,14 +205,13 @@
         (local.set $q)
         (return (local.get $q) (local.get $qh) (local.get $r) (i32.const 0))))
     (local.set $n (i32.clz (local.get $bh)))
-    (call $divlu
+    (call $divlu_normal
       (i32.shr_u (local.get $ah) (i32.const 1))
       (i32.or (i32.shr_u (local.get $al) (i32.const 1)) (i32.shl (local.get $ah) (i32.const 31)))
-      ;; b's top word once shifted left by n
+      ;; b's top word once shifted left by n: its top bit is set
       (i32.or (i32.shl (local.get $bh) (local.get $n))
               (i32.and (i32.shr_u (local.get $bl) (i32.sub (i32.const 32) (local.get $n)))
                        (i32.shr_s (i32.sub (i32.const 0) (local.get $n)) (i32.const 31)))))
-    (drop)
     (local.set $q)
     (local.set $q (i32.shr_u (local.get $q) (i32.sub (i32.const 31) (local.get $n))))
     (if (local.get $q) (then (local.set $q (i32.sub (local.get $q) (i32.const 1)))))
@@ -245,51 +248,64 @@
     (drop)
     (local.get $bl) (local.get $bh))
 
+  ;; The divisions of magnitudes, their signs applied after (abs and neg
+  ;; written out in place: a call costs more than their few instructions).
+  ;; i64::MIN / -1, the one quotient that does not fit, is screened by b's
+  ;; high word first, cheap for most b; a zero b traps in divmod64_u.
   (func (export "div_s64") (param $al i32) (param $ah i32) (param $bl i32) (param $bh i32)
     (result i32 i32)
-    (local $ql i32) (local $qh i32) (local $al2 i32) (local $ah2 i32)
-    (if (i32.eq (i32.add (i32.eqz (local.get $bl)) (i32.eqz (local.get $bh))) (i32.const 2))
-      (then (call $trap_div_zero)))
-    ;; i64::MIN / -1
-    (if (i32.eq (i32.add (i32.eqz (local.get $al)) (i32.eq (local.get $ah) (i32.const 0x80000000)))
-                (i32.const 2))
+    (local $sign i32)
+    (if (i32.eq (local.get $bh) (i32.const -1))
       (then
-        (if (i32.eq (i32.add (i32.eq (local.get $bl) (i32.const -1))
-                             (i32.eq (local.get $bh) (i32.const -1)))
-                    (i32.const 2))
+        (if (i32.eq (i32.add (i32.add (i32.eq (local.get $bl) (i32.const -1))
+                                      (i32.eqz (local.get $al)))
+                             (i32.eq (local.get $ah) (i32.const 0x80000000)))
+                    (i32.const 3))
           (then (call $trap_overflow)))))
-    (call $abs64 (local.get $al) (local.get $ah))
-    (local.set $ah2)
-    (local.set $al2)
-    (call $abs64 (local.get $bl) (local.get $bh))
-    (local.set $qh)
-    (local.set $ql)
-    (call $divmod64_u (local.get $al2) (local.get $ah2) (local.get $ql) (local.get $qh))
+    ;; its top bit: the quotient's sign
+    (local.set $sign (i32.xor (local.get $ah) (local.get $bh)))
+    (if (i32.lt_s (local.get $ah) (i32.const 0))
+      (then
+        (local.set $ah (i32.sub (i32.sub (i32.const 0) (local.get $ah))
+                                (i32.ne (local.get $al) (i32.const 0))))
+        (local.set $al (i32.sub (i32.const 0) (local.get $al)))))
+    (if (i32.lt_s (local.get $bh) (i32.const 0))
+      (then
+        (local.set $bh (i32.sub (i32.sub (i32.const 0) (local.get $bh))
+                                (i32.ne (local.get $bl) (i32.const 0))))
+        (local.set $bl (i32.sub (i32.const 0) (local.get $bl)))))
+    (call $divmod64_u (local.get $al) (local.get $ah) (local.get $bl) (local.get $bh))
     (drop)
     (drop)
-    (local.set $qh)
-    (local.set $ql)
-    (if (i32.ne (i32.lt_s (local.get $ah) (i32.const 0)) (i32.lt_s (local.get $bh) (i32.const 0)))
-      (then (return (call $neg64 (local.get $ql) (local.get $qh)))))
-    (local.get $ql) (local.get $qh))
+    (local.set $ah)
+    (local.set $al)
+    (if (i32.lt_s (local.get $sign) (i32.const 0))
+      (then (return (call $neg64 (local.get $al) (local.get $ah)))))
+    (local.get $al) (local.get $ah))
 
   (func (export "rem_s64") (param $al i32) (param $ah i32) (param $bl i32) (param $bh i32)
     (result i32 i32)
-    (local $rl i32) (local $rh i32) (local $al2 i32) (local $ah2 i32)
-    (call $abs64 (local.get $al) (local.get $ah))
-    (local.set $ah2)
-    (local.set $al2)
-    (call $abs64 (local.get $bl) (local.get $bh))
-    (local.set $rh)
-    (local.set $rl)
-    (call $divmod64_u (local.get $al2) (local.get $ah2) (local.get $rl) (local.get $rh))
-    (local.set $rh)
-    (local.set $rl)
-    (drop)
-    (drop)
+    (local $sign i32)
+    ;; the remainder takes a's sign
+    (local.set $sign (local.get $ah))
     (if (i32.lt_s (local.get $ah) (i32.const 0))
-      (then (return (call $neg64 (local.get $rl) (local.get $rh)))))
-    (local.get $rl) (local.get $rh))
+      (then
+        (local.set $ah (i32.sub (i32.sub (i32.const 0) (local.get $ah))
+                                (i32.ne (local.get $al) (i32.const 0))))
+        (local.set $al (i32.sub (i32.const 0) (local.get $al)))))
+    (if (i32.lt_s (local.get $bh) (i32.const 0))
+      (then
+        (local.set $bh (i32.sub (i32.sub (i32.const 0) (local.get $bh))
+                                (i32.ne (local.get $bl) (i32.const 0))))
+        (local.set $bl (i32.sub (i32.const 0) (local.get $bl)))))
+    (call $divmod64_u (local.get $al) (local.get $ah) (local.get $bl) (local.get $bh))
+    (local.set $ah)
+    (local.set $al)
+    (drop)
+    (drop)
+    (if (i32.lt_s (local.get $sign) (i32.const 0))
+      (then (return (call $neg64 (local.get $al) (local.get $ah)))))
+    (local.get $al) (local.get $ah))
 
   (func $mod64 (param $n i32) (result i32)
     (i32.and (local.get $n) (i32.const 63)))
@@ -354,11 +370,6 @@
     (result i32 i32)
     (call $rotl64 (local.get $al) (local.get $ah)
       (i32.sub (i32.const 64) (call $mod64 (local.get $n))) (i32.const 0)))
-
-  (func (export "clz64") (param $lo i32) (param $hi i32) (result i32 i32)
-    (if (i32.eqz (local.get $hi))
-      (then (return (i32.add (i32.const 32) (i32.clz (local.get $lo))) (i32.const 0))))
-    (i32.clz (local.get $hi)) (i32.const 0))
 
   (func (export "ctz64") (param $lo i32) (param $hi i32) (result i32 i32)
     (if (i32.eqz (local.get $lo))
