@@ -260,10 +260,20 @@ EXPORT("f32.mul") uint32_t f32_mul(uint32_t a, uint32_t b) {
 
 /* ==== div ====
  *
- * FRAC_BITS + 3 quotient bits by restoring division (the significand, a
- * guard bit and a sticky bit), the remainder ORed into the sticky bit. With
- * the dividend doubled when it is the smaller, the quotient q is in
- * [2^(FRAC + 2), 2^(FRAC + 3)) and a / b = q * 2^(ea - eb - FRAC - 2). */
+ * FRAC_BITS + 3 quotient bits (the significand, a guard bit and a sticky
+ * bit), the remainder ORed into the sticky bit. With the dividend doubled
+ * when it is the smaller, the first quotient bit is 1 and the quotient q is
+ * in [2^(FRAC + 2), 2^(FRAC + 3)): a / b = q * 2^(ea - eb - FRAC - 2).
+ * The bits after the first come by long division in digits of DIV_DIGIT
+ * bits, each one division of the shifted remainder by the divisor (a
+ * restoring division's bit per step cost a dozen i64 operations, a digit
+ * costs one division and one product). The remainder stays below the
+ * divisor, under 2^(FRAC + 1), so the shift fits the width. The DIV_EXTRA
+ * bits computed past the last one needed go into the sticky bit. */
+#define F64_DIV_DIGIT 11 /* 5 digits: 55 bits, 1 extra */
+#define F32_DIV_DIGIT 7  /* 4 digits: 28 bits, 3 extra */
+#define DIV_DIGITS(N) ((F##N##_FRAC_BITS + 2 + F##N##_DIV_DIGIT - 1) / F##N##_DIV_DIGIT)
+#define DIV_EXTRA(N) (DIV_DIGITS(N) * F##N##_DIV_DIGIT - F##N##_FRAC_BITS - 2)
 #define DIV(N, T)                                                                  \
   EXPORT("f" #N ".div") T f##N##_div(T a, T b) {                                   \
     if (is_nan##N(a) || is_nan##N(b))                                              \
@@ -284,16 +294,17 @@ EXPORT("f32.mul") uint32_t f32_mul(uint32_t a, uint32_t b) {
       r <<= 1;                                                                     \
       e -= 1;                                                                      \
     }                                                                              \
-    T q = 0;                                                                       \
-    for (int i = 0; i < steps; i++) {                                              \
-      q <<= 1;                                                                     \
-      if (r >= d) {                                                                \
-        r -= d;                                                                    \
-        q |= 1;                                                                    \
-      }                                                                            \
-      r <<= 1;                                                                     \
+    T q = 1;                                                                       \
+    r -= d;                                                                        \
+    for (int i = 0; i < DIV_DIGITS(N); i++) {                                      \
+      r <<= F##N##_DIV_DIGIT;                                                      \
+      T digit = r / d;                                                             \
+      r -= digit * d;                                                              \
+      q = (q << F##N##_DIV_DIGIT) | digit;                                         \
     }                                                                              \
-    return pack##N(sign, e, q | (r != 0));                                         \
+    T extra = q & (((T)1 << DIV_EXTRA(N)) - 1);                                    \
+    q >>= DIV_EXTRA(N);                                                            \
+    return pack##N(sign, e, q | (extra != 0) | (r != 0));                          \
   }
 WIDTH(64, uint64_t, DIV)
 WIDTH(32, uint32_t, DIV)
@@ -304,12 +315,36 @@ WIDTH(32, uint32_t, DIV)
  * the root of m * 2^P, digit by digit (two radicand bits per step, read from
  * the top of m << SQRT_SHIFT, zeros after), with the remainder as a sticky
  * bit. P = SQRT_SHIFT + 2 * SQRT_STEPS - N is even and at least FRAC + 4, so
- * the root has FRAC + 3 bits or more: sqrt(a) = root * 2^(k/2 - P/2). */
+ * the root has FRAC + 3 bits or more: sqrt(a) = root * 2^(k/2 - P/2).
+ *
+ * The first SQRT_NARROW steps run on 32-bit words, one machine instruction
+ * per operation where an i64 one is a call: before step j the root is under
+ * 2^j and the remainder at most twice the root, so through step 29 the
+ * shifted remainder stays under 2^32. The radicand's bits come from its top
+ * word for the first 16 steps, from the next word after. */
 #define F64_SQRT_SHIFT 10
 #define F64_SQRT_STEPS 56 /* P = 58 */
+#define F64_SQRT_NARROW 30
 #define F32_SQRT_SHIFT 6
 #define F32_SQRT_STEPS 27 /* P = 28 */
+#define F32_SQRT_NARROW 27
 #define SQRT_P(N) (F##N##_SQRT_SHIFT + 2 * F##N##_SQRT_STEPS - N)
+
+/* One step in type U of W bits: two more radicand bits from the top of
+ * BITS, one more root bit. Loops of these stay loops (unrolled, each step
+ * would lengthen every program's prompt). */
+#define SQRT_STEP(U, W, root, rem, bits)                                         \
+  do {                                                                           \
+    rem = (rem << 2) | (bits >> (W - 2));                                        \
+    bits <<= 2;                                                                  \
+    U trial = (root << 2) | 1;                                                   \
+    root <<= 1;                                                                  \
+    if (rem >= trial) {                                                          \
+      rem -= trial;                                                              \
+      root |= 1;                                                                 \
+    }                                                                            \
+  } while (0)
+#define NO_UNROLL _Pragma("clang loop unroll(disable)")
 
 #define SQRT(N, T)                                                               \
   EXPORT("f" #N ".sqrt") T f##N##_sqrt(T a) {                                    \
@@ -325,17 +360,18 @@ WIDTH(32, uint32_t, DIV)
       m <<= 1;                                                                   \
       k -= 1;                                                                    \
     }                                                                            \
-    T bits = m << F##N##_SQRT_SHIFT, root = 0, rem = 0;                          \
-    for (int i = 0; i < F##N##_SQRT_STEPS; i++) {                                \
-      rem = (rem << 2) | (bits >> (N - 2));                                      \
-      bits <<= 2;                                                                \
-      T trial = (root << 2) | 1;                                                 \
-      root <<= 1;                                                                \
-      if (rem >= trial) {                                                        \
-        rem -= trial;                                                            \
-        root |= 1;                                                               \
-      }                                                                          \
-    }                                                                            \
+    T bits = m << F##N##_SQRT_SHIFT;                                             \
+    uint32_t root32 = 0, rem32 = 0, word = (uint32_t)(bits >> (N - 32));        \
+    NO_UNROLL for (int i = 0; i < 16; i++)                                       \
+      SQRT_STEP(uint32_t, 32, root32, rem32, word);                              \
+    bits = (T)(bits << 16) << 16;                                                \
+    word = (uint32_t)(bits >> (N - 32));                                         \
+    NO_UNROLL for (int i = 16; i < F##N##_SQRT_NARROW; i++)                      \
+      SQRT_STEP(uint32_t, 32, root32, rem32, word);                              \
+    bits = (T)(bits << (F##N##_SQRT_NARROW - 16)) << (F##N##_SQRT_NARROW - 16);  \
+    T root = root32, rem = rem32;                                                \
+    NO_UNROLL for (int i = F##N##_SQRT_NARROW; i < F##N##_SQRT_STEPS; i++)       \
+      SQRT_STEP(T, N, root, rem, bits);                                          \
     /* k is even, so k >> 1 halves it exactly */                                 \
     return pack##N(0, (k >> 1) - SQRT_P(N) / 2 + PACK_BIAS(N), root | (rem != 0)); \
   }
