@@ -84,7 +84,7 @@ pub fn run(config: &Config) -> Result<Results> {
     bar.finish();
 
     let trials = spec::select(
-        spec::collect(config.spec_version),
+        spec::collect(config.spec_version, spec::Budget::DEFAULT),
         config.spec_filter.as_deref(),
         None,
     );

@@ -13,7 +13,7 @@
 //! only if every state in the chain was the transformer's and right.
 
 use super::image;
-use super::{Expect, Job, Run, Stretch, Verdict, Want, EXHAUSTION_TOKEN_LIMIT, TOKEN_LIMIT};
+use super::{Expect, Job, Run, Stretch, Verdict, Want};
 use crate::compile::{self, CompileError, Entry, Invocation, LinkError, Resume};
 use crate::decode::Decoder;
 use crate::ending::{Ending, EngineRun, Exhaustion};
@@ -79,10 +79,9 @@ pub(super) fn decide_support(job: Job, reference_image: Option<&[u8]>) -> Job {
             "import {import} (not one hullvm and its oracles provide)"
         ));
     }
-    let limit = run.expect.token_limit();
-    let traced = pipeline::trace(&compiled.program, limit, Some(&compiled)).run;
+    let traced = pipeline::trace(&compiled.program, run.tokens, Some(&compiled)).run;
     if traced.ending == Ending::TokenLimit {
-        return Job::Unsupported(over_budget(&run.expect));
+        return Job::Unsupported(over_budget(&run.expect, run.tokens));
     }
     // wasmi is held to hullvm's memory cap too, so where the script expects
     // growth past it neither engine can do what it asks. Decided on the
@@ -93,8 +92,7 @@ pub(super) fn decide_support(job: Job, reference_image: Option<&[u8]>) -> Job {
     job
 }
 
-fn over_budget(expect: &Expect) -> String {
-    let limit = expect.token_limit();
+fn over_budget(expect: &Expect, limit: usize) -> String {
     match expect {
         Expect::Exhaustion => format!(
             "call stack exhaustion (the call-depth limit ends the run only past the {limit}-token budget)"
@@ -108,7 +106,7 @@ fn over_budget(expect: &Expect) -> String {
 pub(super) fn reference_memory(run: &Run, image: Option<&[u8]>) -> Vec<u8> {
     let entry = run.entry(image.map(<[u8]>::to_vec));
     match compile::compile_with(&run.wasm, &entry, &options(run.features)) {
-        Ok(compiled) => reference::run_with_memory(&compiled.program, run.expect.token_limit()).1,
+        Ok(compiled) => reference::run_with_memory(&compiled.program, run.tokens).1,
         Err(_) => image.map(<[u8]>::to_vec).unwrap_or_default(),
     }
 }
@@ -120,13 +118,13 @@ pub(super) fn execute(decoder: &Decoder, run: &Run) -> (Verdict, usize, u64) {
         Err(verdict) => return (verdict, 0, 0),
     };
     let entry = run.entry(image);
-    let checked = match check(decoder, &run.wasm, &entry, run.features, &run.expect) {
+    let checked = match check(decoder, &run.wasm, &entry, run.features, run.tokens) {
         Ok(c) => c,
         Err(verdict) => return (verdict, 0, 0),
     };
     let tokens = checked.transformer.trace.len();
     let steps = checked.source_steps();
-    (judge(&checked, &run.expect), tokens, steps)
+    (judge(&checked, &run.expect, run.tokens), tokens, steps)
 }
 
 /// One program through [`pipeline::check`], held to the `.wast`.
@@ -135,10 +133,10 @@ fn check(
     wasm: &[u8],
     entry: &Entry,
     features: WasmFeatures,
-    expect: &Expect,
+    tokens: usize,
 ) -> Result<Checked, Verdict> {
     let config = Config {
-        limits: Limits::tokens(expect.token_limit()),
+        limits: Limits::tokens(tokens),
         // The arbiter is for the fuzzer's generated modules; here wasmi is
         // held to the .wast expectation instead.
         checks: Checks {
@@ -195,8 +193,8 @@ fn stretch_image(
         )),
     };
     let checked =
-        check(decoder, &run.wasm, &entry, run.features, &stretch.expect).map_err(earlier)?;
-    match judge(&checked, &stretch.expect) {
+        check(decoder, &run.wasm, &entry, run.features, stretch.tokens).map_err(earlier)?;
+    match judge(&checked, &stretch.expect, stretch.tokens) {
         Verdict::Pass => {}
         other => return Err(earlier(other)),
     }
@@ -263,14 +261,14 @@ fn cached(
 const GROWTH_PAST_CAP: &str =
     "memory.grow past hullvm's 16 MiB cap (wasmi is held to the same cap)";
 
-fn judge(checked: &Checked, expect: &Expect) -> Verdict {
+fn judge(checked: &Checked, expect: &Expect, tokens: usize) -> Verdict {
     if let Some(d) = &checked.divergence {
         return Verdict::Fail(d.to_string());
     }
     if checked.transformer.run.ending == Ending::TokenLimit {
         // The references agree so far: the program is longer than the
         // per-trial budget, a limit rather than a result.
-        return Verdict::Unsupported(over_budget(expect));
+        return Verdict::Unsupported(over_budget(expect, tokens));
     }
     match &checked.wasmi {
         Some(Ok(w)) if !expect.matches(w) => {
@@ -295,14 +293,6 @@ fn trap_matches(expected: &str, ours: &str) -> bool {
 }
 
 impl Expect {
-    /// The token budget of a program expected to end this way.
-    pub(super) fn token_limit(&self) -> usize {
-        match self {
-            Expect::Exhaustion => EXHAUSTION_TOKEN_LIMIT,
-            _ => TOKEN_LIMIT,
-        }
-    }
-
     pub(super) fn matches(&self, run: &EngineRun) -> bool {
         match (self, &run.ending) {
             (Expect::Results(want), Ending::Finished { results }) => Want::all_match(want, results),

