@@ -264,27 +264,73 @@ fn constant_operands_are_inline_and_match_the_host() {
     for mask in masks.chain([0xffff_ffff, u64::MAX, 0xffff_ffff_0000_0000, 0xff]) {
         cases.extend(["and", "or", "xor"].map(|op| (op, mask)));
     }
-    let operands: Vec<(u64, u64)> = edges().into_iter().step_by(3).map(|a| (a, 0)).collect();
+    let operands: Vec<u64> = edges().into_iter().step_by(3).collect();
     for (op, c) in cases {
         let body = format!("local.get $a i64.const {} i64.{op}", c as i64);
-        let wat = batch_module(&body, &operands);
-        let entry = Entry::Invoke(vec![Invocation {
-            export: "run".into(),
-            args: vec![],
-        }]);
-        let compiled = compile::compile(wat.as_bytes(), &entry).unwrap();
-        assert!(
-            compiled
-                .functions
-                .iter()
-                .all(|f| !f.name.starts_with("hullvm.")),
-            "i64.{op} by {c:#x} calls a runtime helper"
-        );
         let native = BINARY.iter().find(|b| b.0 == op).unwrap().1;
-        for (&(a, _), got) in operands.iter().zip(run_batch(&wat, operands.len())) {
-            let want = native(a, c).unwrap();
-            assert_eq!(got, want, "i64.{op} of {a:#x} by {c:#x}: got {got:#x}");
+        inline_and_exact(&format!("i64.{op}"), &body, c, &operands, native);
+    }
+}
+
+/// Comparisons with a constant: words compared inline
+/// (`function/constant.rs`), on operands at, around and far from it.
+/// Constants whose low word is 0 or all ones take the high-word-only form.
+#[test]
+fn comparisons_with_a_constant_are_inline_and_match_the_host() {
+    let constants = [
+        0,
+        1,
+        u64::MAX,
+        0xffff_ffff,
+        0x1_0000_0000,
+        0x7ff0_0000_0000_0000,
+        0x8000_0000_0000_0000,
+        0x7fff_ffff_ffff_ffff,
+        0x1234_5678_9abc_def0,
+        0xfff0_0000_ffff_ffff,
+    ];
+    for c in constants {
+        let near = [
+            0,
+            1,
+            u64::MAX,
+            1 << 63,
+            c,
+            c.wrapping_sub(1),
+            c.wrapping_add(1),
+        ];
+        let hi = [c ^ 1 << 32, c ^ 1 << 63, c.wrapping_add(1 << 32)];
+        let operands: Vec<u64> = near.into_iter().chain(hi).collect();
+        for &(op, native) in COMPARE {
+            let body = format!(
+                "local.get $a i64.const {} i64.{op} i64.extend_i32_u",
+                c as i64
+            );
+            inline_and_exact(&format!("i64.{op}"), &body, c, &operands, native);
         }
+    }
+}
+
+/// `body` (`$a` the operand, `c` its constant) compiles without a runtime
+/// helper and gives what `native` does for every operand.
+fn inline_and_exact(op: &str, body: &str, c: u64, operands: &[u64], native: Native) {
+    let pairs: Vec<(u64, u64)> = operands.iter().map(|&a| (a, 0)).collect();
+    let wat = batch_module(body, &pairs);
+    let entry = Entry::Invoke(vec![Invocation {
+        export: "run".into(),
+        args: vec![],
+    }]);
+    let compiled = compile::compile(wat.as_bytes(), &entry).unwrap();
+    assert!(
+        compiled
+            .functions
+            .iter()
+            .all(|f| !f.name.starts_with("hullvm.")),
+        "{op} by {c:#x} calls a runtime helper"
+    );
+    for (&a, got) in operands.iter().zip(run_batch(&wat, operands.len())) {
+        let want = native(a, c).unwrap();
+        assert_eq!(got, want, "{op} of {a:#x} by {c:#x}: got {got:#x}");
     }
 }
 

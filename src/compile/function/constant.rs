@@ -6,7 +6,9 @@
 //! - an i64 shift or rotation by a constant is i32 shifts of its two words
 //!   (`i64.const` is two `i32.const`s, low word first), the bits that
 //!   cross from one word to the other added in;
-//! - an i32 rotation by a constant is two shifts added.
+//! - an i32 rotation by a constant is two shifts added;
+//! - an i64 comparison with a constant compares words with the constant's
+//!   words (`x < 0` is only the high word's sign).
 //!
 //! Where none of these fits, the constant stays and the helper runs.
 //! Otherwise the constant's own instruction is folded into the lowering,
@@ -55,6 +57,16 @@ impl FunctionCompiler<'_, '_, '_> {
             "shr_s64" => |f, c| f.shr64_const((c & 63) as u32, true),
             "rotl64" => |f, c| f.rotl64_const((c & 63) as u32),
             "rotr64" => |f, c| f.rotl64_const(((64 - (c & 63)) % 64) as u32),
+            "eq64" => |f, c| f.equal64_const(c, Op::I32Eq, Op::I32And),
+            "ne64" => |f, c| f.equal64_const(c, Op::I32Ne, Op::I32Or),
+            "lt_u64" => |f, c| f.order64_const(c, Op::I32LtU, Op::I32LtU),
+            "lt_s64" => |f, c| f.order64_const(c, Op::I32LtS, Op::I32LtU),
+            "gt_u64" => |f, c| f.order64_const(c, Op::I32GtU, Op::I32GtU),
+            "gt_s64" => |f, c| f.order64_const(c, Op::I32GtS, Op::I32GtU),
+            "le_u64" => |f, c| f.order64_const(c, Op::I32LtU, Op::I32LeU),
+            "le_s64" => |f, c| f.order64_const(c, Op::I32LtS, Op::I32LeU),
+            "ge_u64" => |f, c| f.order64_const(c, Op::I32GtU, Op::I32GeU),
+            "ge_s64" => |f, c| f.order64_const(c, Op::I32GtS, Op::I32GeU),
             _ => return false,
         };
         self.fold_constant();
@@ -74,6 +86,54 @@ impl FunctionCompiler<'_, '_, '_> {
             self.emit(Op::I32Const, 0);
             self.emit(Op::I32Add, 0);
         }
+    }
+
+    /// (lo, hi) -> x == c (`word` I32Eq, `join` I32And) or x != c (I32Ne,
+    /// I32Or), word by word.
+    fn equal64_const(&mut self, c: u64, word: Op, join: Op) {
+        let h = self.temp(HIGH);
+        let [low, high] = crate::compile::words_of_u64(c);
+        self.emit(Op::I32Const, high);
+        self.emit(word, 0);
+        self.emit(Op::LocalSet, h);
+        self.emit(Op::I32Const, low);
+        self.emit(word, 0);
+        self.emit(Op::LocalGet, h);
+        self.emit(join, 0);
+    }
+
+    /// (lo, hi) -> an ordering of x against c: the high words compared by
+    /// `strict` (signed or not) decide unless they are equal, and then the
+    /// low words, unsigned, by `low`. Where `low` has one answer for every
+    /// low word (`lo < 0`, `lo >= 0`, ...), the high words alone decide:
+    /// `x < 0` is `hi < 0`.
+    fn order64_const(&mut self, c: u64, strict: Op, low: Op) {
+        let h = self.temp(HIGH);
+        let [c_low, c_high] = crate::compile::words_of_u64(c);
+        let low_always = match (low, c_low) {
+            (Op::I32LtU, 0) | (Op::I32GtU, u32::MAX) => Some(false),
+            (Op::I32GeU, 0) | (Op::I32LeU, u32::MAX) => Some(true),
+            _ => None,
+        };
+        if let Some(always) = low_always {
+            self.emit(Op::LocalSet, h);
+            self.emit(Op::Drop, 0);
+            self.emit(Op::LocalGet, h);
+            self.emit(Op::I32Const, c_high);
+            self.emit(if always { or_equal(strict) } else { strict }, 0);
+            return;
+        }
+        // select(lo low c_low, hi strict c_high, hi == c_high)
+        self.emit(Op::LocalSet, h);
+        self.emit(Op::I32Const, c_low);
+        self.emit(low, 0);
+        self.emit(Op::LocalGet, h);
+        self.emit(Op::I32Const, c_high);
+        self.emit(strict, 0);
+        self.emit(Op::LocalGet, h);
+        self.emit(Op::I32Const, c_high);
+        self.emit(Op::I32Eq, 0);
+        self.emit(Op::Select, 0);
     }
 
     /// (lo, hi) -> x << k.
@@ -204,5 +264,16 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(Op::LocalGet, x);
         self.shr_u_const(32 - k);
         self.emit(Op::I32Add, 0);
+    }
+}
+
+/// The comparison that also holds on equal operands: `<` -> `<=`.
+fn or_equal(strict: Op) -> Op {
+    match strict {
+        Op::I32LtU => Op::I32LeU,
+        Op::I32LtS => Op::I32LeS,
+        Op::I32GtU => Op::I32GeU,
+        Op::I32GtS => Op::I32GeS,
+        other => other,
     }
 }
