@@ -7,8 +7,8 @@
 //! Why lower instead of extending the machine: the machine stays 32-bit,
 //! and every i64 operation is checked by the same exact machinery as i32
 //! code. Cheap ones are inline (`and`, `or`, `xor` are the machine's own
-//! ops word by word); the rest call helpers of `runtime.wat` that take and
-//! return word pairs.
+//! ops word by word, comparisons compare words); the rest call helpers of
+//! `runtime.wat` that take and return word pairs.
 
 use super::function::{FunctionCompiler, TEMP_FIRST};
 use super::source_map::Report;
@@ -20,10 +20,45 @@ use wasmparser::Operator;
 enum Shape {
     /// (i64, i64) -> i64
     Binary,
-    /// (i64, i64) -> i32
-    Compare,
     /// i64 -> i64
     Unary,
+}
+
+/// An i64 comparison, as the i32 ops that compare its words.
+#[derive(Clone, Copy)]
+pub(super) enum Comparison {
+    /// `eq` (`word` eq, `join` and) or `ne` (ne, or), word by word.
+    Equality { word: Op, join: Op },
+    /// An ordering: the high words compared by `strict` (signed or not)
+    /// decide unless they are equal, and then the low words, unsigned, by
+    /// `low`.
+    Ordering { strict: Op, low: Op },
+}
+
+/// The comparison an i64 operator makes, if it is one.
+fn comparison(op: &Operator) -> Option<Comparison> {
+    use Comparison::*;
+    use Operator as O;
+    let order = |strict, low| Ordering { strict, low };
+    Some(match op {
+        O::I64Eq => Equality {
+            word: Op::I32Eq,
+            join: Op::I32And,
+        },
+        O::I64Ne => Equality {
+            word: Op::I32Ne,
+            join: Op::I32Or,
+        },
+        O::I64LtU => order(Op::I32LtU, Op::I32LtU),
+        O::I64LtS => order(Op::I32LtS, Op::I32LtU),
+        O::I64GtU => order(Op::I32GtU, Op::I32GtU),
+        O::I64GtS => order(Op::I32GtS, Op::I32GtU),
+        O::I64LeU => order(Op::I32LtU, Op::I32LeU),
+        O::I64LeS => order(Op::I32LtS, Op::I32LeU),
+        O::I64GeU => order(Op::I32GtU, Op::I32GeU),
+        O::I64GeS => order(Op::I32GtS, Op::I32GeU),
+        _ => return None,
+    })
 }
 
 /// The runtime helper of an i64 operator that calls one, with its shape.
@@ -43,16 +78,6 @@ fn helper(op: &Operator) -> Option<(&'static str, Shape)> {
         O::I64ShrU => ("shr_u64", Binary),
         O::I64Rotl => ("rotl64", Binary),
         O::I64Rotr => ("rotr64", Binary),
-        O::I64Eq => ("eq64", Compare),
-        O::I64Ne => ("ne64", Compare),
-        O::I64LtS => ("lt_s64", Compare),
-        O::I64LtU => ("lt_u64", Compare),
-        O::I64GtS => ("gt_s64", Compare),
-        O::I64GtU => ("gt_u64", Compare),
-        O::I64LeS => ("le_s64", Compare),
-        O::I64LeU => ("le_u64", Compare),
-        O::I64GeS => ("ge_s64", Compare),
-        O::I64GeU => ("ge_u64", Compare),
         O::I64Ctz => ("ctz64", Unary),
         O::I64Popcnt => ("popcnt64", Unary),
         _ => return None,
@@ -64,11 +89,11 @@ fn helper(op: &Operator) -> Option<(&'static str, Shape)> {
 /// for operators this file does not compile.
 pub(super) fn report(op: &Operator) -> Option<Report> {
     use Operator as O;
-    if let Some((_, shape)) = helper(op) {
-        return Some(match shape {
-            Shape::Compare => Report::After(Num::I32),
-            Shape::Binary | Shape::Unary => Report::After(Num::I64),
-        });
+    if helper(op).is_some() {
+        return Some(Report::After(Num::I64));
+    }
+    if comparison(op).is_some() {
+        return Some(Report::After(Num::I32));
     }
     Some(match op {
         O::I64Eqz | O::I32WrapI64 => Report::After(Num::I32),
@@ -104,12 +129,19 @@ impl FunctionCompiler<'_, '_, '_> {
         if let Some((name, shape)) = helper(&op) {
             self.height -= match shape {
                 Shape::Binary => 2,
-                Shape::Compare => 3,
                 Shape::Unary => 0,
             };
             self.mark_lowered();
             if !self.constant_operand64(name) {
                 self.call_helper(name);
+            }
+            return Ok(());
+        }
+        if let Some(comparison) = comparison(&op) {
+            self.height -= 3;
+            self.mark_lowered();
+            if !self.constant_comparison64(comparison) {
+                self.compare64(comparison);
             }
             return Ok(());
         }
@@ -167,6 +199,36 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(Op::I32Add, 0);
         self.emit(Op::I32Const, 2);
         self.emit(Op::I32Eq, 0);
+    }
+
+    /// (a_lo, a_hi, b_lo, b_hi) -> a <op> b, inline: 9 instructions for
+    /// `eq`/`ne`, 12 for an ordering (`select` of the low words' answer
+    /// and the high words').
+    fn compare64(&mut self, comparison: Comparison) {
+        let [b_hi, b_lo, a_hi] = [0, 1, 2].map(|k| self.temp(TEMP_FIRST + k));
+        self.emit(Op::LocalSet, b_hi);
+        self.emit(Op::LocalSet, b_lo);
+        self.emit(Op::LocalSet, a_hi);
+        self.emit(Op::LocalGet, b_lo);
+        match comparison {
+            Comparison::Equality { word, join } => {
+                self.emit(word, 0);
+                self.emit(Op::LocalGet, a_hi);
+                self.emit(Op::LocalGet, b_hi);
+                self.emit(word, 0);
+                self.emit(join, 0);
+            }
+            Comparison::Ordering { strict, low } => {
+                self.emit(low, 0);
+                self.emit(Op::LocalGet, a_hi);
+                self.emit(Op::LocalGet, b_hi);
+                self.emit(strict, 0);
+                self.emit(Op::LocalGet, a_hi);
+                self.emit(Op::LocalGet, b_hi);
+                self.emit(Op::I32Eq, 0);
+                self.emit(Op::Select, 0);
+            }
+        }
     }
 
     /// (lo, hi) -> (clz(hi) + clz(lo) * (hi == 0), 0): `clz(hi)` is

@@ -16,6 +16,7 @@
 //! still does).
 
 use super::{FunctionCompiler, TEMP_FIRST};
+use crate::compile::int64::Comparison;
 use crate::compile::source_map::Report;
 use crate::compile::ModuleId;
 use crate::isa::Op;
@@ -57,21 +58,28 @@ impl FunctionCompiler<'_, '_, '_> {
             "shr_s64" => |f, c| f.shr64_const((c & 63) as u32, true),
             "rotl64" => |f, c| f.rotl64_const((c & 63) as u32),
             "rotr64" => |f, c| f.rotl64_const(((64 - (c & 63)) % 64) as u32),
-            "eq64" => |f, c| f.equal64_const(c, Op::I32Eq, Op::I32And),
-            "ne64" => |f, c| f.equal64_const(c, Op::I32Ne, Op::I32Or),
-            "lt_u64" => |f, c| f.order64_const(c, Op::I32LtU, Op::I32LtU),
-            "lt_s64" => |f, c| f.order64_const(c, Op::I32LtS, Op::I32LtU),
-            "gt_u64" => |f, c| f.order64_const(c, Op::I32GtU, Op::I32GtU),
-            "gt_s64" => |f, c| f.order64_const(c, Op::I32GtS, Op::I32GtU),
-            "le_u64" => |f, c| f.order64_const(c, Op::I32LtU, Op::I32LeU),
-            "le_s64" => |f, c| f.order64_const(c, Op::I32LtS, Op::I32LeU),
-            "ge_u64" => |f, c| f.order64_const(c, Op::I32GtU, Op::I32GeU),
-            "ge_s64" => |f, c| f.order64_const(c, Op::I32GtS, Op::I32GeU),
             _ => return false,
         };
         self.fold_constant();
         self.fold_constant();
         self.lower_folded(|f| lower(f, c));
+        true
+    }
+
+    /// Compile an i64 comparison `x <op> c` where the two instructions just
+    /// emitted are the words of c; false (nothing emitted) when they are
+    /// not constants.
+    pub(in crate::compile) fn constant_comparison64(&mut self, comparison: Comparison) -> bool {
+        let Some((low, high)) = self.cx.asm.last_two_consts() else {
+            return false;
+        };
+        let c = u64::from(high) << 32 | u64::from(low);
+        self.fold_constant();
+        self.fold_constant();
+        self.lower_folded(|f| match comparison {
+            Comparison::Equality { word, join } => f.equal64_const(c, word, join),
+            Comparison::Ordering { strict, low } => f.order64_const(c, strict, low),
+        });
         true
     }
 
@@ -88,8 +96,7 @@ impl FunctionCompiler<'_, '_, '_> {
         }
     }
 
-    /// (lo, hi) -> x == c (`word` I32Eq, `join` I32And) or x != c (I32Ne,
-    /// I32Or), word by word.
+    /// (lo, hi) -> x == c or x != c, word by word.
     fn equal64_const(&mut self, c: u64, word: Op, join: Op) {
         let h = self.temp(HIGH);
         let [low, high] = crate::compile::words_of_u64(c);
@@ -102,11 +109,9 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(join, 0);
     }
 
-    /// (lo, hi) -> an ordering of x against c: the high words compared by
-    /// `strict` (signed or not) decide unless they are equal, and then the
-    /// low words, unsigned, by `low`. Where `low` has one answer for every
-    /// low word (`lo < 0`, `lo >= 0`, ...), the high words alone decide:
-    /// `x < 0` is `hi < 0`.
+    /// (lo, hi) -> an ordering of x against c ([`Comparison::Ordering`]).
+    /// Where `low` has one answer for every low word (`lo < 0`, `lo >= 0`,
+    /// ...), the high words alone decide: `x < 0` is `hi < 0`.
     fn order64_const(&mut self, c: u64, strict: Op, low: Op) {
         let h = self.temp(HIGH);
         let [c_low, c_high] = crate::compile::words_of_u64(c);
