@@ -244,8 +244,9 @@ fn binary_ops_match_the_host() {
     }
 }
 
-/// Shifts and rotations by every count, and masks whose words are each 0,
-/// all ones or one run of ones: the compiler writes these out inline
+/// Shifts and rotations by every count, and bit operations, additions and
+/// subtractions of masks whose words are each 0, all ones or one run of
+/// ones: the compiler writes these out inline
 /// (`function/constant.rs`) instead of calling the runtime helper.
 #[test]
 fn constant_operands_are_inline_and_match_the_host() {
@@ -262,7 +263,7 @@ fn constant_operands_are_inline_and_match_the_host() {
         cases.extend((0..70).map(|k| (op, k)));
     }
     for mask in masks.chain([0xffff_ffff, u64::MAX, 0xffff_ffff_0000_0000, 0xff]) {
-        cases.extend(["and", "or", "xor"].map(|op| (op, mask)));
+        cases.extend(["and", "or", "xor", "add", "sub"].map(|op| (op, mask)));
     }
     let operands: Vec<u64> = edges().into_iter().step_by(3).collect();
     for (op, c) in cases {

@@ -66,8 +66,6 @@ fn helper(op: &Operator) -> Option<(&'static str, Shape)> {
     use Operator as O;
     use Shape::*;
     Some(match op {
-        O::I64Add => ("add64", Binary),
-        O::I64Sub => ("sub64", Binary),
         O::I64Mul => ("mul64", Binary),
         O::I64DivS => ("div_s64", Binary),
         O::I64DivU => ("div_u64", Binary),
@@ -98,6 +96,8 @@ pub(super) fn report(op: &Operator) -> Option<Report> {
     Some(match op {
         O::I64Eqz | O::I32WrapI64 => Report::After(Num::I32),
         O::I64Clz
+        | O::I64Add
+        | O::I64Sub
         | O::I64And
         | O::I64Or
         | O::I64Xor
@@ -157,6 +157,8 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I64Xor => self.word_by_word(Op::I32Xor),
             O::I64Eqz => self.eqz64(),
             O::I64Clz => self.clz64(),
+            O::I64Add => self.add64(false),
+            O::I64Sub => self.add64(true),
             O::I32WrapI64 => {
                 self.height -= 1;
                 self.emit(Op::Drop, 0);
@@ -228,6 +230,45 @@ impl FunctionCompiler<'_, '_, '_> {
                 self.emit(Op::I32Eq, 0);
                 self.emit(Op::Select, 0);
             }
+        }
+    }
+
+    /// (a_lo, a_hi, b_lo, b_hi) -> a + b, or a - b with `subtract`, inline:
+    /// the low words' carry (borrow) is their unsigned comparison. 14 and
+    /// 13 instructions, against a call's 19 and 16.
+    fn add64(&mut self, subtract: bool) {
+        self.height -= 2;
+        self.mark_lowered();
+        if self.constant_add64(subtract) {
+            return;
+        }
+        let [b_hi, b_lo, a_hi, a_lo, lo] = [0, 1, 2, 3, 4].map(|k| self.temp(TEMP_FIRST + k));
+        self.emit(Op::LocalSet, b_hi);
+        self.emit(Op::LocalSet, b_lo);
+        self.emit(Op::LocalSet, a_hi);
+        self.emit(Op::LocalTee, a_lo);
+        self.emit(Op::LocalGet, b_lo);
+        if subtract {
+            // (a_lo - b_lo, a_hi - b_hi - (a_lo < b_lo))
+            self.emit(Op::I32Sub, 0);
+            self.emit(Op::LocalGet, a_hi);
+            self.emit(Op::LocalGet, b_hi);
+            self.emit(Op::I32Sub, 0);
+            self.emit(Op::LocalGet, a_lo);
+            self.emit(Op::LocalGet, b_lo);
+            self.emit(Op::I32LtU, 0);
+            self.emit(Op::I32Sub, 0);
+        } else {
+            // (lo, a_hi + b_hi + (lo < a_lo)) with lo = a_lo + b_lo
+            self.emit(Op::I32Add, 0);
+            self.emit(Op::LocalTee, lo);
+            self.emit(Op::LocalGet, a_hi);
+            self.emit(Op::LocalGet, b_hi);
+            self.emit(Op::I32Add, 0);
+            self.emit(Op::LocalGet, lo);
+            self.emit(Op::LocalGet, a_lo);
+            self.emit(Op::I32LtU, 0);
+            self.emit(Op::I32Add, 0);
         }
     }
 

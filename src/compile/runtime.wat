@@ -78,19 +78,6 @@
     (i32.sub (i32.sub (i32.const 0) (local.get $hi))
              (i32.ne (local.get $lo) (i32.const 0))))
 
-  (func (export "add64") (param $al i32) (param $ah i32) (param $bl i32) (param $bh i32)
-    (result i32 i32)
-    (local $l i32)
-    (local.tee $l (i32.add (local.get $al) (local.get $bl)))
-    (i32.add (i32.add (local.get $ah) (local.get $bh))
-             (i32.lt_u (local.get $l) (local.get $al))))
-
-  (func (export "sub64") (param $al i32) (param $ah i32) (param $bl i32) (param $bh i32)
-    (result i32 i32)
-    (i32.sub (local.get $al) (local.get $bl))
-    (i32.sub (i32.sub (local.get $ah) (local.get $bh))
-             (i32.lt_u (local.get $al) (local.get $bl))))
-
   ;; The full 64-bit product of two u32s from the products of their 16-bit
   ;; halves: the low word is x * y itself; the high word adds the high
   ;; halves' product, the middle products' high halves, and the carry out

@@ -8,7 +8,8 @@
 //!   cross from one word to the other added in;
 //! - an i32 rotation by a constant is two shifts added;
 //! - an i64 comparison with a constant compares words with the constant's
-//!   words (`x < 0` is only the high word's sign).
+//!   words (`x < 0` is only the high word's sign), an i64 addition adds
+//!   them with the carry.
 //!
 //! Where none of these fits, the constant stays and the helper runs.
 //! Otherwise the constant's own instruction is folded into the lowering,
@@ -81,6 +82,46 @@ impl FunctionCompiler<'_, '_, '_> {
             Comparison::Ordering { strict, low } => f.order64_const(c, strict, low),
         });
         true
+    }
+
+    /// Compile `x + c` (or `x - c`, as `x + -c`) for i64 x where the two
+    /// instructions just emitted are the words of c; false (nothing
+    /// emitted) when they are not constants.
+    pub(in crate::compile) fn constant_add64(&mut self, subtract: bool) -> bool {
+        let Some((low, high)) = self.cx.asm.last_two_consts() else {
+            return false;
+        };
+        let c = u64::from(high) << 32 | u64::from(low);
+        let c = if subtract { c.wrapping_neg() } else { c };
+        self.fold_constant();
+        self.fold_constant();
+        self.lower_folded(|f| f.add64_const(c));
+        true
+    }
+
+    /// (lo, hi) -> x + c: the low word's carry is (lo + c_lo) < c_lo; with
+    /// a low word of 0 only the high word changes.
+    fn add64_const(&mut self, c: u64) {
+        let [c_low, c_high] = crate::compile::words_of_u64(c);
+        if c_low == 0 {
+            if c_high != 0 {
+                self.emit(Op::I32Const, c_high);
+                self.emit(Op::I32Add, 0);
+            }
+            return;
+        }
+        let (lo, h) = (self.temp(LOW), self.temp(HIGH));
+        self.emit(Op::LocalSet, h);
+        self.emit(Op::I32Const, c_low);
+        self.emit(Op::I32Add, 0);
+        self.emit(Op::LocalTee, lo);
+        self.emit(Op::LocalGet, h);
+        self.emit(Op::I32Const, c_high);
+        self.emit(Op::I32Add, 0);
+        self.emit(Op::LocalGet, lo);
+        self.emit(Op::I32Const, c_low);
+        self.emit(Op::I32LtU, 0);
+        self.emit(Op::I32Add, 0);
     }
 
     /// Emit a lowering whose constant was folded. An operator that leaves
