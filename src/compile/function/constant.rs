@@ -17,7 +17,7 @@
 //! still does).
 
 use super::{FunctionCompiler, TEMP_FIRST};
-use crate::compile::int64::Comparison;
+use crate::compile::int64::{Comparison, Word};
 use crate::compile::source_map::Report;
 use crate::compile::ModuleId;
 use crate::isa::Op;
@@ -49,10 +49,6 @@ impl FunctionCompiler<'_, '_, '_> {
     /// Compile `x <op> c` for i64 x where the two instructions just emitted
     /// are the words of c; false (nothing emitted) when none applies.
     pub(in crate::compile) fn constant_operand64(&mut self, helper: &str) -> bool {
-        let Some((low, high)) = self.cx.asm.last_two_consts() else {
-            return false;
-        };
-        let c = u64::from(high) << 32 | u64::from(low);
         let lower: fn(&mut Self, u64) = match helper {
             "shl64" => |f, c| f.shl64_const((c & 63) as u32),
             "shr_u64" => |f, c| f.shr64_const((c & 63) as u32, false),
@@ -61,67 +57,46 @@ impl FunctionCompiler<'_, '_, '_> {
             "rotr64" => |f, c| f.rotl64_const(((64 - (c & 63)) % 64) as u32),
             _ => return false,
         };
-        self.fold_constant();
-        self.fold_constant();
-        self.lower_folded(|f| lower(f, c));
-        true
+        self.fold_constant64(lower)
     }
 
     /// Compile an i64 comparison `x <op> c` where the two instructions just
     /// emitted are the words of c; false (nothing emitted) when they are
     /// not constants.
     pub(in crate::compile) fn constant_comparison64(&mut self, comparison: Comparison) -> bool {
-        let Some((low, high)) = self.cx.asm.last_two_consts() else {
-            return false;
-        };
-        let c = u64::from(high) << 32 | u64::from(low);
-        self.fold_constant();
-        self.fold_constant();
-        self.lower_folded(|f| match comparison {
-            Comparison::Equality { word, join } => f.equal64_const(c, word, join),
-            Comparison::Ordering { strict, low } => f.order64_const(c, strict, low),
-        });
-        true
+        self.fold_constant64(|f, c| f.compare64_const(comparison, c))
     }
 
     /// Compile `x + c` (or `x - c`, as `x + -c`) for i64 x where the two
     /// instructions just emitted are the words of c; false (nothing
     /// emitted) when they are not constants.
     pub(in crate::compile) fn constant_add64(&mut self, subtract: bool) -> bool {
+        self.fold_constant64(|f, c| f.add64_const(if subtract { c.wrapping_neg() } else { c }))
+    }
+
+    /// When the two instructions just emitted are the words of an i64
+    /// constant c, fold them into what `lower` emits for c; false (nothing
+    /// emitted) otherwise.
+    fn fold_constant64(&mut self, lower: impl FnOnce(&mut Self, u64)) -> bool {
         let Some((low, high)) = self.cx.asm.last_two_consts() else {
             return false;
         };
         let c = u64::from(high) << 32 | u64::from(low);
-        let c = if subtract { c.wrapping_neg() } else { c };
         self.fold_constant();
         self.fold_constant();
-        self.lower_folded(|f| f.add64_const(c));
+        self.lower_folded(|f| lower(f, c));
         true
     }
 
-    /// (lo, hi) -> x + c: the low word's carry is (lo + c_lo) < c_lo; with
-    /// a low word of 0 only the high word changes.
+    /// (lo, hi) -> x + c; with a low word of 0 only the high word changes.
     fn add64_const(&mut self, c: u64) {
         let [c_low, c_high] = crate::compile::words_of_u64(c);
-        if c_low == 0 {
-            if c_high != 0 {
-                self.emit(Op::I32Const, c_high);
-                self.emit(Op::I32Add, 0);
-            }
-            return;
+        if c_low != 0 {
+            self.add64_with([Word::Const(c_low), Word::Const(c_high)]);
+        } else if c_high != 0 {
+            self.emit(Op::I32Const, c_high);
+            self.emit(Op::I32Add, 0);
         }
-        let (lo, h) = (self.temp(LOW), self.temp(HIGH));
-        self.emit(Op::LocalSet, h);
-        self.emit(Op::I32Const, c_low);
-        self.emit(Op::I32Add, 0);
-        self.emit(Op::LocalTee, lo);
-        self.emit(Op::LocalGet, h);
-        self.emit(Op::I32Const, c_high);
-        self.emit(Op::I32Add, 0);
-        self.emit(Op::LocalGet, lo);
-        self.emit(Op::I32Const, c_low);
-        self.emit(Op::I32LtU, 0);
-        self.emit(Op::I32Add, 0);
     }
 
     /// Emit a lowering whose constant was folded. An operator that leaves
@@ -137,49 +112,28 @@ impl FunctionCompiler<'_, '_, '_> {
         }
     }
 
-    /// (lo, hi) -> x == c or x != c, word by word.
-    fn equal64_const(&mut self, c: u64, word: Op, join: Op) {
-        let h = self.temp(HIGH);
-        let [low, high] = crate::compile::words_of_u64(c);
-        self.emit(Op::I32Const, high);
-        self.emit(word, 0);
-        self.emit(Op::LocalSet, h);
-        self.emit(Op::I32Const, low);
-        self.emit(word, 0);
-        self.emit(Op::LocalGet, h);
-        self.emit(join, 0);
-    }
-
-    /// (lo, hi) -> an ordering of x against c ([`Comparison::Ordering`]).
-    /// Where `low` has one answer for every low word (`lo < 0`, `lo >= 0`,
-    /// ...), the high words alone decide: `x < 0` is `hi < 0`.
-    fn order64_const(&mut self, c: u64, strict: Op, low: Op) {
-        let h = self.temp(HIGH);
+    /// (lo, hi) -> x <op> c. Where an ordering's low comparison has one
+    /// answer for every low word (`lo < 0`, `lo >= 0`, ...), the high
+    /// words alone decide: `x < 0` is `hi < 0`.
+    fn compare64_const(&mut self, comparison: Comparison, c: u64) {
         let [c_low, c_high] = crate::compile::words_of_u64(c);
-        let low_always = match (low, c_low) {
-            (Op::I32LtU, 0) | (Op::I32GtU, u32::MAX) => Some(false),
-            (Op::I32GeU, 0) | (Op::I32LeU, u32::MAX) => Some(true),
-            _ => None,
-        };
-        if let Some(always) = low_always {
-            self.emit(Op::LocalSet, h);
-            self.emit(Op::Drop, 0);
-            self.emit(Op::LocalGet, h);
-            self.emit(Op::I32Const, c_high);
-            self.emit(if always { or_equal(strict) } else { strict }, 0);
-            return;
+        if let Comparison::Ordering { strict, low } = comparison {
+            let low_always = match (low, c_low) {
+                (Op::I32LtU, 0) | (Op::I32GtU, u32::MAX) => Some(false),
+                (Op::I32GeU, 0) | (Op::I32LeU, u32::MAX) => Some(true),
+                _ => None,
+            };
+            if let Some(always) = low_always {
+                let h = self.temp(HIGH);
+                self.emit(Op::LocalSet, h);
+                self.emit(Op::Drop, 0);
+                self.emit(Op::LocalGet, h);
+                self.emit(Op::I32Const, c_high);
+                self.emit(if always { or_equal(strict) } else { strict }, 0);
+                return;
+            }
         }
-        // select(lo low c_low, hi strict c_high, hi == c_high)
-        self.emit(Op::LocalSet, h);
-        self.emit(Op::I32Const, c_low);
-        self.emit(low, 0);
-        self.emit(Op::LocalGet, h);
-        self.emit(Op::I32Const, c_high);
-        self.emit(strict, 0);
-        self.emit(Op::LocalGet, h);
-        self.emit(Op::I32Const, c_high);
-        self.emit(Op::I32Eq, 0);
-        self.emit(Op::Select, 0);
+        self.compare64_with(comparison, [Word::Const(c_low), Word::Const(c_high)]);
     }
 
     /// (lo, hi) -> x << k.
