@@ -13,7 +13,7 @@ use crate::decode::{Decoded, Decoder, Stop};
 use crate::ending::{Ending, EngineRun, Exhaustion};
 use crate::isa::{Program, Token};
 use crate::oracle::wasmi::{self, Budget};
-use crate::oracle::{arbiter, reference};
+use crate::oracle::{self, reference, Arbitration};
 use crate::verify::lift::{self, SourceCheck, SourceDivergence};
 use crate::verify::tokens::{self, Divergence};
 use std::fmt;
@@ -110,8 +110,8 @@ pub struct Checks {
     /// module's steps under wasmi (and that run against the plain one).
     pub source_steps: bool,
     /// When wasmi 2 disagrees with a transformer that followed the
-    /// reference tracer, ask wasmi 0.31: it overrules wasmi 2 only by
-    /// agreeing with the transformer exactly.
+    /// reference tracer, ask the arbiters ([`oracle::arbitrate`]): they
+    /// overrule wasmi 2 only by all agreeing with the transformer exactly.
     pub arbiter: bool,
 }
 
@@ -198,8 +198,9 @@ pub struct Checked {
     pub source: Option<SourceCheck>,
     /// wasmi on the instrumented module.
     pub instrumented: Option<Result<EngineRun, String>>,
-    /// wasmi 0.31, asked when wasmi 2 disagreed.
-    pub arbiter: Option<Result<EngineRun, String>>,
+    /// The arbiters' runs, asked when wasmi 2 disagreed (empty when not
+    /// asked).
+    pub arbiters: Vec<Arbitration>,
 }
 
 /// How two runs compare.
@@ -339,7 +340,7 @@ pub fn check(
         wasmi_comparison: None,
         source: None,
         instrumented: None,
-        arbiter: None,
+        arbiters: Vec::new(),
     };
     if let (Some((wasm, entry)), Some(compiled)) = (wasm, &checked.compiled) {
         let steps = checked.reference.as_ref().map(|r| r.steps);
@@ -359,7 +360,7 @@ pub fn check(
         });
         let wasmi_disagrees = checked.wasmi_comparison == Some(Comparison::Disagree);
         if checks.arbiter && wasmi_disagrees && checked.divergence.is_none() {
-            checked.arbiter = Some(arbiter::run(wasm, entry, budget).map_err(|e| e.to_string()));
+            checked.arbiters = oracle::arbitrate(wasm, entry, budget);
         }
     }
     Ok(checked)
@@ -597,10 +598,11 @@ impl Checked {
         }
     }
 
-    /// wasmi 2 disagreed, and wasmi 0.31 agrees with the transformer
+    /// wasmi 2 disagreed, and every arbiter agrees with the transformer
     /// exactly (which followed the reference tracer token for token).
     pub fn overruled(&self) -> bool {
-        matches!(&self.arbiter, Some(Ok(a)) if compare(&self.transformer.run, a, self.result_types()) == Comparison::Agree)
+        let agrees = |a: &Arbitration| matches!(&a.run, Ok(run) if compare(&self.transformer.run, run, self.result_types()) == Comparison::Agree);
+        !self.arbiters.is_empty() && self.arbiters.iter().all(agrees)
     }
 
     fn instrumented_disagreement(&self) -> Option<Disagreement> {

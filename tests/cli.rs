@@ -1002,7 +1002,11 @@ fn run_invoke_calls_an_export_with_typed_arguments() {
         "--arg",
         "-3",
     ];
-    for engine in ["transformer", "reference", "wasmi"] {
+    let mut engines = vec!["transformer", "reference", "wasmi"];
+    if cfg!(feature = "wasmtime") {
+        engines.push("wasmtime");
+    }
+    for engine in engines {
         let out = hullvm(&[&call[..], &["--engine", engine, "--verify"]].concat());
         assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
         let want = format!("i64 {}\ni32 3\n", 0x1_0000_0001i64 * -3);
@@ -1023,6 +1027,28 @@ fn run_invoke_calls_an_export_with_typed_arguments() {
     ]);
     assert_eq!(code(&range), 1);
     assert!(String::from_utf8_lossy(&range.stderr).contains("out of range for i32"));
+}
+
+/// Without the `wasmtime` feature, `--engine wasmtime` says how to get it.
+#[cfg(not(feature = "wasmtime"))]
+#[test]
+fn engine_wasmtime_needs_the_feature() {
+    let wat = scratch("wasmtime.wat");
+    std::fs::write(&wat, r#"(module (func (export "f")))"#).unwrap();
+    let out = hullvm(&[
+        "run",
+        wat.to_str().unwrap(),
+        "--invoke",
+        "f",
+        "--engine",
+        "wasmtime",
+    ]);
+    assert_eq!(code(&out), 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("built without wasmtime") && err.contains("--features wasmtime"),
+        "{err}"
+    );
 }
 
 /// A module that keeps its memory to itself (no memory export): the

@@ -24,7 +24,7 @@ Exit status:
   2  bad usage (unknown flag, missing argument)
   3  the program trapped (unreachable, out of bounds, divide by zero, ...)
   4  the token limit (--max-tokens) was reached before the run ended
-  5  wasmi ran out of fuel (--fuel) or of call stack
+  5  wasmi or wasmtime ran out of fuel (--fuel) or of call stack
 With several programs the worst status wins, in the order 1, 5, 4, 3, 0.
 The output (or the --json summary) is printed whatever the status.";
 
@@ -59,8 +59,9 @@ pub struct Args {
     /// Stop after this many trace tokens (exit status 4 when reached).
     #[arg(long, default_value_t = 50_000_000)]
     max_tokens: usize,
-    /// wasmi's fuel, about one unit per wasm instruction: `--engine wasmi`
-    /// stops with "out of fuel" (exit status 5) after this many; under
+    /// The fuel of wasmi (and wasmtime), about one unit per wasm
+    /// instruction: `--engine wasmi` or `wasmtime` stops with "out of
+    /// fuel" (exit status 5) after this many; under
     /// `--verify` it caps what wasmi gets. The default, 10^10, is 5-10 s
     /// of wasmi (a release build burns 1-2 x 10^9 units a second).
     #[arg(long, default_value_t = DEFAULT_FUEL)]
@@ -87,6 +88,18 @@ enum Engine {
     Reference,
     /// wasmi running the original wasm (needs .wasm, .wat or .c input).
     Wasmi,
+    /// wasmtime (Cranelift, native code) running the original wasm; in a
+    /// build with the `wasmtime` feature (`cargo build --release
+    /// --features wasmtime`).
+    Wasmtime,
+}
+
+impl Engine {
+    /// Whether the engine runs the original module rather than the
+    /// compiled program.
+    fn runs_wasm(self) -> bool {
+        matches!(self, Engine::Wasmi | Engine::Wasmtime)
+    }
 }
 
 /// wasmi's default fuel. Measured with a release build on 2 shared cores:
@@ -210,11 +223,11 @@ pub fn run(args: Args) -> Result<u8> {
             None => (None, Vec::new()),
         };
         let summary = match (&decoder, wasm) {
-            (None, None) if args.engine == Engine::Wasmi => run_wasmi(program, input, &args)?,
-            // wasmi runs the module itself: hullvm's compiler must not
-            // stand between it and a module it can run.
-            (None, Some((wasm, entry))) if args.engine == Engine::Wasmi => {
-                run_wasmi_module(&wasm, &entry, &args)?
+            (None, None) if args.engine.runs_wasm() => run_wasm(program, input, &args)?,
+            // The engine runs the module itself: hullvm's compiler must
+            // not stand between it and a module it can run.
+            (None, Some((wasm, entry))) if args.engine.runs_wasm() => {
+                run_wasm_module(&wasm, &entry, &args)?
             }
             (decoder, wasm) => {
                 let src = match wasm {
@@ -299,34 +312,41 @@ fn run_reference(src: &Source, max_tokens: usize) -> RunSummary {
     RunSummary::new("reference", run.run, run.trace.len(), run.steps, seconds)
 }
 
-fn run_wasmi(program: &Path, input: Option<&[u8]>, args: &Args) -> Result<RunSummary> {
+fn run_wasm(program: &Path, input: Option<&[u8]>, args: &Args) -> Result<RunSummary> {
     if program.extension().is_some_and(|e| e == "txt") {
-        bail!("the wasmi engine needs a .wasm, .wat or .c program, not a token file");
+        bail!("the wasmi and wasmtime engines need a .wasm, .wat or .c program, not a token file");
     }
     let (wasm, entry) = input::load_wasm(program, input)?;
-    run_wasmi_module(&wasm, &entry, args)
+    run_wasm_module(&wasm, &entry, args)
 }
 
-/// wasmi on a module and its entry, uncompiled.
-fn run_wasmi_module(
-    wasm: &[u8],
-    entry: &hullvm::compile::Entry,
-    args: &Args,
-) -> Result<RunSummary> {
+/// wasmi or wasmtime on a module and its entry, uncompiled.
+fn run_wasm_module(wasm: &[u8], entry: &hullvm::compile::Entry, args: &Args) -> Result<RunSummary> {
     let t = Instant::now();
     let limits = limits(args);
     let budget = wasmi::Budget {
         fuel: limits.max_fuel,
         call_depth: limits.call_depth,
     };
-    let run = wasmi::run(wasm, entry, budget)?;
-    Ok(RunSummary::new(
-        "wasmi",
-        run,
-        0,
-        0,
-        t.elapsed().as_secs_f64(),
-    ))
+    let (name, run) = match args.engine {
+        Engine::Wasmtime => ("wasmtime", run_wasmtime(wasm, entry, budget)?),
+        _ => ("wasmi", wasmi::run(wasm, entry, budget)?),
+    };
+    Ok(RunSummary::new(name, run, 0, 0, t.elapsed().as_secs_f64()))
+}
+
+#[cfg(feature = "wasmtime")]
+fn run_wasmtime(
+    wasm: &[u8],
+    entry: &hullvm::compile::Entry,
+    budget: wasmi::Budget,
+) -> Result<EngineRun> {
+    Ok(hullvm::oracle::wasmtime::run(wasm, entry, budget)?)
+}
+
+#[cfg(not(feature = "wasmtime"))]
+fn run_wasmtime(_: &[u8], _: &hullvm::compile::Entry, _: wasmi::Budget) -> Result<EngineRun> {
+    bail!("this hullvm was built without wasmtime: build it with `--features wasmtime`")
 }
 
 fn run_transformer(decoder: &Decoder, src: &Source, args: &Args) -> Result<RunSummary> {

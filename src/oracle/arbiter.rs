@@ -9,6 +9,7 @@
 //! the reference tracer and the transformer agree against wasmi 2, the
 //! disagreement is wasmi 2's.
 
+use super::script::{self, Script};
 use super::wasmi::Budget;
 use super::OracleError;
 use crate::compile::{self, Entry, Invocation, Trap};
@@ -123,16 +124,8 @@ fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Or
         Err(e) => return Err(fail(&e)),
     };
 
-    let (before, calls, read) = match entry {
-        Entry::Compute { input } => {
-            let call = compute_call(&instance, &mut store, input)?;
-            (&[][..], vec![call], None)
-        }
-        Entry::Invoke(calls) => (&[][..], calls.clone(), None),
-        Entry::Resume(r) => (&r.before[..], r.calls.clone(), r.read.as_deref()),
-        Entry::Command => (&[][..], vec![super::wasmi::start_call()], None),
-    };
-    for call in before {
+    let script = Script::of(entry, |input| compute_args(&instance, &mut store, input))?;
+    for call in script.before {
         // As wasmi 2 does: each earlier call gets the budget anew, and a
         // trap ends that call, not the script.
         refuel(&mut store, budget.fuel)?;
@@ -146,11 +139,11 @@ fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Or
             Err(e) => return Err(fail(&e)),
         }
     }
-    if !before.is_empty() {
+    if !script.before.is_empty() {
         refuel(&mut store, budget.fuel)?;
     }
     let mut last = Vec::new();
-    for call in &calls {
+    for call in &script.calls {
         match invoke(&instance, &mut store, call) {
             Ok(results) => last = results,
             // `proc_exit`: the status is a WASI command's one result.
@@ -167,22 +160,15 @@ fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, Or
             Err(e) => return Err(fail(&e)),
         }
     }
-    if let Some(name) = read {
+    if let Some(name) = script.read {
         let global = instance
             .get_global(&store, name)
             .ok_or_else(|| fail(&format!("no global exported as {name:?}")))?;
         last = values_to_words(&[global.get(&store)])
             .ok_or_else(|| fail(&"a global that is not i32 or i64"))?;
     }
-    // `compute`'s own result is dropped by the C convention.
-    if matches!(entry, Entry::Compute { .. }) {
-        last.clear();
-    }
-    // A WASI command whose `_start` returns exits with status 0.
-    if matches!(entry, Entry::Command) {
-        last = vec![0];
-    }
-    Ok(ended(&mut store, Ending::Finished { results: last }))
+    let results = script::results(entry, last);
+    Ok(ended(&mut store, Ending::Finished { results }))
 }
 
 fn fail(e: &dyn std::fmt::Display) -> OracleError {
@@ -198,12 +184,12 @@ fn refuel(store: &mut Store<Host>, fuel: u64) -> Result<(), OracleError> {
     Ok(())
 }
 
-/// The C convention's call, as [`super::wasmi`] makes it.
-fn compute_call(
+/// The C convention's argument words, as [`super::wasmi`] makes them.
+fn compute_args(
     instance: &Instance,
     store: &mut Store<Host>,
     input: &[u8],
-) -> Result<Invocation, OracleError> {
+) -> Result<Vec<u32>, OracleError> {
     let func = instance
         .get_func(&*store, "compute")
         .ok_or_else(|| fail(&"no export named \"compute\""))?;
@@ -227,10 +213,7 @@ fn compute_call(
             .map_err(|e| fail(&e))?;
         args.push(addr);
     }
-    Ok(Invocation {
-        export: "compute".into(),
-        args,
-    })
+    Ok(args)
 }
 
 /// Call an export with its arguments as words; its results as words.

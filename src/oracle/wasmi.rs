@@ -3,6 +3,7 @@
 use super::instrument::{
     self, HOOK_MODULE, HOOK_PATH, HOOK_VALUE, HOOK_VALUE64, HOOK_VALUE_F32, HOOK_VALUE_F64,
 };
+use super::script::{self, Script};
 use super::OracleError;
 use crate::compile::{self, Entry, Invocation, Num, SourceMap, SourceStep, Trap};
 use crate::ending::{Ending, EngineRun, Exhaustion};
@@ -275,14 +276,6 @@ fn define_spectest(linker: &mut Linker<Host>, store: &mut Store<Host>) -> Result
     Ok(())
 }
 
-/// A WASI command's call: `_start`, no arguments.
-pub(crate) fn start_call() -> Invocation {
-    Invocation {
-        export: "_start".into(),
-        args: Vec::new(),
-    }
-}
-
 /// The memory a WASI function works on: the module's `memory` export, or
 /// the one the instrumenter exports for it.
 pub(crate) const WASI_MEMORY_EXPORTS: [&str; 2] = ["memory", instrument::MEMORY_EXPORT];
@@ -494,19 +487,8 @@ fn run_here(
         Err(e) => return Err(OracleError::Wasmi(e.to_string())),
     };
 
-    let (before, calls, read) = match entry {
-        Entry::Compute { input } => {
-            let call = Invocation {
-                export: "compute".into(),
-                args: compute_args(&mut store, &instance, input)?,
-            };
-            (&[][..], vec![call], None)
-        }
-        Entry::Invoke(calls) => (&[][..], calls.clone(), None),
-        Entry::Resume(r) => (&r.before[..], r.calls.clone(), r.read.as_deref()),
-        Entry::Command => (&[][..], vec![start_call()], None),
-    };
-    for call in before {
+    let script = Script::of(entry, |input| compute_args(&mut store, &instance, input))?;
+    for call in script.before {
         // Each earlier call gets the budget anew: the budget is measured
         // on the compiled program, which makes only `calls`.
         store
@@ -520,35 +502,27 @@ fn run_here(
             Err(Call::Failed(e)) => return Err(e),
         }
     }
-    if !before.is_empty() {
+    if !script.before.is_empty() {
         store
             .set_fuel(budget.fuel)
             .map_err(|e| OracleError::Wasmi(e.to_string()))?;
     }
     store.data_mut().recording = true;
     let mut last = Vec::new();
-    for call in &calls {
+    for call in &script.calls {
         match invoke(&instance, &mut store, call) {
             Ok(results) => last = results,
             Err(Call::Ended(e)) => return Ok(finish(&mut store, Vec::new(), Some(e))),
             Err(Call::Failed(e)) => return Err(e),
         }
     }
-    if let Some(name) = read {
+    if let Some(name) = script.read {
         let global = instance
             .get_global(&store, name)
             .ok_or_else(|| OracleError::Wasmi(format!("no global exported as {name:?}")))?;
         last = words_of_vals(&[global.get(&store)]).map_err(OracleError::Wasmi)?;
     }
-    // `compute`'s own result is dropped by the C convention.
-    if matches!(entry, Entry::Compute { .. }) {
-        last.clear();
-    }
-    // A WASI command whose `_start` returns exits with status 0.
-    if matches!(entry, Entry::Command) {
-        last = vec![0];
-    }
-    Ok(finish(&mut store, last, None))
+    Ok(finish(&mut store, script::results(entry, last), None))
 }
 
 /// How a call did not return.
