@@ -217,6 +217,18 @@ fn memory_grows_up_to_the_cap_from_zero_pages() {
         exact(wat, &invoke("f", &[cap_pages + 1])),
         trap(Trap::MemoryOutOfBounds)
     );
+    // The memory lookup's keys carry an address's square: at the top of
+    // the largest memory it is still exact, and a byte written there is
+    // read back apart from its neighbours.
+    let top = r#"(module
+  (memory 0)
+  (func (export "f") (param i32) (result i32) (local $end i32)
+    (drop (memory.grow (local.get 0)))
+    (local.set $end (i32.mul (memory.size) (i32.const 65536)))
+    (i32.store8 (i32.sub (local.get $end) (i32.const 1)) (i32.const 7))
+    (i32.store8 (i32.sub (local.get $end) (i32.const 2)) (i32.const 5))
+    (i32.load16_u (i32.sub (local.get $end) (i32.const 2)))))"#;
+    assert_eq!(exact(top, &invoke("f", &[cap_pages])), results(&[0x0705]));
 }
 
 /// 300 targets: past the compare chain's size, searched by index.

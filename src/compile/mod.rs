@@ -105,8 +105,13 @@ impl Default for Options {
 }
 
 /// Largest linear memory we compile: memory keys stay small enough for the
-/// model's f64 lookups to be exact.
-pub const MAX_MEMORY_BYTES: u64 = 16 << 20;
+/// model's f64 lookups to be exact. A memory lookup's key carries the
+/// square of a write's address, and every address a program reaches lies
+/// below this cap plus the reserved area (under 2^16 bytes of state, then
+/// the 64 KiB spill stack): 2^26 keeps those squares below 2^53 (exact up
+/// to 94.9M bytes) and covers the most growth the spec suite asks of one
+/// memory (803 pages, 52.6 MB).
+pub const MAX_MEMORY_BYTES: u64 = 64 << 20;
 
 /// Most machine local slots (parameters, declared locals and compiler
 /// temporaries) one function may use; the model addresses locals in a

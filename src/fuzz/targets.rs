@@ -256,7 +256,7 @@ pub fn smith(data: &[u8]) -> Result<Exec, Finding> {
 pub(crate) fn smith_module(data: &[u8]) -> Option<(Vec<u8>, Entry)> {
     let mut u = Unstructured::new(data);
     let mut config: wasm_smith::Config = u.arbitrary().ok()?;
-    // Its default memory may be 4 GiB; hullvm compiles at most 16 MiB and
+    // Its default memory may be 4 GiB; hullvm compiles at most 64 MiB and
     // small memories keep runs short.
     config.max_memory32_bytes = 1 << 17;
     config.memory64_enabled = false;

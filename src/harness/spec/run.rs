@@ -259,7 +259,7 @@ fn cached(
 /// what the script expects; wasmi must do so too, or the harness is wrong.
 /// Why a trial that needs memory past hullvm's cap is not hullvm's to pass.
 const GROWTH_PAST_CAP: &str =
-    "memory.grow past hullvm's 16 MiB cap (wasmi is held to the same cap)";
+    "memory.grow past hullvm's 64 MiB cap (wasmi is held to the same cap)";
 
 fn judge(checked: &Checked, expect: &Expect, tokens: usize) -> Verdict {
     if let Some(d) = &checked.divergence {
