@@ -53,7 +53,7 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(Op::LocalGet, delta);
         self.emit(Op::I32Add, 0);
         self.emit(Op::I32Store, words.pages);
-        // bytes = pages << 16: the pages (at most 256) as the upper half of
+        // bytes = pages << 16: the pages (at most 1024) as the upper half of
         // the bytes word, whose lower half stays zero.
         self.emit(Op::I32Const, 0);
         self.emit(Op::I32Const, 0);
