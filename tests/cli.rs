@@ -489,7 +489,7 @@ fn run_help_documents_the_exit_status() {
         "2  bad usage",
         "3  the program trapped",
         "4  the token limit",
-        "5  wasmi ran out of fuel",
+        "5  wasmi or wasmtime ran out of fuel",
         "the worst status wins, in the order 1, 5, 4, 3, 0",
     ] {
         assert!(help.contains(line), "{line:?} missing from {help}");
