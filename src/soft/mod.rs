@@ -42,10 +42,10 @@ pub struct Temperature {
     /// that log-probabilities and the loss are taken from (1: the model's
     /// own distribution). The argmax, so what decoding emits, is the same
     /// at every value. The machine's logits are sums of a 2^20 kind bonus
-    /// and byte-matching scores up to 2^16: at 1 every token it predicts
-    /// is certain and the loss stops pushing once the right kind wins by
-    /// a few units; at about 2^16 the loss still pushes until it wins by
-    /// many times any byte-matching score.
+    /// and byte-matching scores up to 2^16: at 1 a kind that wins by a few
+    /// dozen units is already certain, and the loss stops pushing there;
+    /// at about 2^16 it pushes until the kind wins by several times any
+    /// byte-matching score.
     pub logits: f64,
 }
 
