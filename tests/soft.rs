@@ -84,52 +84,65 @@ fn at_small_betas_soft_decoding_leaves_hellos_trace() {
     assert!(partial.log_prob < blended.log_prob.max(-1e6));
 }
 
+/// At logit temperature 1, the model's own distribution; at 2, a loss
+/// where a missing or doubled division by the temperature would show.
 #[test]
 fn gradients_agree_with_finite_differences_below_1e_6() {
     let built = hullvm::build_model();
     let hello = hello();
     let tokens: Vec<u16> = hello.tokens.iter().map(|t| t.0).collect();
     let model = random_model(&built, 0.1, 18);
-    let t = Temperature::for_positions(1.0, 8);
-    let report = finite_differences(&model, t, &tokens, 0..8, 4, 1e-3, 18).unwrap();
-    let worst = report.worst().unwrap();
-    assert!(
-        worst.relative_error < 1e-6,
-        "worst relative error {:e} at {}[{}, {}]",
-        worst.relative_error,
-        worst.tensor,
-        worst.row,
-        worst.col
-    );
-    // Most checked coordinates are real relative comparisons, and every
-    // tensor had some.
-    assert!(report.significant() > 200, "{}", report.significant());
-    assert!(report.kinks < 40, "{} kinks", report.kinks);
-    for (name, _) in built.tensors() {
+    for logits in [1.0, 2.0] {
+        let t = Temperature::for_positions(1.0, 8).with_logits(logits);
+        let report = finite_differences(&model, t, &tokens, 0..8, 4, 1e-3, 18).unwrap();
+        let worst = report.worst().unwrap();
         assert!(
-            report.coordinates.iter().any(|c| c.tensor == name),
-            "{name} was not checked"
+            worst.relative_error < 1e-6,
+            "logit temperature {logits}: worst relative error {:e} at {}[{}, {}]",
+            worst.relative_error,
+            worst.tensor,
+            worst.row,
+            worst.col
         );
+        // Most checked coordinates are real relative comparisons, and every
+        // tensor had some.
+        assert!(report.significant() > 200, "{}", report.significant());
+        assert!(report.kinks < 40, "{} kinks", report.kinks);
+        for (name, _) in built.tensors() {
+            assert!(
+                report.coordinates.iter().any(|c| c.tensor == name),
+                "{name} was not checked"
+            );
+        }
+        assert!(report.coordinates.iter().all(|c| c.numeric.is_finite()));
     }
-    assert!(report.coordinates.iter().all(|c| c.numeric.is_finite()));
 }
 
 #[test]
 fn the_gradients_loss_is_the_evaluations_negative_log_probability() {
     let model = hullvm::build_model();
     let hello = hello();
-    let t = at(1e5, &hello);
     let window = 40;
-    let g = window_gradient(&model, t, &hello, 0, window).unwrap();
-    let eval = evaluate(&model, t, &hello, window, Until::WindowEnd).unwrap();
-    assert_eq!(g.scored, window);
-    assert!(
-        (g.loss + eval.log_prob).abs() <= 1e-9 * g.loss.abs(),
-        "{} vs {}",
-        g.loss,
-        -eval.log_prob
-    );
-    // The unembedding is where a saturated softmax still passes gradient.
-    let norm: f64 = g.d.unembedding.iter().map(|x| x * x).sum::<f64>().sqrt();
-    assert!(norm > 0.0);
+    let mut losses = Vec::new();
+    for logits in [1.0, 65_536.0] {
+        let t = at(1e5, &hello).with_logits(logits);
+        let g = window_gradient(&model, t, &hello, 0, window).unwrap();
+        let eval = evaluate(&model, t, &hello, window, Until::WindowEnd).unwrap();
+        assert_eq!(g.scored, window);
+        assert!(
+            (g.loss + eval.log_prob).abs() <= 1e-9 * g.loss.abs(),
+            "{} vs {}",
+            g.loss,
+            -eval.log_prob
+        );
+        // The unembedding is where a saturated softmax still passes gradient.
+        let norm: f64 = g.d.unembedding.iter().map(|x| x * x).sum::<f64>().sqrt();
+        assert!(norm > 0.0);
+        // What decoding emits does not depend on the logit temperature.
+        assert_eq!(eval.exact_prefix, window);
+        losses.push(g.loss);
+    }
+    // Divided by 2^16, the built model's logit gaps are a few nats, not
+    // thousands: its tokens are no longer certain.
+    assert!(losses[1] > losses[0], "{losses:?}");
 }

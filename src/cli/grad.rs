@@ -14,11 +14,19 @@ const TOLERANCE: f64 = 1e-6;
 /// The random model's weights: uniform +-scale/sqrt(columns).
 const WEIGHT_SCALE: f64 = 0.1;
 
+/// The check's logit temperature: not 1, so that a missing or doubled
+/// division by it shows (at 1 it would not); above 1 as `learn`'s is, but
+/// small, since the random model's logits are already of order 1 and a
+/// flatter loss leaves fewer gradients above the relative floor.
+const CHECK_LOGIT_TEMPERATURE: f64 = 2.0;
+
 const ABOUT_CHECK: &str = "\
 --check runs on a model with the built model's shapes, tie rules and
 position features but random dense weights (uniform +-0.1/sqrt(columns),
 embeddings +-0.1): the built model's ReGLU gates sit exactly on their kinks
 and its softmaxes saturate, where a finite difference measures neither.
+The loss is taken at logit temperature 2 unless --logit-temperature
+says otherwise: at 1 a missing or doubled division by it would not show.
 The numeric derivative is the five-point central stencil at steps --step
 and --step/2, Richardson-extrapolated; a coordinate whose stencil opens or
 closes a ReGLU gate sits at a kink of the loss and is left out (counted).
@@ -44,6 +52,10 @@ pub struct Args {
     /// Inverse temperature of the attention softmax.
     #[arg(long)]
     beta: Option<f64>,
+    /// The loss divides the logits by this before the log-softmax
+    /// (default 1; with --check, 2).
+    #[arg(long)]
+    logit_temperature: Option<f64>,
     /// Window length K in tokens. Without --check: generated tokens from
     /// the start of the run; with --check: the first K+1 tokens of the
     /// prompt and trace, all K predictions scored.
@@ -85,11 +97,12 @@ pub fn run(args: Args) -> Result<()> {
     if !args.check {
         let beta = args.beta.unwrap_or(1e6);
         let k = args.tokens.min(reference.generated().len());
-        let t = Temperature::for_positions(beta, reference.prompt + k);
+        let t = Temperature::for_positions(beta, reference.prompt + k)
+            .with_logits(args.logit_temperature.unwrap_or(1.0));
         let g = window_gradient(&built, t, &reference, 0, k)?;
         println!(
-            "{}: loss {:.6e} over {} tokens (beta {beta:e}, recency {:e})",
-            args.program, g.loss, g.scored, t.recency
+            "{}: loss {:.6e} over {} tokens (beta {beta:e}, recency {:e}, logit temperature {})",
+            args.program, g.loss, g.scored, t.recency, t.logits
         );
         for (name, m) in g.d.tensors() {
             let norm = m.iter().map(|x| x * x).sum::<f64>().sqrt();
@@ -105,7 +118,8 @@ pub fn run(args: Args) -> Result<()> {
         tokens.len()
     );
     let model = random_model(&built, WEIGHT_SCALE, args.seed);
-    let t = Temperature::for_positions(args.beta.unwrap_or(1.0), args.tokens);
+    let t = Temperature::for_positions(args.beta.unwrap_or(1.0), args.tokens)
+        .with_logits(args.logit_temperature.unwrap_or(CHECK_LOGIT_TEMPERATURE));
     let report = finite_differences(
         &model,
         t,
@@ -144,11 +158,13 @@ pub fn run(args: Args) -> Result<()> {
 fn print_check(report: &CheckReport, built: &hullvm::weights::Model, t: Temperature) {
     let worst = report.worst().expect("every tensor is checked");
     println!(
-        "gradient check: {} coordinates over {} tensors, window {} tokens, beta {:e}, loss {:.6e}",
+        "gradient check: {} coordinates over {} tensors, window {} tokens, beta {:e}, \
+         logit temperature {}, loss {:.6e}",
         report.coordinates.len(),
         built.tensors().len(),
         report.scored,
         t.beta,
+        t.logits,
         report.loss
     );
     println!(

@@ -120,7 +120,7 @@ pub fn evaluate(
     {
         let logits = run.feed(pair[0].0);
         let expected = pair[1];
-        let lp = log_softmax_at(&logits, expected.id());
+        let lp = log_softmax_at(&logits, expected.id(), temperature.logits);
         eval.log_prob += lp;
         eval.worst_log_prob = eval.worst_log_prob.min(lp);
         let predicted = Token(argmax(&logits) as u16);
@@ -173,13 +173,18 @@ pub fn decode(
 }
 
 /// A temperature the soft model can run at over `positions` tokens: beta
-/// positive and finite, and the recency term too small to overturn a unit
-/// score gap.
+/// and the logit temperature positive and finite, and the recency term too
+/// small to overturn a unit score gap.
 pub(crate) fn check_temperature(t: Temperature, positions: usize) -> Result<()> {
     ensure!(
         t.beta.is_finite() && t.beta > 0.0,
         "beta must be positive and finite, not {}",
         t.beta
+    );
+    ensure!(
+        t.logits.is_finite() && t.logits > 0.0,
+        "the logit temperature must be positive and finite, not {}",
+        t.logits
     );
     ensure!(
         t.recency.is_finite() && t.recency >= 0.0 && t.recency * positions as f64 <= 0.5,
@@ -190,11 +195,11 @@ pub(crate) fn check_temperature(t: Temperature, positions: usize) -> Result<()> 
     Ok(())
 }
 
-/// log softmax(logits)[i], by log-sum-exp from the largest logit.
-pub(crate) fn log_softmax_at(logits: &Array1<f64>, i: usize) -> f64 {
+/// log softmax(logits / t)[i], by log-sum-exp from the largest logit.
+pub(crate) fn log_softmax_at(logits: &Array1<f64>, i: usize, t: f64) -> f64 {
     let top = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let sum: f64 = logits.iter().map(|&z| (z - top).exp()).sum();
-    logits[i] - top - sum.ln()
+    let sum: f64 = logits.iter().map(|&z| ((z - top) / t).exp()).sum();
+    (logits[i] - top) / t - sum.ln()
 }
 
 /// The index of the largest logit, lowest on ties (as the hard decoder).

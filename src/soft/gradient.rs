@@ -3,7 +3,8 @@
 //! embedding. The vector-Jacobian products are written out by hand, layer
 //! by layer and position by position, from the forward pass's tape:
 //!
-//! - unembedding and log-softmax: dlogits = softmax - onehot(target);
+//! - unembedding and log-softmax at logit temperature T, loss
+//!   -log softmax(z / T)[target]: dz = (softmax(z / T) - onehot(target)) / T;
 //! - ReGLU: h = relu(g) v, so dg = dh v [g > 0] and dv = dh relu(g);
 //! - dense maps y = W x: dW += dy x^T, dx += W^T dy;
 //! - softmax attention over 2D keys, a_j = softmax_j(beta (q . k_j + c_j)):
@@ -24,7 +25,8 @@ use std::ops::Range;
 
 /// The loss of a window and its gradient.
 pub struct Gradient {
-    /// Summed negative log-probability of the window's tokens.
+    /// Summed negative log-probability of the window's tokens, at the
+    /// temperature's logit temperature.
     pub loss: f64,
     /// Tokens in the window.
     pub scored: usize,
@@ -58,7 +60,14 @@ pub fn gradient(
     let n = run.len();
     let x_final = rows(std::mem::take(&mut run.x_final), n);
     let targets: Vec<usize> = scored.clone().map(|i| usize::from(tokens[i + 1])).collect();
-    let (loss, correct, mut dx) = unembedding_backward(model, &x_final, scored, &targets, &mut d);
+    let (loss, correct, mut dx) = unembedding_backward(
+        model,
+        &x_final,
+        scored,
+        &targets,
+        temperature.logits,
+        &mut d,
+    );
     let tape = run.tape.take().expect("a recording run has a tape");
     for (l, rec) in tape.into_iter().enumerate().rev() {
         dx = layer_backward(&run, l, rec, dx, &mut d);
@@ -104,14 +113,15 @@ fn rows(data: Vec<f64>, n: usize) -> Array2<f64> {
     Array2::from_shape_vec((n, width), data).expect("tape rows have one width")
 }
 
-/// Log-softmax and unembedding: the loss, the tokens predicted right, d
-/// unembedding, and d residual at the last layer's output (zero outside
-/// the window).
+/// Log-softmax of the logits over `t` and unembedding: the loss, the
+/// tokens predicted right, d unembedding, and d residual at the last
+/// layer's output (zero outside the window).
 fn unembedding_backward(
     model: &Model,
     x_final: &Array2<f64>,
     scored: Range<usize>,
     targets: &[usize],
+    t: f64,
     d: &mut Model,
 ) -> (f64, usize, Array2<f64>) {
     let xs = x_final.slice(s![scored.clone(), ..]);
@@ -124,11 +134,12 @@ fn unembedding_backward(
         // log p from the logits, not ln(p): p underflows to 0 on a token
         // predicted far below the argmax.
         let target_logit = row[target];
-        row.mapv_inplace(|z| (z - top).exp());
+        row.mapv_inplace(|z| ((z - top) / t).exp());
         let sum = row.sum();
         row /= sum;
-        loss -= target_logit - top - sum.ln();
+        loss -= (target_logit - top) / t - sum.ln();
         row[target] -= 1.0;
+        row /= t;
     }
     d.unembedding += &dlogits.t().dot(&xs);
     let mut dx = Array2::zeros(x_final.dim());
@@ -261,7 +272,11 @@ pub(crate) fn loss(
     for (i, &t) in tokens[..scored.end].iter().enumerate() {
         let logits: Array1<f64> = run.feed(t);
         if scored.contains(&i) {
-            total -= super::evaluate::log_softmax_at(&logits, usize::from(tokens[i + 1]));
+            total -= super::evaluate::log_softmax_at(
+                &logits,
+                usize::from(tokens[i + 1]),
+                temperature.logits,
+            );
         }
     }
     (total, run.gate_pattern)

@@ -9,9 +9,12 @@
 //! fits the training run by writing slots the built unit never wrote,
 //! and does not carry over to held-out programs.) The gradient is the
 //! full reverse-mode gradient of the window's summed negative
-//! log-probability ([`gradient`]); the step is Adam's. Whether the hard decoder is exact again is the caller's
-//! question, asked every few steps: this module sees only weights and
-//! tokens, never a decoder.
+//! log-probability ([`gradient`]) at the schedule's logit temperature
+//! (see [`Temperature::logits`]: at 1 it vanishes once the training run's
+//! tokens are certain, before the learnt weights beat the scores other
+//! programs reach); the step is Adam's. Whether the hard decoder is exact
+//! again is the caller's question, asked every few steps: this module sees
+//! only weights and tokens, never a decoder.
 
 use super::gradient::window_gradient;
 use super::{Reference, Temperature};
@@ -140,6 +143,7 @@ impl KnockedOut {
 /// How the descent runs.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Schedule {
+    /// The attention's, and the logit temperature of the loss.
     pub temperature: Temperature,
     /// Adam's step size.
     pub learning_rate: f64,
@@ -159,8 +163,8 @@ const EPSILON: f64 = 1e-8;
 pub struct Step {
     /// 1-based.
     pub step: usize,
-    /// Summed negative log-probability over every training window, before
-    /// the step.
+    /// Summed negative log-probability over every training window, at the
+    /// schedule's logit temperature, before the step.
     pub loss: f64,
     /// Training tokens whose teacher-forced soft argmax was the
     /// reference token, before the step.

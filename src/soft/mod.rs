@@ -31,13 +31,22 @@ pub use evaluate::{decode, evaluate, Evaluation, Reference, Until};
 
 use serde::Serialize;
 
-/// How soft the attention is.
+/// How soft the attention is, and the next-token distribution scored.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Temperature {
     /// Inverse temperature: scores are multiplied by it before the softmax.
     pub beta: f64,
     /// Score added per position to latest-tie heads (see the module doc).
     pub recency: f64,
+    /// The unembedding's logits are divided by it before the log-softmax
+    /// that log-probabilities and the loss are taken from (1: the model's
+    /// own distribution). The argmax, so what decoding emits, is the same
+    /// at every value. The machine's logits are sums of a 2^20 kind bonus
+    /// and byte-matching scores up to 2^16: at 1 a kind that wins by a few
+    /// dozen units is already certain, and the loss stops pushing there;
+    /// at about 2^16 it pushes until the kind wins by several times any
+    /// byte-matching score.
+    pub logits: f64,
 }
 
 impl Temperature {
@@ -49,6 +58,13 @@ impl Temperature {
         Temperature {
             beta,
             recency: (-halves.log2().ceil()).exp2(),
+            logits: 1.0,
         }
+    }
+
+    /// The same attention, with the logits divided by `t` before the
+    /// log-softmax.
+    pub fn with_logits(self, t: f64) -> Temperature {
+        Temperature { logits: t, ..self }
     }
 }
