@@ -84,11 +84,16 @@ impl Limits {
     fn budget(&self, steps: Option<u64>, growth: u64) -> Budget {
         const FUEL_BASE: u64 = 100_000;
         const FUEL_PER_STEP: u64 = 16;
+        // wasmi 2 and 0.31 charge `memory.grow` one unit per 64 bytes it
+        // adds (their default costs; wasmtime charges it as one
+        // instruction). Fuel beyond what the run needs is not free: wasmi 2
+        // overflows its native stack on some loops given 2^26 units
+        // (corpora/fuzz-regressions/smith-0-1330), which a byte per unit
+        // for a 64 MiB memory would reach.
+        const GROWTH_BYTES_PER_FUEL: u64 = 64;
         let fuel = steps.map_or(self.max_fuel, |s| {
-            // wasmi charges `memory.grow` by the bytes it adds (at least one
-            // per unit of fuel).
             FUEL_BASE
-                .saturating_add(growth)
+                .saturating_add(growth.div_ceil(GROWTH_BYTES_PER_FUEL))
                 .saturating_add(s.saturating_mul(FUEL_PER_STEP))
         });
         Budget {

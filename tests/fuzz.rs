@@ -85,6 +85,19 @@ fn a_wasmi_run_stopped_by_fuel_is_a_prefix_not_an_end() {
     }
 }
 
+/// A wasm-smith module that grows its memory in an endless loop: wasmi's
+/// fuel paid a unit per byte of possible growth, 2^26 units once the cap
+/// became 64 MiB, and wasmi 2 overflowed its native stack and aborted the
+/// process (as in smith-0-1330). Growth now costs what wasmi charges, a
+/// unit per 64 bytes.
+#[test]
+fn fuel_for_memory_growth_is_what_wasmi_charges() {
+    use hullvm::fuzz::{input_for, targets, Target};
+    let data = input_for(Target::Smith, 0, 76);
+    let exec = targets::smith(&data).unwrap_or_else(|f| panic!("{f}"));
+    assert_eq!(exec.outcome, "token limit");
+}
+
 /// A wasm-smith module whose `f64.sqrt` of a negative number reached an
 /// `i64.xor` through a reinterpret: wasmi gave the NaN the sign bit,
 /// hullvm did not, and both are valid (found by CI's fuzz round). Float
