@@ -160,7 +160,7 @@ fn fuzz(args: Args) -> Result<()> {
         }
         if s.wasmi_overruled_total > 0 {
             println!(
-                "  wasmi 2 disagreed {} times and was overruled each time (wasmi 0.31 and the reference tracer agree with hullvm):",
+                "  wasmi 2 disagreed {} times and was overruled each time (the arbiters and the reference tracer agree with hullvm):",
                 s.wasmi_overruled_total
             );
             for f in &s.wasmi_overruled {

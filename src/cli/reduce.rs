@@ -50,9 +50,10 @@ pub struct Args {
 enum KeepArg {
     /// The transformer against the reference tracer.
     Transformer,
-    /// hullvm against wasmi 2, not overruled by wasmi 0.31.
+    /// hullvm against wasmi 2, not overruled by the arbiters (wasmi 0.31,
+    /// and wasmtime when built in).
     Wasmi,
-    /// wasmi 2 against the others: wasmi 0.31 overrules it.
+    /// wasmi 2 against the others: the arbiters overrule it.
     Wasmi2,
 }
 

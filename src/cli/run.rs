@@ -420,7 +420,7 @@ fn verified(checked: &Checked, seconds: f64) -> Result<()> {
         None => eprintln!("note: a token program has no wasm: source steps not compared"),
     }
     if let Some(d) = checked.wasmi_disagreement() {
-        eprintln!("warning: wasmi 2 disagrees, and wasmi 0.31 agrees with the transformer (wasmi 2 overruled): {d}");
+        eprintln!("warning: wasmi 2 disagrees, and the arbiters agree with the transformer (wasmi 2 overruled): {d}");
     } else if let Some(pipeline::Comparison::Incomparable(why)) = &checked.wasmi_comparison {
         eprintln!("note: the run's end was not compared with wasmi's: {why}");
     } else if checked.wasmi.is_some() {

@@ -175,8 +175,9 @@ pub struct FuzzSummary {
     pub outcomes: BTreeMap<String, u64>,
     /// Operators and constructs exercised (differential: per generated op).
     pub histogram: BTreeMap<String, u64>,
-    /// Disagreements with wasmi 2 that the arbiter settled for hullvm
-    /// (wasmi 0.31 and the reference tracer agree with the transformer),
+    /// Disagreements with wasmi 2 that the arbiters settled for hullvm
+    /// (every arbiter, wasmi 0.31 and wasmtime when built in, and the
+    /// reference tracer agree with the transformer),
     /// the first `max_findings` of them; not findings, but listed so each
     /// can be replayed and checked.
     #[serde(default)]

@@ -25,10 +25,10 @@ pub enum Keep {
     /// or another ending.
     Transformer,
     /// hullvm (the transformer following the reference tracer) and wasmi 2
-    /// disagree, and wasmi 0.31 does not overrule wasmi 2: hullvm's compile
-    /// or both wasmis are wrong.
+    /// disagree, and the arbiters do not overrule wasmi 2: hullvm's compile
+    /// or the engines are wrong.
     Wasmi,
-    /// wasmi 2 disagrees with hullvm and wasmi 0.31 overrules it: wasmi 2
+    /// wasmi 2 disagrees with hullvm and the arbiters overrule it: wasmi 2
     /// is the one that is wrong.
     Wasmi2,
 }
@@ -48,8 +48,8 @@ impl Keep {
     pub fn meaning(self) -> &'static str {
         match self {
             Keep::Transformer => "the transformer against the reference tracer",
-            Keep::Wasmi => "hullvm against wasmi 2 (not overruled by wasmi 0.31)",
-            Keep::Wasmi2 => "wasmi 2 against the others (overruled by wasmi 0.31)",
+            Keep::Wasmi => "hullvm against wasmi 2 (not overruled by the arbiters)",
+            Keep::Wasmi2 => "wasmi 2 against the others (overruled by the arbiters)",
         }
     }
 }

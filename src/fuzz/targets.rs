@@ -56,7 +56,7 @@ pub struct Exec {
     pub tokens: u64,
     /// Operators and constructs the execution exercised.
     pub ops: Vec<(&'static str, u32)>,
-    /// wasmi 2 disagreed with hullvm, and the arbiter (wasmi 0.31) and the
+    /// wasmi 2 disagreed with hullvm, and the arbiters and the
     /// reference tracer sided with hullvm: wasmi 2's finding, kept for the
     /// summary.
     pub wasmi_overruled: Option<Finding>,
@@ -233,7 +233,7 @@ fn verdict(checked: &Checked, strict: bool) -> Result<Exec, Finding> {
 
 /// The outcome of a run where wasmi 2 disagreed and was overruled.
 pub const OVERRULED: &str =
-    "wasmi 2 overruled (wasmi 0.31 and the reference tracer agree with hullvm)";
+    "wasmi 2 overruled (the arbiters and the reference tracer agree with hullvm)";
 
 /// The first `n` words of a message, for outcome names.
 fn first_words(s: &str, n: usize) -> String {

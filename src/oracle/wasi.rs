@@ -1,8 +1,8 @@
 //! WASI preview1 as hullvm provides it, for the engines that run wasm
-//! themselves (wasmi 2 and the arbiter, wasmi 0.31): the functions of
-//! [`host::WASI_FUNCTIONS`] with exactly the behaviour the transformer's
-//! `wasi.wat` has, memory accesses in the same order, so the engines can
-//! only disagree about the module, never about the host.
+//! themselves (wasmi 2 and the arbiters, wasmi 0.31 and wasmtime): the
+//! functions of [`host::WASI_FUNCTIONS`] with exactly the behaviour the
+//! transformer's `wasi.wat` has, memory accesses in the same order, so the
+//! engines can only disagree about the module, never about the host.
 //!
 //! Hand-written rather than wasmi's WASI crate (wasmi_wasi, on wasi-common):
 //! that crate does real I/O on the process's stdout, knows the real argv

@@ -449,9 +449,10 @@ fn fuzzing(r: &Results) -> Markup {
                     "generated i32 programs on the transformer against the reference tracer and "
                     "wasmi (differential), wasm-smith modules (smith), hull against brute-force "
                     "attention (hull), and arbitrary bytes into the readers (parse). Where wasmi "
-                    "disagrees with a transformer that follows the reference tracer, a second "
-                    "engine (wasmi 0.31, a stack-machine interpreter) decides; a run it settles "
-                    "for hullvm counts as wasmi overruled, not as a finding."
+                    "disagrees with a transformer that follows the reference tracer, the arbiters "
+                    "decide (wasmi 0.31, a stack-machine interpreter, and wasmtime in a build with "
+                    "its feature); a run they all settle for hullvm counts as wasmi overruled, not "
+                    "as a finding."
                 }
                 table.sortable #fuzz-targets {
                     thead { tr { th { "target" } th { "seed" } th { "executions" } th { "exec/s" } th { "tokens or queries" } th { "wasmi overruled" } th { "findings" } } }
