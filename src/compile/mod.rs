@@ -892,18 +892,18 @@ impl Layout {
             };
             let base = top;
             top = (base + max.max(memory.bytes)).next_multiple_of(16);
-            if top > MAX_MEMORY_BYTES {
-                return Err(CompileError::unsupported(format!(
-                    "memories that can reach {top} bytes in all \
-                     (hullvm compiles at most {MAX_MEMORY_BYTES} across all memories)"
-                )));
-            }
             memories.push(MemoryLayout {
-                base: base as u32,
+                base: base.min(MAX_MEMORY_BYTES) as u32,
                 initial: memory.bytes,
                 max,
                 size: None,
             });
+        }
+        if top > MAX_MEMORY_BYTES {
+            return Err(CompileError::unsupported(format!(
+                "memories that can reach {top} bytes in all \
+                 (hullvm compiles at most {MAX_MEMORY_BYTES} across all memories)"
+            )));
         }
         let reserved = top as u32;
         let mut next = reserved + 16;
