@@ -1,6 +1,6 @@
 //! The rest of integer control and memory through the whole pipeline:
-//! `call_indirect` with its traps, `memory.size`/`memory.grow`, `br_table`
-//! of any size, and the call-depth limit. Every run is checked as
+//! `call_indirect` with its traps, `memory.size`/`memory.grow`, two
+//! memories, `br_table` of any size, and the call-depth limit. Every run is checked as
 //! `hullvm check` does: the transformer follows the reference tracer token
 //! for token, its source steps are wasmi's, and its ending is wasmi's.
 
@@ -229,6 +229,124 @@ fn memory_grows_up_to_the_cap_from_zero_pages() {
     (i32.store8 (i32.sub (local.get $end) (i32.const 2)) (i32.const 5))
     (i32.load16_u (i32.sub (local.get $end) (i32.const 2)))))"#;
     assert_eq!(exact(top, &invoke("f", &[cap_pages])), results(&[0x0705]));
+}
+
+/// Two memories (as a merge of linked modules has them): `$a` grows to 2
+/// pages, `$b` starts at 2 and grows to 4, each with its own data, bounds
+/// and size; an i64, f64 and f32 access on either.
+const TWO_MEMORIES: &str = r#"
+(module
+  (memory $a 1 2)
+  (memory $b 2 4)
+  (data (memory $a) (i32.const 0) "\01\02\03\04")
+  (data (memory $b) (i32.const 0) "\10\20\30\40")
+  (data (memory $b) (i32.const 131068) "\aa\bb\cc\dd")
+  (func (export "load_a") (param i32) (result i32) (i32.load $a (local.get 0)))
+  (func (export "load_b") (param i32) (result i32) (i32.load $b (local.get 0)))
+  (func (export "store_a") (param i32 i32) (i32.store $a (local.get 0) (local.get 1)))
+  (func (export "store_b") (param i32 i32) (i32.store8 $b offset=1 (local.get 0) (local.get 1)))
+  (func (export "grow_a") (param i32) (result i32) (memory.grow $a (local.get 0)))
+  (func (export "grow_b") (param i32) (result i32) (memory.grow $b (local.get 0)))
+  (func (export "sizes") (result i32)
+    (i32.add (i32.mul (memory.size $a) (i32.const 100)) (memory.size $b)))
+  (func (export "end_b") (result i32) (i32.load $b offset=131068 (i32.const 0)))
+  (func (export "wide") (param i32) (result i64)
+    (i64.store $b (local.get 0) (i64.const 0x0102030405060708))
+    (f64.store $b offset=8 (local.get 0) (f64.const 1.5))
+    (f32.store $a offset=4 (local.get 0) (f32.const -2))
+    (i64.add
+      (i64.add
+        (i64.load $b (local.get 0))
+        (i64.reinterpret_f64 (f64.load $b offset=8 (local.get 0))))
+      (i64.add
+        (i64.load32_u $a offset=4 (local.get 0))
+        (i64.load8_s $b offset=7 (local.get 0))))))
+"#;
+
+#[test]
+fn two_memories_keep_their_own_bytes_bounds_and_sizes() {
+    let oob = || trap(Trap::MemoryOutOfBounds);
+    let wide = 0x40fa_0304_c506_0709u64;
+    let cases: Vec<(Calls, Ending)> = vec![
+        (&[("sizes", &[])], results(&[102])),
+        (&[("load_a", &[0])], results(&[0x0403_0201])),
+        (&[("load_b", &[0])], results(&[0x4030_2010])),
+        // A store to one memory leaves the other alone.
+        (
+            &[("store_a", &[0, 7]), ("load_b", &[0])],
+            results(&[0x4030_2010]),
+        ),
+        (
+            &[("store_b", &[0, 0x99]), ("load_a", &[0])],
+            results(&[0x0403_0201]),
+        ),
+        (
+            &[("store_b", &[0, 0x99]), ("load_b", &[0])],
+            results(&[0x4030_9910]),
+        ),
+        // Each memory's own bounds.
+        (&[("load_a", &[65532])], results(&[0])),
+        (&[("load_a", &[65533])], oob()),
+        (&[("load_a", &[65536])], oob()),
+        (&[("load_b", &[131068])], results(&[0xddcc_bbaa])),
+        (&[("end_b", &[])], results(&[0xddcc_bbaa])),
+        (&[("load_b", &[131069])], oob()),
+        (&[("store_b", &[131071, 1])], oob()),
+        // Growth, each memory to its own maximum.
+        (&[("grow_a", &[1]), ("sizes", &[])], results(&[202])),
+        (&[("grow_a", &[1]), ("load_a", &[65536])], results(&[0])),
+        (&[("grow_a", &[1]), ("grow_a", &[1])], results(&[u32::MAX])),
+        (&[("grow_b", &[2]), ("sizes", &[])], results(&[104])),
+        (&[("grow_b", &[3])], results(&[u32::MAX])),
+        (&[("load_b", &[262140])], oob()),
+        (&[("grow_b", &[2]), ("load_b", &[262140])], results(&[0])),
+        (
+            &[
+                ("grow_a", &[1]),
+                ("store_a", &[131068, 5]),
+                ("load_b", &[0]),
+            ],
+            results(&[0x4030_2010]),
+        ),
+        (&[("grow_a", &[1]), ("load_a", &[131069])], oob()),
+        // i64, f64 and f32 accesses.
+        (
+            &[("wide", &[16])],
+            results(&hullvm::compile::words_of_u64(wide)),
+        ),
+        (&[("wide", &[131064])], oob()),
+    ];
+    for (invocations, want) in cases {
+        assert_eq!(
+            exact(TWO_MEMORIES, &calls(invocations)),
+            want,
+            "{invocations:?}"
+        );
+    }
+}
+
+/// Memories that could together grow past the cap are unsupported, named
+/// as such; one memory without a maximum alone still compiles.
+#[test]
+fn memories_past_the_cap_together_are_unsupported() {
+    let two = r#"(module
+  (memory $a 0)
+  (memory $b 1)
+  (func (export "f") (result i32) (memory.grow $a (i32.const 1))))"#;
+    let err = hullvm::compile::compile(two.as_bytes(), &invoke("f", &[])).unwrap_err();
+    assert!(err.to_string().contains("across all memories"), "{err}");
+    // A memory that never grows, beside one that can reach the cap.
+    let one = r#"(module
+  (memory $a 1)
+  (memory $b 0)
+  (func (export "f") (result i32) (memory.grow $b (i32.const 1))))"#;
+    let err = hullvm::compile::compile(one.as_bytes(), &invoke("f", &[])).unwrap_err();
+    assert!(err.to_string().contains("across all memories"), "{err}");
+    let bounded = r#"(module
+  (memory $a 0)
+  (memory $b 1 2)
+  (func (export "f") (result i32) (memory.grow $b (i32.const 1))))"#;
+    assert_eq!(exact(bounded, &invoke("f", &[])), results(&[1]));
 }
 
 /// 300 targets: past the compare chain's size, searched by index.

@@ -14,7 +14,7 @@ use super::function::FunctionCompiler;
 use super::source_map::Report;
 use super::{operator_name, CompileError, Num};
 use crate::isa::Op;
-use wasmparser::Operator;
+use wasmparser::{MemArg, Operator};
 
 /// Whether `op` is a float operator: one that takes or makes a float
 /// (conversions from and to integers, reinterprets, loads and stores
@@ -31,8 +31,8 @@ pub(super) fn is_float(op: &Operator) -> bool {
 /// the same width, and the runtime has no function for them.
 enum Move {
     Const(u64, Num),
-    Load(u64, Num),
-    Store(u64, Num),
+    Load(MemArg, Num),
+    Store(MemArg, Num),
     /// A reinterpret: the same bits as another type, no code at all.
     Reinterpret,
 }
@@ -42,10 +42,10 @@ fn bit_move(op: &Operator) -> Option<Move> {
     Some(match *op {
         O::F32Const { value } => Move::Const(value.bits() as u64, Num::F32),
         O::F64Const { value } => Move::Const(value.bits(), Num::F64),
-        O::F32Load { memarg } => Move::Load(memarg.offset, Num::F32),
-        O::F64Load { memarg } => Move::Load(memarg.offset, Num::F64),
-        O::F32Store { memarg } => Move::Store(memarg.offset, Num::F32),
-        O::F64Store { memarg } => Move::Store(memarg.offset, Num::F64),
+        O::F32Load { memarg } => Move::Load(memarg, Num::F32),
+        O::F64Load { memarg } => Move::Load(memarg, Num::F64),
+        O::F32Store { memarg } => Move::Store(memarg, Num::F32),
+        O::F64Store { memarg } => Move::Store(memarg, Num::F64),
         O::I32ReinterpretF32
         | O::F32ReinterpretI32
         | O::I64ReinterpretF64
@@ -98,10 +98,10 @@ impl FunctionCompiler<'_, '_, '_> {
                     self.emit(Op::I32Const, w);
                 }
             }
-            Some(Move::Load(offset, Num::F32)) => self.load(Op::I32Load, offset, 4)?,
-            Some(Move::Load(offset, _)) => self.load64(offset)?,
-            Some(Move::Store(offset, Num::F32)) => self.store(Op::I32Store, offset, 4)?,
-            Some(Move::Store(offset, _)) => self.store64(offset)?,
+            Some(Move::Load(memarg, Num::F32)) => self.load(Op::I32Load, memarg, 4)?,
+            Some(Move::Load(memarg, _)) => self.load64(memarg)?,
+            Some(Move::Store(memarg, Num::F32)) => self.store(Op::I32Store, memarg, 4)?,
+            Some(Move::Store(memarg, _)) => self.store64(memarg)?,
             Some(Move::Reinterpret) => {}
             None => {
                 let name = operator_name(&op);

@@ -18,7 +18,9 @@ use super::{
     slot_count, slots, CompileError, Context, FuncKey, Import, ModuleId, Num, Trap, MAX_LOCALS,
 };
 use crate::isa::Op;
-use wasmparser::{BlockType, FuncValidator, Operator, ValType, ValidatorResources};
+use wasmparser::{
+    BlockType, FuncValidator, MemArg, MemArgTarget, Operator, ValType, ValidatorResources,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FrameKind {
@@ -606,12 +608,14 @@ impl FunctionCompiler<'_, '_, '_> {
     }
 
     /// The address range check before a load or store of `size` bytes at
-    /// static `offset`; the address is on top of the stack and stays there.
-    pub(super) fn bounds_check(&mut self, offset: u64, size: u64) {
-        if self.cx.layout.size.is_some() {
-            return self.growing_bounds_check(offset, size);
+    /// `memarg`'s static offset in memory `index`; the address is on top of the
+    /// stack and stays there.
+    pub(super) fn bounds_check(&mut self, index: u32, memarg: MemArg, size: u64) {
+        let memory = self.cx.layout.memory(index);
+        if memory.size.is_some() {
+            return self.growing_bounds_check(index, memarg, size);
         }
-        let limit = self.cx.layout.memory_bytes as i64 - offset as i64 - size as i64;
+        let limit = memory.initial as i64 - memarg.offset as i64 - size as i64;
         if let Some(addr) = self.cx.asm.last_const() {
             // A constant address is checked now.
             if addr as i64 > limit {
@@ -632,16 +636,17 @@ impl FunctionCompiler<'_, '_, '_> {
         self.emit(Op::LocalGet, t);
     }
 
-    /// The static offset a memory access compiles to, or None for a runtime
-    /// helper's private scratch (no check needed).
-    pub(super) fn memory_offset(&self, offset: u64) -> Result<Option<u32>, CompileError> {
+    /// The static offset a runtime helper's access compiles to (its private
+    /// scratch, no check needed), or None for a user (or `wasi.wat`) access,
+    /// which [`Self::checked_address`] checks.
+    pub(super) fn memory_offset(&self, memarg: MemArg) -> Result<Option<u32>, CompileError> {
         match self.module_id {
             ModuleId::Runtime | ModuleId::Float => {
-                Ok(Some(self.cx.layout.runtime_scratch + offset as u32))
+                Ok(Some(self.cx.layout.runtime_scratch + memarg.offset as u32))
             }
-            // wasi.wat works on the user's memory, checked as the user's.
+            // wasi.wat works on the user's memory 0, checked as the user's.
             ModuleId::User | ModuleId::Wasi => {
-                if offset > u32::MAX as u64 {
+                if memarg.offset > u32::MAX as u64 {
                     return Err(CompileError::unsupported("memory offset beyond 32 bits"));
                 }
                 Ok(None)
@@ -649,29 +654,49 @@ impl FunctionCompiler<'_, '_, '_> {
         }
     }
 
-    pub(super) fn load(&mut self, op: Op, offset: u64, size: u64) -> Result<(), CompileError> {
-        match self.memory_offset(offset)? {
-            Some(imm) => self.emit(op, imm),
+    /// The immediate of an access of `size` bytes at `memarg` from the
+    /// address on top of the stack, after its bounds check (which leaves the
+    /// address there): the memory's base plus the static offset, so an
+    /// access to any memory costs only its check.
+    pub(super) fn checked_address(
+        &mut self,
+        memarg: MemArg,
+        size: u64,
+    ) -> Result<u32, CompileError> {
+        Ok(match self.memory_offset(memarg)? {
+            Some(imm) => imm,
             None => {
-                self.bounds_check(offset, size);
-                self.emit(op, offset as u32);
+                let MemArgTarget::Memory(index) = memarg.target else {
+                    return Err(CompileError::unsupported("array access through a memarg"));
+                };
+                self.bounds_check(index, memarg, size);
+                // Past the check the sum fits (an access that cannot fit
+                // became a trap, and this is then never executed).
+                let base = self.cx.layout.memory(index).base;
+                base.wrapping_add(memarg.offset as u32)
             }
-        }
+        })
+    }
+
+    pub(super) fn load(&mut self, op: Op, memarg: MemArg, size: u64) -> Result<(), CompileError> {
+        let imm = self.checked_address(memarg, size)?;
+        self.emit(op, imm);
         Ok(())
     }
 
-    pub(super) fn store(&mut self, op: Op, offset: u64, size: u64) -> Result<(), CompileError> {
+    pub(super) fn store(&mut self, op: Op, memarg: MemArg, size: u64) -> Result<(), CompileError> {
         self.height -= 2;
-        match self.memory_offset(offset)? {
-            Some(imm) => self.emit(op, imm),
+        let imm = match self.memory_offset(memarg)? {
+            Some(imm) => imm,
             None => {
                 let v = self.temp(TEMP_FIRST + 1);
                 self.emit(Op::LocalSet, v);
-                self.bounds_check(offset, size);
+                let imm = self.checked_address(memarg, size)?;
                 self.emit(Op::LocalGet, v);
-                self.emit(op, offset as u32);
+                imm
             }
-        }
+        };
+        self.emit(op, imm);
         Ok(())
     }
 
@@ -871,19 +896,19 @@ impl FunctionCompiler<'_, '_, '_> {
                     self.emit(Op::I32Store, addr + 4 * k);
                 }
             }
-            O::I32Load { memarg } => self.load(Op::I32Load, memarg.offset, 4)?,
-            O::I32Load8S { memarg } => self.load(Op::I32Load8S, memarg.offset, 1)?,
-            O::I32Load8U { memarg } => self.load(Op::I32Load8U, memarg.offset, 1)?,
-            O::I32Load16S { memarg } => self.load(Op::I32Load16S, memarg.offset, 2)?,
-            O::I32Load16U { memarg } => self.load(Op::I32Load16U, memarg.offset, 2)?,
-            O::I32Store { memarg } => self.store(Op::I32Store, memarg.offset, 4)?,
-            O::I32Store8 { memarg } => self.store(Op::I32Store8, memarg.offset, 1)?,
-            O::I32Store16 { memarg } => self.store(Op::I32Store16, memarg.offset, 2)?,
-            O::MemorySize { mem: 0, .. } => {
+            O::I32Load { memarg } => self.load(Op::I32Load, memarg, 4)?,
+            O::I32Load8S { memarg } => self.load(Op::I32Load8S, memarg, 1)?,
+            O::I32Load8U { memarg } => self.load(Op::I32Load8U, memarg, 1)?,
+            O::I32Load16S { memarg } => self.load(Op::I32Load16S, memarg, 2)?,
+            O::I32Load16U { memarg } => self.load(Op::I32Load16U, memarg, 2)?,
+            O::I32Store { memarg } => self.store(Op::I32Store, memarg, 4)?,
+            O::I32Store8 { memarg } => self.store(Op::I32Store8, memarg, 1)?,
+            O::I32Store16 { memarg } => self.store(Op::I32Store16, memarg, 2)?,
+            O::MemorySize { mem, .. } => {
                 self.height += 1;
-                self.memory_size();
+                self.memory_size(mem);
             }
-            O::MemoryGrow { mem: 0, .. } => self.memory_grow()?,
+            O::MemoryGrow { mem, .. } => self.memory_grow(mem)?,
             O::I32Const { value } => {
                 self.height += 1;
                 self.emit(Op::I32Const, value as u32);

@@ -14,7 +14,7 @@ use super::function::{FunctionCompiler, TEMP_FIRST};
 use super::source_map::Report;
 use super::{operator_name, CompileError, Num};
 use crate::isa::Op;
-use wasmparser::Operator;
+use wasmparser::{MemArg, Operator};
 
 /// How a lowered i64 operator changes the stack, in slots.
 enum Shape {
@@ -180,19 +180,17 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I64Extend8S => self.narrow_extend(Some((Op::I32Store8, Op::I32Load8S))),
             O::I64Extend16S => self.narrow_extend(Some((Op::I32Store16, Op::I32Load16S))),
             O::I64Extend32S => self.narrow_extend(None),
-            O::I64Load { memarg } => self.load64(memarg.offset)?,
-            O::I64Load8S { memarg } => self.load_narrow(Op::I32Load8S, memarg.offset, 1, true)?,
-            O::I64Load8U { memarg } => self.load_narrow(Op::I32Load8U, memarg.offset, 1, false)?,
-            O::I64Load16S { memarg } => self.load_narrow(Op::I32Load16S, memarg.offset, 2, true)?,
-            O::I64Load16U { memarg } => {
-                self.load_narrow(Op::I32Load16U, memarg.offset, 2, false)?
-            }
-            O::I64Load32S { memarg } => self.load_narrow(Op::I32Load, memarg.offset, 4, true)?,
-            O::I64Load32U { memarg } => self.load_narrow(Op::I32Load, memarg.offset, 4, false)?,
-            O::I64Store { memarg } => self.store64(memarg.offset)?,
-            O::I64Store8 { memarg } => self.store_narrow(Op::I32Store8, memarg.offset, 1)?,
-            O::I64Store16 { memarg } => self.store_narrow(Op::I32Store16, memarg.offset, 2)?,
-            O::I64Store32 { memarg } => self.store_narrow(Op::I32Store, memarg.offset, 4)?,
+            O::I64Load { memarg } => self.load64(memarg)?,
+            O::I64Load8S { memarg } => self.load_narrow(Op::I32Load8S, memarg, 1, true)?,
+            O::I64Load8U { memarg } => self.load_narrow(Op::I32Load8U, memarg, 1, false)?,
+            O::I64Load16S { memarg } => self.load_narrow(Op::I32Load16S, memarg, 2, true)?,
+            O::I64Load16U { memarg } => self.load_narrow(Op::I32Load16U, memarg, 2, false)?,
+            O::I64Load32S { memarg } => self.load_narrow(Op::I32Load, memarg, 4, true)?,
+            O::I64Load32U { memarg } => self.load_narrow(Op::I32Load, memarg, 4, false)?,
+            O::I64Store { memarg } => self.store64(memarg)?,
+            O::I64Store8 { memarg } => self.store_narrow(Op::I32Store8, memarg, 1)?,
+            O::I64Store16 { memarg } => self.store_narrow(Op::I32Store16, memarg, 2)?,
+            O::I64Store32 { memarg } => self.store_narrow(Op::I32Store, memarg, 4)?,
             other => return Err(CompileError::unsupported(operator_name(&other))),
         }
         Ok(())
@@ -358,9 +356,9 @@ impl FunctionCompiler<'_, '_, '_> {
     }
 
     /// addr -> (lo, hi): one bounds check for all 8 bytes, two word loads.
-    pub(super) fn load64(&mut self, offset: u64) -> Result<(), CompileError> {
+    pub(super) fn load64(&mut self, memarg: MemArg) -> Result<(), CompileError> {
         self.height += 1;
-        let imm = self.checked_address(offset, 8)?;
+        let imm = self.checked_address(memarg, 8)?;
         self.mark_lowered();
         let a = self.temp(TEMP_FIRST + 1);
         self.emit(Op::LocalTee, a);
@@ -374,11 +372,11 @@ impl FunctionCompiler<'_, '_, '_> {
     fn load_narrow(
         &mut self,
         op: Op,
-        offset: u64,
+        memarg: MemArg,
         size: u64,
         signed: bool,
     ) -> Result<(), CompileError> {
-        self.load(op, offset, size)?;
+        self.load(op, memarg, size)?;
         self.mark_lowered();
         if signed {
             self.extend_s();
@@ -390,12 +388,12 @@ impl FunctionCompiler<'_, '_, '_> {
     }
 
     /// (addr, lo, hi) -> (): one bounds check, two word stores.
-    pub(super) fn store64(&mut self, offset: u64) -> Result<(), CompileError> {
+    pub(super) fn store64(&mut self, memarg: MemArg) -> Result<(), CompileError> {
         self.height -= 3;
         let [hi, lo, a] = [2, 3, 4].map(|k| self.temp(TEMP_FIRST + k));
         self.emit(Op::LocalSet, hi);
         self.emit(Op::LocalSet, lo);
-        let imm = self.checked_address(offset, 8)?;
+        let imm = self.checked_address(memarg, 8)?;
         self.mark_lowered();
         self.emit(Op::LocalTee, a);
         self.emit(Op::LocalGet, lo);
@@ -407,22 +405,9 @@ impl FunctionCompiler<'_, '_, '_> {
     }
 
     /// (addr, lo, hi) -> (): the low word's store of `size` bytes.
-    fn store_narrow(&mut self, op: Op, offset: u64, size: u64) -> Result<(), CompileError> {
+    fn store_narrow(&mut self, op: Op, memarg: MemArg, size: u64) -> Result<(), CompileError> {
         self.height -= 1;
         self.emit(Op::Drop, 0);
-        self.store(op, offset, size)
-    }
-
-    /// The immediate of an access of `size` bytes at `offset` from the
-    /// address on top of the stack, after its bounds check (which leaves the
-    /// address there).
-    fn checked_address(&mut self, offset: u64, size: u64) -> Result<u32, CompileError> {
-        Ok(match self.memory_offset(offset)? {
-            Some(imm) => imm,
-            None => {
-                self.bounds_check(offset, size);
-                offset as u32
-            }
-        })
+        self.store(op, memarg, size)
     }
 }

@@ -8,23 +8,31 @@
 //! to a host written in core ops (`wasi.wat`), and lays out memory:
 //!
 //! ```text
-//! 0 .. max_bytes            the module's linear memory, at its own addresses
+//! 0 .. max_0               memory 0, at its own addresses
+//! base_1 .. base_1 + max_1  memory 1 (a merge of linked modules can have
+//! ...                       several memories), and so on
 //! reserved + 0 .. 8         scratch for inline lowerings and result output
 //! reserved + 8 .. 16        scratch for the runtime helpers
 //! reserved + 16 ..          one 4-byte slot per mutable global, then
-//!                           the current size in pages and in bytes (only
-//!                           when some function grows memory), then how
+//!                           the current size in pages and in bytes of
+//!                           each memory some function grows, then how
 //!                           many more recursive frames may start (only
 //!                           when some function can recurse)
 //! ```
 //!
-//! `reserved` is `max_bytes` rounded up to 16: the largest size the memory
-//! can reach (its initial size when no function executes `memory.grow`,
-//! else its declared maximum capped at [`MAX_MEMORY_BYTES`]). Every load and
-//! store is bounds-checked, against the constant size in a module that
-//! never grows its memory, else against the current size, so a program can
-//! never reach the reserved area and an out-of-bounds access becomes a trap
-//! exit, as in wasm.
+//! `max_i` is the largest size memory i can reach (its initial size when
+//! no function executes `memory.grow` on it, else its declared maximum
+//! capped at [`MAX_MEMORY_BYTES`]); each region starts where the one
+//! before ends, rounded up to 16, and `reserved` is where the last ends.
+//! The regions together must fit in [`MAX_MEMORY_BYTES`] (else the module
+//! is unsupported). An access to memory i is compiled with `base_i` added
+//! to its static offset, so it costs what an access to memory 0 does.
+//! Every load and store is bounds-checked against its memory's size, a
+//! constant when no function grows that memory, else the current size, so
+//! a program can never reach another memory or the reserved area and an
+//! out-of-bounds access becomes a trap exit, as in wasm. Where a convention
+//! assumes "the" memory (the C convention's input, WASI), memory 0 is that
+//! memory; a [`Resume::image`] is the whole layout, every memory's region.
 //!
 //! Tables never change after instantiation (hullvm has no table
 //! instructions), so `call_indirect` is resolved at compile time into a
@@ -104,7 +112,8 @@ impl Default for Options {
     }
 }
 
-/// Largest linear memory we compile: memory keys stay small enough for the
+/// Largest linear memory we compile, and the most all of a module's
+/// memories may reach together: memory keys stay small enough for the
 /// model's f64 lookups to be exact. A memory lookup's key carries the
 /// square of a write's address, and every address a program reaches lies
 /// below this cap plus the reserved area (under 2^16 bytes of state, then
@@ -426,6 +435,17 @@ struct Global {
     imported: bool,
 }
 
+/// A memory of a parsed module.
+#[derive(Debug, Clone, Copy)]
+struct MemoryInfo {
+    /// The initial size.
+    bytes: u64,
+    /// The declared maximum, in pages.
+    max_pages: Option<u64>,
+    /// A page size other than 64 KiB (custom page sizes).
+    custom_pages: bool,
+}
+
 /// What the compiler needs from a parsed module.
 struct ModuleInfo<'a> {
     types: Vec<FuncType>,
@@ -436,13 +456,12 @@ struct ModuleInfo<'a> {
     /// What wasm's validator needs to follow each body (same order).
     validators: Vec<FuncToValidate<ValidatorResources>>,
     globals: Vec<Global>,
-    memory_bytes: Option<u64>,
-    /// The declared maximum, in pages.
-    memory_max_pages: Option<u64>,
-    /// A page size other than 64 KiB (custom page sizes).
-    memory_custom_pages: bool,
+    /// Every memory, imports first (a merge of linked modules can have
+    /// several).
+    memories: Vec<MemoryInfo>,
     memory_unsupported: Option<String>,
-    data: Vec<(u64, &'a [u8])>,
+    /// Active data segments: memory index, offset, bytes.
+    data: Vec<(u32, u64, &'a [u8])>,
     data_unsupported: Option<String>,
     /// Every table after instantiation, imports first.
     tables: Vec<Table>,
@@ -472,9 +491,7 @@ impl<'a> ModuleInfo<'a> {
             bodies: Vec::new(),
             validators: Vec::new(),
             globals: Vec::new(),
-            memory_bytes: None,
-            memory_max_pages: None,
-            memory_custom_pages: false,
+            memories: Vec::new(),
             memory_unsupported: None,
             data: Vec::new(),
             data_unsupported: None,
@@ -534,8 +551,11 @@ impl<'a> ModuleInfo<'a> {
                             TypeRef::Table(_) => m.tables.push(Table::imported()),
                             TypeRef::Memory(_) if provided == Some(Provided::Memory) => {
                                 let (initial, maximum) = host::SPECTEST_MEMORY_PAGES;
-                                m.memory_bytes = Some(initial << 16);
-                                m.memory_max_pages = Some(maximum);
+                                m.memories.push(MemoryInfo {
+                                    bytes: initial << 16,
+                                    max_pages: Some(maximum),
+                                    custom_pages: false,
+                                });
                             }
                             TypeRef::Memory(_) => {
                                 m.memory_unsupported = Some(format!("imported memory ({what})"))
@@ -552,9 +572,8 @@ impl<'a> ModuleInfo<'a> {
                 Payload::MemorySection(r) => {
                     for mem in r {
                         let mem = mem.map_err(invalid)?;
-                        if m.memory_bytes.is_some() || mem.memory64 || mem.shared {
-                            m.memory_unsupported =
-                                Some("multiple, 64-bit or shared memories".into());
+                        if mem.memory64 || mem.shared {
+                            m.memory_unsupported = Some("64-bit or shared memories".into());
                         }
                         let bytes = mem
                             .initial
@@ -564,9 +583,11 @@ impl<'a> ModuleInfo<'a> {
                                 "memory of {bytes} bytes (hullvm compiles at most {MAX_MEMORY_BYTES})"
                             ));
                         }
-                        m.memory_bytes = Some(bytes);
-                        m.memory_max_pages = mem.maximum;
-                        m.memory_custom_pages = mem.page_size_log2.is_some_and(|p| p != 16);
+                        m.memories.push(MemoryInfo {
+                            bytes,
+                            max_pages: mem.maximum,
+                            custom_pages: mem.page_size_log2.is_some_and(|p| p != 16),
+                        });
                     }
                 }
                 Payload::GlobalSection(r) => {
@@ -618,10 +639,10 @@ impl<'a> ModuleInfo<'a> {
                         let d = d.map_err(invalid)?;
                         match d.kind {
                             wasmparser::DataKind::Active {
-                                memory_index: 0,
+                                memory_index,
                                 offset_expr,
                             } => match tables::segment_offset(&offset_expr, &m.globals) {
-                                Some(off) => m.data.push((off as u64, d.data)),
+                                Some(off) => m.data.push((memory_index, off as u64, d.data)),
                                 None => {
                                     m.data_unsupported =
                                         Some("data segment with a non-constant offset".into())
@@ -808,11 +829,8 @@ fn slot_count(types: &[ValType]) -> Result<u32, CompileError> {
 /// Where the compiler keeps what the module cannot address.
 #[derive(Debug, Clone)]
 struct Layout {
-    /// The memory's initial size.
-    memory_bytes: u64,
-    /// The most the memory can reach: its initial size when no function
-    /// grows it, else the declared maximum capped at [`MAX_MEMORY_BYTES`].
-    max_bytes: u64,
+    /// Every memory's region, in index order, one after another from 0.
+    memories: Vec<MemoryLayout>,
     /// Scratch for inline lowerings (8 bytes).
     scratch: u32,
     /// Scratch for runtime helpers (8 bytes).
@@ -820,8 +838,6 @@ struct Layout {
     /// Address of each mutable (or non-constant) global: 4 bytes, or 8 for
     /// an i64 (low word first).
     globals: Vec<Option<u32>>,
-    /// When some function grows memory: the current size.
-    size: Option<SizeWords>,
     /// End of the module's state: linear memory, scratch, the globals'
     /// slots and the size words lie below; the depth word and the spill
     /// stack above are a run's, not state.
@@ -837,6 +853,21 @@ struct Layout {
     spill_bytes: u32,
 }
 
+/// Where one memory lives in the machine's flat memory.
+#[derive(Debug, Clone, Copy, Default)]
+struct MemoryLayout {
+    /// The flat address of the memory's byte 0, added to every access's
+    /// static offset.
+    base: u32,
+    /// The memory's initial size.
+    initial: u64,
+    /// The most the memory can reach: its initial size when no function
+    /// grows it, else the declared maximum capped at [`MAX_MEMORY_BYTES`].
+    max: u64,
+    /// When some function grows this memory: the current size.
+    size: Option<SizeWords>,
+}
+
 /// Two words that hold the memory's current size, kept equal by
 /// `memory.grow`: pages for `memory.size`/`memory.grow`, bytes for the
 /// bounds checks.
@@ -847,16 +878,34 @@ struct SizeWords {
 }
 
 impl Layout {
-    fn new(module: &ModuleInfo, scan: &recursion::Scan) -> Self {
-        let memory_bytes = module.memory_bytes.unwrap_or(0);
-        let grows = scan.grows_memory && module.memory_bytes.is_some();
-        let max_bytes = if grows {
-            let cap = MAX_MEMORY_BYTES >> 16;
-            module.memory_max_pages.unwrap_or(cap).min(cap) << 16
-        } else {
-            memory_bytes
-        };
-        let reserved = (max_bytes.max(memory_bytes) as u32).next_multiple_of(16);
+    fn new(module: &ModuleInfo, scan: &recursion::Scan) -> Result<Self, CompileError> {
+        // Each memory's region follows the one before (memory 0 at 0), so
+        // an access to memory i is one to its base plus the static offset.
+        let mut memories: Vec<MemoryLayout> = Vec::with_capacity(module.memories.len());
+        let mut top = 0u64;
+        for (i, memory) in module.memories.iter().enumerate() {
+            let max = if scan.grown.contains(&(i as u32)) {
+                let cap = MAX_MEMORY_BYTES >> 16;
+                memory.max_pages.unwrap_or(cap).min(cap) << 16
+            } else {
+                memory.bytes
+            };
+            let base = top;
+            top = (base + max.max(memory.bytes)).next_multiple_of(16);
+            memories.push(MemoryLayout {
+                base: base.min(MAX_MEMORY_BYTES) as u32,
+                initial: memory.bytes,
+                max,
+                size: None,
+            });
+        }
+        if top > MAX_MEMORY_BYTES {
+            return Err(CompileError::unsupported(format!(
+                "memories that can reach {top} bytes in all \
+                 (hullvm compiles at most {MAX_MEMORY_BYTES} across all memories)"
+            )));
+        }
+        let reserved = top as u32;
         let mut next = reserved + 16;
         let mut words = |n: u32| {
             next += 4 * n;
@@ -872,18 +921,21 @@ impl Layout {
                 (g.mutable || g.init.is_none()).then(|| words(n))
             })
             .collect();
-        let size = grows.then(|| SizeWords {
-            pages: words(1),
-            bytes: words(1),
-        });
+        for (i, memory) in memories.iter_mut().enumerate() {
+            if scan.grown.contains(&(i as u32)) {
+                memory.size = Some(SizeWords {
+                    pages: words(1),
+                    bytes: words(1),
+                });
+            }
+        }
         // What follows is a run's, not the module's state: the entry glue
         // sets the depth word, a call's spill frame is gone when it returns.
         let end = words(0);
         let depth = (!scan.recursive.is_empty()).then(|| words(1));
         let spill_pointer = words(1);
-        Layout {
-            memory_bytes,
-            max_bytes,
+        Ok(Layout {
+            memories,
             scratch: reserved,
             runtime_scratch: reserved + 8,
             globals,
@@ -891,9 +943,26 @@ impl Layout {
             spill_pointer,
             spill_base: (spill_pointer + 4).next_multiple_of(16),
             spill_bytes: SPILL_STACK_BYTES,
-            size,
             depth,
-        }
+        })
+    }
+
+    /// Memory `index` (an empty one at 0 for a module without memory, so
+    /// that `wasi.wat`'s accesses to "the" memory trap).
+    fn memory(&self, index: u32) -> MemoryLayout {
+        self.memories
+            .get(index as usize)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Whether `len` bytes at flat address `addr` lie inside one memory's
+    /// initial size.
+    fn in_initial_memory(&self, addr: u64, len: u64) -> bool {
+        self.memories.iter().any(|m| {
+            let base = u64::from(m.base);
+            base <= addr && addr + len <= base + m.initial
+        })
     }
 
     /// The frame of a function that spills `words` slots, if one fits the
@@ -1043,13 +1112,18 @@ pub fn compile_with(
         return Err(CompileError::unsupported(what.clone()));
     }
     let scan = recursion::scan(&user)?;
-    if scan.grows_memory && user.memory_custom_pages {
+    let grown_custom = scan.grown.iter().any(|&i| {
+        user.memories
+            .get(i as usize)
+            .is_some_and(|m| m.custom_pages)
+    });
+    if grown_custom {
         return Err(CompileError::unsupported(
             "memory.grow with a custom page size",
         ));
     }
     let mut cx = Context {
-        layout: Layout::new(&user, &scan),
+        layout: Layout::new(&user, &scan)?,
         user: &user,
         runtime: &runtime,
         float: &float,
@@ -1111,12 +1185,23 @@ pub fn compile_with(
     let scratch = cx.layout.scratch;
     Ok(Compiled {
         scratch,
-        memory_growth: cx.layout.max_bytes.saturating_sub(cx.layout.memory_bytes),
-        growth_capped: cx.layout.size.is_some()
-            && cx
-                .user
-                .memory_max_pages
-                .is_none_or(|pages| pages.saturating_mul(1 << 16) > MAX_MEMORY_BYTES),
+        memory_growth: cx
+            .layout
+            .memories
+            .iter()
+            .map(|m| m.max.saturating_sub(m.initial))
+            .sum(),
+        growth_capped: cx
+            .layout
+            .memories
+            .iter()
+            .zip(&cx.user.memories)
+            .any(|(m, info)| {
+                m.size.is_some()
+                    && info
+                        .max_pages
+                        .is_none_or(|pages| pages.saturating_mul(1 << 16) > MAX_MEMORY_BYTES)
+            }),
         program: Program { instrs, input },
         exits,
         result_types: results,
@@ -1160,7 +1245,8 @@ fn emit_entry(cx: &mut Context, entry: &Entry) -> Result<(Vec<u8>, Vec<Num>), Co
             })?;
             // Checked: a __heap_base near 2^32 must not wrap the input to
             // address 0.
-            let addr = input_address(base, bytes.len(), cx.layout.memory_bytes)
+            // The C convention's memory is memory 0.
+            let addr = input_address(base, bytes.len(), cx.layout.memory(0).initial)
                 .map_err(CompileError::Entry)?;
             cx.asm.emit(Op::InputBase, addr);
             input = bytes.clone();
@@ -1326,16 +1412,18 @@ fn emit_memory_image(cx: &mut Context) -> Result<(), CompileError> {
         return Ok(());
     }
     let mut image: BTreeMap<u64, u8> = BTreeMap::new();
-    for &(offset, bytes) in &cx.user.data {
-        if offset + bytes.len() as u64 > cx.layout.memory_bytes {
+    for &(index, offset, bytes) in &cx.user.data {
+        let memory = cx.layout.memory(index);
+        if offset + bytes.len() as u64 > memory.initial {
             // Instantiation traps; what the segments before wrote is
             // unobservable (the instance is never made), so nothing is.
             let trap = cx.trap(Trap::MemoryOutOfBounds);
             cx.asm.emit_jump(Op::Br, trap);
             return Ok(());
         }
+        let base = u64::from(memory.base);
         for (i, &b) in bytes.iter().enumerate() {
-            image.insert(offset + i as u64, b);
+            image.insert(base + offset + i as u64, b);
         }
     }
     emit_bytes(cx, image.into_iter());
@@ -1361,10 +1449,12 @@ fn emit_memory_image(cx: &mut Context) -> Result<(), CompileError> {
             _ => {}
         }
     }
-    if let Some(size) = cx.layout.size {
-        let bytes = cx.layout.memory_bytes;
-        emit_store_const(cx, size.pages, (bytes >> 16) as u32, 4);
-        emit_store_const(cx, size.bytes, bytes as u32, 4);
+    for memory in cx.layout.memories.clone() {
+        if let Some(size) = memory.size {
+            let bytes = memory.initial;
+            emit_store_const(cx, size.pages, (bytes >> 16) as u32, 4);
+            emit_store_const(cx, size.bytes, bytes as u32, 4);
+        }
     }
     Ok(())
 }
@@ -1385,7 +1475,7 @@ fn emit_image(cx: &mut Context, image: &[u8]) {
 
 /// Store the non-zero bytes of `(address, byte)` pairs (memory starts
 /// zeroed): whole aligned words, one store each, where the word lies in
-/// linear memory or the reserved area.
+/// one linear memory's initial size or the reserved area.
 fn emit_bytes(cx: &mut Context, bytes: impl Iterator<Item = (u64, u8)>) {
     let mut words: BTreeMap<u64, u32> = BTreeMap::new();
     for (addr, b) in bytes.filter(|&(_, b)| b != 0) {
@@ -1393,7 +1483,7 @@ fn emit_bytes(cx: &mut Context, bytes: impl Iterator<Item = (u64, u8)>) {
     }
     let reserved = u64::from(cx.layout.scratch);
     for (addr, word) in words {
-        if addr + 4 <= cx.layout.memory_bytes || addr >= reserved {
+        if cx.layout.in_initial_memory(addr, 4) || addr >= reserved {
             emit_store_const(cx, addr as u32, word, 4);
         } else {
             for i in 0..4 {

@@ -17,8 +17,8 @@ use wasmparser::Operator;
 /// The module-wide facts the code of one function depends on.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Scan {
-    /// Some function executes `memory.grow`.
-    pub(super) grows_memory: bool,
+    /// The memories some function executes `memory.grow` on.
+    pub(super) grown: BTreeSet<u32>,
     /// Defined functions on a cycle of the call graph (wasm indices).
     pub(super) recursive: BTreeSet<u32>,
 }
@@ -26,13 +26,15 @@ pub(super) struct Scan {
 pub(super) fn scan(module: &ModuleInfo) -> Result<Scan, CompileError> {
     let imported = module.num_imported_funcs();
     let invalid = |e: wasmparser::BinaryReaderError| CompileError::Invalid(e.to_string());
-    let mut grows_memory = false;
+    let mut grown = BTreeSet::new();
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); module.bodies.len()];
     for (i, body) in module.bodies.iter().enumerate() {
         let mut ops = body.get_operators_reader().map_err(invalid)?;
         while !ops.eof() {
             match ops.read().map_err(invalid)? {
-                Operator::MemoryGrow { .. } => grows_memory = true,
+                Operator::MemoryGrow { mem, .. } => {
+                    grown.insert(mem);
+                }
                 Operator::Call { function_index } => {
                     if let Some(callee) = function_index.checked_sub(imported) {
                         edges[i].push(callee as usize);
@@ -57,10 +59,7 @@ pub(super) fn scan(module: &ModuleInfo) -> Result<Scan, CompileError> {
         .into_iter()
         .map(|i| i as u32 + imported)
         .collect();
-    Ok(Scan {
-        grows_memory,
-        recursive,
-    })
+    Ok(Scan { grown, recursive })
 }
 
 /// The functions a `call_indirect` can call without trapping: those of its

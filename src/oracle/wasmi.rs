@@ -215,7 +215,9 @@ struct Host {
 /// ([`compile::MAX_MEMORY_BYTES`]), so that `memory.grow` fails (returns -1)
 /// on wasmi exactly where it fails on the transformer. A module whose
 /// memory starts larger (hullvm does not compile it) keeps its initial size
-/// and cannot grow.
+/// and cannot grow. The cap is per memory; a module with several compiles
+/// only when their reachable sizes fit the cap together, so each stops at
+/// its own maximum here too.
 pub(crate) fn memory_cap(bytes: &[u8]) -> usize {
     let mut cap = compile::MAX_MEMORY_BYTES;
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {

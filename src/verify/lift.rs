@@ -477,11 +477,14 @@ pub(crate) fn wat_text(op: &wasmparser::Operator) -> String {
     use wasmparser::Operator as O;
     let name = crate::compile::operator_name(op);
     let memarg = |m: &wasmparser::MemArg| {
-        if m.offset == 0 {
-            name.clone()
-        } else {
-            format!("{name} offset={}", m.offset)
+        let mut s = name.clone();
+        if let wasmparser::MemArgTarget::Memory(index @ 1..) = m.target {
+            s.push_str(&format!(" {index}"));
         }
+        if m.offset != 0 {
+            s.push_str(&format!(" offset={}", m.offset));
+        }
+        s
     };
     match op {
         O::I32Const { value } => format!("{name} {value}"),

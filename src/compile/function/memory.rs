@@ -1,26 +1,29 @@
 //! `memory.size`, `memory.grow` and the bounds checks of a memory that can
-//! grow. The current size lives in two reserved words
-//! ([`crate::compile::SizeWords`]: pages, and bytes = pages << 16); the
-//! reserved area lies above the largest size the memory can reach, so
-//! growing never reaches it. A module that never grows its memory keeps
-//! constant sizes and constant checks.
+//! grow. The current size of each memory that grows lives in two reserved
+//! words ([`crate::compile::SizeWords`]: pages, and bytes = pages << 16);
+//! each memory's region spans the largest size it can reach and the
+//! reserved area lies above them all, so growing never reaches another
+//! memory or the reserved area. A memory no function grows keeps constant
+//! sizes and constant checks.
 
 use super::{FunctionCompiler, TEMP_FIRST};
 use crate::compile::asm::Target;
 use crate::compile::{CompileError, Trap};
 use crate::isa::Op;
+use wasmparser::MemArg;
 
 impl FunctionCompiler<'_, '_, '_> {
-    /// Push the current size in pages.
-    pub(super) fn memory_size(&mut self) {
-        match self.cx.layout.size {
+    /// Push memory `mem`'s current size in pages.
+    pub(super) fn memory_size(&mut self, mem: u32) {
+        let memory = self.cx.layout.memory(mem);
+        match memory.size {
             Some(words) => {
                 self.mark_lowered();
                 self.emit(Op::I32Const, 0);
                 self.emit(Op::I32Load, words.pages);
             }
             None => {
-                let pages = (self.cx.layout.memory_bytes >> 16) as u32;
+                let pages = (memory.initial >> 16) as u32;
                 self.emit(Op::I32Const, pages);
             }
         }
@@ -28,12 +31,13 @@ impl FunctionCompiler<'_, '_, '_> {
 
     /// delta -> old size in pages, or -1 (memory unchanged) when the new
     /// size would pass the declared maximum or [`crate::compile::MAX_MEMORY_BYTES`].
-    pub(super) fn memory_grow(&mut self) -> Result<(), CompileError> {
-        let Some(words) = self.cx.layout.size else {
+    pub(super) fn memory_grow(&mut self, mem: u32) -> Result<(), CompileError> {
+        let memory = self.cx.layout.memory(mem);
+        let Some(words) = memory.size else {
             return Err(CompileError::Invalid("memory.grow without a memory".into()));
         };
         self.mark_lowered();
-        let max_pages = (self.cx.layout.max_bytes >> 16) as u32;
+        let max_pages = (memory.max >> 16) as u32;
         let delta = self.temp(TEMP_FIRST);
         let old = self.temp(TEMP_FIRST + 1);
         let (fail, end) = (self.cx.asm.new_label(), self.cx.asm.new_label());
@@ -67,16 +71,18 @@ impl FunctionCompiler<'_, '_, '_> {
         Ok(())
     }
 
-    /// The range check of an access of `size` bytes at static `offset`
-    /// against the current size; the address is on top and stays there.
-    /// An access that fits in the initial memory always fits, one past the
-    /// largest size never does; the rest compare with the bytes word.
-    pub(super) fn growing_bounds_check(&mut self, offset: u64, size: u64) {
-        let Some(words) = self.cx.layout.size else {
+    /// The range check of an access of `size` bytes at `memarg`'s static
+    /// offset against memory `index`'s current size; the address is on top and
+    /// stays there. An access that fits in the initial memory always fits,
+    /// one past the largest size never does; the rest compare with the
+    /// bytes word.
+    pub(super) fn growing_bounds_check(&mut self, index: u32, memarg: MemArg, size: u64) {
+        let memory = self.cx.layout.memory(index);
+        let Some(words) = memory.size else {
             return;
         };
-        let (initial, max) = (self.cx.layout.memory_bytes, self.cx.layout.max_bytes);
-        let end = offset + size;
+        let (initial, max) = (memory.initial, memory.max);
+        let end = memarg.offset + size;
         if end > max {
             self.trap(Trap::MemoryOutOfBounds);
             return;
