@@ -31,28 +31,13 @@ struct Host {
 /// entry, input and host function as [`super::wasmi::run`].
 pub fn run(wasm: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, OracleError> {
     let bytes = compile::to_binary(wasm)?;
-    // As wasmi 2 is given it: the memory exported for the C convention's
-    // input.
-    let bytes = match entry {
-        Entry::Compute { .. } | Entry::Command => {
-            super::instrument::export_memory(&bytes)?.into_owned()
-        }
-        _ => bytes.into_owned(),
-    };
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .name("wasmi 0.31".into())
-            .stack_size(256 << 20)
-            .spawn_scoped(s, || run_here(&bytes, entry, budget))
-            .expect("spawn the arbiter thread")
-            .join()
-            .unwrap_or_else(|panic| {
-                Err(OracleError::Wasmi(format!(
-                    "wasmi 0.31 panicked: {}",
-                    super::wasmi::panic_message(&*panic)
-                )))
-            })
-    })
+    let bytes = script::with_memory_exported(&bytes, entry)?;
+    script::on_thread(
+        "wasmi 0.31",
+        256 << 20,
+        || run_here(&bytes, entry, budget),
+        |why| OracleError::Wasmi(format!("wasmi 0.31 {why}")),
+    )
 }
 
 fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, OracleError> {

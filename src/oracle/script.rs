@@ -5,6 +5,47 @@
 
 use super::OracleError;
 use crate::compile::{Entry, Invocation};
+use std::borrow::Cow;
+
+/// The module as every engine is given it: for the C convention's input
+/// and WASI's buffers, with its memory exported (a module may keep it to
+/// itself; exporting it changes no run).
+pub(crate) fn with_memory_exported<'a>(
+    bytes: &'a [u8],
+    entry: &Entry,
+) -> Result<Cow<'a, [u8]>, OracleError> {
+    match entry {
+        Entry::Compute { .. } | Entry::Command => super::instrument::export_memory(bytes),
+        _ => Ok(Cow::Borrowed(bytes)),
+    }
+}
+
+/// Run `run` on a thread of its own named `engine` with `stack` bytes of
+/// stack: the engines' translators and interpreters recurse, so large
+/// functions need more than the caller's thread may have. A panic (or a
+/// thread that cannot start) becomes `fail`'s error.
+pub(crate) fn on_thread<T: Send>(
+    engine: &str,
+    stack: usize,
+    run: impl FnOnce() -> Result<T, OracleError> + Send,
+    fail: impl FnOnce(String) -> OracleError,
+) -> Result<T, OracleError> {
+    std::thread::scope(|s| {
+        let thread = std::thread::Builder::new()
+            .name(engine.into())
+            .stack_size(stack)
+            .spawn_scoped(s, run);
+        match thread {
+            Ok(thread) => thread.join().unwrap_or_else(|panic| {
+                Err(fail(format!(
+                    "panicked: {}",
+                    super::wasmi::panic_message(&*panic)
+                )))
+            }),
+            Err(e) => Err(fail(format!("could not start its thread: {e}"))),
+        }
+    })
+}
 
 /// The calls of one run.
 pub(crate) struct Script<'a> {

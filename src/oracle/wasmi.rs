@@ -166,27 +166,13 @@ fn run_binary(
     budget: Budget,
     record: Option<usize>,
 ) -> Result<(EngineRun, OracleSteps), OracleError> {
-    // The C convention writes the input into the module's memory, which
-    // it may keep to itself.
-    let bytes = match entry {
-        Entry::Compute { .. } | Entry::Command => instrument::export_memory(bytes)?,
-        _ => std::borrow::Cow::Borrowed(bytes),
-    };
-    let bytes = &*bytes;
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .name("wasmi".into())
-            .stack_size(256 << 20)
-            .spawn_scoped(s, || run_here(bytes, entry, budget, record))
-            .expect("spawn the wasmi thread")
-            .join()
-            .unwrap_or_else(|panic| {
-                Err(OracleError::Wasmi(format!(
-                    "wasmi panicked: {}",
-                    panic_message(&*panic)
-                )))
-            })
-    })
+    let bytes = script::with_memory_exported(bytes, entry)?;
+    script::on_thread(
+        "wasmi",
+        256 << 20,
+        || run_here(&bytes, entry, budget, record),
+        |why| OracleError::Wasmi(format!("wasmi {why}")),
+    )
 }
 
 /// The message of a caught panic.

@@ -43,28 +43,13 @@ const THREAD_STACK: usize = 32 << 20;
 /// entry, input and host functions as [`super::wasmi::run`].
 pub fn run(wasm: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, OracleError> {
     let bytes = compile::to_binary(wasm)?;
-    // As wasmi is given it: the memory exported for the C convention's input
-    // and for WASI's buffers.
-    let bytes = match entry {
-        Entry::Compute { .. } | Entry::Command => {
-            super::instrument::export_memory(&bytes)?.into_owned()
-        }
-        _ => bytes.into_owned(),
-    };
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .name("wasmtime".into())
-            .stack_size(THREAD_STACK)
-            .spawn_scoped(s, || run_here(&bytes, entry, budget))
-            .map_err(|e| fail(&e))?
-            .join()
-            .unwrap_or_else(|panic| {
-                Err(fail(&format!(
-                    "panicked: {}",
-                    super::wasmi::panic_message(&*panic)
-                )))
-            })
-    })
+    let bytes = script::with_memory_exported(&bytes, entry)?;
+    script::on_thread(
+        "wasmtime",
+        THREAD_STACK,
+        || run_here(&bytes, entry, budget),
+        |why| fail(&why),
+    )
 }
 
 fn run_here(bytes: &[u8], entry: &Entry, budget: Budget) -> Result<EngineRun, OracleError> {
