@@ -7,9 +7,16 @@ pub mod machine;
 pub mod schedule;
 pub mod write;
 
-/// Graph -> schedule -> weights: the transformer that executes the core ISA.
+/// Graph -> schedule -> weights: the transformer that executes the core ISA
+/// and every extension op.
 pub fn build() -> crate::weights::Model {
-    let machine = machine::build(); // the machine as a computation graph
+    build_with(crate::isa::Op::extension())
+}
+
+/// The transformer of the core ops and the extension ops in `extension`:
+/// with none, the published machine.
+pub fn build_with(extension: &[crate::isa::Op]) -> crate::weights::Model {
+    let machine = machine::build_with(extension); // the machine as a computation graph
     let schedule = schedule::schedule(&machine.graph); // layers and residual slots
     write::build(&machine, &schedule) // matrices, written from the graph
 }

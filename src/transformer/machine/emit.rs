@@ -54,14 +54,17 @@ pub(super) struct Next {
 }
 
 /// Ops that write 4 scratch bytes before their 4 result bytes.
-const LONG_OPS: [Op; 2] = [Op::I32Mul, Op::I32DivU];
+pub(super) const LONG_OPS: [Op; 2] = [Op::I32Mul, Op::I32DivU];
 
-/// `nonzero` is `[top != 0]`: whether br_if branches.
+/// `nonzero` is `[top != 0]`: whether br_if branches. `extension` is the
+/// extension ops the machine runs; `long_place` is there when one of them
+/// is long.
 pub(super) fn next_token_kind(
     b: &mut Builder,
     place: &Place,
     nonzero: Dim,
-    long_place: &LongPlace,
+    extension: &[Op],
+    long_place: Option<&LongPlace>,
 ) -> Next {
     let &Place {
         in_bt,
@@ -75,41 +78,41 @@ pub(super) fn next_token_kind(
     } = place;
     let four_byte: Vec<Op> = FOUR_BYTE_OPS
         .iter()
-        .chain(Op::extension().iter().filter(|op| !LONG_OPS.contains(op)))
+        .chain(extension.iter().filter(|op| !LONG_OPS.contains(op)))
         .copied()
         .collect();
     let four = b.is_any("four_byte_op", &four_byte);
-    let long = b.is_any("long_op", &LONG_OPS);
+    let long_ops: Vec<Op> = LONG_OPS
+        .iter()
+        .filter(|op| extension.contains(op))
+        .copied()
+        .collect();
+    let long = long_place.map(|at| (b.is_any("long_op", &long_ops), at));
     let store16 = b.is_any("is_store16", &[Op::I32Store16]);
     let store8 = b.is_any("is_store8", &[Op::I32Store8]);
-    let emit_byte = b.g.ffn(
-        "emit_byte",
-        vec![
-            unit(Expr::from(four) + k_le3 - 1.0, Graph::ONE, 1.0),
-            unit(Expr::from(store16) + k_le1 - 1.0, Graph::ONE, 1.0),
-            unit(Expr::from(store8) + k0 - 1.0, Graph::ONE, 1.0),
-            unit(Expr::from(in_bt) + k_le3 - 1.0, Graph::ONE, 1.0),
-            unit(
-                Expr::from(long) + long_place.emits_byte - 1.0,
-                Graph::ONE,
-                1.0,
-            ),
-        ],
+    let mut byte_units = vec![
+        unit(Expr::from(four) + k_le3 - 1.0, Graph::ONE, 1.0),
+        unit(Expr::from(store16) + k_le1 - 1.0, Graph::ONE, 1.0),
+        unit(Expr::from(store8) + k0 - 1.0, Graph::ONE, 1.0),
+        unit(Expr::from(in_bt) + k_le3 - 1.0, Graph::ONE, 1.0),
+    ];
+    byte_units.extend(
+        long.map(|(long, at)| unit(Expr::from(long) + at.emits_byte - 1.0, Graph::ONE, 1.0)),
     );
-    let emit_commit = b.g.ffn(
-        "emit_commit",
-        vec![
-            unit(Expr::from(four) + k4 - 1.0, Graph::ONE, 1.0),
-            unit(Expr::from(store16) + k2 - 1.0, Graph::ONE, 1.0),
-            unit(Expr::from(store8) + k1 - 1.0, Graph::ONE, 1.0),
-            unit(b.is(Op::Drop) + k0 - 1.0, Graph::ONE, 1.0),
-            unit(b.is(Op::GlobalSet) + k0 - 1.0, Graph::ONE, 1.0),
-            unit(b.is(Op::BrIf) + k0 - nonzero - in_bt - 1.0, Graph::ONE, 1.0),
-            unit(b.is(Op::Br) + k4 + in_bt - 2.0, Graph::ONE, 1.0),
-            unit(b.is(Op::BrIf) + k4 + in_bt - 2.0, Graph::ONE, 1.0),
-            unit(Expr::from(long) + long_place.k[8] - 1.0, Graph::ONE, 1.0),
-        ],
-    );
+    let emit_byte = b.g.ffn("emit_byte", byte_units);
+    let mut commit_units = vec![
+        unit(Expr::from(four) + k4 - 1.0, Graph::ONE, 1.0),
+        unit(Expr::from(store16) + k2 - 1.0, Graph::ONE, 1.0),
+        unit(Expr::from(store8) + k1 - 1.0, Graph::ONE, 1.0),
+        unit(b.is(Op::Drop) + k0 - 1.0, Graph::ONE, 1.0),
+        unit(b.is(Op::GlobalSet) + k0 - 1.0, Graph::ONE, 1.0),
+        unit(b.is(Op::BrIf) + k0 - nonzero - in_bt - 1.0, Graph::ONE, 1.0),
+        unit(b.is(Op::Br) + k4 + in_bt - 2.0, Graph::ONE, 1.0),
+        unit(b.is(Op::BrIf) + k4 + in_bt - 2.0, Graph::ONE, 1.0),
+    ];
+    commit_units
+        .extend(long.map(|(long, at)| unit(Expr::from(long) + at.k[8] - 1.0, Graph::ONE, 1.0)));
+    let emit_commit = b.g.ffn("emit_commit", commit_units);
     let emit_halt = b.g.ffn(
         "emit_halt",
         vec![unit(b.is(Op::Halt) + k0 - 1.0, Graph::ONE, 1.0)],

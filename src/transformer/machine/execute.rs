@@ -2,7 +2,7 @@
 //! whole u32 values, and the byte (with its flag) that each op emits.
 
 use super::fetch::{Fetched, Place};
-use super::read::{Operands, Stack};
+use super::read::{Crumbs, Operands, Stack};
 use super::{byte, one, Builder};
 use crate::isa::Op;
 use crate::transformer::graph::{step_units, unit, Dim, Expr, Graph, Unit};
@@ -105,9 +105,9 @@ pub(super) fn comparisons(g: &mut Graph, stack: &Stack) -> Comparisons {
 
 /// The units of `and`, `or` and `xor`'s result byte, from the eight bits
 /// of the top two stack bytes (0 or 1 each where the byte is a value's).
-pub(super) fn bitwise(b: &mut Builder, stack: &Stack) -> Vec<Unit> {
-    let top = byte_bits(&mut b.g, "top_bit", stack.top_b1, stack.top_crumbs);
-    let sec = byte_bits(&mut b.g, "second_bit", stack.sec_b1, stack.sec_crumbs);
+pub(super) fn bitwise(b: &mut Builder, stack: &Stack, crumbs: &Crumbs) -> Vec<Unit> {
+    let top = byte_bits(&mut b.g, "top_bit", stack.top_b1, crumbs.top);
+    let sec = byte_bits(&mut b.g, "second_bit", stack.sec_b1, crumbs.sec);
     bitwise_units(b, &top, &sec, &byte(stack.top_b1), &byte(stack.sec_b1))
 }
 

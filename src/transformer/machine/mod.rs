@@ -39,7 +39,7 @@ use crate::isa::{Op, Token};
 use crate::transformer::graph::{unit, Dim, Expr, Graph};
 use divide::divide;
 use embedding::Inputs;
-use emit::{next_token_kind, output_scores};
+use emit::{next_token_kind, output_scores, LONG_OPS};
 use execute::{arithmetic, bitwise, comparisons, leading_zeros, result_byte, Extension};
 use fetch::{fetch, long_place, place_in_instruction, previous_tokens, running_sums, Fetched};
 use multiply::multiply;
@@ -144,12 +144,24 @@ fn is_zero(g: &mut Graph, name: &str, x: Expr) -> Dim {
     )
 }
 
+/// The machine of the core ops and every extension op.
+pub fn build() -> Machine {
+    build_with(Op::extension())
+}
+
 /// The machine, stage by stage: where we are and which instruction runs
 /// (`fetch.rs`), what it reads (`read.rs`), what it computes (`execute.rs`),
 /// what comes next (`emit.rs`). Each stage adds its nodes in turn, and that
 /// order decides residual slots and unit placement: reordering the stages
 /// changes the written weights.
-pub fn build() -> Machine {
+///
+/// It runs the core ops and the extension ops in `extension`; with none it
+/// is the published machine. An op left out has no units, heads or slots,
+/// so the machine cannot run a program that uses it.
+pub fn build_with(extension: &[Op]) -> Machine {
+    let has = |ops: &[Op]| ops.iter().any(|op| extension.contains(op));
+    let bit_ops = has(&[Op::I32And, Op::I32Or, Op::I32Xor]);
+    let shifts = has(&[Op::I32Shl, Op::I32ShrU, Op::I32ShrS]);
     let mut g = Graph::new();
     let i = Inputs::new(&mut g);
     let prev = previous_tokens(&mut g, &i);
@@ -158,7 +170,7 @@ pub fn build() -> Machine {
     let fetched = fetch(&mut g, &i, sums.pc, &place.byte_index);
     let mut b = Builder::new(g, i, &fetched);
 
-    let stack = operand_stack(&mut b, sums.sp, &prev.word, &place.byte_index);
+    let stack = operand_stack(&mut b, sums.sp, &prev.word, &place.byte_index, bit_ops);
     let local_b1 = locals(&mut b, sums.call, &fetched.imm, &place.byte_index);
     let call_b1 = return_addresses(&mut b, sums.call, &place.byte_index);
     let memory = memory(&mut b, &stack, &fetched.imm, &place.byte_index);
@@ -171,31 +183,31 @@ pub fn build() -> Machine {
 
     let arith = arithmetic(&mut b, &fetched, &read);
     let cmp = comparisons(&mut b.g, &read.stack);
-    let mut extension = Extension::default();
-    extension.value.extend(bitwise(&mut b, &read.stack));
-    extension.value.extend(shift_units(
-        &mut b,
-        &read.stack,
-        &place.byte_index,
-        cmp.sec_neg,
-    ));
-    extension
-        .value
-        .extend(leading_zeros(&mut b, &read.stack, place.k0));
-    let long = long_place(&mut b.g, &place);
+    let mut ext = Extension::default();
+    if let Some(crumbs) = &read.stack.crumbs {
+        ext.value.extend(bitwise(&mut b, &read.stack, crumbs));
+    }
+    if shifts {
+        let units = shift_units(&mut b, &read.stack, &place.byte_index, cmp.sec_neg);
+        ext.value.extend(units);
+    }
+    if has(&[Op::I32Clz]) {
+        ext.value
+            .extend(leading_zeros(&mut b, &read.stack, place.k0));
+    }
+    let long = has(&LONG_OPS).then(|| long_place(&mut b.g, &place));
     let recent = prev.recent(&b.i);
-    extension.value.extend(multiply(
-        &mut b,
-        read.stack.sec_pos,
-        read.stack.top_pos,
-        &long,
-        &recent,
-    ));
-    let div = divide(&mut b, &read.stack, &place, &long, &recent);
-    extension.value.extend(div.value);
-    extension.scale.extend(div.scale);
-    let result = result_byte(&mut b, &place, &fetched, &read, &arith, &cmp, extension);
-    let next = next_token_kind(&mut b, &place, cmp.nonzero, &long);
+    if let (Some(long), true) = (&long, has(&[Op::I32Mul])) {
+        let (sec, top) = (read.stack.sec_pos, read.stack.top_pos);
+        ext.value.extend(multiply(&mut b, sec, top, long, &recent));
+    }
+    if let (Some(long), true) = (&long, has(&[Op::I32DivU])) {
+        let div = divide(&mut b, &read.stack, &place, long, &recent);
+        ext.value.extend(div.value);
+        ext.scale.extend(div.scale);
+    }
+    let result = result_byte(&mut b, &place, &fetched, &read, &arith, &cmp, ext);
+    let next = next_token_kind(&mut b, &place, cmp.nonzero, extension, long.as_ref());
 
     let scores = output_scores(&mut b.g, &result, &next, read.stack.top_b1, place.in_bt);
     let embedding = b.i.embedding(&b.points);
@@ -285,6 +297,49 @@ mod tests {
             assert_eq!(a, b, "token {i}: expected {a} got {b}");
         }
         assert_eq!(got.len(), reference.trace.len());
+    }
+
+    #[test]
+    fn the_published_machine_has_no_extension_nodes_and_runs_core_ops() {
+        let published = build_with(&[]);
+        let extension_only = [
+            "top_byte_crumbs",
+            "shift_low",
+            "bit_length",
+            "mul_top[0]",
+            "div_digit",
+            "long_op",
+        ];
+        let names = |g: &Graph| -> Vec<String> {
+            let heads = g.lookups.iter().map(|l| l.name.clone());
+            heads.chain(g.dims.iter().map(|d| d.name.clone())).collect()
+        };
+        let (small, full) = (names(&published.graph), names(&build().graph));
+        for name in extension_only {
+            assert!(
+                full.iter().any(|n| n == name),
+                "the built machine lacks {name}"
+            );
+            assert!(
+                !small.iter().any(|n| n == name),
+                "the published machine has {name}"
+            );
+        }
+        let wat = r#"(module
+          (import "env" "output_byte" (func $out (param i32)))
+          (memory 1)
+          (func (export "compute") (local i32)
+            i32.const 300 local.set 0
+            i32.const 16 local.get 0 i32.store16 offset=2
+            i32.const 16 i32.load8_u offset=3 call $out
+            local.get 0 i32.const 298 i32.gt_s call $out))"#;
+        let program = crate::compile::compile_compute(wat.as_bytes(), b"")
+            .unwrap()
+            .program;
+        assert!(program.instrs.iter().all(|i| i.op.is_published()));
+        let reference = crate::oracle::reference::run(&program, 100_000);
+        let got = evaluate(&published, &program, reference.trace.len() + 5);
+        assert_eq!(got, reference.trace);
     }
 
     #[test]

@@ -23,16 +23,29 @@ pub(super) struct Stack {
     pub(super) top_b1: Dim,
     pub(super) sec_b1: Dim,
     pub(super) third_b1: Dim,
-    /// The low three crumbs (bit pairs) of the top two values' bytes.
-    pub(super) top_crumbs: [Dim; 3],
-    pub(super) sec_crumbs: [Dim; 3],
+    /// The low three crumbs (bit pairs) of the top two values' bytes,
+    /// where the bit operations need them.
+    pub(super) crumbs: Option<Crumbs>,
     /// Positions of the commits that wrote the top two values: their
     /// bytes are the 4 tokens before.
     pub(super) top_pos: Dim,
     pub(super) sec_pos: Dim,
 }
 
-pub(super) fn operand_stack(b: &mut Builder, sp: Dim, word: &Expr, byte_index: &Expr) -> Stack {
+pub(super) struct Crumbs {
+    pub(super) top: [Dim; 3],
+    pub(super) sec: [Dim; 3],
+}
+
+/// The top three stack values; with `crumbs`, also the crumbs of the top
+/// two values' bytes.
+pub(super) fn operand_stack(
+    b: &mut Builder,
+    sp: Dim,
+    word: &Expr,
+    byte_index: &Expr,
+    crumbs: bool,
+) -> Stack {
     let sp_sq = b.g.square("sp^2", sp);
     let not_sts = Expr::from(b.i.not_sts);
     let stack = |b: &mut Builder, name: &str, depth: Expr, values: Vec<Expr>| {
@@ -42,24 +55,23 @@ pub(super) fn operand_stack(b: &mut Builder, sp: Dim, word: &Expr, byte_index: &
     let second = stack(b, "second", sp - 1.0, vec![word.clone(), p()]);
     let third_pos = stack(b, "third", sp - 2.0, vec![p()])[0];
     let byte_at = |pos: Dim| stack_byte(pos, byte_index.clone());
-    let (top_b1, top_crumbs) = byte_with_crumbs(b, "top_byte", byte_at(top[1]));
-    let (sec_b1, sec_crumbs) = byte_with_crumbs(b, "second_byte", byte_at(second[1]));
-    let third_b1 = b.g.lookup(
-        "third_byte",
-        byte_at(third_pos),
-        p(),
-        p_sq(),
-        None,
-        vec![b.i.byte1.into()],
-    )[0];
+    let ((top_b1, sec_b1), crumbs) = if crumbs {
+        let (top_b1, top) = byte_with_crumbs(b, "top_byte", byte_at(top[1]));
+        let (sec_b1, sec) = byte_with_crumbs(b, "second_byte", byte_at(second[1]));
+        ((top_b1, sec_b1), Some(Crumbs { top, sec }))
+    } else {
+        let top_b1 = byte_of(b, "top_byte", byte_at(top[1]));
+        let sec_b1 = byte_of(b, "second_byte", byte_at(second[1]));
+        ((top_b1, sec_b1), None)
+    };
+    let third_b1 = byte_of(b, "third_byte", byte_at(third_pos));
     Stack {
         top_val: top[0],
         sec_val: second[0],
         top_b1,
         sec_b1,
         third_b1,
-        top_crumbs,
-        sec_crumbs,
+        crumbs,
         top_pos: top[1],
         sec_pos: second[1],
     }
@@ -69,6 +81,11 @@ pub(super) fn operand_stack(b: &mut Builder, sp: Dim, word: &Expr, byte_index: &
 /// its bytes are the 4 tokens before the commit.
 pub(super) fn stack_byte(pos: Dim, k: Expr) -> Expr {
     Expr::from(pos) - 4.0 + k
+}
+
+/// `byte1` of the byte token at position `at`, by a head named `name`.
+fn byte_of(b: &mut Builder, name: &str, at: Expr) -> Dim {
+    b.g.lookup(name, at, p(), p_sq(), None, vec![b.i.byte1.into()])[0]
 }
 
 /// Two values of the byte token at position `at`, by a head named `name`.
