@@ -167,6 +167,9 @@ pub struct TransformerRun {
     pub run: EngineRun,
     /// Wall time of the decode alone.
     pub seconds: f64,
+    /// Whether the published machine ran it (the program uses no extension
+    /// op; see [`Decoder::built`]).
+    pub published_machine: bool,
 }
 
 impl TransformerRun {
@@ -379,6 +382,7 @@ fn decode(
     max_tokens: usize,
     compiled: Option<&Compiled>,
 ) -> TransformerRun {
+    let decoder = decoder.for_program(program);
     let start = Instant::now();
     let decoded: Decoded = match cache {
         Cache::Hull => decoder.session::<HullCache>().run(program, max_tokens),
@@ -401,6 +405,7 @@ fn decode(
         run: ended(stopped, decoded.output, compiled),
         trace: decoded.trace,
         seconds,
+        published_machine: decoder.is_published(),
     }
 }
 

@@ -45,6 +45,50 @@ fn both_caches_reproduce_the_published_traces() {
     }
 }
 
+/// `Decoder::built` hands a program that uses no extension op to the
+/// published machine, smaller than the built one, which reproduces the
+/// published traces with both caches; a program with an extension op runs
+/// on the built machine.
+#[test]
+fn the_published_machine_runs_exactly_the_programs_without_extension_ops() {
+    let built = Decoder::built();
+    let corpus_program = |name: &str, input: &[u8]| {
+        let path = corpus::repo_root().join(format!("corpora/c/{name}.wasm"));
+        let wasm = std::fs::read(path).unwrap();
+        hullvm::compile::compile_compute(&wasm, input)
+            .unwrap()
+            .program
+    };
+    let crc = corpus_program("crc32", b"");
+    assert!(crc.instrs.iter().any(|i| !i.op.is_published()));
+    assert!(!built.for_program(&crc).is_published());
+    // Of the corpus, only sudoku compiles to core ops alone.
+    let sudoku = corpus_program("sudoku", b"8000000000036");
+    let published = built.for_program(&sudoku);
+    assert!(published.is_published());
+    let (small, full) = (&published.model.config, &built.model.config);
+    assert!(small.heads < full.heads && small.d_ffn < full.d_ffn);
+    assert!(small.d_model < full.d_model);
+
+    let Some(dir) = vectors_dir() else { return };
+    for name in ["hello", "addition", "fibonacci", "collatz"] {
+        let program = Program::parse(&read(&dir, &format!("{name}.txt"))).unwrap();
+        let expected = TraceFile::parse(&read(&dir, &format!("{name}_ref.txt"))).unwrap();
+        let decoder = built.for_program(&program);
+        assert!(decoder.is_published(), "{name} uses only published ops");
+        let limit = expected.trace.len() + 10;
+        let hull = decoder.session::<HullCache>().run(&program, limit);
+        if let Some(d) = verify::first_divergence(&program, &expected.trace, &hull.trace) {
+            panic!("{name} (hull, published machine): {d}");
+        }
+        assert_eq!(hull.stop, Stop::Halted);
+        if name != "collatz" {
+            let brute = decoder.session::<BruteCache>().run(&program, limit);
+            assert_eq!(brute.trace, hull.trace, "{name}: brute and hull differ");
+        }
+    }
+}
+
 #[test]
 fn every_corpus_program_runs_exactly_on_the_transformer() {
     let decoder = Decoder::new(hullvm::build_model());

@@ -25,7 +25,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn bench(quick: bool, json: Option<&std::path::Path>, filter: Option<&str>) -> Result<()> {
-    let decoder = Decoder::new(hullvm::build_model());
+    let decoder = Decoder::built();
     let mut programs = Vec::new();
     let mut compiled = Vec::new();
     for p in hullvm::harness::corpus::bundled()? {

@@ -76,7 +76,7 @@ fn fuzz(args: Args) -> Result<()> {
         }
         return Ok(());
     }
-    let decoder = Decoder::new(hullvm::build_model());
+    let decoder = Decoder::built();
     if !args.replay.is_empty() {
         let mut failed = 0;
         for path in &args.replay {

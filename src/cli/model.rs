@@ -10,12 +10,20 @@ pub struct Args {
     /// Save as OUTPUT.safetensors and OUTPUT.json.
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// The published machine (the 36 core ops alone), which decodes every
+    /// program that uses no extension op, instead of the built one.
+    #[arg(long)]
+    published: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
     let files = args.output.as_ref().map(|base| base.with_extension("json"));
     super::prepare(files.as_deref())?;
-    let model = hullvm::build_model();
+    let model = if args.published {
+        hullvm::transformer::build_with(&[])
+    } else {
+        hullvm::build_model()
+    };
     print!("{}", card(&model));
     print!("{}", Decoder::new(model.clone()).describe_plans());
     if let Some(path) = args.output {

@@ -95,7 +95,7 @@ pub fn run(args: Args) -> Result<()> {
             },
         )
     };
-    let decoder = Decoder::new(hullvm::build_model());
+    let decoder = Decoder::built();
     let throttle = Every::new(EVERY);
     let mut progress = |p: &Progress| {
         if p.smaller || throttle.ready() {

@@ -168,6 +168,10 @@ struct RunSummary {
     status: Status,
     seconds: f64,
     tokens_per_second: f64,
+    /// Which transformer decoded it: "published" (the program uses no
+    /// extension op) or "extended".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    machine: Option<&'static str>,
 }
 
 impl RunSummary {
@@ -191,6 +195,7 @@ impl RunSummary {
             status: Status::of(&run.ending),
             seconds,
             tokens_per_second: tokens as f64 / seconds.max(1e-9),
+            machine: None,
         }
     }
 }
@@ -206,7 +211,7 @@ pub fn run(args: Args) -> Result<u8> {
         (Engine::Transformer, Some(path)) => {
             Some(Decoder::new(hullvm::weights::Model::load(path)?))
         }
-        (Engine::Transformer, None) => Some(Decoder::new(hullvm::build_model())),
+        (Engine::Transformer, None) => Some(Decoder::built()),
         _ => None,
     };
     let input = args.entry.input()?;
@@ -266,8 +271,11 @@ fn report(args: &Args, results: Vec<Result<RunSummary>>) -> Result<u8> {
         };
         match result {
             Ok(s) => {
+                let machine = s
+                    .machine
+                    .map_or(String::new(), |m| format!(" ({m} machine)"));
                 eprintln!(
-                    "{prefix}{}: {} tokens, {} steps, {:.3} s ({:.0} tok/s), {}",
+                    "{prefix}{}{machine}: {} tokens, {} steps, {:.3} s ({:.0} tok/s), {}",
                     s.engine, s.tokens, s.steps, s.seconds, s.tokens_per_second, s.verdict
                 );
                 summaries.push(s);
@@ -378,8 +386,15 @@ fn run_transformer(decoder: &Decoder, src: &Source, args: &Args) -> Result<RunSu
     let t = &checked.transformer;
     let steps = hullvm::verify::tokens::locate(&t.trace, t.trace.len()).step;
     let generated = t.trace.len() - src.program.input_section().len();
+    // A model loaded from --model is neither.
+    let machine = match (&args.model, t.published_machine) {
+        (Some(_), _) => None,
+        (None, true) => Some("published"),
+        (None, false) => Some("extended"),
+    };
     Ok(RunSummary {
         tokens_per_second: generated as f64 / t.seconds.max(1e-9),
+        machine,
         ..RunSummary::new(
             "transformer",
             t.run.clone(),

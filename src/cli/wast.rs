@@ -69,7 +69,7 @@ pub fn run_scripts(version: u8, scripts: &[WastFile], what: &str, options: &Opti
     }
     let started = SystemTime::now();
     let t = Instant::now();
-    let decoder = Decoder::new(hullvm::build_model());
+    let decoder = Decoder::built();
     let trials = spec::select(
         spec::collect_scripts(
             version,

@@ -90,9 +90,41 @@ pub struct Decoder {
     plans: Vec<HeadPlan>,
     unscored: Unscored,
     horizon: Horizon,
+    /// The published machine, when this is the built one: see
+    /// [`Decoder::built`].
+    published: Option<Box<Decoder>>,
+    is_published: bool,
 }
 
 impl Decoder {
+    /// The built machine, with the published machine (the 36 core ops
+    /// alone) beside it. A program that uses no extension op runs on the
+    /// published machine ([`Decoder::for_program`]): its fewer heads and
+    /// units make every token cheaper, and the extension costs such a
+    /// program nothing.
+    pub fn built() -> Decoder {
+        let mut decoder = Decoder::new(crate::transformer::build());
+        let mut published = Decoder::new(crate::transformer::build_with(&[]));
+        published.is_published = true;
+        decoder.published = Some(Box::new(published));
+        decoder
+    }
+
+    /// The decoder that runs `program`: the published machine when this
+    /// decoder has one and the program uses only its ops, else this one.
+    pub fn for_program(&self, program: &Program) -> &Decoder {
+        match &self.published {
+            Some(published) if program.instrs.iter().all(|i| i.op.is_published()) => published,
+            _ => self,
+        }
+    }
+
+    /// Whether this decoder is the published machine of
+    /// [`Decoder::built`].
+    pub fn is_published(&self) -> bool {
+        self.is_published
+    }
+
     pub fn new(model: Model) -> Decoder {
         let plans = plan::plan_heads(&model);
         let unscored = Unscored::new(&model, &plans);
@@ -124,6 +156,8 @@ impl Decoder {
             stop: Token(model.config.stop_token),
             layers,
             model,
+            published: None,
+            is_published: false,
         }
     }
 

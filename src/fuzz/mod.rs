@@ -27,7 +27,7 @@ pub use targets::{Exec, Finding};
 /// The transformer, built once for every target that needs it.
 pub fn shared_decoder() -> &'static Decoder {
     static DECODER: OnceLock<Decoder> = OnceLock::new();
-    DECODER.get_or_init(|| Decoder::new(crate::build_model()))
+    DECODER.get_or_init(Decoder::built)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

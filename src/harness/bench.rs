@@ -18,6 +18,9 @@ pub struct ProgramSpeed {
     pub tokens_per_second: f64,
     /// True when the run stopped at the token cap rather than at `halt`.
     pub capped: bool,
+    /// The published machine ran it: the program uses no extension op.
+    #[serde(default)]
+    pub published_machine: bool,
 }
 
 /// Microseconds per token in consecutive windows of a trace.
@@ -56,6 +59,7 @@ pub(crate) fn time_run<C: KvCache>(
     program: &Program,
     max_tokens: usize,
 ) -> ProgramSpeed {
+    let decoder = decoder.for_program(program);
     let t = Instant::now();
     let run = decoder.session::<C>().run(program, max_tokens);
     let seconds = t.elapsed().as_secs_f64();
@@ -67,6 +71,7 @@ pub(crate) fn time_run<C: KvCache>(
         seconds,
         tokens_per_second: generated as f64 / seconds.max(1e-9),
         capped: run.stop == crate::decode::Stop::TokenLimit,
+        published_machine: decoder.is_published(),
     }
 }
 
@@ -89,6 +94,7 @@ pub(crate) fn cost_curve<C: KvCache>(
     let mut points = Vec::new();
     let mut last = (0usize, Instant::now());
     decoder
+        .for_program(program)
         .session::<C>()
         .run_observed(program, max_tokens, |fed| {
             if fed.is_multiple_of(window) {
@@ -110,12 +116,18 @@ pub(crate) fn cost_curve<C: KvCache>(
 pub fn parallel(decoder: &Decoder, programs: &[(String, Program)], max_tokens: usize) -> Parallel {
     let t = Instant::now();
     for (_, p) in programs {
-        decoder.session::<HullCache>().run(p, max_tokens);
+        decoder
+            .for_program(p)
+            .session::<HullCache>()
+            .run(p, max_tokens);
     }
     let sequential = t.elapsed().as_secs_f64();
     let t = Instant::now();
     programs.par_iter().for_each(|(_, p)| {
-        decoder.session::<HullCache>().run(p, max_tokens);
+        decoder
+            .for_program(p)
+            .session::<HullCache>()
+            .run(p, max_tokens);
     });
     let parallel = t.elapsed().as_secs_f64();
     Parallel {

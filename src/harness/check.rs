@@ -53,8 +53,7 @@ impl Default for Config {
 pub fn run(config: &Config) -> Result<Results> {
     let started = SystemTime::now();
     let t = Instant::now();
-    let model = crate::build_model();
-    let decoder = Decoder::new(model);
+    let decoder = Decoder::built();
     let model = ModelCard::of(&decoder.model, decoder.head_cards());
 
     let programs: Vec<_> = corpus::bundled()?
@@ -208,6 +207,7 @@ fn check_program(
         steps: checked.reference.as_ref().map_or(0, |r| r.steps),
         seconds: t.seconds,
         tokens_per_second: t.tokens_per_second(),
+        published_machine: t.published_machine,
         exact: checked.divergence.is_none(),
         outputs_agree: disagreement.is_none(),
         matches_manifest: p.matches(&t.run),

@@ -234,6 +234,9 @@ pub struct CorpusRow {
     pub steps: u64,
     pub seconds: f64,
     pub tokens_per_second: f64,
+    /// The published machine decoded it: the program uses no extension op.
+    #[serde(default)]
+    pub published_machine: bool,
     pub transformer_verdict: String,
     pub(crate) reference_verdict: String,
     pub(crate) wasmi_verdict: String,

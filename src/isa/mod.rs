@@ -174,6 +174,11 @@ impl Op {
         self as usize
     }
 
+    /// One of the published machine's 36 ops, not an extension op.
+    pub fn is_published(self) -> bool {
+        self.index() < Op::PUBLISHED
+    }
+
     /// Net change of the value-stack height when the instruction commits.
     pub(crate) fn stack_delta(self) -> i8 {
         use Op::*;

@@ -162,7 +162,10 @@ fn exactness(r: &Results) -> Markup {
                 tbody {
                     @for c in &r.corpus {
                         tr {
-                            td { (c.program) }
+                            td {
+                                (c.program)
+                                @if c.published_machine { " " small title="no extension op: the published machine decoded it" { "(published machine)" } }
+                            }
                             td data-v=(c.tokens) { (c.tokens) }
                             td data-v=(c.steps) { (c.steps) }
                             td data-v=(format!("{:.0}", c.tokens_per_second)) { (si(c.tokens_per_second)) }

@@ -738,7 +738,7 @@ mod tests {
 
     fn decoder() -> &'static Decoder {
         static DECODER: std::sync::OnceLock<Decoder> = std::sync::OnceLock::new();
-        DECODER.get_or_init(|| Decoder::new(crate::build_model()))
+        DECODER.get_or_init(Decoder::built)
     }
 
     /// Every trial of `wast`, run: (name, verdict).
