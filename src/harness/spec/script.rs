@@ -495,6 +495,7 @@ impl Instance {
                 wasm: &self.members[k].wasm,
                 links,
                 partial: self.members[k].partial,
+                deferred: false,
             })
             .collect();
         let wasm = compile::merge::merge(&parts, self.features)
