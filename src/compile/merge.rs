@@ -20,6 +20,20 @@
 //! start function trapped. Such a [`Member::partial`] keeps just those
 //! segments and no start; one whose start may have written state before
 //! trapping is refused.
+//!
+//! A member instantiated after calls that may have written state it
+//! shares ([`Member::deferred`]) must write after them, not at the
+//! merge's instantiation: its data segments and start function become an
+//! exported init function ([`init_name`]) that the caller calls at the
+//! member's place among the calls. Each segment is checked whole against
+//! its memory's size then (wasm 2.0's bulk-memory order, which the spec
+//! suite expects), before any of its bytes is stored: one that does not
+//! fit traps with an out-of-bounds access, or, for a partial member, ends
+//! the init function there. Its element segments stay active: hullvm's
+//! tables never change after instantiation (it has no table
+//! instructions), so whether a segment fits cannot depend on the calls,
+//! and a segment into the member's own table is seen by no earlier call;
+//! one into a table another member can reach is refused.
 
 use std::collections::HashMap;
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode};
@@ -35,11 +49,21 @@ pub struct Member<'a> {
     pub links: &'a [(String, usize)],
     /// Its instantiation trapped: only what it wrote before the trap stays.
     pub partial: bool,
+    /// It was instantiated after calls that may have written state it
+    /// shares: its data segments and start run in its init function.
+    pub deferred: bool,
 }
 
 /// The name under which the merge exports member `member`'s export `name`.
 pub fn export_name(member: usize, name: &str) -> String {
     format!("{member}/{name}")
+}
+
+/// The export of deferred member `member`'s init function (no parameters,
+/// no results). Every other export of a merge is `member/name`, so this
+/// name, without the slash, is no member's.
+pub fn init_name(member: usize) -> String {
+    format!("{member}:init")
 }
 
 /// The members as one module (see the module docs). Each member must be
@@ -61,7 +85,8 @@ pub fn merge(members: &[Member], features: WasmFeatures) -> Result<Vec<u8>, Stri
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("reading a member: {e}"))?;
     let last = members.len().saturating_sub(1);
-    if let Some(i) = (0..last).find(|&i| parsed[i].start.is_some() && !members[i].partial) {
+    let applied = |i: usize| !members[i].partial && !members[i].deferred;
+    if let Some(i) = (0..last).find(|&i| parsed[i].start.is_some() && applied(i)) {
         return Err(format!(
             "a start function in a linked module that is not the last one (member {i})"
         ));
@@ -194,7 +219,26 @@ struct Plan<'a> {
     /// Per member: how many of its element and data segments the merge
     /// keeps (fewer for a partial member).
     kept: Vec<(u32, u32)>,
-    /// The last member's start function, unless its instantiation trapped.
+    /// The last member's start function, unless its instantiation trapped
+    /// or is deferred.
+    start: Option<u32>,
+    /// The deferred members' init functions, in member order.
+    inits: Vec<Init<'a>>,
+}
+
+/// An active data segment: its merged memory, offset and bytes.
+type Segment<'a> = (u32, u64, &'a [u8]);
+
+/// A deferred member's instantiation, as its init function does it.
+struct Init<'a> {
+    member: usize,
+    /// Its active data segments, in order.
+    data: Vec<Segment<'a>>,
+    /// A segment that does not fit ends the function instead of trapping:
+    /// the member's instantiation trapped there, and what it wrote before
+    /// stays.
+    partial: bool,
+    /// Its start function (the member's index), called after the segments.
     start: Option<u32>,
 }
 
@@ -235,6 +279,7 @@ impl<'a> Plan<'a> {
         let mut maps: Vec<Remap> = Vec::with_capacity(parsed.len());
         let mut kept = Vec::with_capacity(parsed.len());
         let mut sizes = Sizes::of_host(&host);
+        let mut inits = Vec::new();
         for (i, p) in parsed.iter().enumerate() {
             let mut map = Remap {
                 types,
@@ -259,7 +304,13 @@ impl<'a> Plan<'a> {
             }
             sizes.add_defined(p).map_err(|e| e.to_string())?;
             let all = (p.element_segments(), p.data_segments());
-            let keep = if members[i].partial {
+            let keep = if members[i].deferred {
+                let init = sizes.deferred(i, members[i], p, &map)?;
+                // Its data segments are the init function's stores.
+                let keep = (init.1, 0);
+                inits.push(init.0);
+                keep
+            } else if members[i].partial {
                 let keep = sizes.before_trap(p, &map)?;
                 if keep == all && start_writes(members[i].wasm) {
                     return Err(format!(
@@ -277,7 +328,7 @@ impl<'a> Plan<'a> {
             maps.push(map);
         }
         let start = match (members.last(), parsed.last()) {
-            (Some(m), Some(p)) if !m.partial => p.start,
+            (Some(m), Some(p)) if !m.partial && !m.deferred => p.start,
             _ => None,
         };
         Ok(Plan {
@@ -285,6 +336,7 @@ impl<'a> Plan<'a> {
             maps,
             kept,
             start,
+            inits,
         })
     }
 
@@ -298,6 +350,11 @@ impl<'a> Plan<'a> {
             if let Some(s) = &p.types {
                 r.parse_type_section(&mut types, s.clone())?;
             }
+        }
+        // The init functions' `[] -> []`, after every member's types.
+        let init_type = types.len();
+        if !self.inits.is_empty() {
+            types.ty().function([], []);
         }
         module.section(&types);
 
@@ -341,6 +398,12 @@ impl<'a> Plan<'a> {
         for r in &mut remaps {
             r.constants = constants.clone();
         }
+        // Init functions come after every member's functions, so no
+        // member's function indices move.
+        let first_init = imported_functions(&self.host) + functions.len();
+        for _ in &self.inits {
+            functions.function(init_type);
+        }
         module.section(&functions);
         module.section(&tables);
         module.section(&memories);
@@ -352,6 +415,13 @@ impl<'a> Plan<'a> {
                 let index = r.external_index(e.kind, e.index)?;
                 exports.export(&export_name(i, e.name), r.export_kind(e.kind)?, index);
             }
+        }
+        for (k, init) in self.inits.iter().enumerate() {
+            exports.export(
+                &init_name(init.member),
+                ExportKind::Func,
+                first_init + k as u32,
+            );
         }
         module.section(&exports);
 
@@ -380,6 +450,9 @@ impl<'a> Plan<'a> {
             for body in &p.code {
                 r.parse_function_body(&mut code, body.clone())?;
             }
+        }
+        for init in &self.inits {
+            code.function(&init.body(&mut remaps[init.member])?);
         }
         module.section(&code);
 
@@ -444,24 +517,8 @@ impl Sizes {
     /// before its instantiation traps.
     fn before_trap(&self, p: &Parsed, map: &Remap) -> Result<(u32, u32), String> {
         let all = (p.element_segments(), p.data_segments());
-        let elements = p.elements.clone().into_iter().flatten();
-        for (k, e) in elements.enumerate() {
-            let e = e.map_err(|e| e.to_string())?;
-            if let wasmparser::ElementKind::Active {
-                table_index,
-                offset_expr,
-            } = e.kind
-            {
-                let table = map.items[1][table_index.unwrap_or(0) as usize] as usize;
-                let items = match &e.items {
-                    wasmparser::ElementItems::Functions(r) => r.count(),
-                    wasmparser::ElementItems::Expressions(_, r) => r.count(),
-                };
-                let end = offset(&offset_expr)? + u64::from(items);
-                if end > self.tables[table] {
-                    return Ok((k as u32, 0));
-                }
-            }
+        if let Some(k) = self.elements_before_trap(p, map)? {
+            return Ok((k, 0));
         }
         for (k, d) in p.data.clone().into_iter().flatten().enumerate() {
             let d = d.map_err(|e| e.to_string())?;
@@ -478,6 +535,185 @@ impl Sizes {
         }
         Ok(all)
     }
+
+    /// A deferred member's init function, and how many of its element
+    /// segments the merge keeps: all of them (one that does not fit traps
+    /// the merge's instantiation as it trapped the member's, whatever the
+    /// calls before did, since tables never change), or, for a partial
+    /// member, those before the first that does not fit (then no data
+    /// segment was written). Kept segments must write the member's own
+    /// tables: a call before could have seen a shared table's slot empty.
+    fn deferred<'a>(
+        &self,
+        i: usize,
+        member: Member,
+        p: &Parsed<'a>,
+        map: &Remap,
+    ) -> Result<(Init<'a>, u32), String> {
+        let all = p.element_segments();
+        let trapped = match member.partial {
+            true => self.elements_before_trap(p, map)?,
+            false => None,
+        };
+        let kept = trapped.unwrap_or(all);
+        let imported_tables = p
+            .imports
+            .iter()
+            .filter(|import| matches!(import.ty, TypeRef::Table(_)))
+            .count() as u32;
+        for e in p.elements.clone().into_iter().flatten().take(kept as usize) {
+            let e = e.map_err(|e| e.to_string())?;
+            if let wasmparser::ElementKind::Active { table_index, .. } = e.kind {
+                if table_index.unwrap_or(0) < imported_tables {
+                    return Err(format!(
+                        "member {i}, instantiated after calls, writes a shared table"
+                    ));
+                }
+            }
+        }
+        let data = match trapped {
+            Some(_) => Vec::new(),
+            None => active_data(p, map)?,
+        };
+        if member.partial && trapped.is_none() && p.start.is_some() && start_writes(member.wasm) {
+            return Err(format!(
+                "member {i}'s start function may have written state before it trapped"
+            ));
+        }
+        let init = Init {
+            member: i,
+            data,
+            partial: member.partial,
+            start: p.start.filter(|_| !member.partial),
+        };
+        Ok((init, kept))
+    }
+
+    /// The index of the first of a member's element segments that does not
+    /// fit its table, if one does not.
+    fn elements_before_trap(&self, p: &Parsed, map: &Remap) -> Result<Option<u32>, String> {
+        let elements = p.elements.clone().into_iter().flatten();
+        for (k, e) in elements.enumerate() {
+            let e = e.map_err(|e| e.to_string())?;
+            if let wasmparser::ElementKind::Active {
+                table_index,
+                offset_expr,
+            } = e.kind
+            {
+                let table = map.items[1][table_index.unwrap_or(0) as usize] as usize;
+                let items = match &e.items {
+                    wasmparser::ElementItems::Functions(r) => r.count(),
+                    wasmparser::ElementItems::Expressions(_, r) => r.count(),
+                };
+                let end = offset(&offset_expr)? + u64::from(items);
+                if end > self.tables[table] {
+                    return Ok(Some(k as u32));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// A member's active data segments.
+fn active_data<'a>(p: &Parsed<'a>, map: &Remap) -> Result<Vec<Segment<'a>>, String> {
+    let mut data = Vec::new();
+    for d in p.data.clone().into_iter().flatten() {
+        let d = d.map_err(|e| e.to_string())?;
+        let wasmparser::DataKind::Active {
+            memory_index,
+            offset_expr,
+        } = d.kind
+        else {
+            return Err("a passive data segment in a module instantiated after calls".into());
+        };
+        let memory = map.items[2][memory_index as usize];
+        data.push((memory, offset(&offset_expr)?, d.data));
+    }
+    Ok(data)
+}
+
+/// Functions the merge imports from the host.
+fn imported_functions(host: &[(usize, wasmparser::Import)]) -> u32 {
+    let functions = host.iter().filter(|(_, i)| kind_of(i.ty) == Some(0));
+    functions.count() as u32
+}
+
+impl Init<'_> {
+    /// The init function: each data segment checked whole, then stored;
+    /// then the start function.
+    fn body(&self, remap: &mut Remap) -> Result<wasm_encoder::Function, ReencodeError<String>> {
+        use wasm_encoder::{BlockType, Function, Instruction as I, MemArg};
+        let mut f = Function::new([]);
+        for &(memory, offset, bytes) in &self.data {
+            let end = offset + bytes.len() as u64;
+            if end > 0 {
+                // Fits iff the memory has at least `pages` pages.
+                let pages = end.div_ceil(1 << 16);
+                if pages > 1 << 16 {
+                    self.misfit(&mut f, memory, offset, bytes.len());
+                    break;
+                }
+                f.instruction(&I::MemorySize(memory));
+                f.instruction(&I::I32Const(pages as u32 as i32));
+                f.instruction(&I::I32LtU);
+                f.instruction(&I::If(BlockType::Empty));
+                self.misfit(&mut f, memory, offset, bytes.len());
+                f.instruction(&I::End);
+            }
+            let arg = |align| MemArg {
+                offset: 0,
+                align,
+                target: wasm_encoder::MemArgTarget::Memory(memory),
+                ordering: None,
+            };
+            // The segment fits, so every address is below 2^32.
+            for (k, chunk) in bytes.chunks(4).enumerate() {
+                let at = offset + 4 * k as u64;
+                if let Ok(word) = <[u8; 4]>::try_from(chunk) {
+                    f.instruction(&I::I32Const(at as u32 as i32));
+                    f.instruction(&I::I32Const(u32::from_le_bytes(word) as i32));
+                    f.instruction(&I::I32Store(arg(2)));
+                    continue;
+                }
+                for (b, &byte) in (at..).zip(chunk) {
+                    f.instruction(&I::I32Const(b as u32 as i32));
+                    f.instruction(&I::I32Const(i32::from(byte)));
+                    f.instruction(&I::I32Store8(arg(0)));
+                }
+            }
+        }
+        if let Some(start) = self.start {
+            f.instruction(&I::Call(remap.function_index(start)?));
+        }
+        f.instruction(&I::End);
+        Ok(f)
+    }
+
+    /// What a segment of `len` bytes at `offset` that does not fit does:
+    /// a partial member's init ends; otherwise a read of the segment's
+    /// last byte (the byte before it, for an empty segment) traps as an
+    /// out-of-bounds access, as instantiation would. The address is the
+    /// offset and the memarg's offset the rest, so it does not wrap.
+    fn misfit(&self, f: &mut wasm_encoder::Function, memory: u32, offset: u64, len: usize) {
+        use wasm_encoder::{Instruction as I, MemArg};
+        if self.partial {
+            f.instruction(&I::Return);
+            return;
+        }
+        let (address, rest) = match len {
+            0 => (offset - 1, 0),
+            _ => (offset, len as u64 - 1),
+        };
+        f.instruction(&I::I32Const(address as u32 as i32));
+        f.instruction(&I::I32Load8U(MemArg {
+            offset: rest,
+            align: 0,
+            target: wasm_encoder::MemArgTarget::Memory(memory),
+            ordering: None,
+        }));
+        f.instruction(&I::Drop);
+    }
 }
 
 /// A segment's offset, when it is an `i32.const`.
@@ -487,7 +723,9 @@ fn offset(expr: &wasmparser::ConstExpr) -> Result<u64, String> {
         Ok(wasmparser::Operator::I32Const { value }) if ops.is_end_then_eof() => {
             Ok(u64::from(value as u32))
         }
-        _ => Err("a trapped instantiation's segment with a non-constant offset".into()),
+        _ => Err(
+            "a segment with a non-constant offset in a trapped or deferred instantiation".into(),
+        ),
     }
 }
 
@@ -571,13 +809,40 @@ mod tests {
             wasm: first,
             links: &[],
             partial: false,
+            deferred: false,
         }];
         members.extend(rest.iter().map(|&(wasm, partial)| Member {
             wasm,
             links: &*LINKS,
             partial,
+            deferred: false,
         }));
         members
+    }
+
+    /// Calls in order on one wasmi instance of `wasm`: each call's i32
+    /// result (0 for none), or its trap's message.
+    fn calls(wasm: &[u8], calls: &[(&str, &[i32])]) -> Vec<Result<i32, String>> {
+        let engine = wasmi::Engine::default();
+        let module = wasmi::Module::new(&engine, wasm).expect("merge compiles on wasmi");
+        let mut store = wasmi::Store::new(&engine, ());
+        let linker = wasmi::Linker::<()>::new(&engine);
+        let instance = linker
+            .instantiate_and_start(&mut store, &module)
+            .expect("merge instantiates");
+        let mut results = Vec::new();
+        for &(name, args) in calls {
+            let f = instance.get_func(&store, name).expect("export exists");
+            let args: Vec<wasmi::Val> = args.iter().map(|&a| wasmi::Val::I32(a)).collect();
+            let mut out = vec![wasmi::Val::I32(0); f.ty(&store).results().len()];
+            let result = f.call(&mut store, &args, &mut out);
+            results.push(
+                result
+                    .map(|()| out.first().and_then(|v| v.i32()).unwrap_or(0))
+                    .map_err(|e| e.to_string()),
+            );
+        }
+        results
     }
 
     fn wat(text: &str) -> Vec<u8> {
@@ -685,6 +950,128 @@ mod tests {
         );
         let why = merge(&group(&a, &[(&writer, true)]), WasmFeatures::default()).unwrap_err();
         assert!(why.contains("may have written state"), "{why}");
+    }
+
+    /// A member that writes shared memory at its init step, after a call
+    /// that grew it: `A`, and deferred members importing A's memory.
+    fn deferred(a: &[u8], rest: &[(&[u8], bool)]) -> Vec<u8> {
+        let mut members = group(a, rest);
+        for m in &mut members[1..] {
+            m.deferred = true;
+        }
+        merge(&members, WasmFeatures::default()).expect("the group merges")
+    }
+
+    const GROWS: &str = r#"(module
+        (memory (export "mem") 1 4)
+        (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+        (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0))))"#;
+
+    #[test]
+    fn a_deferred_member_writes_after_the_calls_before_it() {
+        let a = wat(GROWS);
+        // Fits only once A's memory has grown; a start function that
+        // writes too, after the segment.
+        let b = wat(r#"(module
+            (import "A" "mem" (memory 1))
+            (data (i32.const 0x1fffe) "xy")
+            (data (i32.const 8) "abcdefghi")
+            (func $s (i32.store8 (i32.const 0x1fffe) (i32.const 0x7a)))
+            (start $s))"#);
+        let merged = deferred(&a, &[(&b, false)]);
+        let load = export_name(0, "load");
+        let grow = export_name(0, "grow");
+        let init = init_name(1);
+        // Before A grows, B's instantiation traps, writing nothing.
+        let early = calls(&merged, &[(&init, &[]), (&load, &[8])]);
+        assert!(
+            matches!(&early[0], Err(e) if e.contains("out of bounds")),
+            "{early:?}"
+        );
+        assert_eq!(early[1], Ok(0));
+        let late = calls(
+            &merged,
+            &[
+                (&grow, &[1]),
+                (&init, &[]),
+                (&load, &[0x1fffe]),
+                (&load, &[0x1ffff]),
+                (&load, &[8]),
+                (&load, &[16]),
+            ],
+        );
+        let want = [
+            1,
+            0,
+            0x7a,
+            i32::from(b'y'),
+            i32::from(b'a'),
+            i32::from(b'i'),
+        ];
+        assert_eq!(late, want.map(Ok));
+    }
+
+    #[test]
+    fn a_deferred_instantiation_checks_each_segment_whole() {
+        let a = wat(GROWS);
+        let c = wat(r#"(module
+            (import "A" "mem" (memory 1))
+            (data (i32.const 0) "abc")
+            (data (i32.const 0xffff) "de")
+            (data (i32.const 4) "f"))"#);
+        let load = export_name(0, "load");
+        let init = init_name(1);
+        let order = |partial| {
+            let merged = deferred(&a, &[(&c, partial)]);
+            calls(
+                &merged,
+                &[
+                    (&init, &[]),
+                    (&load, &[2]),
+                    (&load, &[0xffff]),
+                    (&load, &[4]),
+                ],
+            )
+        };
+        // The segment that does not fit traps before writing its first
+        // byte; the one before it stays written.
+        let trapped = order(false);
+        assert!(
+            matches!(&trapped[0], Err(e) if e.contains("out of bounds")),
+            "{trapped:?}"
+        );
+        assert_eq!(trapped[1..], [Ok(i32::from(b'c')), Ok(0), Ok(0)]);
+        // A partial member's init stops there instead.
+        assert_eq!(order(true), [Ok(0), Ok(i32::from(b'c')), Ok(0), Ok(0)]);
+    }
+
+    #[test]
+    fn a_deferred_member_keeps_its_table_and_refuses_a_shared_one() {
+        let a = wat(r#"(module
+            (memory (export "mem") 1)
+            (table (export "tab") 2 funcref)
+            (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0))))"#);
+        let own = wat(r#"(module
+            (import "A" "mem" (memory 1))
+            (data (i32.const 0) "a")
+            (table 0 funcref)
+            (func)
+            (elem (i32.const 0) 0))"#);
+        // Partial: the element segment trapped first, so nothing is written.
+        let merged = deferred(&a, &[(&own, true)]);
+        let load = export_name(0, "load");
+        assert_eq!(
+            calls(&merged, &[(&init_name(1), &[]), (&load, &[0])]),
+            [Ok(0), Ok(0)]
+        );
+        let shared = wat(r#"(module
+            (import "A" "tab" (table 2 funcref))
+            (func)
+            (elem (i32.const 0) 0))"#);
+        let mut members = group(&a, &[(&shared, false)]);
+        members[1].deferred = true;
+        let why = merge(&members, WasmFeatures::default()).unwrap_err();
+        assert!(why.contains("shared table"), "{why}");
     }
 
     #[test]

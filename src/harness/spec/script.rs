@@ -97,10 +97,9 @@ struct Instance {
     /// Stretches of calls, each ended by a call that did not finish and
     /// may have written state (only for an instance of one module).
     history: Vec<Stretch>,
-    /// Calls since the last stretch (or instantiation) that may have
-    /// written state: the member called, and the call by the export's own
-    /// name.
-    calls: Vec<(usize, Invocation)>,
+    /// Steps since the last stretch (or instantiation) that may have
+    /// written state, each with the member it is on.
+    calls: Vec<(usize, Step)>,
     /// Memory after `history` on the reference tracer: only to decide, when
     /// collecting, whether a later run fits the token budget.
     reference_image: Option<Vec<u8>>,
@@ -120,6 +119,19 @@ struct Member {
     /// Its instantiation trapped (`assert_trap` of a module): only what it
     /// wrote before the trap stays ([`compile::merge::Member::partial`]).
     partial: bool,
+    /// It was instantiated after calls that may have written state it
+    /// shares, so it writes when its [`Step::Init`] comes, not at the
+    /// merge's instantiation ([`compile::merge::Member::deferred`]).
+    deferred: bool,
+}
+
+/// Something the script did that may have written an instance's state.
+#[derive(Debug, Clone)]
+enum Step {
+    /// A call, by the export's own name.
+    Call(Invocation),
+    /// A deferred member's instantiation: its init function in the merge.
+    Init,
 }
 
 /// The module a run on some member compiles: that member and the members
@@ -147,13 +159,21 @@ impl Program {
             args: call.args.clone(),
         }
     }
-}
 
-/// Why a group is not modelled once a module that writes into it at
-/// instantiation comes after calls that wrote its state: the merge would
-/// write the two the other way round.
-pub(super) const AFTER_CALLS: &str =
-    "instantiated after calls that wrote state it shares (registered modules)";
+    /// The program's call for a step on member `member`.
+    fn step(&self, member: usize, step: &Step) -> Invocation {
+        match step {
+            Step::Call(call) => self.call(member, call),
+            Step::Init => {
+                let k = self.members.iter().position(|&m| m == member);
+                Invocation {
+                    export: compile::merge::init_name(k.unwrap_or(member)),
+                    args: Vec::new(),
+                }
+            }
+        }
+    }
+}
 
 const SHARED: &str = "state shared with a module whose instantiation trapped (registered modules)";
 
@@ -294,14 +314,18 @@ impl Script<'_> {
             .collect();
         let member = group.members.len();
         let writes_imports = writes_imports(&wasm);
+        // What it writes into the group must come after the calls that
+        // wrote it before: its instantiation is a step among them.
+        let deferred = !group.calls.is_empty() && writes_imports;
         group.members.push(Member {
             wasm,
             links,
             writes_imports,
             partial,
+            deferred,
         });
-        if !group.calls.is_empty() && writes_imports {
-            group.broken.get_or_insert_with(|| AFTER_CALLS.into());
+        if deferred {
+            group.calls.push((member, Step::Init));
         }
         (group, member)
     }
@@ -423,10 +447,15 @@ impl Script<'_> {
                 self.share(&wasm);
             }
         }
-        if let Some(why) = instance.broken {
-            return Job::Unsupported(why);
+        if let Some(why) = &instance.broken {
+            return Job::Unsupported(why.clone());
         }
-        let program = match instance.program(member) {
+        let program = instance.program(member);
+        if instance.members[member].deferred {
+            // Its init step, the last of the group's, is the run.
+            return instance.job(&program, member, None, None, Ok(expect), self.budget);
+        }
+        let program = match program {
             Ok(p) => p,
             Err(why) => return Job::Unsupported(why),
         };
@@ -495,6 +524,7 @@ impl Instance {
                 wasm: &self.members[k].wasm,
                 links,
                 partial: self.members[k].partial,
+                deferred: self.members[k].deferred,
             })
             .collect();
         let wasm = compile::merge::merge(&parts, self.features)
@@ -529,11 +559,11 @@ impl Instance {
             Err(why) => return Job::Unsupported(why.clone()),
         };
         let (history, mut calls) = if compile::module_writes_state(&program.wasm) {
-            let calls = self
+            let steps = self
                 .calls
                 .iter()
                 .filter(|(m, _)| program.members.contains(m));
-            let calls = calls.map(|(m, c)| program.call(*m, c)).collect();
+            let calls = steps.map(|(m, step)| program.step(*m, step)).collect();
             (self.history.clone(), calls)
         } else {
             (Vec::new(), Vec::new())
@@ -568,7 +598,7 @@ impl Instance {
             return;
         }
         if !matches!(expect, Ok(Expect::Trap(_) | Expect::Exhaustion)) {
-            self.calls.push((member, call));
+            self.calls.push((member, Step::Call(call)));
             return;
         }
         if self.members.len() > 1 {
@@ -728,8 +758,8 @@ struct Group {
     members: Vec<Member>,
     /// Each absorbed instance's first member in `members`.
     offsets: HashMap<usize, usize>,
-    /// The absorbed instances' calls that may have written state.
-    calls: Vec<(usize, Invocation)>,
+    /// The absorbed instances' steps that may have written state.
+    calls: Vec<(usize, Step)>,
     broken: Option<String>,
 }
 
@@ -748,6 +778,7 @@ impl Group {
                     .collect(),
                 writes_imports: m.writes_imports,
                 partial: m.partial,
+                deferred: m.deferred,
             }
         }));
         let calls = instance.calls.iter();
