@@ -60,10 +60,13 @@ pub enum Op {
     I32Mul,
     I32DivU,
     I32Clz,
+    /// Count leading zeros of the 64-bit value whose high word is on top
+    /// and low word beneath: pops both, pushes the count (0-64).
+    Clz64,
 }
 
 impl Op {
-    pub const ALL: [Op; 45] = [
+    pub const ALL: [Op; 46] = [
         Op::Halt,
         Op::Return,
         Op::Call,
@@ -109,6 +112,7 @@ impl Op {
         Op::I32Mul,
         Op::I32DivU,
         Op::I32Clz,
+        Op::Clz64,
     ];
 
     /// How many of [`Op::ALL`] the published machine has: the rest extend it.
@@ -166,6 +170,7 @@ impl Op {
             Op::I32Mul => "i32.mul",
             Op::I32DivU => "i32.div_u",
             Op::I32Clz => "i32.clz",
+            Op::Clz64 => "clz64",
         }
     }
 
@@ -188,7 +193,7 @@ impl Op {
             | I32Load16S | I32Load16U | InputBase | I32Clz => 0,
             Drop | LocalSet | GlobalSet | BrIf | Output | I32Eq | I32Ne | I32LtS | I32LtU
             | I32GtS | I32GtU | I32LeS | I32LeU | I32GeS | I32GeU | I32Add | I32Sub | I32And
-            | I32Or | I32Xor | I32Shl | I32ShrU | I32ShrS | I32Mul | I32DivU => -1,
+            | I32Or | I32Xor | I32Shl | I32ShrU | I32ShrS | I32Mul | I32DivU | Clz64 => -1,
             Select | I32Store | I32Store8 | I32Store16 => -2,
         }
     }
@@ -225,6 +230,7 @@ impl Op {
                 | I32Mul
                 | I32DivU
                 | I32Clz
+                | Clz64
                 | I32Load
                 | I32Load8S
                 | I32Load8U
@@ -845,7 +851,8 @@ mod tests {
     #[test]
     fn vocab_matches_the_published_size_and_order() {
         let v = Vocab::get();
-        assert_eq!(v.len(), PUBLISHED_VOCAB + 9);
+        assert_eq!(v.len(), PUBLISHED_VOCAB + Op::extension().len());
+        assert_eq!(Op::extension().len(), 10);
         assert_eq!(Token(0).name(), "!");
         assert_eq!(Token::op(Op::I32And).0, 915);
         assert_eq!(Token::op(Op::I32Xor).0, 917);

@@ -320,6 +320,13 @@ impl Interpreter<'_> {
                 self.bytes(v, 4, NO);
                 self.commit(op, false);
             }
+            Clz64 => {
+                let (hi, lo) = (self.pop()?, self.pop()?);
+                let v = (u64::from(hi) << 32 | u64::from(lo)).leading_zeros();
+                self.stack.push(v);
+                self.bytes(v, 4, NO);
+                self.commit(op, false);
+            }
             I32Eqz => {
                 let a = self.pop()?;
                 let v = (a == 0) as u32;

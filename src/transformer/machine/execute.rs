@@ -152,17 +152,35 @@ fn bitwise_units(
     r
 }
 
-/// `i32.clz`'s result byte: 32 minus the top value's bit length, which
-/// counts the powers of two at or below it (one step each). Its other
-/// bytes are 0.
-pub(super) fn leading_zeros(b: &mut Builder, stack: &Stack, k0: Dim) -> Vec<Unit> {
-    let top = Expr::from(stack.top_val);
-    let steps = (0..32)
-        .flat_map(|j| step_units(Graph::ONE, top.clone() - 2f64.powi(j)))
+/// The result byte of `i32.clz` and `clz64`: 32 minus a value's bit
+/// length, which counts the powers of two at or below it (one step each).
+/// `clz64`'s high word is on top: its count, plus the low word's where the
+/// high word is 0 (`nonzero` is `[top != 0]`). Their other bytes are 0.
+pub(super) fn leading_zeros(
+    b: &mut Builder,
+    stack: &Stack,
+    k0: Dim,
+    nonzero: Dim,
+    ops: &[Op],
+) -> Vec<Unit> {
+    let bit_length = |b: &mut Builder, name: &str, value: Dim| {
+        let value = Expr::from(value);
+        let steps = (0..32)
+            .flat_map(|j| step_units(Graph::ONE, value.clone() - 2f64.powi(j)))
+            .collect();
+        b.g.ffn(name, steps)
+    };
+    let top = bit_length(b, "bit_length", stack.top_val);
+    let mut units: Vec<Unit> = ops
+        .iter()
+        .map(|&op| unit(b.is(op) + k0 - 1.0, one() * 32.0 - top, 1.0))
         .collect();
-    let bit_length = b.g.ffn("bit_length", steps);
-    let gate = b.is(Op::I32Clz) + k0 - 1.0;
-    vec![unit(gate, one() * 32.0 - bit_length, 1.0)]
+    if ops.contains(&Op::Clz64) {
+        let second = bit_length(b, "second_bit_length", stack.sec_val);
+        let gate = b.is(Op::Clz64) + k0 - nonzero - 1.0;
+        units.push(unit(gate, one() * 32.0 - second, 1.0));
+    }
+    units
 }
 
 /// The extension ops' units of the result byte and of its score scale.

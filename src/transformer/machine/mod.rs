@@ -191,9 +191,14 @@ pub fn build_with(extension: &[Op]) -> Machine {
         let units = shift_units(&mut b, &read.stack, &place.byte_index, cmp.sec_neg);
         ext.value.extend(units);
     }
-    if has(&[Op::I32Clz]) {
+    let counts: Vec<Op> = [Op::I32Clz, Op::Clz64]
+        .into_iter()
+        .filter(|op| extension.contains(op))
+        .collect();
+    if !counts.is_empty() {
+        let (k0, nonzero) = (place.k0, cmp.nonzero);
         ext.value
-            .extend(leading_zeros(&mut b, &read.stack, place.k0));
+            .extend(leading_zeros(&mut b, &read.stack, k0, nonzero, &counts));
     }
     let long = has(&LONG_OPS).then(|| long_place(&mut b.g, &place));
     let recent = prev.recent(&b.i);
