@@ -236,6 +236,9 @@ struct Run {
     expect: Expect,
     /// Tokens the run may generate.
     tokens: usize,
+    /// Tokens the reference tracer's run of the last stretch took, when
+    /// collecting decided support: the longest runs start first.
+    expected_tokens: usize,
 }
 
 /// Calls of a history up to one that did not finish (a trap, call stack
@@ -381,10 +384,15 @@ const SLOW_SECONDS: f64 = 5.0;
 pub fn run_trials(decoder: &Decoder, trials: &[Trial], what: &str) -> Vec<TrialResult> {
     use rayon::prelude::*;
     let stage = crate::harness::progress::Stage::counted(what, trials.len(), "trials");
-    let results = trials
-        .par_iter()
-        .map(|trial| {
-            let r = run_trial(decoder, trial);
+    // The longest runs start first, so that the whole does not wait at the
+    // end on one that started late; workers take trials in this order.
+    let mut order: Vec<usize> = (0..trials.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(trials[i].expected_tokens()));
+    let mut results: Vec<(usize, TrialResult)> = order
+        .into_iter()
+        .par_bridge()
+        .map(|i| {
+            let r = run_trial(decoder, &trials[i]);
             if r.seconds > SLOW_SECONDS {
                 stage.note(&format!(
                     "slow: {} took {:.1} s ({} tokens)",
@@ -392,9 +400,11 @@ pub fn run_trials(decoder: &Decoder, trials: &[Trial], what: &str) -> Vec<TrialR
                 ));
             }
             stage.inc();
-            r
+            (i, r)
         })
         .collect();
+    results.sort_by_key(|&(i, _)| i);
+    let results = results.into_iter().map(|(_, r)| r).collect();
     stage.finish();
     results
 }
@@ -529,6 +539,14 @@ impl Summary {
 }
 
 impl Trial {
+    /// Tokens its run is expected to take (0 for a trial without one).
+    fn expected_tokens(&self) -> usize {
+        match &self.job {
+            Job::Run(run) => run.expected_tokens,
+            _ => 0,
+        }
+    }
+
     /// The reason a trial cannot run, when it is known without running it
     /// (value types, registered modules, ...).
     pub fn unsupported_reason(&self) -> Option<String> {

@@ -63,8 +63,8 @@ fn options(features: WasmFeatures) -> compile::Options {
 /// trace is the reference's when it is exact). `reference_image` is the
 /// memory after the history on the reference tracer: it decides only the
 /// token budget, never what the transformer starts from.
-pub(super) fn decide_support(job: Job, reference_image: Option<&[u8]>) -> Job {
-    let Job::Run(run) = &job else {
+pub(super) fn decide_support(mut job: Job, reference_image: Option<&[u8]>) -> Job {
+    let Job::Run(run) = &mut job else {
         return job;
     };
     let entry = run.entry(reference_image.map(<[u8]>::to_vec));
@@ -79,7 +79,9 @@ pub(super) fn decide_support(job: Job, reference_image: Option<&[u8]>) -> Job {
             "import {import} (not one hullvm and its oracles provide)"
         ));
     }
-    let traced = pipeline::trace(&compiled.program, run.tokens, Some(&compiled)).run;
+    let reference = pipeline::trace(&compiled.program, run.tokens, Some(&compiled));
+    run.expected_tokens = reference.trace.len();
+    let traced = reference.run;
     if traced.ending == Ending::TokenLimit {
         return Job::Unsupported(over_budget(&run.expect, run.tokens));
     }

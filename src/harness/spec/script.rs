@@ -466,6 +466,7 @@ impl Script<'_> {
             calls: Vec::new(),
             read: None,
             tokens: self.budget.tokens_for(&expect),
+            expected_tokens: 0,
             expect,
         });
         decide_support(job, None)
@@ -576,6 +577,7 @@ impl Instance {
             history,
             calls,
             tokens: budget.tokens_for(&expect),
+            expected_tokens: 0,
             expect,
         });
         decide_support(job, self.reference_image.as_deref())
