@@ -138,19 +138,21 @@ pub(super) fn next_token_kind(
         "emit_return_commit",
         vec![unit(b.is(Op::Return) + k4 + in_bt - 2.0, Graph::ONE, 1.0)],
     );
-    // The commit's fields, from the opcode.
+    // The commit's fields, from the opcode (of the ops this machine runs).
+    let ops: Vec<Op> = Op::ALL
+        .into_iter()
+        .filter(|op| op.is_published() || extension.contains(op))
+        .collect();
     let commit_sd = b.g.ffn(
         "commit_stack_delta",
-        Op::ALL
-            .iter()
+        ops.iter()
             .filter(|op| op.stack_delta() != 0)
             .map(|&op| unit(b.is(op), Graph::ONE, op.stack_delta() as f64))
             .collect(),
     );
     let commit_sts = b.is_any(
         "commit_sts",
-        &Op::ALL
-            .iter()
+        &ops.iter()
             .copied()
             .filter(|op| op.stores_to_stack())
             .collect::<Vec<_>>(),

@@ -154,8 +154,9 @@ fn bitwise_units(
 
 /// The result byte of `i32.clz` and `clz64`: 32 minus a value's bit
 /// length, which counts the powers of two at or below it (one step each).
-/// `clz64`'s high word is on top: its count, plus the low word's where the
-/// high word is 0 (`nonzero` is `[top != 0]`). Their other bytes are 0.
+/// `clz64`'s high word is on top; where it is 0 (`nonzero` is
+/// `[top != 0]`) the low word beneath is counted instead, plus 32. Their
+/// other bytes are 0.
 pub(super) fn leading_zeros(
     b: &mut Builder,
     stack: &Stack,
@@ -163,22 +164,26 @@ pub(super) fn leading_zeros(
     nonzero: Dim,
     ops: &[Op],
 ) -> Vec<Unit> {
-    let bit_length = |b: &mut Builder, name: &str, value: Dim| {
-        let value = Expr::from(value);
-        let steps = (0..32)
-            .flat_map(|j| step_units(Graph::ONE, value.clone() - 2f64.powi(j)))
-            .collect();
-        b.g.ffn(name, steps)
-    };
-    let top = bit_length(b, "bit_length", stack.top_val);
+    let mut counted = Expr::from(stack.top_val);
+    if ops.contains(&Op::Clz64) {
+        // The high word is a non-negative integer, so this gate is 1 only
+        // for clz64 with a zero high word (and reads no FFN's output, so it
+        // costs no layer).
+        let high_word_zero = b.is(Op::Clz64) - stack.top_val;
+        let low = vec![unit(high_word_zero, stack.sec_val, 1.0)];
+        counted = counted + b.g.ffn("clz64_low_word", low);
+    }
+    let steps = (0..32)
+        .flat_map(|j| step_units(Graph::ONE, counted.clone() - 2f64.powi(j)))
+        .collect();
+    let bit_length = b.g.ffn("bit_length", steps);
     let mut units: Vec<Unit> = ops
         .iter()
-        .map(|&op| unit(b.is(op) + k0 - 1.0, one() * 32.0 - top, 1.0))
+        .map(|&op| unit(b.is(op) + k0 - 1.0, one() * 32.0 - bit_length, 1.0))
         .collect();
     if ops.contains(&Op::Clz64) {
-        let second = bit_length(b, "second_bit_length", stack.sec_val);
-        let gate = b.is(Op::Clz64) + k0 - nonzero - 1.0;
-        units.push(unit(gate, one() * 32.0 - second, 1.0));
+        let high_word_zero = b.is(Op::Clz64) + k0 - nonzero - 1.0;
+        units.push(unit(high_word_zero, one() * 32.0, 1.0));
     }
     units
 }
