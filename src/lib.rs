@@ -29,3 +29,9 @@ pub mod weights;
 pub fn build_model() -> weights::Model {
     transformer::build()
 }
+
+/// The decoder of the built model, with the published machine beside it
+/// for programs that use no extension op ([`decode::Decoder::with_published`]).
+pub fn build_decoder() -> decode::Decoder {
+    decode::Decoder::with_published(transformer::build(), transformer::build_with(&[]))
+}

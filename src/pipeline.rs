@@ -168,7 +168,7 @@ pub struct TransformerRun {
     /// Wall time of the decode alone.
     pub seconds: f64,
     /// Whether the published machine ran it (the program uses no extension
-    /// op; see [`Decoder::built`]).
+    /// op; see [`crate::build_decoder`]).
     pub published_machine: bool,
 }
 

@@ -45,13 +45,13 @@ fn both_caches_reproduce_the_published_traces() {
     }
 }
 
-/// `Decoder::built` hands a program that uses no extension op to the
+/// `build_decoder` hands a program that uses no extension op to the
 /// published machine, smaller than the built one, which reproduces the
 /// published traces with both caches; a program with an extension op runs
 /// on the built machine.
 #[test]
 fn the_published_machine_runs_exactly_the_programs_without_extension_ops() {
-    let built = Decoder::built();
+    let built = hullvm::build_decoder();
     let corpus_program = |name: &str, input: &[u8]| {
         let path = corpus::repo_root().join(format!("corpora/c/{name}.wasm"));
         let wasm = std::fs::read(path).unwrap();

@@ -2,7 +2,6 @@
 //! and peak memory.
 
 use anyhow::Result;
-use hullvm::decode::Decoder;
 use hullvm::harness::{input, op_cost};
 use std::path::PathBuf;
 
@@ -25,7 +24,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn bench(quick: bool, json: Option<&std::path::Path>, filter: Option<&str>) -> Result<()> {
-    let decoder = Decoder::built();
+    let decoder = hullvm::build_decoder();
     let mut programs = Vec::new();
     let mut compiled = Vec::new();
     for p in hullvm::harness::corpus::bundled()? {

@@ -1,7 +1,6 @@
 //! `hullvm fuzz`: rounds of the fuzz targets, replays and the histogram.
 
 use anyhow::{bail, Result};
-use hullvm::decode::Decoder;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -76,7 +75,7 @@ fn fuzz(args: Args) -> Result<()> {
         }
         return Ok(());
     }
-    let decoder = Decoder::built();
+    let decoder = hullvm::build_decoder();
     if !args.replay.is_empty() {
         let mut failed = 0;
         for path in &args.replay {

@@ -5,7 +5,6 @@
 use anyhow::{bail, Context as _, Result};
 use clap::ValueEnum;
 use hullvm::compile::{self, Entry};
-use hullvm::decode::Decoder;
 use hullvm::fuzz::reduce::{self, Budget, Keep, Progress, Reduction};
 use hullvm::harness::input;
 use hullvm::harness::progress::{Every, EVERY};
@@ -95,7 +94,7 @@ pub fn run(args: Args) -> Result<()> {
             },
         )
     };
-    let decoder = Decoder::built();
+    let decoder = hullvm::build_decoder();
     let throttle = Every::new(EVERY);
     let mut progress = |p: &Progress| {
         if p.smaller || throttle.ready() {

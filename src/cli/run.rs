@@ -211,7 +211,7 @@ pub fn run(args: Args) -> Result<u8> {
         (Engine::Transformer, Some(path)) => {
             Some(Decoder::new(hullvm::weights::Model::load(path)?))
         }
-        (Engine::Transformer, None) => Some(Decoder::built()),
+        (Engine::Transformer, None) => Some(hullvm::build_decoder()),
         _ => None,
     };
     let input = args.entry.input()?;

@@ -69,7 +69,7 @@ pub fn run_scripts(version: u8, scripts: &[WastFile], what: &str, options: &Opti
     }
     let started = SystemTime::now();
     let t = Instant::now();
-    let decoder = Decoder::built();
+    let decoder = hullvm::build_decoder();
     let trials = spec::select(
         spec::collect_scripts(
             version,

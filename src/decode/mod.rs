@@ -91,20 +91,20 @@ pub struct Decoder {
     unscored: Unscored,
     horizon: Horizon,
     /// The published machine, when this is the built one: see
-    /// [`Decoder::built`].
+    /// [`Decoder::with_published`].
     published: Option<Box<Decoder>>,
     is_published: bool,
 }
 
 impl Decoder {
-    /// The built machine, with the published machine (the 36 core ops
-    /// alone) beside it. A program that uses no extension op runs on the
-    /// published machine ([`Decoder::for_program`]): its fewer heads and
-    /// units make every token cheaper, and the extension costs such a
-    /// program nothing.
-    pub fn built() -> Decoder {
-        let mut decoder = Decoder::new(crate::transformer::build());
-        let mut published = Decoder::new(crate::transformer::build_with(&[]));
+    /// A decoder of `model` with `published`, the published machine (the
+    /// 36 core ops alone), beside it: a program that uses no extension op
+    /// runs on the published machine ([`Decoder::for_program`]), whose
+    /// fewer heads and units make every token cheaper, so the extension
+    /// costs such a program nothing. [`crate::build_decoder`] builds both.
+    pub fn with_published(model: Model, published: Model) -> Decoder {
+        let mut decoder = Decoder::new(model);
+        let mut published = Decoder::new(published);
         published.is_published = true;
         decoder.published = Some(Box::new(published));
         decoder
@@ -120,7 +120,7 @@ impl Decoder {
     }
 
     /// Whether this decoder is the published machine of
-    /// [`Decoder::built`].
+    /// [`Decoder::with_published`].
     pub fn is_published(&self) -> bool {
         self.is_published
     }

@@ -27,7 +27,7 @@ pub use targets::{Exec, Finding};
 /// The transformer, built once for every target that needs it.
 pub fn shared_decoder() -> &'static Decoder {
     static DECODER: OnceLock<Decoder> = OnceLock::new();
-    DECODER.get_or_init(Decoder::built)
+    DECODER.get_or_init(crate::build_decoder)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -53,7 +53,7 @@ impl Default for Config {
 pub fn run(config: &Config) -> Result<Results> {
     let started = SystemTime::now();
     let t = Instant::now();
-    let decoder = Decoder::built();
+    let decoder = crate::build_decoder();
     let model = ModelCard::of(&decoder.model, decoder.head_cards());
 
     let programs: Vec<_> = corpus::bundled()?

@@ -756,7 +756,7 @@ mod tests {
 
     fn decoder() -> &'static Decoder {
         static DECODER: std::sync::OnceLock<Decoder> = std::sync::OnceLock::new();
-        DECODER.get_or_init(Decoder::built)
+        DECODER.get_or_init(crate::build_decoder)
     }
 
     /// Every trial of `wast`, run: (name, verdict).
