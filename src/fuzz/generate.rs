@@ -6,7 +6,9 @@
 //! ours. It emits, with wasm-encoder:
 //! - every i32 operator the compiler handles: the core ops, the lowered ops
 //!   (mul, div, rem, bit ops, shifts, rotates, clz, ctz, popcnt) and the
-//!   sign extensions;
+//!   sign extensions; and i64 clz, ctz and popcnt of two i32s made one
+//!   i64 (extend, shift by 32, or) and wrapped back, so every value stays
+//!   an i32 outside that expression;
 //! - locals, mutable and immutable globals, loads and stores of every width
 //!   at addresses in and out of bounds (constant and computed), data
 //!   segments, `memory.size`;
@@ -126,7 +128,7 @@ struct Families {
     lowered_binary: bool,
     /// div and rem, signed and unsigned.
     division: bool,
-    /// clz, ctz and popcnt.
+    /// clz, ctz and popcnt, of an i32 and of a word pair.
     bit_count: bool,
 }
 
@@ -668,6 +670,7 @@ impl FuncGen<'_> {
                 let op = u.choose(&DIVISION)?.clone();
                 self.emit(op);
             }
+            8 if families.bit_count && u.ratio(1, 4)? => self.word_pair_count(u, depth)?,
             8 => {
                 self.expr(u, depth + 1)?;
                 let unary: &[Instruction] = if families.bit_count {
@@ -758,7 +761,34 @@ impl FuncGen<'_> {
         }
         Ok(())
     }
+
+    /// `i32.wrap_i64(count(lo | hi << 32))` of two i32 expressions, where
+    /// count is i64.clz, ctz or popcnt: the i64 forms on word pairs (clz is
+    /// the machine's `clz64`), with the high word often 0.
+    fn word_pair_count(&mut self, u: &mut Unstructured, depth: u32) -> Result<()> {
+        self.expr(u, depth + 1)?;
+        self.emit(Instruction::I64ExtendI32U);
+        if u.ratio(1, 3)? {
+            self.emit(Instruction::I32Const(0));
+        } else {
+            self.expr(u, depth + 1)?;
+        }
+        self.emit(Instruction::I64ExtendI32U);
+        self.emit(Instruction::I64Const(32));
+        self.emit(Instruction::I64Shl);
+        self.emit(Instruction::I64Or);
+        let count = u.choose(&WORD_PAIR_COUNTS)?.clone();
+        self.emit(count);
+        self.emit(Instruction::I32WrapI64);
+        Ok(())
+    }
 }
+
+const WORD_PAIR_COUNTS: [Instruction<'static>; 3] = [
+    Instruction::I64Clz,
+    Instruction::I64Ctz,
+    Instruction::I64Popcnt,
+];
 
 /// i32 binary operators the core ISA has.
 const CORE_BINARY: [Instruction<'static>; 12] = [
@@ -898,13 +928,21 @@ pub(crate) fn op_name(ins: &Instruction) -> &'static str {
         I::I32Popcnt => "i32.popcnt",
         I::I32Extend8S => "i32.extend8_s",
         I::I32Extend16S => "i32.extend16_s",
+        I::I64ExtendI32U => "i64.extend_i32_u",
+        I::I64Const(_) => "i64.const",
+        I::I64Shl => "i64.shl",
+        I::I64Or => "i64.or",
+        I::I64Clz => "i64.clz",
+        I::I64Ctz => "i64.ctz",
+        I::I64Popcnt => "i64.popcnt",
+        I::I32WrapI64 => "i32.wrap_i64",
         _ => "other",
     }
 }
 
 /// Every operator and construct the generator must reach (the histogram
 /// test checks each occurs).
-pub(crate) const EXPECTED_OPS: [&str; 71] = [
+pub(crate) const EXPECTED_OPS: [&str; 74] = [
     "unreachable",
     "block",
     "loop",
@@ -965,6 +1003,9 @@ pub(crate) const EXPECTED_OPS: [&str; 71] = [
     "i32.popcnt",
     "i32.extend8_s",
     "i32.extend16_s",
+    "i64.clz",
+    "i64.ctz",
+    "i64.popcnt",
     "i32.mul by a constant",
     "i32.and by a constant",
     "i32.or by a constant",
