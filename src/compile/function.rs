@@ -6,6 +6,7 @@
 //! drops the rest and pushes them back, so the flat machine's stack height
 //! at the target is what the wasm label expects.
 
+mod assigned;
 mod constant;
 mod depth;
 mod dispatch;
@@ -92,8 +93,6 @@ pub(super) struct FunctionCompiler<'c, 'm, 'a> {
     pub(super) start_pc: u32,
     /// Each wasm local's first slot and type (an i64 takes two slots).
     local_map: Vec<(u32, ValType)>,
-    /// Slots the locals take.
-    local_slots: u32,
     /// The first machine slot of the compiler's temporaries.
     pub(super) temp_base: u32,
     max_temp: u32,
@@ -184,7 +183,6 @@ pub(super) fn compile_function(
         module_id: key.module,
         start_pc,
         local_map,
-        local_slots,
         temp_base: local_slots.min(MACHINE_LOCALS),
         max_temp: 0,
         spill,
@@ -203,11 +201,24 @@ pub(super) fn compile_function(
     fc.set_origin();
     fc.push_spill_frame();
     // Parameters arrive on the stack, last one on top; declared locals start
-    // at zero (a fresh frame may reuse the slots of an earlier call).
+    // at zero (a fresh frame may reuse the slots of an earlier call). The
+    // soft-float runtime's functions zero only the locals they may read
+    // before writing (`assigned`): they run for every float operation.
     for k in (0..params).rev() {
         fc.set_slot(k);
     }
-    for k in params..fc.local_slots {
+    let read_first = match key.module {
+        ModuleId::Float => {
+            assigned::read_before_written(&body, ty.params().len(), fc.local_map.len())
+        }
+        _ => None,
+    };
+    let zeroed: Vec<u32> = (fc.local_map.iter().enumerate())
+        .skip(ty.params().len())
+        .filter(|&(i, _)| read_first.as_ref().is_none_or(|need| need[i]))
+        .flat_map(|(_, &(first, t))| first..first + slots(t).expect("counted above"))
+        .collect();
+    for k in zeroed {
         fc.emit(Op::I32Const, 0);
         fc.set_slot(k);
     }
