@@ -18,7 +18,7 @@ use super::source_map::{Report, SourceOp};
 use super::{
     slot_count, slots, CompileError, Context, FuncKey, Import, ModuleId, Num, Trap, MAX_LOCALS,
 };
-use crate::isa::Op;
+use crate::isa::{Instr, Op};
 use wasmparser::{
     BlockType, FuncValidator, MemArg, MemArgTarget, Operator, ValType, ValidatorResources,
 };
@@ -972,9 +972,44 @@ impl FunctionCompiler<'_, '_, '_> {
         Ok(())
     }
 
+    /// In the soft-float runtime, the last `n` instructions when each only
+    /// pushes a value and nothing jumps into them, removed: i64 code there
+    /// works on words that come from such pushes (an f64's halves split
+    /// and joined), and a peephole that knows them saves the word moves.
+    /// Only there: nothing reports the runtime's values, so its code may
+    /// be rewritten, while a user operator's report reads the stack it
+    /// leaves.
+    pub(super) fn take_runtime_pushes(&mut self, n: usize) -> Option<Vec<Instr>> {
+        if self.module_id != ModuleId::Float {
+            return None;
+        }
+        let pushes = self.cx.asm.last_pushes(n)?;
+        for _ in 0..n {
+            self.cx.asm.pop_last();
+        }
+        Some(pushes)
+    }
+
     /// An i64 operator that works on each word alone (`and`, `or`, `xor`):
     /// `op` on the low words, then on the high words.
     pub(super) fn word_by_word(&mut self, op: Op) {
+        if op == Op::I32Or || op == Op::I32Xor {
+            // In the runtime, b's high word a pushed zero (an i64 extended
+            // from an i32): a_lo a_hi b_lo -> (a_lo op b_lo) a_hi
+            let zero = Instr::new(Op::I32Const, 0);
+            if self.module_id == ModuleId::Float && self.cx.asm.last_pushes(1) == Some(vec![zero]) {
+                self.take_runtime_pushes(1);
+                self.height -= 2;
+                self.mark_lowered();
+                let [b_lo, a_hi] = [0, 1].map(|k| self.temp(TEMP_FIRST + k));
+                self.emit(Op::LocalSet, b_lo);
+                self.emit(Op::LocalSet, a_hi);
+                self.emit(Op::LocalGet, b_lo);
+                self.emit(op, 0);
+                self.emit(Op::LocalGet, a_hi);
+                return;
+            }
+        }
         self.height -= 2;
         self.mark_lowered();
         // a_lo a_hi b_lo b_hi -> (a_lo op b_lo) (a_hi op b_hi)
