@@ -311,10 +311,17 @@ HELPER uint64_t add_fast64(uint64_t a, uint64_t b, uint32_t sub) {
     g = 0 - g;
     l = t - borrow;
     h = h - bh_ - borrow_l;
-    if (h < H_IMPLICIT) {
-      /* The leading bit fell. With d >= 2 the difference is above half of
-       * a, so one step left; with d <= 1 it is exact (g is 0 or its top bit
-       * alone) and may fall to any bit, or below the normal range. */
+    if (h < H_IMPLICIT && h >= H_IMPLICIT / 2 && e > 1) {
+      /* The leading bit fell by one: always so with d >= 2, where the
+       * difference is above half of a. */
+      h = (h << 1) | (l >> 31);
+      l = (l << 1) | (g >> 31);
+      g <<= 1;
+      e -= 1;
+    } else if (h < H_IMPLICIT) {
+      /* With d <= 1 the difference is exact (g is 0 or its top bit alone)
+       * and its leading bit may fall to any bit, or below the normal
+       * range. */
       if ((h | l | g) == 0)
         return 0; /* x - x is +0 */
       uint32_t s = h ? (uint32_t)CLZ32(h) - 11 : l ? (uint32_t)CLZ32(l) + 21 : 53;
@@ -334,10 +341,13 @@ HELPER uint64_t add_fast64(uint64_t a, uint64_t b, uint32_t sub) {
       }
     }
   }
-  /* to nearest, ties to even: up when g is above half, or half and l odd */
-  uint32_t up = (g | (l & 1)) > 0x80000000u;
-  l += up;
-  h += l < up;
+  /* to nearest, ties to even: up when g is above half, or half and l odd
+   * (an exact result, common with small integers, skips it) */
+  if (g) {
+    uint32_t up = (g | (l & 1)) > 0x80000000u;
+    l += up;
+    h += l < up;
+  }
   /* a carry of h into bit 21 moves into the exponent field by addition */
   return join64(sign | (((e - 1) << 20) + h), l);
 }
