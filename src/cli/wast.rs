@@ -45,8 +45,8 @@ pub struct Options {
     #[arg(long)]
     junit: Option<PathBuf>,
     /// Tokens one program may generate; a trial whose run needs more is
-    /// unsupported, with the budget named (spec v1's two longest need 41M
-    /// and 144M, ten others 3M-9M).
+    /// unsupported, with the budget named (spec v1's two longest need 28M
+    /// and 39M, nine others 3M-9M).
     #[arg(long, value_name = "TOKENS", default_value_t = spec::Budget::DEFAULT.tokens)]
     max_tokens: usize,
 }

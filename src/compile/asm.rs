@@ -106,6 +106,20 @@ impl Asm {
         (below.op == Op::I32Const && self.last_placed != Some(pc)).then_some((below.imm, top))
     }
 
+    /// The last `n` instructions when each only pushes a value
+    /// (`i32.const`, `local.get`) and nothing jumps to the second of them
+    /// or later: a peephole may remove them and push their values
+    /// otherwise.
+    pub(crate) fn last_pushes(&self, n: usize) -> Option<Vec<Instr>> {
+        let code = self.code.get(self.code.len().checked_sub(n)?..)?;
+        let pure = code
+            .iter()
+            .all(|i| matches!(i.op, Op::I32Const | Op::LocalGet));
+        let start = self.pc() - n as u32;
+        let entered = self.last_placed.is_some_and(|p| p > start);
+        (pure && !entered).then(|| code.to_vec())
+    }
+
     /// Remove the last instruction; returns where it came from.
     pub(crate) fn pop_last(&mut self) -> Origin {
         self.code.pop();

@@ -6,6 +6,7 @@
 //! drops the rest and pushes them back, so the flat machine's stack height
 //! at the target is what the wasm label expects.
 
+mod assigned;
 mod constant;
 mod depth;
 mod dispatch;
@@ -17,7 +18,7 @@ use super::source_map::{Report, SourceOp};
 use super::{
     slot_count, slots, CompileError, Context, FuncKey, Import, ModuleId, Num, Trap, MAX_LOCALS,
 };
-use crate::isa::Op;
+use crate::isa::{Instr, Op};
 use wasmparser::{
     BlockType, FuncValidator, MemArg, MemArgTarget, Operator, ValType, ValidatorResources,
 };
@@ -92,8 +93,6 @@ pub(super) struct FunctionCompiler<'c, 'm, 'a> {
     pub(super) start_pc: u32,
     /// Each wasm local's first slot and type (an i64 takes two slots).
     local_map: Vec<(u32, ValType)>,
-    /// Slots the locals take.
-    local_slots: u32,
     /// The first machine slot of the compiler's temporaries.
     pub(super) temp_base: u32,
     max_temp: u32,
@@ -184,7 +183,6 @@ pub(super) fn compile_function(
         module_id: key.module,
         start_pc,
         local_map,
-        local_slots,
         temp_base: local_slots.min(MACHINE_LOCALS),
         max_temp: 0,
         spill,
@@ -203,11 +201,24 @@ pub(super) fn compile_function(
     fc.set_origin();
     fc.push_spill_frame();
     // Parameters arrive on the stack, last one on top; declared locals start
-    // at zero (a fresh frame may reuse the slots of an earlier call).
+    // at zero (a fresh frame may reuse the slots of an earlier call). The
+    // soft-float runtime's functions zero only the locals they may read
+    // before writing (`assigned`): they run for every float operation.
     for k in (0..params).rev() {
         fc.set_slot(k);
     }
-    for k in params..fc.local_slots {
+    let read_first = match key.module {
+        ModuleId::Float => {
+            assigned::read_before_written(&body, ty.params().len(), fc.local_map.len())
+        }
+        _ => None,
+    };
+    let zeroed: Vec<u32> = (fc.local_map.iter().enumerate())
+        .skip(ty.params().len())
+        .filter(|&(i, _)| read_first.as_ref().is_none_or(|need| need[i]))
+        .flat_map(|(_, &(first, t))| first..first + slots(t).expect("counted above"))
+        .collect();
+    for k in zeroed {
         fc.emit(Op::I32Const, 0);
         fc.set_slot(k);
     }
@@ -961,9 +972,44 @@ impl FunctionCompiler<'_, '_, '_> {
         Ok(())
     }
 
+    /// In the soft-float runtime, the last `n` instructions when each only
+    /// pushes a value and nothing jumps into them, removed: i64 code there
+    /// works on words that come from such pushes (an f64's halves split
+    /// and joined), and a peephole that knows them saves the word moves.
+    /// Only there: nothing reports the runtime's values, so its code may
+    /// be rewritten, while a user operator's report reads the stack it
+    /// leaves.
+    pub(super) fn take_runtime_pushes(&mut self, n: usize) -> Option<Vec<Instr>> {
+        if self.module_id != ModuleId::Float {
+            return None;
+        }
+        let pushes = self.cx.asm.last_pushes(n)?;
+        for _ in 0..n {
+            self.cx.asm.pop_last();
+        }
+        Some(pushes)
+    }
+
     /// An i64 operator that works on each word alone (`and`, `or`, `xor`):
     /// `op` on the low words, then on the high words.
     pub(super) fn word_by_word(&mut self, op: Op) {
+        if op == Op::I32Or || op == Op::I32Xor {
+            // In the runtime, b's high word a pushed zero (an i64 extended
+            // from an i32): a_lo a_hi b_lo -> (a_lo op b_lo) a_hi
+            let zero = Instr::new(Op::I32Const, 0);
+            if self.module_id == ModuleId::Float && self.cx.asm.last_pushes(1) == Some(vec![zero]) {
+                self.take_runtime_pushes(1);
+                self.height -= 2;
+                self.mark_lowered();
+                let [b_lo, a_hi] = [0, 1].map(|k| self.temp(TEMP_FIRST + k));
+                self.emit(Op::LocalSet, b_lo);
+                self.emit(Op::LocalSet, a_hi);
+                self.emit(Op::LocalGet, b_lo);
+                self.emit(op, 0);
+                self.emit(Op::LocalGet, a_hi);
+                return;
+            }
+        }
         self.height -= 2;
         self.mark_lowered();
         // a_lo a_hi b_lo b_hi -> (a_lo op b_lo) (a_hi op b_hi)

@@ -170,7 +170,10 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I64Sub => self.add64(true),
             O::I32WrapI64 => {
                 self.height -= 1;
-                self.emit(Op::Drop, 0);
+                // the high word dropped, or the push that made it removed
+                if self.take_runtime_pushes(1).is_none() {
+                    self.emit(Op::Drop, 0);
+                }
             }
             O::I64ExtendI32U => {
                 self.height += 1;

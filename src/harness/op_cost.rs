@@ -68,10 +68,13 @@ const OPS: &[(&str, &str, usize, &str)] = &[
     // NaNs, infinities, subnormals and negative square roots are among
     // them, in proportion to their share of the patterns).
     ("f32.add", "f32", 2, "f32"),
+    ("f32.sub", "f32", 2, "f32"),
     ("f32.mul", "f32", 2, "f32"),
     ("f32.div", "f32", 2, "f32"),
     ("f32.sqrt", "f32", 1, "f32"),
+    ("f32.eq", "f32", 2, "i32"),
     ("f32.lt", "f32", 2, "i32"),
+    ("f32.le", "f32", 2, "i32"),
     ("f64.add", "f64", 2, "f64"),
     ("f64.sub", "f64", 2, "f64"),
     ("f64.mul", "f64", 2, "f64"),
@@ -79,7 +82,9 @@ const OPS: &[(&str, &str, usize, &str)] = &[
     ("f64.sqrt", "f64", 1, "f64"),
     ("f64.min", "f64", 2, "f64"),
     ("f64.nearest", "f64", 1, "f64"),
+    ("f64.eq", "f64", 2, "i32"),
     ("f64.lt", "f64", 2, "i32"),
+    ("f64.le", "f64", 2, "i32"),
     ("f64.convert_i64_s", "i64", 1, "f64"),
     ("f64.promote_f32", "f32", 1, "f64"),
     ("f32.demote_f64", "f64", 1, "f32"),

@@ -48,6 +48,12 @@ void hullvm_trap_invalid_conversion(void);
 
 #define EXPORT(name) __attribute__((export_name(name)))
 #define HELPER static inline __attribute__((always_inline))
+/* An empty asm that clang cannot see through: it keeps a word a word. The
+ * code on the two 32-bit halves of an f64 is written so because the machine
+ * has 32-bit words (an i64 operation is several word operations there), and
+ * without the barrier clang merges word operations on the halves back into
+ * i64 operations. */
+#define OPAQUE(x) __asm__("" : "+r"(x))
 
 /* Most operators are the same algorithm at both widths: each is written once
  * below as a template over N (32 or 64) and its unsigned type T, and
@@ -166,12 +172,26 @@ HELPER uint32_t pack32_from64(uint32_t sign, int e, uint64_t m) {
 
 /* ==== add, sub ====
  *
- * The larger magnitude first; both significands shifted up so the larger's
- * leading bit is at N - 3 (room for the carry), the smaller aligned to it
- * with a sticky bit: sig << (N - 3 - FRAC_BITS) at exponent ea is
- * m * 2^(ea + 1 - PACK_BIAS). */
+ * Two paths. The general one (ADD below) takes any operands: the larger
+ * magnitude first; both significands shifted up so the larger's leading bit
+ * is at N - 3 (room for the carry), the smaller aligned to it with a sticky
+ * bit: sig << (N - 3 - FRAC_BITS) at exponent ea is
+ * m * 2^(ea + 1 - PACK_BIAS).
+ *
+ * The fast one (add_fast64, add_fast32) takes the common operands: both
+ * normal, or the smaller a zero. It is written for the machine: on 32-bit
+ * words only (an i64 operation is lowered to several word operations, a
+ * variable 64-bit shift to dozens), with one normalization step where one
+ * suffices, and a result that is the larger operand itself when the smaller
+ * is too far below to round it (exponent difference above FAR). Everything
+ * else (NaNs, infinities, subnormal operands) goes to the general path.
+ *
+ * Why FAR is enough: with ea - eb > FAR = FRAC_BITS + 2, |b| < 2^(eb+1-bias)
+ * is below a quarter of a's unit in the last place, so below half the gap
+ * to a's neighbour on either side (the gap below a power of two is half a
+ * unit), and a +- b rounds to a. */
 #define ADD(N, T)                                                                        \
-  HELPER T add##N(T a, T b) {                                                            \
+  HELPER T add_general##N(T a, T b) {                                                    \
     if (is_nan##N(a) || is_nan##N(b))                                                    \
       return propagate##N(a, b);                                                         \
     if (exp##N(a) == F##N##_EXP_MAX) {                                                   \
@@ -205,11 +225,189 @@ HELPER uint32_t pack32_from64(uint32_t sign, int e, uint64_t m) {
     }                                                                                    \
     return pack##N(a & F##N##_SIGN, ea + 1, m);                                          \
   }                                                                                      \
-  EXPORT("f" #N ".add") T f##N##_add(T a, T b) { return add##N(a, b); }                  \
   /* a - b is a + (-b), except that a NaN b keeps its own sign */                        \
-  EXPORT("f" #N ".sub") T f##N##_sub(T a, T b) {                                         \
-    return is_nan##N(b) ? propagate##N(a, b) : add##N(a, b ^ F##N##_SIGN);               \
+  HELPER T sub_general##N(T a, T b) {                                                    \
+    return is_nan##N(b) ? propagate##N(a, b) : add_general##N(a, b ^ F##N##_SIGN);       \
+  }                                                                                      \
+  EXPORT("f" #N ".add") T f##N##_add(T a, T b) { return add_fast##N(a, b, 0); }          \
+  EXPORT("f" #N ".sub") T f##N##_sub(T a, T b) { return add_fast##N(a, b, 1); }
+
+#define FAR(N) (F##N##_FRAC_BITS + 2)
+/* The high word's fields: sign, the 11 exponent bits, the top 20 of the 52
+ * fraction bits. */
+#define H_ABS 0x7fffffffu
+#define H_FRAC 0x000fffffu
+#define H_IMPLICIT 0x00100000u
+
+HELPER uint64_t join64(uint32_t hi, uint32_t lo) { return ((uint64_t)hi << 32) | lo; }
+
+HELPER uint64_t add_general64(uint64_t a, uint64_t b);
+HELPER uint64_t sub_general64(uint64_t a, uint64_t b);
+HELPER uint32_t add_general32(uint32_t a, uint32_t b);
+HELPER uint32_t sub_general32(uint32_t a, uint32_t b);
+
+/* a + b, or a - b when sub is 1. The value is carried in three words
+ * (h, l, g): h and l are the significand with its implicit bit at bit 20
+ * of h, as in the result's bits, and g holds the 32 bits below l (the
+ * guard word: its top bit is the rounding bit, the rest sticky). a's g is
+ * 0, so only b's alignment fills it. */
+HELPER uint64_t add_fast64(uint64_t a, uint64_t b, uint32_t sub) {
+  uint32_t ah = (uint32_t)(a >> 32), al = (uint32_t)a;
+  uint32_t bh = (uint32_t)(b >> 32) ^ (sub << 31), bl = (uint32_t)b;
+  OPAQUE(ah);
+  OPAQUE(al);
+  OPAQUE(bh);
+  OPAQUE(bl);
+  uint32_t ma = ah & H_ABS, mb = bh & H_ABS;
+  if (ma < mb || (ma == mb && al < bl)) {
+    uint32_t t = ah;
+    ah = bh;
+    bh = t;
+    t = al;
+    al = bl;
+    bl = t;
+    t = ma;
+    ma = mb;
+    mb = t;
   }
+  /* now |a| >= |b|: a NaN or infinity among them is a */
+  uint32_t ea = ma >> 20, eb = mb >> 20;
+  if (ea == F64_EXP_MAX || eb == 0) {
+    if (ea != F64_EXP_MAX && (mb | bl) == 0) /* b is a zero, a finite */
+      return (ma | al) == 0 ? join64(ah & bh, 0) /* -0 only for -0 + -0 */ : join64(ah, al);
+    return sub ? sub_general64(a, b) : add_general64(a, b);
+  }
+  uint32_t d = ea - eb;
+  if (d > FAR(64))
+    return join64(ah, al);
+  uint32_t sign = ah & F32_SIGN, e = ea;
+  uint32_t h = (ah & H_FRAC) | H_IMPLICIT, l = al, g = 0;
+  uint32_t bh_ = (bh & H_FRAC) | H_IMPLICIT;
+  /* b's significand shifted right by d into (bh_, bl, g), the bits below g
+   * ORed into its bit 0 */
+  if (d >= 32) {
+    uint32_t k = d - 32; /* at most FAR - 32 = 22 */
+    g = k ? (bl >> k) | (bh_ << (32 - k)) | ((bl << (32 - k)) != 0) : bl;
+    bl = bh_ >> k;
+    bh_ = 0;
+  } else if (d) {
+    g = bl << (32 - d);
+    bl = (bl >> d) | (bh_ << (32 - d));
+    bh_ >>= d;
+  }
+  if (!((ah ^ bh) & F32_SIGN)) {
+    l += bl;
+    h += bh_ + (l < bl);
+    if (h >> 21) { /* the carry reached bit 53: one step right */
+      g = (g >> 1) | (l << 31) | (g & 1);
+      l = (l >> 1) | (h << 31);
+      h >>= 1;
+      if (++e == F64_EXP_MAX)
+        return join64(sign | 0x7ff00000, 0);
+    }
+  } else {
+    uint32_t borrow = g != 0, t = l - bl;
+    uint32_t borrow_l = (l < bl) | (t < borrow);
+    g = 0 - g;
+    l = t - borrow;
+    h = h - bh_ - borrow_l;
+    if (h < H_IMPLICIT && h >= H_IMPLICIT / 2 && e > 1) {
+      /* The leading bit fell by one: always so with d >= 2, where the
+       * difference is above half of a. */
+      h = (h << 1) | (l >> 31);
+      l = (l << 1) | (g >> 31);
+      g <<= 1;
+      e -= 1;
+    } else if (h < H_IMPLICIT) {
+      /* With d <= 1 the difference is exact (g is 0 or its top bit alone)
+       * and its leading bit may fall to any bit, or below the normal
+       * range. */
+      if ((h | l | g) == 0)
+        return 0; /* x - x is +0 */
+      uint32_t s = h ? (uint32_t)CLZ32(h) - 11 : l ? (uint32_t)CLZ32(l) + 21 : 53;
+      if (s > e - 1)
+        s = e - 1; /* a subnormal result: exponent 1, no implicit bit */
+      e -= s;
+      if (s >= 32) {
+        h = l;
+        l = g;
+        g = 0;
+        s -= 32;
+      }
+      if (s) {
+        h = (h << s) | (l >> (32 - s));
+        l = (l << s) | (g >> (32 - s));
+        g <<= s;
+      }
+    }
+  }
+  /* to nearest, ties to even: up when g is above half, or half and l odd
+   * (an exact result, common with small integers, skips it) */
+  if (g) {
+    uint32_t up = (g | (l & 1)) > 0x80000000u;
+    l += up;
+    h += l < up;
+  }
+  /* a carry of h into bit 21 moves into the exponent field by addition */
+  return join64(sign | (((e - 1) << 20) + h), l);
+}
+
+/* The same on one word: the significand with its leading bit at 30 (room
+ * for the carry at 31), the 7 bits below it guard bits, b's lost bits ORed
+ * into bit 0. The result is built on a's sign and exponent bits less one
+ * unit of exponent (base), to which the rounded significand adds its
+ * implicit bit back (or, for a subnormal result, does not). */
+#define F32_UP 7
+HELPER uint32_t add_fast32(uint32_t x, uint32_t y, uint32_t sub) {
+  uint32_t a = x, b = y ^ (sub << 31);
+  uint32_t ma = a & H_ABS, mb = b & H_ABS;
+  if (ma < mb) {
+    a = b;
+    b = x;
+    uint32_t t = ma;
+    ma = mb;
+    mb = t;
+  }
+  uint32_t ea = ma >> 23, eb = mb >> 23;
+  if (ea == F32_EXP_MAX || eb == 0) {
+    if (ea != F32_EXP_MAX && mb == 0) /* b is a zero, a finite */
+      return ma == 0 ? a & b /* -0 only for -0 + -0 */ : a;
+    return sub ? sub_general32(x, y) : add_general32(x, y);
+  }
+  uint32_t d = ea - eb;
+  if (d > FAR(32))
+    return a;
+  uint32_t base = (a & ~F32_FRAC) - F32_IMPLICIT;
+  uint32_t m = ((a & F32_FRAC) | F32_IMPLICIT) << F32_UP;
+  uint32_t mb_ = ((b & F32_FRAC) | F32_IMPLICIT) << F32_UP;
+  /* up to F32_UP places the bits shifted out are zeros */
+  mb_ = d > F32_UP ? (mb_ >> d) | ((mb_ << (32 - d)) != 0) : mb_ >> d;
+  if ((int32_t)(a ^ b) >= 0) {
+    m += mb_;
+    if (m >> 31) { /* the carry reached bit 31: one step right */
+      if (ea == F32_EXP_MAX - 1)
+        return (a & F32_SIGN) | F32_INF;
+      m = (m >> 1) | (m & 1);
+      base += F32_IMPLICIT;
+    }
+  } else {
+    m -= mb_;
+    if (m < (F32_IMPLICIT << F32_UP)) { /* as in add_fast64 */
+      if (m == 0)
+        return 0; /* x - x is +0 */
+      uint32_t s = (uint32_t)CLZ32(m) - 1;
+      if (s > ea - 1)
+        s = ea - 1;
+      base -= s << F32_FRAC_BITS;
+      m <<= s;
+    }
+  }
+  /* to nearest, ties to even: adding half a unit less one, plus the unit's
+   * own bit, carries into the unit exactly when rounding goes up */
+  m = (m + ((1u << (F32_UP - 1)) - 1) + ((m >> F32_UP) & 1)) >> F32_UP;
+  return base + m;
+}
+
 WIDTH(64, uint64_t, ADD)
 WIDTH(32, uint32_t, ADD)
 
@@ -380,6 +578,18 @@ WIDTH(32, uint32_t, SQRT)
 
 /* ==== min, max, sign bits, comparisons ==== */
 
+/* Comparisons work on 32-bit words: the high word (sign, exponent, top of
+ * the fraction) and the low word (the rest of an f64's fraction; 0 for an
+ * f32, so that its code folds to one word). WORDS##N(a, b) is the argument
+ * list ha, la, hb, lb. */
+HELPER uint32_t opaque(uint32_t x) {
+  OPAQUE(x);
+  return x;
+}
+#define WORDS64(a, b) opaque((uint32_t)(a >> 32)), opaque((uint32_t)a), \
+                      opaque((uint32_t)(b >> 32)), opaque((uint32_t)b)
+#define WORDS32(a, b) a, 0, b, 0
+
 #define ORDER(N, T)                                                                       \
   /* An order on non-NaN bits that is the numeric order with -0 < +0. */                  \
   HELPER T order##N(T a) { return (a & F##N##_SIGN) ? ~a : a | F##N##_SIGN; }             \
@@ -398,21 +608,42 @@ WIDTH(32, uint32_t, SQRT)
   EXPORT("f" #N ".copysign") T f##N##_copysign(T a, T b) {                                \
     return (a & ~F##N##_SIGN) | (b & F##N##_SIGN);                                        \
   }                                                                                       \
-  HELPER int both_zero##N(T a, T b) { return is_zero##N(a | b); }                         \
-  HELPER int ordered##N(T a, T b) { return !is_nan##N(a) && !is_nan##N(b); }              \
-  HELPER int eq##N(T a, T b) { return ordered##N(a, b) && (a == b || both_zero##N(a, b)); } \
-  HELPER int lt##N(T a, T b) {                                                            \
-    return ordered##N(a, b) && !both_zero##N(a, b) && order##N(a) < order##N(b);          \
+  /* NaN: the magnitude at least infinity's (rare: one test), then above it */         \
+  HELPER int nan_hl##N(uint32_t h, uint32_t l) {                                          \
+    uint32_t inf = (uint32_t)(F##N##_INF >> (N - 32));                                    \
+    return (h & H_ABS) >= inf && ((h & H_ABS) > inf || l != 0);                           \
   }                                                                                       \
-  HELPER int le##N(T a, T b) {                                                            \
-    return ordered##N(a, b) && (both_zero##N(a, b) || order##N(a) <= order##N(b));        \
+  /* a < b, or a <= b when or_equal, from the words. Signs that differ decide             \
+   * alone (but for -0 and +0); with the same sign the bits are in the                    \
+   * numeric order of magnitudes, reversed for negative values. */                        \
+  HELPER int less##N(uint32_t ha, uint32_t la, uint32_t hb, uint32_t lb, int or_equal) {  \
+    if (nan_hl##N(ha, la) || nan_hl##N(hb, lb))                                           \
+      return 0;                                                                           \
+    if ((int32_t)(ha ^ hb) < 0)                                                           \
+      return ((((ha | hb) << 1) | la | lb) == 0) ? or_equal : (int32_t)ha < 0;            \
+    if ((int32_t)ha < 0) {                                                                \
+      uint32_t t = ha;                                                                    \
+      ha = hb;                                                                            \
+      hb = t;                                                                             \
+      t = la;                                                                             \
+      la = lb;                                                                            \
+      lb = t;                                                                             \
+    }                                                                                     \
+    if (ha != hb)                                                                         \
+      return ha < hb;                                                                     \
+    return or_equal ? la <= lb : la < lb;                                                 \
   }                                                                                       \
-  EXPORT("f" #N ".eq") int32_t f##N##_eq(T a, T b) { return eq##N(a, b); }                \
-  EXPORT("f" #N ".ne") int32_t f##N##_ne(T a, T b) { return !eq##N(a, b); }               \
-  EXPORT("f" #N ".lt") int32_t f##N##_lt(T a, T b) { return lt##N(a, b); }                \
-  EXPORT("f" #N ".gt") int32_t f##N##_gt(T a, T b) { return lt##N(b, a); }                \
-  EXPORT("f" #N ".le") int32_t f##N##_le(T a, T b) { return le##N(a, b); }                \
-  EXPORT("f" #N ".ge") int32_t f##N##_ge(T a, T b) { return le##N(b, a); }
+  HELPER int eq##N(uint32_t ha, uint32_t la, uint32_t hb, uint32_t lb) {                  \
+    if (nan_hl##N(ha, la) || nan_hl##N(hb, lb))                                           \
+      return 0;                                                                           \
+    return (ha == hb && la == lb) || (((ha | hb) << 1) | la | lb) == 0;                   \
+  }                                                                                       \
+  EXPORT("f" #N ".eq") int32_t f##N##_eq(T a, T b) { return eq##N(WORDS##N(a, b)); }       \
+  EXPORT("f" #N ".ne") int32_t f##N##_ne(T a, T b) { return !eq##N(WORDS##N(a, b)); }      \
+  EXPORT("f" #N ".lt") int32_t f##N##_lt(T a, T b) { return less##N(WORDS##N(a, b), 0); }  \
+  EXPORT("f" #N ".gt") int32_t f##N##_gt(T a, T b) { return less##N(WORDS##N(b, a), 0); }  \
+  EXPORT("f" #N ".le") int32_t f##N##_le(T a, T b) { return less##N(WORDS##N(a, b), 1); }  \
+  EXPORT("f" #N ".ge") int32_t f##N##_ge(T a, T b) { return less##N(WORDS##N(b, a), 1); }
 WIDTH(64, uint64_t, ORDER)
 WIDTH(32, uint32_t, ORDER)
 

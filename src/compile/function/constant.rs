@@ -102,11 +102,12 @@ impl FunctionCompiler<'_, '_, '_> {
     /// Emit a lowering whose constant was folded. An operator that leaves
     /// its operand as it is (`x & -1`, `x << 0`) still runs an instruction,
     /// `x + 0`: the source-level diff sees each operator execute by its flat
-    /// code.
+    /// code (the soft-float runtime's operators are not diffed, and its
+    /// peepholes may leave the pc where it was with code changed).
     fn lower_folded(&mut self, lower: impl FnOnce(&mut Self)) {
         let start = self.cx.asm.pc();
         lower(self);
-        if self.cx.asm.pc() == start {
+        if self.cx.asm.pc() == start && self.module_id != ModuleId::Float {
             self.emit(Op::I32Const, 0);
             self.emit(Op::I32Add, 0);
         }
@@ -141,7 +142,9 @@ impl FunctionCompiler<'_, '_, '_> {
         let (l, h) = (self.temp(LOW), self.temp(HIGH));
         if k >= 32 {
             // (0, lo << (k - 32))
-            self.emit(Op::Drop, 0);
+            if self.take_runtime_pushes(1).is_none() {
+                self.emit(Op::Drop, 0);
+            }
             self.emit(Op::LocalSet, l);
             self.emit(Op::I32Const, 0);
             self.emit(Op::LocalGet, l);
@@ -177,9 +180,17 @@ impl FunctionCompiler<'_, '_, '_> {
         };
         if k >= 32 {
             // (hi >> (k - 32), sign or 0)
-            self.emit(Op::LocalSet, h);
-            self.emit(Op::Drop, 0);
-            self.emit(Op::LocalGet, h);
+            if let Some([_, hi]) = self.take_runtime_pushes(2).as_deref() {
+                // both words pushed just now: push the high one alone
+                self.emit(hi.op, hi.imm);
+                if signed {
+                    self.emit(Op::LocalTee, h);
+                }
+            } else {
+                self.emit(Op::LocalSet, h);
+                self.emit(Op::Drop, 0);
+                self.emit(Op::LocalGet, h);
+            }
             shr(self, k - 32);
             if signed {
                 self.emit(Op::LocalGet, h);
