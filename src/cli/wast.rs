@@ -46,7 +46,7 @@ pub struct Options {
     junit: Option<PathBuf>,
     /// Tokens one program may generate; a trial whose run needs more is
     /// unsupported, with the budget named (spec v1's two longest need 28M
-    /// and 39M, nine others 3M-9M).
+    /// and 39M, nine others 3M-9M; all fit the default).
     #[arg(long, value_name = "TOKENS", default_value_t = spec::Budget::DEFAULT.tokens)]
     max_tokens: usize,
 }
