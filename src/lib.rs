@@ -33,5 +33,5 @@ pub fn build_model() -> weights::Model {
 /// The decoder of the built model, with the published machine beside it
 /// for programs that use no extension op ([`decode::Decoder::with_published`]).
 pub fn build_decoder() -> decode::Decoder {
-    decode::Decoder::with_published(transformer::build(), transformer::build_with(&[]))
+    decode::Decoder::with_published(transformer::build(), transformer::build_published())
 }

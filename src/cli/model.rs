@@ -20,7 +20,7 @@ pub fn run(args: Args) -> Result<()> {
     let files = args.output.as_ref().map(|base| base.with_extension("json"));
     super::prepare(files.as_deref())?;
     let model = if args.published {
-        hullvm::transformer::build_with(&[])
+        hullvm::transformer::build_published()
     } else {
         hullvm::build_model()
     };

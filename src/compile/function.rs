@@ -990,6 +990,14 @@ impl FunctionCompiler<'_, '_, '_> {
         Some(pushes)
     }
 
+    /// Drop the top word: in the soft-float runtime, remove the push that
+    /// made it, if it was one; else `drop`.
+    pub(super) fn drop_word(&mut self) {
+        if self.take_runtime_pushes(1).is_none() {
+            self.emit(Op::Drop, 0);
+        }
+    }
+
     /// An i64 operator that works on each word alone (`and`, `or`, `xor`):
     /// `op` on the low words, then on the high words.
     pub(super) fn word_by_word(&mut self, op: Op) {

@@ -170,10 +170,7 @@ impl FunctionCompiler<'_, '_, '_> {
             O::I64Sub => self.add64(true),
             O::I32WrapI64 => {
                 self.height -= 1;
-                // the high word dropped, or the push that made it removed
-                if self.take_runtime_pushes(1).is_none() {
-                    self.emit(Op::Drop, 0);
-                }
+                self.drop_word();
             }
             O::I64ExtendI32U => {
                 self.height += 1;

@@ -13,6 +13,11 @@ pub fn build() -> crate::weights::Model {
     build_with(crate::isa::Op::extension())
 }
 
+/// The published machine: the core ops alone.
+pub fn build_published() -> crate::weights::Model {
+    build_with(&[])
+}
+
 /// The transformer of the core ops and the extension ops in `extension`:
 /// with none, the published machine.
 pub fn build_with(extension: &[crate::isa::Op]) -> crate::weights::Model {

@@ -142,9 +142,7 @@ impl FunctionCompiler<'_, '_, '_> {
         let (l, h) = (self.temp(LOW), self.temp(HIGH));
         if k >= 32 {
             // (0, lo << (k - 32))
-            if self.take_runtime_pushes(1).is_none() {
-                self.emit(Op::Drop, 0);
-            }
+            self.drop_word();
             self.emit(Op::LocalSet, l);
             self.emit(Op::I32Const, 0);
             self.emit(Op::LocalGet, l);

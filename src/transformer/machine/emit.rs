@@ -3,7 +3,7 @@
 
 use super::execute::ResultByte;
 use super::fetch::{LongPlace, Place};
-use super::{byte, Builder};
+use super::{byte, run_by, Builder};
 use crate::isa::{Op, Token, TokenKind, Vocab};
 use crate::transformer::graph::{unit, Dim, Expr, Graph};
 
@@ -82,11 +82,7 @@ pub(super) fn next_token_kind(
         .copied()
         .collect();
     let four = b.is_any("four_byte_op", &four_byte);
-    let long_ops: Vec<Op> = LONG_OPS
-        .iter()
-        .filter(|op| extension.contains(op))
-        .copied()
-        .collect();
+    let long_ops = run_by(extension, &LONG_OPS);
     let long = long_place.map(|at| (b.is_any("long_op", &long_ops), at));
     let store16 = b.is_any("is_store16", &[Op::I32Store16]);
     let store8 = b.is_any("is_store8", &[Op::I32Store8]);
@@ -139,10 +135,7 @@ pub(super) fn next_token_kind(
         vec![unit(b.is(Op::Return) + k4 + in_bt - 2.0, Graph::ONE, 1.0)],
     );
     // The commit's fields, from the opcode (of the ops this machine runs).
-    let ops: Vec<Op> = Op::ALL
-        .into_iter()
-        .filter(|op| op.is_published() || extension.contains(op))
-        .collect();
+    let ops = run_by(extension, &Op::ALL);
     let commit_sd = b.g.ffn(
         "commit_stack_delta",
         ops.iter()

@@ -182,8 +182,8 @@ pub(super) fn leading_zeros(
         .map(|&op| unit(b.is(op) + k0 - 1.0, one() * 32.0 - bit_length, 1.0))
         .collect();
     if ops.contains(&Op::Clz64) {
-        let high_word_zero = b.is(Op::Clz64) + k0 - nonzero - 1.0;
-        units.push(unit(high_word_zero, one() * 32.0, 1.0));
+        let whole_high_word = b.is(Op::Clz64) + k0 - nonzero - 1.0;
+        units.push(unit(whole_high_word, one() * 32.0, 1.0));
     }
     units
 }

@@ -144,6 +144,15 @@ fn is_zero(g: &mut Graph, name: &str, x: Expr) -> Dim {
     )
 }
 
+/// Those of `ops` that a machine built with the extension ops `extension`
+/// runs: every core op, and the extension ops it was built with.
+fn run_by(extension: &[Op], ops: &[Op]) -> Vec<Op> {
+    ops.iter()
+        .copied()
+        .filter(|op| op.is_published() || extension.contains(op))
+        .collect()
+}
+
 /// The machine of the core ops and every extension op.
 pub fn build() -> Machine {
     build_with(Op::extension())
@@ -159,7 +168,7 @@ pub fn build() -> Machine {
 /// is the published machine. An op left out has no units, heads or slots,
 /// so the machine cannot run a program that uses it.
 pub fn build_with(extension: &[Op]) -> Machine {
-    let has = |ops: &[Op]| ops.iter().any(|op| extension.contains(op));
+    let has = |ops: &[Op]| !run_by(extension, ops).is_empty();
     let bit_ops = has(&[Op::I32And, Op::I32Or, Op::I32Xor]);
     let shifts = has(&[Op::I32Shl, Op::I32ShrU, Op::I32ShrS]);
     let mut g = Graph::new();
@@ -191,10 +200,7 @@ pub fn build_with(extension: &[Op]) -> Machine {
         let units = shift_units(&mut b, &read.stack, &place.byte_index, cmp.sec_neg);
         ext.value.extend(units);
     }
-    let counts: Vec<Op> = [Op::I32Clz, Op::Clz64]
-        .into_iter()
-        .filter(|op| extension.contains(op))
-        .collect();
+    let counts = run_by(extension, &[Op::I32Clz, Op::Clz64]);
     if !counts.is_empty() {
         let (k0, nonzero) = (place.k0, cmp.nonzero);
         ext.value
